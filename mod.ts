@@ -1,0 +1,38 @@
+/**
+ * Read Miniscope calcium-imaging recordings (the device folders written by the Miniscope DAQ
+ * software: `0.avi, 1.avi, ...` FFV1 videos, `timeStamps.csv`, `metaData.json`) as exact 8-bit
+ * frames with their hardware time stamps. Frames are decoded by the system `ffmpeg`.
+ *
+ * The API follows roiextractors' `MiniscopeImagingExtractor` in TypeScript naming.
+ *
+ * A script needs `--allow-read=<recording folder> --allow-run=ffmpeg` and nothing more.
+ *
+ * @example Summarise a recording and stream its frames
+ * ```ts
+ * import { MiniscopeImagingExtractor } from "@miniscope/reader";
+ *
+ * const extractor = await MiniscopeImagingExtractor.open({
+ *   folderPath: "testdata/sample_session/Miniscope",
+ * });
+ * console.log(extractor.getNumSamples(), extractor.getImageShape());
+ * console.log(`${extractor.getSamplingFrequency().toFixed(2)} Hz`);
+ *
+ * let sum = 0;
+ * for await (const frame of extractor.stream()) {
+ *   for (const value of frame.data) sum += value;
+ * }
+ * const [rows, cols] = extractor.getImageShape();
+ * console.log("mean intensity", sum / (extractor.getNumSamples() * rows * cols));
+ * ```
+ *
+ * @module
+ */
+
+export {
+  type Frame,
+  type ImageSeries,
+  MiniscopeImagingExtractor,
+  type MiniscopeOpenOptions,
+  type StreamOptions,
+} from "./src/extractor.ts";
+export { FfmpegError, type FfmpegFailure, MalformedRecordingError } from "./src/errors.ts";

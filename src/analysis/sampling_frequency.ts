@@ -1,0 +1,65 @@
+/**
+ * The sampling frequency of a recording from its hardware time stamps.
+ *
+ * @module
+ */
+
+/** How many leading time stamps the estimate uses, as the reference implementation does. */
+export const SAMPLING_FREQUENCY_ROWS = 10_000;
+
+/**
+ * Estimates the sampling frequency from time stamps in milliseconds, the way roiextractors
+ * does: over the first 10,000 stamps, take the intervals, keep those strictly within three
+ * standard deviations of their mean, and return one over the mean kept interval (in seconds).
+ *
+ * Where the reference fails, this does not: when every interval is equal (standard deviation
+ * zero, which includes exactly two stamps) all intervals are kept.
+ *
+ * @example Perfectly regular 20 Hz stamps
+ * ```ts
+ * import { assertEquals } from "node:assert/strict";
+ * import { samplingFrequencyFromTimestamps } from "./sampling_frequency.ts";
+ *
+ * assertEquals(samplingFrequencyFromTimestamps(new Float64Array([0, 50, 100, 150])), 20);
+ * ```
+ *
+ * @param timeStampsMs Time stamps in milliseconds, in frame order.
+ * @returns Frequency in Hz.
+ * @throws {RangeError} With fewer than two stamps, or when the kept intervals do not have a
+ *   positive finite mean (stamps that do not increase).
+ */
+export function samplingFrequencyFromTimestamps(timeStampsMs: ArrayLike<number>): number {
+  const count = Math.min(timeStampsMs.length, SAMPLING_FREQUENCY_ROWS);
+  if (count < 2) {
+    throw new RangeError(
+      `at least 2 time stamps are needed to compute a sampling frequency, found ${count}`,
+    );
+  }
+  const intervals = new Float64Array(count - 1);
+  let sum = 0;
+  for (let i = 1; i < count; i++) {
+    const interval = timeStampsMs[i]! / 1000 - timeStampsMs[i - 1]! / 1000;
+    intervals[i - 1] = interval;
+    sum += interval;
+  }
+  const mean = sum / intervals.length;
+  let squares = 0;
+  for (const interval of intervals) squares += (interval - mean) ** 2;
+  const limit = 3 * Math.sqrt(squares / intervals.length);
+  let keptSum = 0;
+  let kept = 0;
+  for (const interval of intervals) {
+    if (limit === 0 || Math.abs(interval - mean) < limit) {
+      keptSum += interval;
+      kept++;
+    }
+  }
+  const keptMean = keptSum / kept;
+  if (!(keptMean > 0) || !Number.isFinite(keptMean)) {
+    throw new RangeError(
+      `the time stamps do not increase (mean interval ${keptMean} s), so no sampling ` +
+        `frequency can be computed`,
+    );
+  }
+  return 1 / keptMean;
+}

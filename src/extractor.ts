@@ -1,0 +1,724 @@
+/**
+ * {@linkcode MiniscopeImagingExtractor}: one device's recording as one continuous series of
+ * frames with their hardware time stamps.
+ *
+ * @module
+ */
+
+import { parseMetadataJson } from "./formats/metadata_json.ts";
+import { parseTimestampsCsv, type TimestampsTable } from "./formats/timestamps_csv.ts";
+import { type AviInfo, readAviInfo } from "./formats/avi.ts";
+import { FormatError } from "./formats/format_error.ts";
+import { samplingFrequencyFromTimestamps } from "./analysis/sampling_frequency.ts";
+import { decodeFrames, decodeInto, type VideoFile } from "./ffmpeg/decode.ts";
+import { MalformedRecordingError } from "./errors.ts";
+import {
+  defaultTimestampsPath,
+  discoverVideoFiles,
+  explainFsError,
+  validateFiles,
+  withByteSource,
+} from "./files.ts";
+import { runPool } from "./pool.ts";
+
+/** Options of {@linkcode MiniscopeImagingExtractor.open}. Pass `folderPath` or `filePaths`. */
+export interface MiniscopeOpenOptions {
+  /**
+   * The device folder (such as `.../09_18_41/Miniscope`) holding `0.avi, 1.avi, ...`,
+   * `timeStamps.csv` and `metaData.json`. The videos are found and ordered by number.
+   */
+  folderPath?: string;
+  /** Video files to read as one recording, in the order given. */
+  filePaths?: readonly string[];
+  /** The timestamps file. Default: `timeStamps.csv` beside the first video. */
+  timestampsPath?: string;
+  /**
+   * Sampling frequency in Hz, overriding the one measured from the time stamps. With it, a
+   * missing `timeStamps.csv` is a warning instead of an error.
+   */
+  samplingFrequency?: number;
+  /** Accepted for compatibility with the reference API and ignored, with a warning. */
+  configurationFilePath?: string;
+  /** The ffmpeg executable. Default: `"ffmpeg"`, looked up on PATH. */
+  ffmpegPath?: string;
+  /** How many ffmpeg processes may decode at once. Default: the number of CPU cores. */
+  concurrency?: number;
+  /** Receives warnings about the recording. Default: `console.warn`. */
+  onWarning?: (message: string) => void;
+}
+
+/** Frames as one buffer: `shape` is `[frames, rows, cols]`, `data` row-major `uint8`. */
+export interface ImageSeries {
+  /** The pixels, frame after frame, each frame row after row. */
+  data: Uint8Array;
+  /** `[frames, rows, cols]`. */
+  shape: [number, number, number];
+}
+
+/** One frame delivered by {@linkcode MiniscopeImagingExtractor.stream}. */
+export interface Frame {
+  /** Sample index within the extractor (a slice counts from its own start). */
+  index: number;
+  /** Time of the frame in seconds, as {@linkcode MiniscopeImagingExtractor.getTimestamps}. */
+  timestamp: number;
+  /** The pixels, row-major, `rows * cols` bytes; a fresh array the caller may keep. */
+  data: Uint8Array;
+}
+
+/** Options of {@linkcode MiniscopeImagingExtractor.stream}. */
+export interface StreamOptions {
+  /** First sample. Default: 0. */
+  start?: number;
+  /** End sample, exclusive. Default: the number of samples. */
+  end?: number;
+  /** Stops the stream; ffmpeg is killed at once. */
+  signal?: AbortSignal;
+}
+
+/** What all views of one opened recording share. */
+interface Recording {
+  videos: VideoFile[];
+  /** Index of each video's first frame in the concatenated recording. */
+  firstFrames: number[];
+  filePaths: string[];
+  rows: number;
+  cols: number;
+  samplingFrequency: number;
+  /** Seconds from timeStamps.csv for the readable samples, or null without a CSV. */
+  nativeTimestamps: Float64Array | null;
+  ffmpegPath: string;
+  concurrency: number;
+}
+
+/** Consecutive frames are decoded together when the gap between wanted frames is at most this. */
+const MAX_GAP = 24;
+
+/**
+ * Reads a Miniscope recording (the device folder written by the Miniscope DAQ software) as one
+ * continuous series of 8-bit gray frames, with the hardware time stamps from
+ * `timeStamps.csv`.
+ *
+ * Everything but pixels is read once by {@linkcode MiniscopeImagingExtractor.open}: AVI
+ * headers and indexes, the time stamps, the sampling frequency. Pixels are decoded by the
+ * system `ffmpeg` on demand, bit for bit.
+ *
+ * @example Open the bundled sample recording and read five frames
+ * ```ts
+ * import { MiniscopeImagingExtractor } from "@miniscope/reader";
+ *
+ * const extractor = await MiniscopeImagingExtractor.open({
+ *   folderPath: "testdata/sample_session/Miniscope",
+ * });
+ * const series = await extractor.getSeries(5, 10);
+ * console.log(series.shape); // [5, 40, 48]
+ * console.log(extractor.getTimestamps(5, 10));
+ * ```
+ */
+export class MiniscopeImagingExtractor {
+  readonly #recording: Recording;
+  readonly #offset: number;
+  readonly #length: number;
+  #times: Float64Array | null;
+
+  private constructor(
+    recording: Recording,
+    offset: number,
+    length: number,
+    times: Float64Array | null,
+  ) {
+    this.#recording = recording;
+    this.#offset = offset;
+    this.#length = length;
+    this.#times = times;
+  }
+
+  /**
+   * Opens a recording: finds the videos, reads their headers and indexes, the time stamps and
+   * the sampling frequency. No frame is decoded.
+   *
+   * @param options `folderPath` or `filePaths`, and optional settings.
+   * @returns The extractor.
+   * @throws {TypeError} For wrong options: both or neither of `folderPath` and `filePaths`,
+   *   an empty list, a video not ending in `.avi`.
+   * @throws {Deno.errors.NotFound} When a folder or file is missing, including
+   *   `timeStamps.csv` without a `samplingFrequency`.
+   * @throws {MalformedRecordingError} When a file is broken or the files disagree.
+   */
+  static async open(options: MiniscopeOpenOptions): Promise<MiniscopeImagingExtractor> {
+    const warn = options.onWarning ?? ((message: string) => console.warn(`Warning: ${message}`));
+    const hasFolder = options.folderPath !== undefined;
+    const hasFiles = options.filePaths !== undefined;
+    if (hasFolder === hasFiles) {
+      throw new TypeError(
+        hasFolder
+          ? "Cannot open the recording: pass either folderPath or filePaths, not both"
+          : "Cannot open the recording: pass folderPath (the device folder) or filePaths",
+      );
+    }
+    const fs = options.samplingFrequency;
+    if (fs !== undefined && !(Number.isFinite(fs) && fs > 0)) {
+      throw new RangeError(`Cannot open the recording: samplingFrequency ${fs} is not positive`);
+    }
+    const concurrency = options.concurrency ?? navigator.hardwareConcurrency ?? 2;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new RangeError(`Cannot open the recording: concurrency ${concurrency} is not >= 1`);
+    }
+    if (options.configurationFilePath !== undefined) {
+      warn("configurationFilePath is deprecated and ignored; metaData.json is not needed to read");
+    }
+
+    let filePaths: string[];
+    if (hasFolder) {
+      filePaths = await discoverVideoFiles(options.folderPath!);
+    } else {
+      filePaths = [...options.filePaths!];
+      await validateFiles(filePaths);
+    }
+    if (options.timestampsPath !== undefined) {
+      await validateFiles(filePaths, options.timestampsPath);
+    }
+
+    const infos = await readAllAviInfo(filePaths, warn);
+    const ffmpegPath = options.ffmpegPath ?? "ffmpeg";
+    const first = infos[0]!;
+    infos.forEach((info, i) => {
+      const path = filePaths[i]!;
+      if (info.gray === false) {
+        throw new MalformedRecordingError(
+          path,
+          `it is a colour video (${info.codec}); Miniscope scope videos are 8-bit gray`,
+        );
+      }
+      if (info.gray === undefined) {
+        warn(
+          `"${path}": cannot tell from its ${info.codec} headers whether it is gray; ` +
+            `frames are converted to 8-bit gray`,
+        );
+      }
+      if (info.width !== first.width || info.height !== first.height) {
+        throw new MalformedRecordingError(
+          path,
+          `its frames are ${info.width}x${info.height} (width x height) but those of ` +
+            `"${filePaths[0]}" are ${first.width}x${first.height}; all files must agree`,
+        );
+      }
+    });
+    const videos: VideoFile[] = infos.map((info, i) => ({
+      path: filePaths[i]!,
+      displayPath: filePaths[i]!,
+      width: info.width,
+      height: info.height,
+      frameCount: info.frameCount,
+      scale: info.scale,
+      rate: info.rate,
+      seekable: info.indexSource !== "scan",
+    }));
+    const firstFrames: number[] = [];
+    let videoFrames = 0;
+    for (const video of videos) {
+      firstFrames.push(videoFrames);
+      videoFrames += video.frameCount;
+    }
+
+    const timestampsPath = options.timestampsPath ?? defaultTimestampsPath(filePaths[0]!);
+    const table = await readTimestamps(timestampsPath, options.timestampsPath !== undefined, fs);
+    let samples = videoFrames;
+    let nativeTimestamps: Float64Array | null = null;
+    let samplingFrequency: number;
+    if (table) {
+      const rows = table.timeStampsMs.length;
+      if (rows !== videoFrames) {
+        warn(
+          `"${timestampsPath}" has ${rows} rows but the videos hold ${videoFrames} frames; ` +
+            `row k belongs to frame k, so ${Math.min(rows, videoFrames)} samples are readable`,
+        );
+      }
+      samples = Math.min(rows, videoFrames);
+      nativeTimestamps = new Float64Array(samples);
+      for (let i = 0; i < samples; i++) nativeTimestamps[i] = table.timeStampsMs[i]! / 1000;
+      if (fs !== undefined) {
+        samplingFrequency = fs;
+      } else {
+        try {
+          samplingFrequency = samplingFrequencyFromTimestamps(table.timeStampsMs);
+        } catch (error) {
+          throw new MalformedRecordingError(
+            timestampsPath,
+            `${(error as Error).message}; pass samplingFrequency to open it anyway`,
+          );
+        }
+      }
+    } else {
+      warn(
+        `"${timestampsPath}" does not exist; using samplingFrequency ${fs} Hz and times ` +
+          `computed from it`,
+      );
+      samplingFrequency = fs!;
+    }
+
+    const recording: Recording = {
+      videos,
+      firstFrames,
+      filePaths,
+      rows: first.height,
+      cols: first.width,
+      samplingFrequency,
+      nativeTimestamps,
+      ffmpegPath,
+      concurrency,
+    };
+    return new MiniscopeImagingExtractor(recording, 0, samples, null);
+  }
+
+  /**
+   * Checks that video files and an optional timestamps file exist and have the right
+   * extensions, without reading them.
+   *
+   * @example
+   * ```ts
+   * import { MiniscopeImagingExtractor } from "@miniscope/reader";
+   *
+   * await MiniscopeImagingExtractor.validateMiniscopeFiles(
+   *   ["testdata/v1_device/0.avi", "testdata/v1_device/1.avi"],
+   *   "testdata/v1_device/timeStamps.csv",
+   * );
+   * ```
+   *
+   * @param filePaths Paths of `.avi` files.
+   * @param timestampsPath Path of a `.csv` timestamps file.
+   * @throws {TypeError} When the list is empty or a path has the wrong extension.
+   * @throws {Deno.errors.NotFound} When a file does not exist.
+   */
+  static async validateMiniscopeFiles(
+    filePaths: readonly string[],
+    timestampsPath?: string,
+  ): Promise<void> {
+    await validateFiles(filePaths, timestampsPath);
+  }
+
+  /**
+   * Reads a `metaData.json` file, session or device level, into a plain object.
+   *
+   * @example
+   * ```ts
+   * import { MiniscopeImagingExtractor } from "@miniscope/reader";
+   *
+   * const config = await MiniscopeImagingExtractor.loadMiniscopeConfig(
+   *   "testdata/sample_session/Miniscope/metaData.json",
+   * );
+   * console.log(config.deviceType); // "Miniscope_V4_BNO"
+   * ```
+   *
+   * @param configurationFilePath Path of the JSON file.
+   * @returns The parsed object.
+   * @throws {Deno.errors.NotFound} When the file does not exist.
+   * @throws {MalformedRecordingError} When it is not valid JSON (with the position) or not an
+   *   object.
+   */
+  static async loadMiniscopeConfig(
+    configurationFilePath: string,
+  ): Promise<Record<string, unknown>> {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(configurationFilePath);
+    } catch (error) {
+      throw explainFsError(error, configurationFilePath, "file");
+    }
+    try {
+      return parseMetadataJson(text);
+    } catch (error) {
+      throw wrapFormatError(error, configurationFilePath);
+    }
+  }
+
+  /** The number of frames: the smaller of the video frames and the timestamp rows. */
+  getNumSamples(): number {
+    return this.#length;
+  }
+
+  /** Frame shape `[rows, cols]`. */
+  getImageShape(): [number, number] {
+    return [this.#recording.rows, this.#recording.cols];
+  }
+
+  /** Frame shape `[rows, cols]`; the same as {@linkcode getImageShape}. */
+  getFrameShape(): [number, number] {
+    return this.getImageShape();
+  }
+
+  /** Sample shape `[rows, cols]`; the same as {@linkcode getImageShape}. */
+  getSampleShape(): [number, number] {
+    return this.getImageShape();
+  }
+
+  /** Sampling frequency in Hz: the override given to `open`, else measured from the stamps. */
+  getSamplingFrequency(): number {
+    return this.#recording.samplingFrequency;
+  }
+
+  /** The pixel type: always `"uint8"`. */
+  getDtype(): "uint8" {
+    return "uint8";
+  }
+
+  /** The video files, in recording order. */
+  getFilePaths(): string[] {
+    return [...this.#recording.filePaths];
+  }
+
+  /**
+   * Decodes frames `[startSample, endSample)`. Files are decoded in parallel, each straight
+   * into its place in the result.
+   *
+   * @example
+   * ```ts
+   * import { MiniscopeImagingExtractor } from "@miniscope/reader";
+   *
+   * const extractor = await MiniscopeImagingExtractor.open({ folderPath: "testdata/v1_device" });
+   * const { data, shape } = await extractor.getSeries(10, 14);
+   * console.log(shape, data.length); // [4, 24, 32] 3072
+   * ```
+   *
+   * @param startSample First frame. Default: 0.
+   * @param endSample End frame, exclusive. Default: the number of samples.
+   * @returns The frames; `getSeries(0, 0)` is empty.
+   * @throws {RangeError} When a bound is not an integer in range or `endSample < startSample`.
+   * @throws {MalformedRecordingError} When a file decodes to fewer frames than it holds.
+   * @throws {FfmpegError} When ffmpeg fails.
+   */
+  async getSeries(startSample?: number, endSample?: number): Promise<ImageSeries> {
+    const [start, end] = this.#range(startSample, endSample);
+    const frameSize = this.#recording.rows * this.#recording.cols;
+    const data = new Uint8Array((end - start) * frameSize);
+    const jobs = this.#pieces(start, end).map(
+      ({ video, local, count, at }) => (signal: AbortSignal) =>
+        decodeInto(
+          this.#recording.ffmpegPath,
+          video,
+          { start: local, count },
+          data.subarray(at * frameSize, (at + count) * frameSize),
+          signal,
+        ),
+    );
+    await runPool(jobs, this.#recording.concurrency);
+    return { data, shape: [end - start, this.#recording.rows, this.#recording.cols] };
+  }
+
+  /**
+   * Decodes the frames at the given indices, in the order asked; repeats are allowed. Nearby
+   * indices of one file share a decode.
+   *
+   * @param sampleIndices Frame indices.
+   * @returns The frames, `shape[0] === sampleIndices.length`.
+   * @throws {RangeError} When an index is not an integer in `[0, getNumSamples())`.
+   */
+  async getSamples(sampleIndices: ArrayLike<number>): Promise<ImageSeries> {
+    const frameSize = this.#recording.rows * this.#recording.cols;
+    const count = sampleIndices.length;
+    const data = new Uint8Array(count * frameSize);
+    // Where each wanted frame goes, by absolute frame index.
+    const targets = new Map<number, number[]>();
+    for (let i = 0; i < count; i++) {
+      const index = sampleIndices[i]!;
+      if (!Number.isInteger(index) || index < 0 || index >= this.#length) {
+        throw new RangeError(
+          `Sample index ${index} is out of range: the extractor has ${this.#length} samples`,
+        );
+      }
+      const absolute = this.#offset + index;
+      const list = targets.get(absolute);
+      if (list) list.push(i);
+      else targets.set(absolute, [i]);
+    }
+    const wanted = [...targets.keys()].sort((a, b) => a - b);
+    const groups: { video: VideoFile; first: number; frames: number[] }[] = [];
+    for (const frame of wanted) {
+      const file = this.#fileOf(frame);
+      const video = this.#recording.videos[file]!;
+      const local = frame - this.#recording.firstFrames[file]!;
+      const last = groups.at(-1);
+      if (last && last.video === video && local - last.frames.at(-1)! <= MAX_GAP) {
+        last.frames.push(local);
+      } else {
+        groups.push({ video, first: this.#recording.firstFrames[file]!, frames: [local] });
+      }
+    }
+    const jobs = groups.map((group) => async (signal: AbortSignal) => {
+      const from = group.frames[0]!;
+      const to = group.frames.at(-1)! + 1;
+      let local = from;
+      let next = 0;
+      for await (
+        const frame of decodeFrames(
+          this.#recording.ffmpegPath,
+          group.video,
+          { start: from, count: to - from },
+          signal,
+        )
+      ) {
+        if (local === group.frames[next]) {
+          for (const position of targets.get(group.first + local)!) {
+            data.set(frame, position * frameSize);
+          }
+          next++;
+        }
+        local++;
+      }
+    });
+    await runPool(jobs, this.#recording.concurrency);
+    return { data, shape: [count, this.#recording.rows, this.#recording.cols] };
+  }
+
+  /**
+   * Streams frames one at a time, decoding as they are consumed, so memory stays bounded
+   * however long the range. Breaking out of the loop or aborting the signal stops ffmpeg.
+   *
+   * @example
+   * ```ts
+   * import { MiniscopeImagingExtractor } from "@miniscope/reader";
+   *
+   * const extractor = await MiniscopeImagingExtractor.open({ folderPath: "testdata/v1_device" });
+   * let brightest = 0;
+   * for await (const frame of extractor.stream({ start: 2, end: 8 })) {
+   *   brightest = Math.max(brightest, ...frame.data);
+   * }
+   * console.log(brightest);
+   * ```
+   *
+   * @param options Range and abort signal.
+   * @returns An async iterable of frames in order.
+   * @throws {RangeError} When the range is invalid (on the first iteration).
+   */
+  async *stream(options: StreamOptions = {}): AsyncGenerator<Frame, void, undefined> {
+    const [start, end] = this.#range(options.start, options.end);
+    const times = this.getTimestamps(start, end);
+    for (const { video, local, count, at } of this.#pieces(start, end)) {
+      let index = start + at;
+      for await (
+        const data of decodeFrames(
+          this.#recording.ffmpegPath,
+          video,
+          { start: local, count },
+          options.signal,
+        )
+      ) {
+        yield { index, timestamp: times[index - start]!, data };
+        index++;
+      }
+    }
+  }
+
+  /**
+   * The time stamps from `timeStamps.csv` in seconds (not re-zeroed), or `null` when the
+   * recording has none.
+   *
+   * @param startSample First sample. Default: 0.
+   * @param endSample End sample, exclusive. Default: the number of samples.
+   * @returns A new array of `endSample - startSample` seconds, or `null`.
+   */
+  getNativeTimestamps(startSample?: number, endSample?: number): Float64Array | null {
+    const [start, end] = this.#range(startSample, endSample);
+    const native = this.#recording.nativeTimestamps;
+    return native ? native.slice(this.#offset + start, this.#offset + end) : null;
+  }
+
+  /**
+   * The time of each sample in seconds: the times set with {@linkcode setTimes}, else the
+   * native time stamps, else `index / samplingFrequency`.
+   *
+   * @param startSample First sample. Default: 0.
+   * @param endSample End sample, exclusive. Default: the number of samples.
+   * @returns A new array of `endSample - startSample` seconds.
+   */
+  getTimestamps(startSample?: number, endSample?: number): Float64Array {
+    const [start, end] = this.#range(startSample, endSample);
+    if (this.#times) return this.#times.slice(start, end);
+    const native = this.getNativeTimestamps(start, end);
+    if (native) return native;
+    const fs = this.#recording.samplingFrequency;
+    return Float64Array.from({ length: end - start }, (_, i) => (start + i) / fs);
+  }
+
+  /**
+   * Sets the time of every sample, replacing the native time stamps for this extractor.
+   *
+   * @param times One finite time in seconds per sample.
+   * @throws {RangeError} When the length differs from {@linkcode getNumSamples} or a time is
+   *   not finite.
+   */
+  setTimes(times: ArrayLike<number>): void {
+    if (times.length !== this.#length) {
+      throw new RangeError(
+        `Cannot set ${times.length} times: the extractor has ${this.#length} samples`,
+      );
+    }
+    const copy = Float64Array.from(times);
+    const bad = copy.findIndex((t) => !Number.isFinite(t));
+    if (bad >= 0) throw new RangeError(`Cannot set times: time ${bad} is ${copy[bad]}`);
+    this.#times = copy;
+  }
+
+  /** Whether the samples have times from {@linkcode setTimes} or from `timeStamps.csv`. */
+  hasTimeVector(): boolean {
+    return this.#times !== null || this.#recording.nativeTimestamps !== null;
+  }
+
+  /**
+   * For each time, the index of the last sample at or before it (-1 when it is before the
+   * first sample). Without a time vector: `round(time * samplingFrequency)`.
+   *
+   * @param times Times in seconds.
+   * @returns One index per time.
+   */
+  timeToSampleIndices(times: ArrayLike<number>): Int32Array {
+    const result = new Int32Array(times.length);
+    if (!this.hasTimeVector()) {
+      const fs = this.#recording.samplingFrequency;
+      for (let i = 0; i < times.length; i++) result[i] = Math.round(times[i]! * fs);
+      return result;
+    }
+    const stamps = this.getTimestamps();
+    for (let i = 0; i < times.length; i++) {
+      const t = times[i]!;
+      let low = 0;
+      let high = stamps.length;
+      while (low < high) {
+        const mid = (low + high) >>> 1;
+        if (stamps[mid]! <= t) low = mid + 1;
+        else high = mid;
+      }
+      result[i] = low - 1;
+    }
+    return result;
+  }
+
+  /**
+   * A view of samples `[startSample, endSample)` with the same API, counting from 0, with
+   * their time stamps (and any times set on this extractor). Nothing is decoded.
+   *
+   * @param startSample First sample.
+   * @param endSample End sample, exclusive.
+   * @returns The view.
+   * @throws {RangeError} When the range is invalid.
+   */
+  sliceSamples(startSample: number, endSample: number): MiniscopeImagingExtractor {
+    const [start, end] = this.#range(startSample, endSample);
+    return new MiniscopeImagingExtractor(
+      this.#recording,
+      this.#offset + start,
+      end - start,
+      this.#times ? this.#times.slice(start, end) : null,
+    );
+  }
+
+  #range(startSample: number | undefined, endSample: number | undefined): [number, number] {
+    const start = startSample ?? 0;
+    const end = endSample ?? this.#length;
+    for (const [name, value] of [["startSample", start], ["endSample", end]] as const) {
+      if (!Number.isInteger(value) || value < 0 || value > this.#length) {
+        throw new RangeError(
+          `${name} ${value} is out of range: the extractor has ${this.#length} samples`,
+        );
+      }
+    }
+    if (end < start) {
+      throw new RangeError(`endSample ${end} is before startSample ${start}`);
+    }
+    return [start, end];
+  }
+
+  /** The file holding absolute frame `frame`. */
+  #fileOf(frame: number): number {
+    const firsts = this.#recording.firstFrames;
+    let low = 0;
+    let high = firsts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >>> 1;
+      if (firsts[mid]! <= frame) low = mid;
+      else high = mid - 1;
+    }
+    // Files without frames share their first index with the next one: skip past them.
+    while (this.#recording.videos[low]!.frameCount === 0) low++;
+    return low;
+  }
+
+  /** Splits samples `[start, end)` into per-file ranges; `at` is the offset from `start`. */
+  #pieces(start: number, end: number): {
+    video: VideoFile;
+    local: number;
+    count: number;
+    at: number;
+  }[] {
+    const pieces = [];
+    let frame = this.#offset + start;
+    const stop = this.#offset + end;
+    while (frame < stop) {
+      const file = this.#fileOf(frame);
+      const video = this.#recording.videos[file]!;
+      const local = frame - this.#recording.firstFrames[file]!;
+      const count = Math.min(video.frameCount - local, stop - frame);
+      pieces.push({ video, local, count, at: frame - this.#offset - start });
+      frame += count;
+    }
+    return pieces;
+  }
+}
+
+function wrapFormatError(error: unknown, path: string): unknown {
+  return error instanceof FormatError
+    ? new MalformedRecordingError(path, error.message, { cause: error })
+    : error;
+}
+
+async function readAllAviInfo(
+  filePaths: string[],
+  warn: (message: string) => void,
+): Promise<AviInfo[]> {
+  const infos: AviInfo[] = new Array(filePaths.length);
+  const jobs = filePaths.map((path, i) => async () => {
+    try {
+      infos[i] = await withByteSource(path, readAviInfo);
+    } catch (error) {
+      throw wrapFormatError(error, path);
+    }
+  });
+  await runPool(jobs, 16);
+  infos.forEach((info, i) => {
+    for (const warning of info.warnings) warn(`"${filePaths[i]}": ${warning}`);
+  });
+  return infos;
+}
+
+async function readTimestamps(
+  path: string,
+  explicit: boolean,
+  samplingFrequency: number | undefined,
+): Promise<TimestampsTable | undefined> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound && !explicit && samplingFrequency !== undefined) {
+      return undefined;
+    }
+    if (error instanceof Deno.errors.NotFound) {
+      throw new Deno.errors.NotFound(
+        `Cannot open timestamps file "${path}": it does not exist. It is required for the ` +
+          `frame times and the sampling frequency; pass timestampsPath if it is elsewhere, or ` +
+          `samplingFrequency to open the videos without it`,
+        { cause: error },
+      );
+    }
+    throw explainFsError(error, path, "timestamps file");
+  }
+  let table: TimestampsTable;
+  try {
+    table = parseTimestampsCsv(text);
+  } catch (error) {
+    throw wrapFormatError(error, path);
+  }
+  if (table.timeStampsMs.length === 0) {
+    throw new MalformedRecordingError(path, "it has a header but no rows");
+  }
+  return table;
+}

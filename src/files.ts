@@ -1,0 +1,174 @@
+/**
+ * Finding, checking and opening the files of a recording through Deno's file APIs, so the
+ * caller's read permissions apply to every file before ffmpeg is asked to read it.
+ *
+ * @module
+ */
+
+import { basename, dirname, join } from "node:path";
+import { MalformedRecordingError } from "./errors.ts";
+import type { ByteSource } from "./formats/avi.ts";
+
+const NUMBERED_VIDEO = /^(0|[1-9][0-9]*)\.avi$/;
+
+/** Rewrites a missing-file error so it names the file and what it was needed for. */
+export function explainFsError(error: unknown, path: string, what: string): unknown {
+  if (error instanceof Deno.errors.NotFound) {
+    return new Deno.errors.NotFound(`Cannot open ${what} "${path}": it does not exist`, {
+      cause: error,
+    });
+  }
+  if (error instanceof Deno.errors.NotCapable) {
+    return new Deno.errors.NotCapable(
+      `Cannot open ${what} "${path}": this script may not read it; run Deno with ` +
+        `--allow-read=${dirname(path)} (or a folder that contains it)`,
+      { cause: error },
+    );
+  }
+  return error;
+}
+
+/**
+ * Lists the video files of a device folder: `0.avi, 1.avi, ...` in numeric order.
+ *
+ * @param folderPath The device folder.
+ * @returns Paths of the videos, `10.avi` after `9.avi`.
+ * @throws {Deno.errors.NotFound} When the folder does not exist.
+ * @throws {MalformedRecordingError} When it holds no `.avi`, a video not named `N.avi`, or a
+ *   gap in the numbering.
+ */
+export async function discoverVideoFiles(folderPath: string): Promise<string[]> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(folderPath);
+  } catch (error) {
+    throw explainFsError(error, folderPath, "folder");
+  }
+  if (!info.isDirectory) {
+    throw new MalformedRecordingError(folderPath, "it is not a folder; pass a device folder");
+  }
+  const numbered = new Map<number, string>();
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(folderPath)) {
+      if (!entry.name.toLowerCase().endsWith(".avi")) continue;
+      names.push(entry.name);
+    }
+  } catch (error) {
+    throw explainFsError(error, folderPath, "folder");
+  }
+  if (names.length === 0) {
+    throw new MalformedRecordingError(
+      folderPath,
+      'it holds no .avi video files; pass the device folder (such as "Miniscope") that ' +
+        "holds 0.avi, 1.avi, ...",
+    );
+  }
+  names.sort();
+  for (const name of names) {
+    const match = NUMBERED_VIDEO.exec(name);
+    if (!match) {
+      throw new MalformedRecordingError(
+        join(folderPath, name),
+        "unexpected video file name: a device folder holds 0.avi, 1.avi, ...; pass " +
+          "filePaths to choose the files yourself",
+      );
+    }
+    numbered.set(Number(match[1]), name);
+  }
+  const paths: string[] = [];
+  for (let i = 0; i < numbered.size; i++) {
+    const name = numbered.get(i);
+    if (name === undefined) {
+      const after = [...numbered.keys()].filter((n) => n > i).sort((a, b) => a - b)[0];
+      throw new MalformedRecordingError(
+        join(folderPath, `${after}.avi`),
+        `expected "${i}.avi" before it, but "${i}.avi" is missing; pass filePaths to read ` +
+          `the files that exist`,
+      );
+    }
+    paths.push(join(folderPath, name));
+  }
+  return paths;
+}
+
+/**
+ * Checks the arguments of a file-list open: a non-empty list of `.avi` paths and an optional
+ * `.csv` path, each an existing file.
+ *
+ * @param filePaths Video paths.
+ * @param timestampsPath Timestamps path.
+ */
+export async function validateFiles(filePaths: readonly string[], timestampsPath?: string) {
+  if (!Array.isArray(filePaths) || filePaths.length === 0) {
+    throw new TypeError("Cannot open the recording: filePaths is empty; pass at least one .avi");
+  }
+  for (const path of filePaths) {
+    if (typeof path !== "string" || !path.toLowerCase().endsWith(".avi")) {
+      throw new TypeError(`Cannot open "${path}": a video file must end in .avi`);
+    }
+  }
+  if (timestampsPath !== undefined && !timestampsPath.toLowerCase().endsWith(".csv")) {
+    throw new TypeError(`Cannot open "${timestampsPath}": the timestamps file must end in .csv`);
+  }
+  const all = timestampsPath === undefined ? filePaths : [...filePaths, timestampsPath];
+  for (const path of all) {
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.stat(path);
+    } catch (error) {
+      throw explainFsError(error, path, "file");
+    }
+    if (!info.isFile) throw new MalformedRecordingError(path, "it is not a file");
+  }
+}
+
+/**
+ * Opens a file as a {@linkcode ByteSource} for the duration of `use`.
+ *
+ * @param path The file.
+ * @param use Receives the source; the file is closed when it settles.
+ * @returns What `use` returns.
+ */
+export async function withByteSource<T>(
+  path: string,
+  use: (source: ByteSource) => Promise<T>,
+): Promise<T> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (error) {
+    throw explainFsError(error, path, "file");
+  }
+  try {
+    const { size, isFile } = await file.stat();
+    if (!isFile) throw new MalformedRecordingError(path, "it is not a file");
+    const source: ByteSource = {
+      size,
+      async read(offset: number, length: number): Promise<Uint8Array> {
+        const buffer = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+        await file.seek(offset, Deno.SeekMode.Start);
+        let got = 0;
+        while (got < buffer.length) {
+          const n = await file.read(buffer.subarray(got));
+          if (n === null) break;
+          got += n;
+        }
+        return buffer.subarray(0, got);
+      },
+    };
+    return await use(source);
+  } finally {
+    file.close();
+  }
+}
+
+/** The default timestamps file of a recording: `timeStamps.csv` beside the first video. */
+export function defaultTimestampsPath(firstVideo: string): string {
+  return join(dirname(firstVideo), "timeStamps.csv");
+}
+
+/** The short name of a file for messages that already give the folder. */
+export function shortName(path: string): string {
+  return basename(path);
+}
