@@ -78,7 +78,7 @@ export interface TimestampOptions {
   /** The first stamp in ms (negative in most real recordings). */
   startMs?: number;
   /** Rows after which one frame is missing (a gap of two intervals). */
-  droppedAfter?: number[];
+  droppedAfter?: readonly number[];
   /** Write the v2.0.0 `DAQ Frame Number` column. */
   daqColumn?: boolean;
 }

@@ -17,10 +17,10 @@ export const SAMPLING_FREQUENCY_ROWS = 10_000;
  *
  * @example Perfectly regular 20 Hz stamps
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  * import { samplingFrequencyFromTimestamps } from "./sampling_frequency.ts";
  *
- * assertEquals(samplingFrequencyFromTimestamps(new Float64Array([0, 50, 100, 150])), 20);
+ * assert.equal(samplingFrequencyFromTimestamps(new Float64Array([0, 50, 100, 150])), 20);
  * ```
  *
  * @param timeStampsMs Time stamps in milliseconds, in frame order.

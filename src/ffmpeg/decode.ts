@@ -53,7 +53,9 @@ export interface FrameRange {
 export function decodeArgs(video: VideoFile, range: FrameRange): { args: string[]; skip: number } {
   const seek = range.start > 0 && video.seekable;
   const skip = seek ? 0 : range.start;
-  const args = ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "error"];
+  // -xerror: stop at the first decode error. Otherwise ffmpeg drops the broken frame and
+  // goes on, and every later frame would arrive one place early.
+  const args = ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-xerror"];
   if (seek) {
     const seconds = (range.start * video.scale) / video.rate;
     args.push("-ss", seconds.toFixed(6));

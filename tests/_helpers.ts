@@ -1,0 +1,104 @@
+/**
+ * Helpers shared by the tests: an independent ffmpeg decode, the expected frame bytes, and
+ * temporary copies of fixtures to break on purpose.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { FIXTURES } from "../testdata/make_fixtures.ts";
+import { makeFrame } from "../testdata/frames.ts";
+
+export const TESTDATA = new URL("../testdata/", import.meta.url).pathname;
+export const SAMPLE = join(TESTDATA, FIXTURES.sample.device);
+export const V1 = join(TESTDATA, FIXTURES.v1.device);
+export const MANY = join(TESTDATA, FIXTURES.many.device);
+export const ODD = join(TESTDATA, "odd");
+
+/** Decodes a whole AVI with a plain ffmpeg command, independent of the module's code. */
+export async function ffmpegDecode(path: string): Promise<Uint8Array> {
+  const output = await new Deno.Command("ffmpeg", {
+    args: ["-nostdin", "-loglevel", "error", "-i", path, "-f", "rawvideo", "-pix_fmt", "gray", "-"],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!output.success) throw new Error(new TextDecoder().decode(output.stderr));
+  return output.stdout;
+}
+
+/** Decodes several files one after another and concatenates the frames. */
+export async function ffmpegDecodeAll(paths: string[]): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for (const path of paths) parts.push(await ffmpegDecode(path));
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    all.set(part, at);
+    at += part.length;
+  }
+  return all;
+}
+
+/** The frames `indices` of a fixture, back to back, as the generator made them. */
+export function expectedFrames(
+  indices: Iterable<number>,
+  width: number,
+  height: number,
+  seed = 0,
+): Uint8Array {
+  const frames = [...indices].map((i) => makeFrame(i, width, height, seed));
+  const all = new Uint8Array(frames.length * width * height);
+  frames.forEach((frame, i) => all.set(frame, i * width * height));
+  return all;
+}
+
+/** Integers `[start, end)`. */
+export function range(start: number, end: number): number[] {
+  return Array.from({ length: end - start }, (_, i) => start + i);
+}
+
+/** Copies a fixture folder into a new temporary folder and returns the copy's path. */
+export async function copyFixture(from: string, name = "Miniscope"): Promise<string> {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_test_" });
+  const dir = join(root, name);
+  await Deno.mkdir(dir, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    if (entry.isFile) await Deno.copyFile(join(from, entry.name), join(dir, entry.name));
+  }
+  return dir;
+}
+
+/** Removes the temporary root made by {@linkcode copyFixture}. */
+export async function removeCopy(dir: string): Promise<void> {
+  await Deno.remove(join(dir, ".."), { recursive: true });
+}
+
+/** Collects warnings for `onWarning`. */
+export function warnings(): { list: string[]; onWarning: (message: string) => void } {
+  const list: string[] = [];
+  return { list, onWarning: (message: string) => list.push(message) };
+}
+
+/** How many ffmpeg processes running right now have `marker` in their command line. */
+export async function ffmpegProcessesMentioning(marker: string): Promise<number> {
+  const output = await new Deno.Command("ps", {
+    args: ["-eo", "args="],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  return new TextDecoder().decode(output.stdout).split("\n")
+    .filter((line) => line.split(" ")[0]!.endsWith("ffmpeg") && line.includes(marker)).length;
+}
+
+/** The byte offset of the chunk header of frame `k` in the first movi list of an AVI file. */
+export function frameChunkOffset(bytes: Uint8Array, k: number): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = new TextDecoder("latin1").decode(bytes).indexOf("movi") + 4;
+  for (let i = 0; i < k; i++) {
+    const size = view.getUint32(at + 4, true);
+    at += 8 + size + (size & 1);
+  }
+  return at;
+}

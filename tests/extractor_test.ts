@@ -1,0 +1,548 @@
+import { join } from "node:path";
+import { assert, assertBytesEqual, assertEquals, assertRejects, assertThrows } from "./_assert.ts";
+import { MalformedRecordingError, MiniscopeImagingExtractor } from "../mod.ts";
+import { FIXTURES, timestampsCsv, timestampsMs } from "../testdata/make_fixtures.ts";
+import { frameIndexOf } from "../testdata/frames.ts";
+import {
+  copyFixture,
+  expectedFrames,
+  ffmpegDecodeAll,
+  frameChunkOffset,
+  MANY,
+  ODD,
+  range,
+  removeCopy,
+  SAMPLE,
+  TESTDATA,
+  V1,
+  warnings,
+} from "./_helpers.ts";
+
+const { sample, v1 } = FIXTURES;
+const FRAME = sample.width * sample.height;
+const sampleFiles = [0, 1, 2].map((i) => join(SAMPLE, `${i}.avi`));
+const readSample: Deno.PermissionOptionsObject = { read: [TESTDATA], run: ["ffmpeg"] };
+
+function open(folderPath = SAMPLE, more: Record<string, unknown> = {}) {
+  return MiniscopeImagingExtractor.open({ folderPath, onWarning: () => {}, ...more });
+}
+
+Deno.test({
+  name: "open() reads count, shape, dtype and sampling frequency of a folder without decoding",
+  permissions: { read: [TESTDATA] }, // no run permission: nothing may be spawned
+  fn: async () => {
+    const ex = await open();
+    assertEquals(ex.getNumSamples(), 58);
+    assertEquals(ex.getImageShape(), [40, 48]);
+    assertEquals(ex.getFrameShape(), [40, 48]);
+    assertEquals(ex.getSampleShape(), [40, 48]);
+    assertEquals(ex.getDtype(), "uint8");
+    assertEquals(ex.getFilePaths(), sampleFiles);
+    const fs = ex.getSamplingFrequency();
+    assert(fs > 29 && fs < 31, `fs ${fs}`);
+  },
+});
+
+Deno.test({
+  name: "open() orders folder videos numerically, 10.avi after 9.avi",
+  permissions: readSample,
+  fn: async () => {
+    const ex = await open(MANY);
+    assertEquals(
+      ex.getFilePaths().map((p) => p.split("/").pop()),
+      range(0, 12).map((i) => `${i}.avi`),
+    );
+    const series = await ex.getSeries();
+    for (let i = 0; i < 24; i++) {
+      assertEquals(frameIndexOf(series.data.subarray(i * 128)), i);
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "getSeries() returns frames bit-identical to a sequential ffmpeg decode and to the generated pixels",
+  permissions: readSample,
+  fn: async () => {
+    const ex = await open();
+    const series = await ex.getSeries();
+    assertEquals(series.shape, [58, 40, 48]);
+    assertBytesEqual(series.data, await ffmpegDecodeAll(sampleFiles), "against ffmpeg");
+    assertBytesEqual(series.data, expectedFrames(range(0, 58), 48, 40), "against the generator");
+  },
+});
+
+Deno.test({
+  name: "getSeries() returns [start, end) across file boundaries, and getSeries(0, 0) is empty",
+  permissions: readSample,
+  fn: async () => {
+    const ex = await open(SAMPLE, { concurrency: 2 });
+    for (const [start, end] of [[5, 10], [20, 30], [23, 49], [0, 1], [57, 58], [24, 48]] as const) {
+      const series = await ex.getSeries(start, end);
+      assertEquals(series.shape, [end - start, 40, 48]);
+      assertBytesEqual(
+        series.data,
+        expectedFrames(range(start, end), 48, 40),
+        `[${start}, ${end})`,
+      );
+    }
+    const empty = await ex.getSeries(0, 0);
+    assertEquals([empty.shape, empty.data.length], [[0, 40, 48], 0]);
+    assertEquals((await ex.getSeries(undefined, 3)).shape[0], 3);
+    assertEquals((await ex.getSeries(55)).shape[0], 3);
+  },
+});
+
+Deno.test({
+  name: "getSeries() throws RangeError for out-of-range, fractional or reversed bounds",
+  permissions: { read: [TESTDATA] },
+  fn: async () => {
+    const ex = await open();
+    await assertRejects(() => ex.getSeries(0, 59), RangeError, "endSample 59 is out of range");
+    await assertRejects(() => ex.getSeries(-1, 2), RangeError, "startSample -1");
+    await assertRejects(() => ex.getSeries(1.5, 2), RangeError, "startSample 1.5");
+    await assertRejects(
+      () => ex.getSeries(10, 5),
+      RangeError,
+      "endSample 5 is before startSample 10",
+    );
+  },
+});
+
+Deno.test({
+  name: "getSamples() returns frames in the order asked, repeats included, for every index",
+  permissions: readSample,
+  fn: async () => {
+    const ex = await open();
+    const indices = [57, 0, 13, 13, 24, 1, 47, 12, 35, 0];
+    const got = await ex.getSamples(indices);
+    assertEquals(got.shape, [indices.length, 40, 48]);
+    assertBytesEqual(got.data, expectedFrames(indices, 48, 40));
+    // Every frame alone, so each one is reached by its own seek.
+    const sequential = await ffmpegDecodeAll(sampleFiles);
+    for (let k = 0; k < 58; k++) {
+      const one = await ex.getSamples([k]);
+      assertBytesEqual(one.data, sequential.subarray(k * FRAME, (k + 1) * FRAME), `frame ${k}`);
+    }
+    assertEquals((await ex.getSamples([])).shape, [0, 40, 48]);
+    await assertRejects(
+      () => ex.getSamples([3, 58]),
+      RangeError,
+      "Sample index 58 is out of range",
+    );
+  },
+});
+
+Deno.test({
+  name: "stream() yields each frame with its index and timestamp and stops ffmpeg on break",
+  permissions: readSample,
+  fn: async () => {
+    const ex = await open();
+    const stamps = ex.getTimestamps();
+    const seen: number[] = [];
+    for await (const frame of ex.stream({ start: 20, end: 50 })) {
+      assertBytesEqual(frame.data, expectedFrames([frame.index], 48, 40), `frame ${frame.index}`);
+      assertEquals(frame.timestamp, stamps[frame.index]);
+      seen.push(frame.index);
+    }
+    assertEquals(seen, range(20, 50));
+    for await (const frame of ex.stream()) {
+      if (frame.index === 3) break; // the sanitizers fail the test if ffmpeg is left running
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "getNativeTimestamps() returns the CSV seconds, not re-zeroed, and getTimestamps() prefers set times",
+  permissions: { read: [TESTDATA] },
+  fn: async () => {
+    const ex = await open();
+    const ms = timestampsMs({ frames: 58, ...sample.timestamps });
+    assertEquals([...ex.getNativeTimestamps()!], ms.map((t) => t / 1000));
+    assert(ex.getNativeTimestamps()![0]! < 0);
+    assertEquals([...ex.getNativeTimestamps(5, 8)!], ms.slice(5, 8).map((t) => t / 1000));
+    assertEquals([...ex.getTimestamps(5, 8)], ms.slice(5, 8).map((t) => t / 1000));
+    assert(ex.hasTimeVector());
+    const times = range(0, 58).map((i) => 100 + i / 10);
+    ex.setTimes(times);
+    assertEquals([...ex.getTimestamps(2, 4)], [100.2, 100.3]);
+    assertEquals([...ex.getNativeTimestamps(2, 3)!], [ms[2]! / 1000]);
+    assertThrows(
+      () => ex.setTimes([1, 2]),
+      RangeError,
+      "Cannot set 2 times: the extractor has 58 samples",
+    );
+    assertThrows(
+      () => ex.setTimes(range(0, 58).map((i) => (i === 9 ? NaN : i))),
+      RangeError,
+      "time 9 is NaN",
+    );
+  },
+});
+
+Deno.test({
+  name: "timeToSampleIndices() gives the last sample at or before each time, -1 before the first",
+  permissions: { read: [TESTDATA] },
+  fn: async () => {
+    const ex = await open();
+    const t = ex.getTimestamps();
+    const got = ex.timeToSampleIndices([
+      t[0]! - 1,
+      t[0]!,
+      t[10]!,
+      (t[10]! + t[11]!) / 2,
+      t[57]!,
+      1e9,
+    ]);
+    assertEquals([...got], [-1, 0, 10, 10, 57, 57]);
+  },
+});
+
+Deno.test({
+  name: "sliceSamples() is a view with its own indices, frames and timestamps",
+  permissions: readSample,
+  fn: async () => {
+    const ex = await open();
+    const slice = ex.sliceSamples(20, 40);
+    assertEquals(slice.getNumSamples(), 20);
+    assertEquals([...slice.getTimestamps()], [...ex.getTimestamps(20, 40)]);
+    assertBytesEqual((await slice.getSeries(2, 6)).data, expectedFrames(range(22, 26), 48, 40));
+    assertBytesEqual((await slice.getSamples([19, 0])).data, expectedFrames([39, 20], 48, 40));
+    const indices: number[] = [];
+    for await (const frame of slice.stream({ start: 3, end: 6 })) {
+      indices.push(frame.index);
+      assertEquals(frameIndexOf(frame.data), frame.index + 20);
+    }
+    assertEquals(indices, [3, 4, 5]);
+    const nested = slice.sliceSamples(5, 10);
+    assertEquals([...nested.getTimestamps()], [...ex.getTimestamps(25, 30)]);
+    assertThrows(() => ex.sliceSamples(10, 70), RangeError, "endSample 70");
+  },
+});
+
+Deno.test({
+  name: "open({ filePaths }) keeps the order given and finds timeStamps.csv beside the first video",
+  permissions: readSample,
+  fn: async () => {
+    const files = [join(SAMPLE, "1.avi"), join(SAMPLE, "0.avi")];
+    const ex = await MiniscopeImagingExtractor.open({ filePaths: files, onWarning: () => {} });
+    assertEquals(ex.getFilePaths(), files);
+    const series = await ex.getSeries(22, 26);
+    assertEquals([...range(0, 4)].map((i) => frameIndexOf(series.data.subarray(i * FRAME))), [
+      46,
+      47,
+      0,
+      1,
+    ]);
+    const fromV1 = await MiniscopeImagingExtractor.open({
+      filePaths: [join(V1, "0.avi")],
+      timestampsPath: join(V1, "timeStamps.csv"),
+      onWarning: () => {},
+    });
+    assertEquals(fromV1.getNumSamples(), 12);
+    assertEquals(fromV1.getImageShape(), [v1.height, v1.width]);
+  },
+});
+
+Deno.test({
+  name:
+    "open() rejects both or neither of folderPath and filePaths, an empty list and non-.avi paths",
+  permissions: { read: [TESTDATA] },
+  fn: async () => {
+    await assertRejects(() => MiniscopeImagingExtractor.open({}), TypeError, "pass folderPath");
+    await assertRejects(
+      () => MiniscopeImagingExtractor.open({ folderPath: SAMPLE, filePaths: sampleFiles }),
+      TypeError,
+      "not both",
+    );
+    await assertRejects(
+      () => MiniscopeImagingExtractor.open({ filePaths: [] }),
+      TypeError,
+      "filePaths is empty",
+    );
+    await assertRejects(
+      () => MiniscopeImagingExtractor.open({ filePaths: [join(SAMPLE, "timeStamps.csv")] }),
+      TypeError,
+      "must end in .avi",
+    );
+    await assertRejects(
+      () => open(SAMPLE, { samplingFrequency: -3 }),
+      RangeError,
+      "samplingFrequency -3",
+    );
+  },
+});
+
+Deno.test("open() reports a missing folder, a folder without videos, a gap and a stray name", async () => {
+  await assertRejects(
+    () => open(join(TESTDATA, "nope")),
+    Deno.errors.NotFound,
+    `"${join(TESTDATA, "nope")}": it does not exist`,
+  );
+  const dir = await copyFixture(SAMPLE);
+  try {
+    await Deno.remove(join(dir, "1.avi"));
+    await assertRejects(
+      () => open(dir),
+      MalformedRecordingError,
+      `"${join(dir, "2.avi")}": expected "1.avi" before it`,
+    );
+    await Deno.copyFile(join(SAMPLE, "1.avi"), join(dir, "1.avi"));
+    await Deno.copyFile(join(SAMPLE, "1.avi"), join(dir, "1 (copy).avi"));
+    const error = await assertRejects(
+      () => open(dir),
+      MalformedRecordingError,
+      `"${join(dir, "1 (copy).avi")}"`,
+    );
+    assert(error.message.includes("pass filePaths"), error.message);
+    for (const name of ["0.avi", "1.avi", "2.avi", "1 (copy).avi"]) {
+      await Deno.remove(join(dir, name));
+    }
+    await assertRejects(() => open(dir), MalformedRecordingError, "holds no .avi video files");
+  } finally {
+    await removeCopy(dir);
+  }
+});
+
+Deno.test("open() without timeStamps.csv needs samplingFrequency, and with it warns and uses index / fs", async () => {
+  const dir = await copyFixture(SAMPLE);
+  try {
+    await Deno.remove(join(dir, "timeStamps.csv"));
+    const error = await assertRejects(
+      () => open(dir),
+      Deno.errors.NotFound,
+      join(dir, "timeStamps.csv"),
+    );
+    assert(
+      error.message.includes("is required") && error.message.includes("samplingFrequency"),
+      error.message,
+    );
+    const w = warnings();
+    const ex = await MiniscopeImagingExtractor.open({
+      folderPath: dir,
+      samplingFrequency: 20,
+      onWarning: w.onWarning,
+    });
+    assertEquals(w.list.length, 1);
+    assert(w.list[0]!.includes("does not exist"), w.list[0]);
+    assertEquals(ex.getNumSamples(), 58);
+    assertEquals(ex.hasTimeVector(), false);
+    assertEquals(ex.getNativeTimestamps(), null);
+    assertEquals([...ex.getTimestamps(0, 3)], [0, 0.05, 0.1]);
+    assertEquals([...ex.timeToSampleIndices([0.05, 0.26])], [1, 5]);
+  } finally {
+    await removeCopy(dir);
+  }
+});
+
+Deno.test("open() with more or fewer CSV rows than frames warns once with both numbers and uses the smaller", async () => {
+  const dir = await copyFixture(SAMPLE);
+  try {
+    for (const rows of [70, 40]) {
+      await Deno.writeTextFile(
+        join(dir, "timeStamps.csv"),
+        timestampsCsv({ frames: rows, ...sample.timestamps }),
+      );
+      const w = warnings();
+      const ex = await MiniscopeImagingExtractor.open({ folderPath: dir, onWarning: w.onWarning });
+      assertEquals(w.list.length, 1);
+      assert(w.list[0]!.includes(`has ${rows} rows but the videos hold 58 frames`), w.list[0]);
+      assertEquals(ex.getNumSamples(), Math.min(rows, 58));
+      assertEquals(ex.getTimestamps().length, Math.min(rows, 58));
+      const last = ex.getNumSamples() - 1;
+      assertBytesEqual((await ex.getSamples([last])).data, expectedFrames([last], 48, 40));
+    }
+  } finally {
+    await removeCopy(dir);
+  }
+});
+
+Deno.test("open() rejects a CSV with fewer than two rows, naming it", async () => {
+  const dir = await copyFixture(SAMPLE);
+  const csv = join(dir, "timeStamps.csv");
+  try {
+    await Deno.writeTextFile(csv, timestampsCsv({ frames: 1 }));
+    await assertRejects(
+      () => open(dir),
+      MalformedRecordingError,
+      `Cannot read "${csv}": at least 2 time stamps`,
+    );
+    await Deno.writeTextFile(csv, "Frame Number,Time Stamp (ms),Buffer Index\n");
+    await assertRejects(
+      () => open(dir),
+      MalformedRecordingError,
+      `"${csv}": it has a header but no rows`,
+    );
+    await Deno.writeTextFile(csv, "Frame Number,Time Stamp (ms),Buffer Index\n0,0,0\n1,x,0\n");
+    await assertRejects(() => open(dir), MalformedRecordingError, `"${csv}": line 3, column 2`);
+    // Two rows are enough, where the reference fails.
+    await Deno.writeTextFile(csv, "Frame Number,Time Stamp (ms),Buffer Index\n0,0,0\n1,50,0\n");
+    assertEquals((await open(dir)).getSamplingFrequency(), 20);
+  } finally {
+    await removeCopy(dir);
+  }
+});
+
+Deno.test("open() rejects a file whose frame shape differs and a colour video, naming each", async () => {
+  const dir = await copyFixture(SAMPLE);
+  try {
+    await Deno.copyFile(join(ODD, "other_shape.avi"), join(dir, "1.avi"));
+    const error = await assertRejects(
+      () => open(dir),
+      MalformedRecordingError,
+      `"${join(dir, "1.avi")}": its frames are 40x48`,
+    );
+    assert(error.message.includes("all files must agree"));
+    await Deno.copyFile(join(ODD, "colour.avi"), join(dir, "1.avi"));
+    await assertRejects(
+      () => open(dir),
+      MalformedRecordingError,
+      `"${join(dir, "1.avi")}": it is a colour video`,
+    );
+  } finally {
+    await removeCopy(dir);
+  }
+});
+
+Deno.test("a video that decodes to fewer frames than its container holds is an error with both counts", async () => {
+  const dir = await copyFixture(SAMPLE);
+  const path = join(dir, "1.avi");
+  try {
+    // Rename the chunk of frame 5 so the demuxer skips it while the index still lists it.
+    const bytes = await Deno.readFile(path);
+    const at = frameChunkOffset(bytes, 5);
+    bytes.set(new TextEncoder().encode("JUNK"), at);
+    await Deno.writeFile(path, bytes);
+    const ex = await open(dir);
+    assertEquals(ex.getNumSamples(), 58);
+    await assertRejects(
+      () => ex.getSeries(24, 48),
+      MalformedRecordingError,
+      `"${path}": it decodes to only 23 frames but its container holds 24`,
+    );
+  } finally {
+    await removeCopy(dir);
+  }
+});
+
+Deno.test("a frame that fails to decode stops the read with ffmpeg's error instead of shifting frames", async () => {
+  const { FfmpegError } = await import("../mod.ts");
+  const dir = await copyFixture(SAMPLE);
+  const path = join(dir, "0.avi");
+  try {
+    const bytes = await Deno.readFile(path);
+    const at = frameChunkOffset(bytes, 5);
+    const size = new DataView(bytes.buffer).getUint32(at + 4, true);
+    bytes.fill(0xff, at + 8, at + 8 + size);
+    await Deno.writeFile(path, bytes);
+    const ex = await open(dir);
+    const error = await assertRejects(
+      () => ex.getSeries(0, 10),
+      FfmpegError,
+      `Cannot decode "${path}"`,
+    );
+    assert(error.message.includes("ffmpeg exited with code"), error.message);
+  } finally {
+    await removeCopy(dir);
+  }
+});
+
+Deno.test("open() warns once that configurationFilePath is deprecated and ignored", async () => {
+  const w = warnings();
+  await MiniscopeImagingExtractor.open({
+    folderPath: SAMPLE,
+    configurationFilePath: join(SAMPLE, "metaData.json"),
+    onWarning: w.onWarning,
+  });
+  assertEquals(w.list, [
+    "configurationFilePath is deprecated and ignored; metaData.json is not needed to read",
+  ]);
+});
+
+Deno.test("reading with an ffmpegPath that does not exist says to install ffmpeg", async () => {
+  const ex = await open(SAMPLE, { ffmpegPath: "/nonexistent/ffmpeg" });
+  const error = await assertRejects(
+    () => ex.getSeries(0, 1),
+    Deno.errors.NotFound,
+    'Cannot run "/nonexistent/ffmpeg": ffmpeg was not found',
+  );
+  assert(error.message.includes("apt-get install -y ffmpeg"));
+});
+
+Deno.test("files named with spaces, commas, quotes, a leading '-' and protocol prefixes are plain files to ffmpeg", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope names " });
+  try {
+    for (const name of ["-i", "concat:x", "pipe:0", "http:", "a, b 'c' \"d\" é"]) {
+      const dir = join(root, name);
+      await Deno.mkdir(dir);
+      for (const file of ["0.avi", "1.avi", "timeStamps.csv"]) {
+        await Deno.copyFile(join(V1, file), join(dir, file));
+      }
+      const odd = join(dir, "-0.avi");
+      await Deno.rename(join(dir, "0.avi"), odd);
+      const ex = await MiniscopeImagingExtractor.open({
+        filePaths: [odd, join(dir, "1.avi")],
+        timestampsPath: join(dir, "timeStamps.csv"),
+      });
+      assertBytesEqual((await ex.getSeries()).data, expectedFrames(range(0, 19), 32, 24, 11), name);
+      assertBytesEqual((await ex.getSamples([14])).data, expectedFrames([14], 32, 24, 11), name);
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("validateMiniscopeFiles() accepts existing files and names what is wrong otherwise", async () => {
+  const files = sampleFiles;
+  await MiniscopeImagingExtractor.validateMiniscopeFiles(files, join(SAMPLE, "timeStamps.csv"));
+  await MiniscopeImagingExtractor.validateMiniscopeFiles(files);
+  await assertRejects(
+    () => MiniscopeImagingExtractor.validateMiniscopeFiles([]),
+    TypeError,
+    "empty",
+  );
+  await assertRejects(
+    () => MiniscopeImagingExtractor.validateMiniscopeFiles([join(SAMPLE, "9.avi")]),
+    Deno.errors.NotFound,
+    join(SAMPLE, "9.avi"),
+  );
+  await assertRejects(
+    () => MiniscopeImagingExtractor.validateMiniscopeFiles([join(SAMPLE, "metaData.json")]),
+    TypeError,
+    "metaData.json",
+  );
+  await assertRejects(
+    () => MiniscopeImagingExtractor.validateMiniscopeFiles(files, join(SAMPLE, "none.csv")),
+    Deno.errors.NotFound,
+    "none.csv",
+  );
+  await assertRejects(
+    () => MiniscopeImagingExtractor.validateMiniscopeFiles(files, join(SAMPLE, "metaData.json")),
+    TypeError,
+    "must end in .csv",
+  );
+});
+
+Deno.test("loadMiniscopeConfig() parses metaData.json and names the file when it is missing or invalid", async () => {
+  const config = await MiniscopeImagingExtractor.loadMiniscopeConfig(
+    join(SAMPLE, "..", "metaData.json"),
+  );
+  assertEquals((config.recordingStartTime as Record<string, number>).msecSinceEpoch, 1663579121007);
+  await assertRejects(
+    () => MiniscopeImagingExtractor.loadMiniscopeConfig(join(SAMPLE, "no.json")),
+    Deno.errors.NotFound,
+    "no.json",
+  );
+  const path = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    await Deno.writeTextFile(path, '{"a": 1,}');
+    await assertRejects(
+      () => MiniscopeImagingExtractor.loadMiniscopeConfig(path),
+      MalformedRecordingError,
+      `"${path}": it is not valid JSON at line 1, column 9`,
+    );
+  } finally {
+    await Deno.remove(path);
+  }
+});

@@ -1,0 +1,72 @@
+import { assertEquals, assertThrows } from "./_assert.ts";
+import { parseTimestampsCsv } from "../src/formats/timestamps_csv.ts";
+import { FormatError } from "../src/formats/format_error.ts";
+import { SAMPLE, V1 } from "./_helpers.ts";
+import { timestampsMs } from "../testdata/make_fixtures.ts";
+import { FIXTURES } from "../testdata/make_fixtures.ts";
+
+Deno.test("parseTimestampsCsv() reads the v2 four-column file with negative first stamps", async () => {
+  const table = parseTimestampsCsv(await Deno.readTextFile(`${SAMPLE}/timeStamps.csv`));
+  const expected = timestampsMs({ frames: 58, ...FIXTURES.sample.timestamps });
+  assertEquals([...table.timeStampsMs], expected);
+  assertEquals(table.timeStampsMs[0]! < 0, true);
+  assertEquals([...table.frameNumbers], Array.from({ length: 58 }, (_, i) => i));
+  assertEquals(table.daqFrameNumbers?.[30], 31);
+  assertEquals(table.daqFrameNumbers?.[31], 33);
+  assertEquals(table.bufferIndices?.length, 58);
+});
+
+Deno.test("parseTimestampsCsv() reads the v1 three-column file without a DAQ column", async () => {
+  const table = parseTimestampsCsv(await Deno.readTextFile(`${V1}/timeStamps.csv`));
+  assertEquals(table.timeStampsMs.length, 19);
+  assertEquals(table.daqFrameNumbers, undefined);
+  assertEquals(table.timeStampsMs[0], -35);
+});
+
+Deno.test("parseTimestampsCsv() accepts CRLF, a byte-order mark, spaces and trailing blank lines", () => {
+  const text = "\ufeffFrame Number, Time Stamp (ms) ,Buffer Index\r\n0, -5 ,0\r\n1,28,1\r\n\r\n\n";
+  const table = parseTimestampsCsv(text);
+  assertEquals([...table.timeStampsMs], [-5, 28]);
+  assertEquals([...table.frameNumbers], [0, 1]);
+});
+
+Deno.test("parseTimestampsCsv() returns no rows for a header-only file", () => {
+  assertEquals(
+    parseTimestampsCsv("Frame Number,Time Stamp (ms),Buffer Index\n").timeStampsMs.length,
+    0,
+  );
+});
+
+Deno.test("parseTimestampsCsv() rejects an empty file", () => {
+  assertThrows(() => parseTimestampsCsv(""), FormatError, "empty");
+  assertThrows(() => parseTimestampsCsv("\n\r\n  \n"), FormatError, "empty");
+});
+
+Deno.test("parseTimestampsCsv() rejects an unknown header and quotes it", () => {
+  assertThrows(
+    () => parseTimestampsCsv("frame,time\n0,1\n"),
+    FormatError,
+    'line 1 is not a Miniscope timestamps header: expected "Frame Number,Time Stamp (ms),Buffer Index", found "frame,time"',
+  );
+});
+
+Deno.test("parseTimestampsCsv() names the line and column of a non-numeric cell", () => {
+  assertThrows(
+    () => parseTimestampsCsv("Frame Number,Time Stamp (ms),Buffer Index\n0,0,0\n1,3x3,0\n"),
+    FormatError,
+    'line 3, column 2 ("Time Stamp (ms)") is not a number: "3x3"',
+  );
+  assertThrows(
+    () => parseTimestampsCsv("Frame Number,Time Stamp (ms),Buffer Index\n0,,0\n"),
+    FormatError,
+    "line 2, column 2",
+  );
+});
+
+Deno.test("parseTimestampsCsv() rejects a row with the wrong number of cells", () => {
+  assertThrows(
+    () => parseTimestampsCsv("Frame Number,Time Stamp (ms),Buffer Index\n0,0,0\n1,33\n"),
+    FormatError,
+    "line 3 has 2 cells, expected 3",
+  );
+});
