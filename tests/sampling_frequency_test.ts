@@ -13,8 +13,25 @@ for stamps in json.load(sys.stdin):
     print(repr(float(1 / np.mean(d[np.abs(d - m) < 3 * s]))))
 `;
 
+/** The first python3 on PATH that has numpy (npx, for one, puts the system's first). */
+async function findNumpyPython(): Promise<string | undefined> {
+  const dirs = (Deno.env.get("PATH") ?? "").split(":").filter((dir) => dir !== "");
+  for (const candidate of [...new Set(dirs.map((dir) => `${dir}/python3`))]) {
+    const ok = await new Deno.Command(candidate, {
+      args: ["-c", "import numpy"],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).output().then((o) => o.success, () => false);
+    if (ok) return candidate;
+  }
+  return undefined;
+}
+
+const python = await findNumpyPython();
+
 async function numpyReference(series: number[][]): Promise<number[]> {
-  const child = new Deno.Command("python3", {
+  const child = new Deno.Command(python!, {
     args: ["-c", REFERENCE],
     stdin: "piped",
     stdout: "piped",
@@ -27,13 +44,6 @@ async function numpyReference(series: number[][]): Promise<number[]> {
   if (!output.success) throw new Error(new TextDecoder().decode(output.stderr));
   return new TextDecoder().decode(output.stdout).trim().split("\n").map(Number);
 }
-
-const hasNumpy = await new Deno.Command("python3", {
-  args: ["-c", "import numpy"],
-  stdout: "null",
-  stderr: "null",
-})
-  .output().then((o) => o.success, () => false);
 
 function jittered(count: number, seed: number, withOutliers: boolean): number[] {
   let state = seed;
@@ -49,7 +59,7 @@ function jittered(count: number, seed: number, withOutliers: boolean): number[] 
 
 Deno.test({
   name: "samplingFrequencyFromTimestamps() equals the numpy reference to 1e-9 relative",
-  ignore: !hasNumpy,
+  ignore: python === undefined,
   fn: async () => {
     const series = [
       [...parseTimestampsCsv(await Deno.readTextFile(`${SAMPLE}/timeStamps.csv`)).timeStampsMs],
