@@ -17,13 +17,17 @@ for stamps in json.load(sys.stdin):
 async function findNumpyPython(): Promise<string | undefined> {
   const dirs = (Deno.env.get("PATH") ?? "").split(":").filter((dir) => dir !== "");
   for (const candidate of [...new Set(dirs.map((dir) => `${dir}/python3`))]) {
-    const ok = await new Deno.Command(candidate, {
-      args: ["-c", "import numpy"],
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-    }).output().then((o) => o.success, () => false);
-    if (ok) return candidate;
+    try {
+      const probe = await new Deno.Command(candidate, {
+        args: ["-c", "import numpy"],
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      if (probe.success) return candidate;
+    } catch {
+      // Not there or not runnable: try the next one.
+    }
   }
   return undefined;
 }
