@@ -20,6 +20,7 @@ import {
   withByteSource,
 } from "./files.ts";
 import { runPool } from "./pool.ts";
+import { balance, type Piece } from "./plan.ts";
 
 /** Options of {@linkcode MiniscopeImagingExtractor.open}. Pass `folderPath` or `filePaths`. */
 export interface MiniscopeOpenOptions {
@@ -212,6 +213,7 @@ export class MiniscopeImagingExtractor {
       scale: info.scale,
       rate: info.rate,
       seekable: info.indexSource !== "scan",
+      keyframes: info.keyframes,
     }));
     const firstFrames: number[] = [];
     let videoFrames = 0;
@@ -367,8 +369,9 @@ export class MiniscopeImagingExtractor {
   }
 
   /**
-   * Decodes frames `[startSample, endSample)`. Files are decoded in parallel, each straight
-   * into its place in the result.
+   * Decodes frames `[startSample, endSample)`. Up to `concurrency` ffmpeg processes decode at
+   * once, each writing straight into its place in the result; long ranges are split at
+   * keyframes so the work is shared evenly even within one file.
    *
    * @example
    * ```ts
@@ -390,7 +393,8 @@ export class MiniscopeImagingExtractor {
     const [start, end] = this.#range(startSample, endSample);
     const frameSize = this.#recording.rows * this.#recording.cols;
     const data = new Uint8Array((end - start) * frameSize);
-    const jobs = this.#pieces(start, end).map(
+    const pieces = balance(this.#pieces(start, end), this.#recording.concurrency);
+    const jobs = pieces.map(
       ({ video, local, count, at }) => (signal: AbortSignal) =>
         decodeInto(
           this.#recording.ffmpegPath,
@@ -643,13 +647,8 @@ export class MiniscopeImagingExtractor {
   }
 
   /** Splits samples `[start, end)` into per-file ranges; `at` is the offset from `start`. */
-  #pieces(start: number, end: number): {
-    video: VideoFile;
-    local: number;
-    count: number;
-    at: number;
-  }[] {
-    const pieces = [];
+  #pieces(start: number, end: number): Piece[] {
+    const pieces: Piece[] = [];
     let frame = this.#offset + start;
     const stop = this.#offset + end;
     while (frame < stop) {

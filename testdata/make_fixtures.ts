@@ -23,6 +23,8 @@ export interface VideoOptions {
   pixelFormat?: "gray" | "bgr0";
   seed?: number;
   ffmpegPath?: string;
+  /** Makes frame `index`; default {@linkcode makeFrame}. */
+  frame?: (index: number) => Uint8Array;
 }
 
 /** Encodes frames `[first, first + count)` of {@linkcode makeFrame} into an AVI file. */
@@ -62,7 +64,10 @@ export async function writeVideo(path: string, options: VideoOptions): Promise<v
   const writer = child.stdin.getWriter();
   const stderr = new Response(child.stderr).text();
   for (let i = 0; i < count; i++) {
-    await writer.write(makeFrame(first + i, width, height, options.seed ?? 0));
+    const index = first + i;
+    await writer.write(
+      options.frame?.(index) ?? makeFrame(index, width, height, options.seed ?? 0),
+    );
   }
   await writer.close();
   const status = await child.status;
@@ -134,6 +139,8 @@ export interface RecordingOptions {
   deviceType?: string;
   seed?: number;
   ffmpegPath?: string;
+  /** Makes frame `index`; default {@linkcode makeFrame}. */
+  frame?: (index: number) => Uint8Array;
 }
 
 /** Writes a device folder: videos, `timeStamps.csv` and `metaData.json`. */
@@ -149,6 +156,7 @@ export async function writeRecording(dir: string, options: RecordingOptions): Pr
       count: Math.min(options.framesPerFile, options.frames - first),
       seed: options.seed ?? 0,
       ...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}),
+      ...(options.frame ? { frame: options.frame } : {}),
     });
   }
   await Deno.writeTextFile(

@@ -102,3 +102,57 @@ export function frameChunkOffset(bytes: Uint8Array, k: number): number {
   }
   return at;
 }
+
+/**
+ * Rewrites an AVI written by ffmpeg into the OpenDML layout that files over 1 GiB have: the
+ * `JUNK` space reserved in the stream header becomes an `indx` super index pointing at an
+ * `ix00` standard index appended to the file, and `idx1` is renamed `JUNK` so that only the
+ * OpenDML index remains.
+ */
+export function toOpenDml(original: Uint8Array): Uint8Array {
+  const latin1 = new TextDecoder("latin1");
+  const text = latin1.decode(original);
+  const view = new DataView(original.buffer, original.byteOffset, original.byteLength);
+  const movi = text.indexOf("movi"); // the list type: idx1 offsets count from here
+  const idx1 = text.lastIndexOf("idx1");
+  const entries: { offset: number; size: number; key: boolean }[] = [];
+  for (let e = idx1 + 8; e + 16 <= idx1 + 8 + view.getUint32(idx1 + 4, true); e += 16) {
+    if (latin1.decode(original.subarray(e, e + 4)) !== "00dc") continue;
+    entries.push({
+      key: (view.getUint32(e + 4, true) & 0x10) !== 0,
+      offset: view.getUint32(e + 8, true),
+      size: view.getUint32(e + 12, true),
+    });
+  }
+  const ixSize = 24 + 8 * entries.length;
+  const out = new Uint8Array(original.length + 8 + ixSize);
+  out.set(original);
+  const o = new DataView(out.buffer);
+  const ascii = (at: number, s: string) => out.set(new TextEncoder().encode(s), at);
+  ascii(idx1, "JUNK");
+  const ix = original.length;
+  ascii(ix, "ix00");
+  o.setUint32(ix + 4, ixSize, true);
+  o.setUint16(ix + 8, 2, true); // longs per entry
+  o.setUint8(ix + 10, 0); // sub type
+  o.setUint8(ix + 11, 1); // index of chunks
+  o.setUint32(ix + 12, entries.length, true);
+  ascii(ix + 16, "00dc");
+  o.setUint32(ix + 20, movi, true); // base offset (low 32 bits)
+  entries.forEach((entry, i) => {
+    o.setUint32(ix + 32 + 8 * i, entry.offset + 8, true);
+    o.setUint32(ix + 36 + 8 * i, (entry.size | (entry.key ? 0 : 0x80000000)) >>> 0, true);
+  });
+  const junk = text.indexOf("JUNK", text.indexOf("strf"));
+  ascii(junk, "indx");
+  o.setUint16(junk + 8, 4, true); // longs per entry
+  o.setUint8(junk + 10, 0);
+  o.setUint8(junk + 11, 0); // index of indexes
+  o.setUint32(junk + 12, 1, true); // entries in use
+  ascii(junk + 16, "00dc");
+  o.setUint32(junk + 32, ix, true); // qwOffset low
+  o.setUint32(junk + 36, 0, true); // qwOffset high
+  o.setUint32(junk + 40, 8 + ixSize, true);
+  o.setUint32(junk + 44, entries.length, true);
+  return out;
+}

@@ -2,7 +2,7 @@ import { assertEquals, assertRejects } from "./_assert.ts";
 import { type ByteSource, readAviInfo } from "../src/formats/avi.ts";
 import { FormatError } from "../src/formats/format_error.ts";
 import { withByteSource } from "../src/files.ts";
-import { ODD, SAMPLE, V1 } from "./_helpers.ts";
+import { ODD, SAMPLE, toOpenDml, V1 } from "./_helpers.ts";
 
 function memory(bytes: Uint8Array): ByteSource {
   return {
@@ -62,4 +62,15 @@ Deno.test("readAviInfo() counts the frames present when the header claims more",
   const info = await readAviInfo(memory(bytes));
   assertEquals([info.frameCount, info.declaredFrameCount], [12, 500]);
   assertEquals(info.warnings, ["its header claims 500 frames but only 12 are present"]);
+});
+
+Deno.test("readAviInfo() reads the OpenDML index (indx and ix00) of a file without idx1", async () => {
+  const original = await withByteSource(`${SAMPLE}/0.avi`, readAviInfo);
+  const info = await readAviInfo(memory(toOpenDml(await Deno.readFile(`${SAMPLE}/0.avi`))));
+  assertEquals(info.indexSource, "odml");
+  assertEquals(info.frameCount, 24);
+  assertEquals([...info.frameOffsets], [...original.frameOffsets]);
+  assertEquals([...info.frameSizes], [...original.frameSizes]);
+  assertEquals([...info.keyframes], [...original.keyframes]);
+  assertEquals(info.warnings, []);
 });

@@ -14,6 +14,7 @@ import {
   removeCopy,
   SAMPLE,
   TESTDATA,
+  toOpenDml,
   V1,
   warnings,
 } from "./_helpers.ts";
@@ -544,5 +545,22 @@ Deno.test("loadMiniscopeConfig() parses metaData.json and names the file when it
     );
   } finally {
     await Deno.remove(path);
+  }
+});
+
+Deno.test("a recording whose files carry only OpenDML indexes reads and seeks exactly", async () => {
+  const dir = await copyFixture(SAMPLE);
+  try {
+    for (const name of ["0.avi", "1.avi", "2.avi"]) {
+      await Deno.writeFile(join(dir, name), toOpenDml(await Deno.readFile(join(SAMPLE, name))));
+    }
+    const ex = await open(dir);
+    assertEquals(ex.getNumSamples(), 58);
+    const files = [0, 1, 2].map((i) => join(dir, `${i}.avi`));
+    assertBytesEqual((await ex.getSeries()).data, await ffmpegDecodeAll(files), "against ffmpeg");
+    const indices = [57, 13, 1, 30, 0, 25];
+    assertBytesEqual((await ex.getSamples(indices)).data, expectedFrames(indices, 48, 40));
+  } finally {
+    await removeCopy(dir);
   }
 });

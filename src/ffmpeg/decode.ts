@@ -32,6 +32,8 @@ export interface VideoFile {
   rate: number;
   /** Whether ffmpeg can seek in the file (it has an index). */
   seekable: boolean;
+  /** Whether each frame is a keyframe (1) or not (0), when known. */
+  keyframes?: Uint8Array;
 }
 
 /** A range of frames of one file. */
@@ -82,6 +84,22 @@ export function decodeArgs(video: VideoFile, range: FrameRange): { args: string[
   return { args, skip };
 }
 
+/** Reads from ffmpeg; once the signal is aborted, its reason is thrown whatever the read did. */
+async function readOrAbort(
+  process: FfmpegProcess,
+  target: Uint8Array,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  try {
+    const got = await process.readInto(target);
+    signal?.throwIfAborted();
+    return got;
+  } catch (error) {
+    signal?.throwIfAborted();
+    throw error;
+  }
+}
+
 function tooShort(video: VideoFile, decoded: number): MalformedRecordingError {
   return new MalformedRecordingError(
     video.displayPath,
@@ -119,8 +137,7 @@ export async function* decodeFrames(
     const scratch = skip > 0 ? new Uint8Array(frameSize) : undefined;
     for (let i = 0; i < skip + range.count; i++) {
       const frame = scratch && i < skip ? scratch : new Uint8Array(frameSize);
-      const got = await process.readInto(frame);
-      signal?.throwIfAborted();
+      const got = await readOrAbort(process, frame, signal);
       if (got < frameSize) {
         await process.finish();
         throw tooShort(video, range.start - skip + i);
@@ -169,8 +186,7 @@ export async function decodeInto(
       let left = skip * frameSize;
       while (left > 0) {
         const part = scratch.subarray(0, Math.min(left, scratch.length));
-        const got = await process.readInto(part);
-        signal?.throwIfAborted();
+        const got = await readOrAbort(process, part, signal);
         if (got < part.length) {
           await process.finish();
           throw tooShort(video, Math.floor((skip * frameSize - left + got) / frameSize));
@@ -178,8 +194,7 @@ export async function decodeInto(
         left -= got;
       }
     }
-    const got = await process.readInto(target);
-    signal?.throwIfAborted();
+    const got = await readOrAbort(process, target, signal);
     if (got < target.length) {
       await process.finish();
       throw tooShort(video, range.start + Math.floor(got / frameSize));

@@ -66,6 +66,10 @@ export interface AviInfo {
 
 const HEAD_BYTES = 64 * 1024;
 const MAX_HEADER_LIST = 4 * 1024 * 1024;
+/** LIST chunks nested deeper than this are skipped: real files nest two or three levels. */
+const MAX_DEPTH = 8;
+/** Larger frames than this (per side) are taken as a corrupt header. */
+const MAX_SIDE = 32_768;
 const AVIIF_KEYFRAME = 0x10;
 
 const latin1 = new TextDecoder("latin1");
@@ -150,7 +154,14 @@ function parseHeaderList(list: Uint8Array): Headers {
   let odmlTotalFrames: number | undefined;
   let streamNumber = 0;
 
-  const walk = (start: number, end: number, inStrl: boolean, current: Partial<VideoStream>) => {
+  const walk = (
+    start: number,
+    end: number,
+    inStrl: boolean,
+    current: Partial<VideoStream>,
+    depth = 0,
+  ) => {
+    if (depth > MAX_DEPTH) return;
     let at = start;
     while (at + 8 <= end) {
       const id = fourcc(list, at);
@@ -162,13 +173,13 @@ function parseHeaderList(list: Uint8Array): Headers {
         const type = fourcc(data, 0);
         if (type === "strl") {
           const found: Partial<VideoStream> = { number: streamNumber, superIndex: [] };
-          walk(dataAt + 4, dataEnd, true, found);
+          walk(dataAt + 4, dataEnd, true, found, depth + 1);
           if (!stream && found.width !== undefined && found.handler !== undefined) {
             stream = found as VideoStream;
           }
           streamNumber++;
         } else {
-          walk(dataAt + 4, dataEnd, inStrl, current);
+          walk(dataAt + 4, dataEnd, inStrl, current, depth + 1);
         }
       } else if (id === "avih" && data.length >= 40) {
         totalFrames = view(data).getUint32(16, true);
@@ -266,17 +277,20 @@ async function readIdx1(
 async function readOdmlIndex(
   reader: Reader,
   superIndex: { offset: number; size: number }[],
+  ids: Set<string>,
 ): Promise<FrameTable | undefined> {
   const table = new FrameTable();
   for (const part of superIndex) {
-    if (part.offset + part.size > reader.size || part.size < 32) return undefined;
-    const bytes = await reader.read(part.offset, part.size);
+    // Writers differ on whether the entry's size counts the chunk header: use the chunk's own.
+    const chunk = await reader.chunk(part.offset);
+    if (!chunk || chunk.size < 24 || part.offset + 8 + chunk.size > reader.size) return undefined;
+    const bytes = await reader.read(part.offset, 8 + chunk.size);
     const v = view(bytes);
     const longsPerEntry = v.getUint16(8, true);
     const indexType = v.getUint8(11);
     const entries = v.getUint32(12, true);
     const base = v.getUint32(20, true) + v.getUint32(24, true) * 2 ** 32;
-    if (indexType !== 1 || longsPerEntry !== 2) return undefined;
+    if (indexType !== 1 || longsPerEntry !== 2 || !ids.has(fourcc(bytes, 16))) return undefined;
     for (let i = 0; i < entries && 32 + 8 * i + 8 <= bytes.length; i++) {
       const e = 32 + 8 * i;
       const raw = v.getUint32(e + 4, true);
@@ -289,13 +303,14 @@ async function readOdmlIndex(
 /** Walks the chunks of every movi list, for files whose index is missing or unusable. */
 async function scanMovi(reader: Reader, ids: Set<string>): Promise<FrameTable> {
   const table = new FrameTable();
-  const scanList = async (start: number, end: number): Promise<void> => {
+  const scanList = async (start: number, end: number, depth: number): Promise<void> => {
+    if (depth > MAX_DEPTH) return;
     let at = start;
     while (at + 8 <= end) {
       const chunk = await reader.chunk(at);
       if (!chunk || !/^[\x20-\x7e]{4}$/.test(chunk.id)) return;
       if (chunk.id === "LIST" || chunk.id === "RIFF") {
-        await scanList(chunk.offset + 12, Math.min(next(chunk), end));
+        await scanList(chunk.offset + 12, Math.min(next(chunk), end), depth + 1);
       } else if (ids.has(chunk.id)) {
         if (chunk.offset + 8 + chunk.size > reader.size) return;
         table.add(chunk.offset + 8, chunk.size, true);
@@ -313,7 +328,7 @@ async function scanMovi(reader: Reader, ids: Set<string>): Promise<FrameTable> {
       const chunk = await reader.chunk(inner);
       if (!chunk) break;
       if (chunk.id === "LIST" && chunk.listType === "movi") {
-        await scanList(chunk.offset + 12, Math.min(next(chunk), reader.size));
+        await scanList(chunk.offset + 12, Math.min(next(chunk), reader.size), 0);
       }
       inner = next(chunk);
     }
@@ -352,12 +367,15 @@ export async function readAviInfo(source: ByteSource): Promise<AviInfo> {
     at = next(chunk);
   }
   if (!headerList) throw new FormatError("it has no header list (hdrl)");
-  if (headerList.size > MAX_HEADER_LIST) {
-    throw new FormatError(`its header list is implausibly large (${headerList.size} bytes)`);
+  if (headerList.size < 4 || headerList.size > MAX_HEADER_LIST) {
+    throw new FormatError(`its header list has an implausible size (${headerList.size} bytes)`);
   }
   const list = await reader.read(headerList.offset + 12, headerList.size - 4);
   const { stream, totalFrames, odmlTotalFrames } = parseHeaderList(list);
-  if (!(stream.width > 0 && stream.height > 0)) {
+  if (
+    !(stream.width > 0 && stream.height > 0 && stream.width <= MAX_SIDE &&
+      stream.height <= MAX_SIDE)
+  ) {
     throw new FormatError(`its frame size ${stream.width}x${stream.height} is invalid`);
   }
   if (!(stream.scale > 0 && stream.rate > 0)) {
@@ -369,7 +387,7 @@ export async function readAviInfo(source: ByteSource): Promise<AviInfo> {
   let table: FrameTable | undefined;
   let indexSource: AviIndexSource = "scan";
   if (stream.superIndex.length > 0) {
-    table = await readOdmlIndex(reader, stream.superIndex);
+    table = await readOdmlIndex(reader, stream.superIndex, ids);
     if (table) indexSource = "odml";
   }
   if (!table && idx1) {

@@ -135,7 +135,8 @@ function firstJsonError(text: string): number | undefined {
     if (at < text.length) fail();
     return undefined;
   } catch (stop) {
-    if (stop instanceof Stop) return stop.offset;
-    throw stop;
+    // A Stop carries the position; anything else (say, nesting too deep for the stack)
+    // leaves the position unknown.
+    return stop instanceof Stop ? stop.offset : undefined;
   }
 }

@@ -1,0 +1,56 @@
+/**
+ * Planning decodes: how a range of frames is split among ffmpeg processes.
+ *
+ * @module
+ */
+
+import type { VideoFile } from "./ffmpeg/decode.ts";
+
+/**
+ * The fewest frames worth a process of their own when a range is split for parallel decoding:
+ * starting ffmpeg and seeking costs about as much as decoding a few frames.
+ */
+export const MIN_CHUNK = 96;
+
+/** A range of frames of one file, placed `at` frames after the start of the requested range. */
+export interface Piece {
+  video: VideoFile;
+  local: number;
+  count: number;
+  at: number;
+}
+
+/**
+ * Splits pieces so that `concurrency` decoders share the work evenly: about two chunks per
+ * decoder, each starting on a keyframe so no frame is decoded only to be thrown away.
+ */
+export function balance(pieces: Piece[], concurrency: number): Piece[] {
+  if (concurrency < 2) return pieces;
+  const total = pieces.reduce((sum, piece) => sum + piece.count, 0);
+  const chunk = Math.max(MIN_CHUNK, Math.ceil(total / (2 * concurrency)));
+  const result: Piece[] = [];
+  for (const piece of pieces) {
+    const parts = Math.ceil(piece.count / chunk);
+    const keyframes = piece.video.keyframes;
+    if (parts < 2 || !piece.video.seekable || !keyframes) {
+      result.push(piece);
+      continue;
+    }
+    const end = piece.local + piece.count;
+    let from = piece.local;
+    for (let part = 1; part <= parts; part++) {
+      let to = part === parts ? end : Math.round(piece.local + (part * piece.count) / parts);
+      while (to < end && !keyframes[to]) to++;
+      if (to - from < MIN_CHUNK / 2 && to < end) continue;
+      result.push({
+        video: piece.video,
+        local: from,
+        count: to - from,
+        at: piece.at + from - piece.local,
+      });
+      from = to;
+      if (from >= end) break;
+    }
+  }
+  return result;
+}

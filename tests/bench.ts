@@ -1,0 +1,253 @@
+/**
+ * `deno task bench`: measures reading against bare ffmpeg on the same files, in one run, and
+ * prints ratios next to the targets.
+ *
+ * The recording (3,000 frames of 608x608, 1,000 per file, gray FFV1 in AVI, a keyframe every
+ * 12 frames) is built once into a cache folder outside the repository
+ * (`$XDG_CACHE_HOME/miniscope-reader-bench`, else `~/.cache/...`).
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { MiniscopeImagingExtractor } from "../mod.ts";
+import { timestampsCsv, writeRecording } from "../testdata/make_fixtures.ts";
+
+const WIDTH = 608;
+const HEIGHT = 608;
+const FRAMES = 3000;
+const PER_FILE = 1000;
+const CORES = navigator.hardwareConcurrency;
+
+const cacheRoot = Deno.env.get("XDG_CACHE_HOME") ?? join(Deno.env.get("HOME") ?? "/tmp", ".cache");
+const root = join(cacheRoot, "miniscope-reader-bench", `v1-${WIDTH}x${HEIGHT}x${FRAMES}`);
+const device = join(root, "Miniscope");
+const hundred = join(root, "hundred_files");
+
+/** A frame that looks like a scope's: vignetted background, bright cells, sensor noise. */
+function realisticFrames(): (index: number) => Uint8Array {
+  const background = new Float32Array(WIDTH * HEIGHT);
+  const cells: [number, number, number][] = [];
+  let seed = 12345;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let c = 0; c < 60; c++) cells.push([random() * WIDTH, random() * HEIGHT, 4 + random() * 5]);
+  for (let y = 0; y < HEIGHT; y++) {
+    for (let x = 0; x < WIDTH; x++) {
+      const r = Math.hypot(x - WIDTH / 2, y - HEIGHT / 2) / (WIDTH / 2);
+      background[y * WIDTH + x] = 90 * Math.max(0.2, 1 - r * r) + 20;
+    }
+  }
+  for (const [cx, cy, radius] of cells) {
+    for (
+      let y = Math.max(0, Math.floor(cy - 3 * radius));
+      y < Math.min(HEIGHT, cy + 3 * radius);
+      y++
+    ) {
+      for (
+        let x = Math.max(0, Math.floor(cx - 3 * radius));
+        x < Math.min(WIDTH, cx + 3 * radius);
+        x++
+      ) {
+        const d2 = ((x - cx) ** 2 + (y - cy) ** 2) / (radius * radius);
+        background[y * WIDTH + x]! += 40 * Math.exp(-d2);
+      }
+    }
+  }
+  return (index: number) => {
+    const frame = new Uint8Array(WIDTH * HEIGHT);
+    let state = (index * 2654435761 + 7) >>> 0;
+    const flash = 1 + 0.3 * Math.sin(index / 15);
+    for (let i = 0; i < frame.length; i++) {
+      state = (state * 1664525 + 1013904223) >>> 0;
+      const noise = ((state >>> 24) & 7) - 3.5;
+      frame[i] = Math.max(0, Math.min(255, background[i]! * flash + noise));
+    }
+    frame[0] = index & 0xff;
+    frame[1] = index >> 8;
+    return frame;
+  };
+}
+
+async function ensureRecording(): Promise<void> {
+  const done = join(root, "complete");
+  if (await Deno.stat(done).then(() => true, () => false)) return;
+  console.log(`Building the benchmark recording in ${root} (once) ...`);
+  await Deno.remove(root, { recursive: true }).catch(() => {});
+  await writeRecording(device, {
+    width: WIDTH,
+    height: HEIGHT,
+    frames: FRAMES,
+    framesPerFile: PER_FILE,
+    timestamps: { startMs: -67, droppedAfter: [1500] },
+    frame: realisticFrames(),
+  });
+  // 100 files for the open benchmark: hard links to the first file, and a matching CSV.
+  await Deno.mkdir(hundred, { recursive: true });
+  for (let i = 0; i < 100; i++) await Deno.link(join(device, "0.avi"), join(hundred, `${i}.avi`));
+  await Deno.writeTextFile(
+    join(hundred, "timeStamps.csv"),
+    timestampsCsv({ frames: 100 * PER_FILE }),
+  );
+  await Deno.writeTextFile(done, new Date().toISOString());
+}
+
+async function bareFfmpeg(args: string[]): Promise<void> {
+  const { success, stderr } = await new Deno.Command("ffmpeg", {
+    args: ["-nostdin", "-hide_banner", "-loglevel", "error", ...args],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!success) throw new Error(new TextDecoder().decode(stderr));
+}
+
+function bareDecode(file: string, seekFrame?: number): Promise<void> {
+  const seek = seekFrame === undefined ? [] : ["-ss", (seekFrame / 60).toFixed(6)];
+  const frames = seekFrame === undefined ? [] : ["-frames:v", "1"];
+  return bareFfmpeg([
+    ...seek,
+    "-i",
+    file,
+    ...frames,
+    "-f",
+    "rawvideo",
+    "-pix_fmt",
+    "gray",
+    "-y",
+    "/dev/null",
+  ]);
+}
+
+async function inParallel(jobs: (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: limit }, async () => {
+    while (next < jobs.length) await jobs[next++]!();
+  }));
+}
+
+async function time(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return (performance.now() - start) / 1000;
+}
+
+async function median(runs: number, fn: () => Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push(await time(fn));
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+/** Streams the whole recording in a child process and returns its peak resident memory. */
+async function streamedPeakMemory(): Promise<{ peakMb: number; frames: number }> {
+  const script = `
+    import { MiniscopeImagingExtractor } from ${
+    JSON.stringify(new URL("../mod.ts", import.meta.url).href)
+  };
+    const ex = await MiniscopeImagingExtractor.open({ folderPath: ${
+    JSON.stringify(device)
+  }, onWarning: () => {} });
+    let peak = 0, frames = 0;
+    for await (const frame of ex.stream()) {
+      frames++;
+      if (frames % 10 === 0) peak = Math.max(peak, Deno.memoryUsage().rss);
+    }
+    peak = Math.max(peak, Deno.memoryUsage().rss);
+    console.log(JSON.stringify({ peakMb: peak / 2 ** 20, frames }));
+  `;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--quiet", script],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  return JSON.parse(new TextDecoder().decode(output.stdout));
+}
+
+await ensureRecording();
+const files = [0, 1, 2].map((i) => join(device, `${i}.avi`));
+const open = (folderPath = device) =>
+  MiniscopeImagingExtractor.open({ folderPath, onWarning: () => {} });
+
+// Warm the page cache so both sides read from memory.
+for (const file of files) await Deno.readFile(file);
+
+const rows: [string, string, string, string, boolean][] = [];
+const row = (what: string, ours: number, bare: number, target: number, unit = "s") => {
+  const ratio = ours / bare;
+  rows.push([
+    what,
+    `${ours.toFixed(3)} ${unit}`,
+    `${bare.toFixed(3)} ${unit}`,
+    `${ratio.toFixed(2)}x (target <= ${target}x)`,
+    ratio <= target,
+  ]);
+};
+
+const ex = await open();
+
+// Full read, same parallelism: ours decodes files concurrently (default: one per core).
+const bareParallel = await time(() => inParallel(files.map((f) => () => bareDecode(f)), CORES));
+const oursFull = await time(() => ex.getSeries());
+row(`full read, ${CORES} at a time (getSeries)`, oursFull, bareParallel, 1.1);
+
+// Streaming: one frame at a time in order, against ffmpeg decoding the files one after another.
+const bareSequential = await time(async () => {
+  for (const f of files) await bareDecode(f);
+});
+let streamed = 0;
+const oursStream = await time(async () => {
+  for await (const _ of ex.stream()) streamed++;
+});
+if (streamed !== FRAMES) throw new Error(`streamed ${streamed} frames`);
+row("full read, streamed in order (stream)", oursStream, bareSequential, 1.1);
+
+// Random access: one frame from a fresh decode, against one `ffmpeg -ss` process.
+const fileFrames = { start: 1, middle: 500, end: 999 };
+const oursRandom: Record<string, number> = {};
+for (const [where, local] of Object.entries(fileFrames)) {
+  const k = PER_FILE + local; // in the second file
+  const bare = await median(5, () => bareDecode(files[1]!, local));
+  oursRandom[where] = await median(5, () => ex.getSamples([k]));
+  row(`one frame, ${where} of a file (getSamples)`, oursRandom[where]!, bare, 1.3);
+}
+rows.push([
+  "last frame of a file / first",
+  `${oursRandom.end!.toFixed(3)} s`,
+  `${oursRandom.start!.toFixed(3)} s`,
+  `${(oursRandom.end! / oursRandom.start!).toFixed(2)}x (target <= 1.5x)`,
+  oursRandom.end! / oursRandom.start! <= 1.5,
+]);
+
+// Opening: headers and indexes only, no process.
+const open3 = await median(5, () => open());
+rows.push(["open, 3 files", `${(open3 * 1000).toFixed(1)} ms`, "", "target < 50 ms", open3 < 0.05]);
+const open100 = await median(3, () => open(hundred));
+rows.push([
+  "open, 100 files",
+  `${(open100 * 1000).toFixed(1)} ms`,
+  "",
+  "target < 500 ms",
+  open100 < 0.5,
+]);
+
+// Memory of a streamed full read, in a process of its own.
+const memory = await streamedPeakMemory();
+rows.push([
+  `streamed full read, peak RSS (${memory.frames} frames)`,
+  `${memory.peakMb.toFixed(0)} MB`,
+  "",
+  "target < 200 MB",
+  memory.peakMb < 200,
+]);
+
+const header = ["measure", "ours", "bare ffmpeg", "ratio", "ok"];
+const table = [header, ...rows.map((r) => [r[0], r[1], r[2], r[3], r[4] ? "yes" : "NO"])];
+const widths = header.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
+console.log(
+  `\n${FRAMES} frames of ${WIDTH}x${HEIGHT}, ${PER_FILE} per file, ${CORES} cores, ffmpeg from PATH\n`,
+);
+for (const r of table) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join("  "));
+if (rows.some((r) => !r[4])) {
+  console.log("\nSome targets were missed (timings on a shared machine are noisy).");
+}

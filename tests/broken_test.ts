@@ -1,0 +1,188 @@
+// Broken recordings: each ends in a clear error naming the file, or in correct frames with a
+// warning that gives the numbers; never wrong pixels or a leftover ffmpeg.
+import { join } from "node:path";
+import { assert, assertBytesEqual, assertEquals, assertRejects } from "./_assert.ts";
+import { FfmpegError, MalformedRecordingError, MiniscopeImagingExtractor } from "../mod.ts";
+import { FIXTURES, timestampsCsv } from "../testdata/make_fixtures.ts";
+import {
+  copyFixture,
+  expectedFrames,
+  ffmpegProcessesMentioning,
+  frameChunkOffset,
+  range,
+  removeCopy,
+  SAMPLE,
+  warnings,
+} from "./_helpers.ts";
+
+const { sample } = FIXTURES;
+
+async function withCopy(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await copyFixture(SAMPLE);
+  try {
+    await fn(dir);
+  } finally {
+    await removeCopy(dir);
+  }
+}
+
+function openQuiet(dir: string) {
+  return MiniscopeImagingExtractor.open({ folderPath: dir, onWarning: () => {} });
+}
+
+Deno.test("a zero-byte video is an error naming it", () =>
+  withCopy(async (dir) => {
+    await Deno.writeFile(join(dir, "1.avi"), new Uint8Array());
+    await assertRejects(
+      () => openQuiet(dir),
+      MalformedRecordingError,
+      `Cannot read "${join(dir, "1.avi")}": the file is empty (0 bytes)`,
+    );
+  }));
+
+Deno.test("random bytes named .avi are an error naming the file", () =>
+  withCopy(async (dir) => {
+    const noise = new Uint8Array(20_000).map((_, i) => (i * 2654435761) >>> 24);
+    await Deno.writeFile(join(dir, "0.avi"), noise);
+    await assertRejects(
+      () => openQuiet(dir),
+      MalformedRecordingError,
+      `"${join(dir, "0.avi")}": it is not an AVI file`,
+    );
+  }));
+
+Deno.test("a last file cut in half (a crashed recording) keeps its complete frames readable, with the numbers in a warning", () =>
+  withCopy(async (dir) => {
+    const path = join(dir, "2.avi");
+    const bytes = await Deno.readFile(path);
+    // Cut inside frame 6, as a crash while writing it would: frames 0 to 5 are complete.
+    await Deno.writeFile(path, bytes.subarray(0, frameChunkOffset(bytes, 6) + 20));
+    const w = warnings();
+    const ex = await MiniscopeImagingExtractor.open({ folderPath: dir, onWarning: w.onWarning });
+    const present = ex.getNumSamples() - 48;
+    assertEquals(present, 6);
+    assert(
+      w.list.some((m) => m.includes(path) && m.includes(`${present} complete frames were found`)),
+      w.list.join("\n"),
+    );
+    assert(w.list.some((m) => m.includes(`videos hold ${48 + present} frames`)), w.list.join("\n"));
+    const n = ex.getNumSamples();
+    assertBytesEqual((await ex.getSeries()).data, expectedFrames(range(0, n), 48, 40));
+    assertBytesEqual((await ex.getSamples([n - 1, 49])).data, expectedFrames([n - 1, 49], 48, 40));
+  }));
+
+Deno.test("a header that claims more frames than the file holds is read by its index, with a warning", () =>
+  withCopy(async (dir) => {
+    const path = join(dir, "0.avi");
+    const bytes = await Deno.readFile(path);
+    const strh = new TextDecoder("latin1").decode(bytes.subarray(0, 4096)).indexOf("strh");
+    new DataView(bytes.buffer).setUint32(strh + 8 + 32, 240, true);
+    await Deno.writeFile(path, bytes);
+    const w = warnings();
+    const ex = await MiniscopeImagingExtractor.open({ folderPath: dir, onWarning: w.onWarning });
+    assertEquals(ex.getNumSamples(), 58);
+    assertEquals(w.list, [`"${path}": its header claims 240 frames but only 24 are present`]);
+    assertBytesEqual((await ex.getSeries(20, 30)).data, expectedFrames(range(20, 30), 48, 40));
+  }));
+
+Deno.test("an empty timeStamps.csv and one with an unknown header are errors naming it", () =>
+  withCopy(async (dir) => {
+    const csv = join(dir, "timeStamps.csv");
+    await Deno.writeTextFile(csv, "");
+    await assertRejects(
+      () => openQuiet(dir),
+      MalformedRecordingError,
+      `"${csv}": the file is empty`,
+    );
+    await Deno.writeTextFile(csv, "frame,ms\n0,1\n");
+    await assertRejects(
+      () => openQuiet(dir),
+      MalformedRecordingError,
+      `"${csv}": line 1 is not a Miniscope timestamps header`,
+    );
+  }));
+
+Deno.test("a timeStamps.csv with CRLF endings, a byte-order mark and trailing blank lines reads as the plain one", () =>
+  withCopy(async (dir) => {
+    const plain = await openQuiet(dir);
+    const text = timestampsCsv({ frames: 58, ...sample.timestamps });
+    await Deno.writeTextFile(
+      join(dir, "timeStamps.csv"),
+      "\ufeff" + text.replaceAll("\n", "\r\n") + "\r\n\r\n",
+    );
+    const odd = await openQuiet(dir);
+    assertEquals([...odd.getTimestamps()], [...plain.getTimestamps()]);
+    assertEquals(odd.getSamplingFrequency(), plain.getSamplingFrequency());
+  }));
+
+Deno.test("an invalid or non-object metaData.json is an error giving the file and position", () =>
+  withCopy(async (dir) => {
+    const path = join(dir, "metaData.json");
+    await Deno.writeTextFile(path, '{\n    "ROI": {\n        "height": 40,\n    }\n}\n');
+    await assertRejects(
+      () => MiniscopeImagingExtractor.loadMiniscopeConfig(path),
+      MalformedRecordingError,
+      `"${path}": it is not valid JSON at line 4, column 5`,
+    );
+    await Deno.writeTextFile(path, "[]");
+    await assertRejects(
+      () => MiniscopeImagingExtractor.loadMiniscopeConfig(path),
+      MalformedRecordingError,
+      "top level is an array",
+    );
+    await Deno.remove(path);
+    await assertRejects(
+      () => MiniscopeImagingExtractor.loadMiniscopeConfig(path),
+      Deno.errors.NotFound,
+      path,
+    );
+  }));
+
+Deno.test("ffmpeg failing mid-stream ends the stream with its error after the good frames, and is reaped", () =>
+  withCopy(async (dir) => {
+    const path = join(dir, "1.avi");
+    const bytes = await Deno.readFile(path);
+    const at = frameChunkOffset(bytes, 6);
+    bytes.fill(0xff, at + 8, at + 8 + new DataView(bytes.buffer).getUint32(at + 4, true));
+    await Deno.writeFile(path, bytes);
+    const ex = await openQuiet(dir);
+    const seen: number[] = [];
+    const error = await assertRejects(
+      async () => {
+        for await (const frame of ex.stream({ start: 20 })) {
+          assertBytesEqual(
+            frame.data,
+            expectedFrames([frame.index], 48, 40),
+            `frame ${frame.index}`,
+          );
+          seen.push(frame.index);
+        }
+      },
+      FfmpegError,
+      `Cannot decode "${path}"`,
+    );
+    assert(seen.length >= 4 && seen.every((index) => index < 30), `seen ${seen.join(",")}`);
+    assert(error.message.includes("ffmpeg exited with code"), error.message);
+    assertEquals(await ffmpegProcessesMentioning(dir), 0);
+  }));
+
+Deno.test("aborting a stream mid-frame rejects with the abort reason and stops ffmpeg at once", () =>
+  withCopy(async (dir) => {
+    const ex = await openQuiet(dir);
+    const controller = new AbortController();
+    const iterator = ex.stream({ signal: controller.signal })[Symbol.asyncIterator]();
+    assertEquals((await iterator.next()).value?.index, 0);
+    const pending = iterator.next();
+    controller.abort(new Error("stopped by the test"));
+    await assertRejects(() => pending, Error, "stopped by the test");
+    assertEquals(await ffmpegProcessesMentioning(dir), 0);
+    const before = new AbortController();
+    before.abort(new Error("aborted before"));
+    await assertRejects(
+      async () => {
+        for await (const _ of ex.stream({ signal: before.signal })) { /* never */ }
+      },
+      Error,
+      "aborted before",
+    );
+  }));

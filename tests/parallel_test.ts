@@ -1,0 +1,105 @@
+import { join } from "node:path";
+import { assertBytesEqual, assertEquals } from "./_assert.ts";
+import { MiniscopeImagingExtractor } from "../mod.ts";
+import { balance } from "../src/plan.ts";
+import { readAviInfo } from "../src/formats/avi.ts";
+import { withByteSource } from "../src/files.ts";
+import { timestampsCsv, writeVideo } from "../testdata/make_fixtures.ts";
+import { expectedFrames, ffmpegDecodeAll, ffmpegProcessesMentioning, range } from "./_helpers.ts";
+
+const WIDTH = 16;
+const HEIGHT = 8;
+
+/** A device folder with one 400-frame file and one 250-frame file, long enough to be split. */
+async function longRecording(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "miniscope_long_" });
+  await writeVideo(join(dir, "0.avi"), { width: WIDTH, height: HEIGHT, first: 0, count: 400 });
+  await writeVideo(join(dir, "1.avi"), { width: WIDTH, height: HEIGHT, first: 400, count: 250 });
+  await Deno.writeTextFile(join(dir, "timeStamps.csv"), timestampsCsv({ frames: 650 }));
+  return dir;
+}
+
+Deno.test("getSeries() split across parallel decoders is bit-identical to a sequential decode", async () => {
+  const dir = await longRecording();
+  try {
+    const sequential = await ffmpegDecodeAll([join(dir, "0.avi"), join(dir, "1.avi")]);
+    const frame = WIDTH * HEIGHT;
+    for (const concurrency of [1, 2, 3, 5]) {
+      const ex = await MiniscopeImagingExtractor.open({ folderPath: dir, concurrency });
+      for (const [start, end] of [[0, 650], [7, 643], [130, 401], [399, 650]] as const) {
+        const series = await ex.getSeries(start, end);
+        assertBytesEqual(
+          series.data,
+          sequential.subarray(start * frame, end * frame),
+          `concurrency ${concurrency}, [${start}, ${end})`,
+        );
+      }
+    }
+    assertBytesEqual(sequential, expectedFrames(range(0, 650), WIDTH, HEIGHT));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("getSamples() is exact for every index of a long file, near and far apart", async () => {
+  const dir = await longRecording();
+  try {
+    const ex = await MiniscopeImagingExtractor.open({ folderPath: dir });
+    const indices = [649, 0, 399, 400, 13, 12, 11, 200, 201, 230, 600, 600, 1, 388];
+    assertBytesEqual((await ex.getSamples(indices)).data, expectedFrames(indices, WIDTH, HEIGHT));
+    const every = range(0, 650).reverse();
+    assertBytesEqual((await ex.getSamples(every)).data, expectedFrames(every, WIDTH, HEIGHT));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a failing parallel read stops the other decoders and leaves no ffmpeg running", async () => {
+  const dir = await longRecording();
+  try {
+    const ex = await MiniscopeImagingExtractor.open({ folderPath: dir, concurrency: 2 });
+    // Break the second file after open: its decode fails while the first file's chunks run.
+    await Deno.writeFile(join(dir, "1.avi"), new Uint8Array(1000));
+    let failed = false;
+    await ex.getSeries().catch(() => (failed = true));
+    assertEquals(failed, true);
+    assertEquals(await ffmpegProcessesMentioning(dir), 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("balance() splits long ranges at keyframes into contiguous chunks, about two per decoder", async () => {
+  const dir = await longRecording();
+  try {
+    const info = await withByteSource(join(dir, "0.avi"), readAviInfo);
+    const video = {
+      path: join(dir, "0.avi"),
+      displayPath: "0.avi",
+      width: WIDTH,
+      height: HEIGHT,
+      frameCount: info.frameCount,
+      scale: info.scale,
+      rate: info.rate,
+      seekable: true,
+      keyframes: info.keyframes,
+    };
+    const whole = [{ video, local: 5, count: 395, at: 0 }];
+    assertEquals(balance(whole, 1), whole);
+    for (const concurrency of [2, 4]) {
+      const pieces = balance(whole, concurrency);
+      assertEquals(pieces.length > 1, true, `concurrency ${concurrency}: ${pieces.length} pieces`);
+      let next = 5;
+      for (const piece of pieces) {
+        assertEquals(piece.local, next);
+        assertEquals(piece.at, next - 5);
+        if (piece !== pieces[0]) assertEquals(info.keyframes[piece.local], 1);
+        next += piece.count;
+      }
+      assertEquals(next, 400);
+    }
+    assertEquals(balance([{ ...whole[0]!, video: { ...video, seekable: false } }], 2).length, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
