@@ -5,7 +5,7 @@
  * @module
  */
 
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { MalformedRecordingError } from "./errors.ts";
 import type { ByteSource } from "./formats/avi.ts";
 
@@ -166,9 +166,4 @@ export async function withByteSource<T>(
 /** The default timestamps file of a recording: `timeStamps.csv` beside the first video. */
 export function defaultTimestampsPath(firstVideo: string): string {
   return join(dirname(firstVideo), "timeStamps.csv");
-}
-
-/** The short name of a file for messages that already give the folder. */
-export function shortName(path: string): string {
-  return basename(path);
 }

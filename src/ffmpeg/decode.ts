@@ -84,27 +84,64 @@ export function decodeArgs(video: VideoFile, range: FrameRange): { args: string[
   return { args, skip };
 }
 
-/** Reads from ffmpeg; once the signal is aborted, its reason is thrown whatever the read did. */
-async function readOrAbort(
-  process: FfmpegProcess,
-  target: Uint8Array,
-  signal: AbortSignal | undefined,
-): Promise<number> {
-  try {
-    const got = await process.readInto(target);
-    signal?.throwIfAborted();
-    return got;
-  } catch (error) {
-    signal?.throwIfAborted();
-    throw error;
-  }
-}
+/** One ffmpeg decode of a frame range, read in exact amounts. */
+class Decoder {
+  readonly #process: FfmpegProcess;
+  readonly #video: VideoFile;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort = () => void this.#process.kill();
+  /** Leading frames to read and drop (for a file that cannot seek). */
+  readonly skip: number;
 
-function tooShort(video: VideoFile, decoded: number): MalformedRecordingError {
-  return new MalformedRecordingError(
-    video.displayPath,
-    `it decodes to only ${decoded} frames but its container holds ${video.frameCount}`,
-  );
+  constructor(ffmpegPath: string, video: VideoFile, range: FrameRange, signal?: AbortSignal) {
+    signal?.throwIfAborted();
+    const { args, skip } = decodeArgs(video, range);
+    this.skip = skip;
+    this.#video = video;
+    this.#signal = signal;
+    this.#process = FfmpegProcess.spawn({
+      ffmpegPath,
+      args,
+      description: `Cannot decode "${video.displayPath}"`,
+    });
+    signal?.addEventListener("abort", this.#onAbort, { once: true });
+  }
+
+  /**
+   * Fills `target` with whole frames, the first of which is frame `firstFrame` of the file.
+   * Throws the abort reason once aborted, ffmpeg's error if it failed, and otherwise a
+   * too-short error when ffmpeg ended early.
+   */
+  async read(target: Uint8Array, firstFrame: number): Promise<void> {
+    let got: number;
+    try {
+      got = await this.#process.readInto(target);
+    } catch (error) {
+      this.#signal?.throwIfAborted();
+      throw error;
+    }
+    this.#signal?.throwIfAborted();
+    if (got < target.length) {
+      await this.#process.finish();
+      const frameSize = this.#video.width * this.#video.height;
+      throw new MalformedRecordingError(
+        this.#video.displayPath,
+        `it decodes to only ${firstFrame + Math.floor(got / frameSize)} frames but its ` +
+          `container holds ${this.#video.frameCount}`,
+      );
+    }
+  }
+
+  /** Waits for ffmpeg to exit after the last read; throws its error if it failed. */
+  finish(): Promise<void> {
+    return this.#process.finish();
+  }
+
+  /** Kills ffmpeg if it still runs and reaps it. */
+  async close(): Promise<void> {
+    this.#signal?.removeEventListener("abort", this.#onAbort);
+    await this.#process.kill();
+  }
 }
 
 /**
@@ -123,31 +160,19 @@ export async function* decodeFrames(
   range: FrameRange,
   signal?: AbortSignal,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  signal?.throwIfAborted();
-  const { args, skip } = decodeArgs(video, range);
+  const decoder = new Decoder(ffmpegPath, video, range, signal);
   const frameSize = video.width * video.height;
-  const process = FfmpegProcess.spawn({
-    ffmpegPath,
-    args,
-    description: `Cannot decode "${video.displayPath}"`,
-  });
-  const onAbort = () => void process.kill();
-  signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    const scratch = skip > 0 ? new Uint8Array(frameSize) : undefined;
-    for (let i = 0; i < skip + range.count; i++) {
-      const frame = scratch && i < skip ? scratch : new Uint8Array(frameSize);
-      const got = await readOrAbort(process, frame, signal);
-      if (got < frameSize) {
-        await process.finish();
-        throw tooShort(video, range.start - skip + i);
-      }
-      if (i >= skip) yield frame;
+    const scratch = new Uint8Array(decoder.skip > 0 ? frameSize : 0);
+    for (let i = 0; i < decoder.skip; i++) await decoder.read(scratch, i);
+    for (let i = 0; i < range.count; i++) {
+      const frame = new Uint8Array(frameSize);
+      await decoder.read(frame, range.start + i);
+      yield frame;
     }
-    await process.finish();
+    await decoder.finish();
   } finally {
-    signal?.removeEventListener("abort", onAbort);
-    await process.kill();
+    await decoder.close();
   }
 }
 
@@ -170,38 +195,13 @@ export async function decodeInto(
   target: Uint8Array,
   signal?: AbortSignal,
 ): Promise<void> {
-  signal?.throwIfAborted();
-  const frameSize = video.width * video.height;
-  const { args, skip } = decodeArgs(video, range);
-  const process = FfmpegProcess.spawn({
-    ffmpegPath,
-    args,
-    description: `Cannot decode "${video.displayPath}"`,
-  });
-  const onAbort = () => void process.kill();
-  signal?.addEventListener("abort", onAbort, { once: true });
+  const decoder = new Decoder(ffmpegPath, video, range, signal);
   try {
-    if (skip > 0) {
-      const scratch = new Uint8Array(frameSize * Math.min(skip, 16));
-      let left = skip * frameSize;
-      while (left > 0) {
-        const part = scratch.subarray(0, Math.min(left, scratch.length));
-        const got = await readOrAbort(process, part, signal);
-        if (got < part.length) {
-          await process.finish();
-          throw tooShort(video, Math.floor((skip * frameSize - left + got) / frameSize));
-        }
-        left -= got;
-      }
-    }
-    const got = await readOrAbort(process, target, signal);
-    if (got < target.length) {
-      await process.finish();
-      throw tooShort(video, range.start + Math.floor(got / frameSize));
-    }
-    await process.finish();
+    const scratch = new Uint8Array(decoder.skip > 0 ? video.width * video.height : 0);
+    for (let i = 0; i < decoder.skip; i++) await decoder.read(scratch, i);
+    await decoder.read(target, range.start);
+    await decoder.finish();
   } finally {
-    signal?.removeEventListener("abort", onAbort);
-    await process.kill();
+    await decoder.close();
   }
 }
