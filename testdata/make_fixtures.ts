@@ -1,185 +1,16 @@
 /**
- * Writes the test recordings the way the Miniscope DAQ software does: 8-bit gray FFV1 in AVI,
- * container rate 60 fps whatever the real rate, a keyframe every 12 frames, a new file every
- * `framesPerFile` frames with a short last one, `timeStamps.csv` with negative first stamps,
- * and `metaData.json` files.
- *
- * Run `deno task fixtures` to write them into `testdata/`.
+ * Writes the test recordings under `testdata/` (run `deno task fixtures`): frames from
+ * {@linkcode makeFrame}, which stores each frame's index in its first pixels, encoded the way
+ * the Miniscope DAQ software writes them (see `src/sample.ts`).
  *
  * @module
  */
 
 import { join } from "node:path";
 import { makeFrame } from "./frames.ts";
+import { qtJson, writeRecording, writeVideo } from "../src/sample.ts";
 
-/** How to encode a video file. */
-export interface VideoOptions {
-  width: number;
-  height: number;
-  /** Index of the first frame within the recording. */
-  first: number;
-  count: number;
-  /** ffmpeg pixel format of the encoded stream. */
-  pixelFormat?: "gray" | "bgr0";
-  seed?: number;
-  ffmpegPath?: string;
-  /** Makes frame `index`; default {@linkcode makeFrame}. */
-  frame?: (index: number) => Uint8Array;
-}
-
-/** Encodes frames `[first, first + count)` of {@linkcode makeFrame} into an AVI file. */
-export async function writeVideo(path: string, options: VideoOptions): Promise<void> {
-  const { width, height, first, count } = options;
-  const child = new Deno.Command(options.ffmpegPath ?? "ffmpeg", {
-    args: [
-      "-nostdin",
-      "-hide_banner",
-      "-loglevel",
-      "error",
-      "-y",
-      "-f",
-      "rawvideo",
-      "-pix_fmt",
-      "gray",
-      "-s",
-      `${width}x${height}`,
-      "-r",
-      "60",
-      "-i",
-      "pipe:0",
-      "-c:v",
-      "ffv1",
-      "-g",
-      "12",
-      "-pix_fmt",
-      options.pixelFormat ?? "gray",
-      "-f",
-      "avi",
-      `file:${path}`,
-    ],
-    stdin: "piped",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  const stderr = new Response(child.stderr).text();
-  for (let i = 0; i < count; i++) {
-    const index = first + i;
-    await writer.write(
-      options.frame?.(index) ?? makeFrame(index, width, height, options.seed ?? 0),
-    );
-  }
-  await writer.close();
-  const status = await child.status;
-  if (!status.success) throw new Error(`ffmpeg could not write "${path}": ${await stderr}`);
-  await stderr;
-}
-
-/** How a recording's time stamps look. */
-export interface TimestampOptions {
-  frames: number;
-  /** Nominal interval in ms. */
-  intervalMs?: number;
-  /** The first stamp in ms (negative in most real recordings). */
-  startMs?: number;
-  /** Rows after which one frame is missing (a gap of two intervals). */
-  droppedAfter?: readonly number[];
-  /** Write the v2.0.0 `DAQ Frame Number` column. */
-  daqColumn?: boolean;
-}
-
-/** The `Time Stamp (ms)` values of a recording, as integers like the acquisition software. */
-export function timestampsMs(options: TimestampOptions): number[] {
-  const interval = options.intervalMs ?? 1000 / 30;
-  const dropped = new Set(options.droppedAfter ?? []);
-  const stamps: number[] = [];
-  let slot = 0;
-  for (let row = 0; row < options.frames; row++) {
-    stamps.push(Math.round((options.startMs ?? -67) + slot * interval + ((row * 7) % 3) - 1));
-    slot += dropped.has(row) ? 2 : 1;
-  }
-  return stamps;
-}
-
-/** The text of a `timeStamps.csv` file. */
-export function timestampsCsv(options: TimestampOptions): string {
-  const stamps = timestampsMs(options);
-  const dropped = new Set(options.droppedAfter ?? []);
-  const header = ["Frame Number", "Time Stamp (ms)", "Buffer Index"];
-  if (options.daqColumn) header.push("DAQ Frame Number");
-  const lines = [header.join(",")];
-  let daq = 1;
-  stamps.forEach((stamp, row) => {
-    const cells = [row, stamp, row % 5 === 0 ? 1 : 0];
-    if (options.daqColumn) cells.push(daq);
-    daq += dropped.has(row) ? 2 : 1;
-    lines.push(cells.join(","));
-  });
-  return lines.join("\n") + "\n";
-}
-
-/** Qt-style JSON: 4-space indent, keys sorted. */
-export function qtJson(value: Record<string, unknown>): string {
-  const sort = (v: unknown): unknown =>
-    v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(
-        Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]),
-      )
-      : v;
-  return JSON.stringify(sort(value), null, 4) + "\n";
-}
-
-/** How to write a device folder. */
-export interface RecordingOptions {
-  width: number;
-  height: number;
-  frames: number;
-  framesPerFile: number;
-  timestamps?: Omit<TimestampOptions, "frames">;
-  deviceType?: string;
-  seed?: number;
-  ffmpegPath?: string;
-  /** Makes frame `index`; default {@linkcode makeFrame}. */
-  frame?: (index: number) => Uint8Array;
-}
-
-/** Writes a device folder: videos, `timeStamps.csv` and `metaData.json`. */
-export async function writeRecording(dir: string, options: RecordingOptions): Promise<void> {
-  await Deno.mkdir(dir, { recursive: true });
-  const files = Math.ceil(options.frames / options.framesPerFile);
-  for (let file = 0; file < files; file++) {
-    const first = file * options.framesPerFile;
-    await writeVideo(join(dir, `${file}.avi`), {
-      width: options.width,
-      height: options.height,
-      first,
-      count: Math.min(options.framesPerFile, options.frames - first),
-      seed: options.seed ?? 0,
-      ...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}),
-      ...(options.frame ? { frame: options.frame } : {}),
-    });
-  }
-  await Deno.writeTextFile(
-    join(dir, "timeStamps.csv"),
-    timestampsCsv({ frames: options.frames, ...options.timestamps }),
-  );
-  await Deno.writeTextFile(
-    join(dir, "metaData.json"),
-    qtJson({
-      ROI: { height: options.height, leftEdge: 0, topEdge: 0, width: options.width },
-      compression: "FFV1",
-      deviceDirectory: `C:/data/${dir.split("/").pop()}`,
-      deviceID: 0,
-      deviceName: dir.split("/").pop(),
-      deviceType: options.deviceType ?? "Miniscope_V4_BNO",
-      ewl: 70,
-      frameRate: "30FPS",
-      framesPerFile: options.framesPerFile,
-      gain: 3.5,
-      led0: 1,
-    }),
-  );
-}
+export { qtJson, timestampsCsv, timestampsMs, writeRecording, writeVideo } from "../src/sample.ts";
 
 /** The fixtures under `testdata/`. */
 export const FIXTURES = {
@@ -217,7 +48,11 @@ if (import.meta.main) {
   const root = new URL(".", import.meta.url).pathname;
   const { sample, v1, many } = FIXTURES;
   await Deno.remove(join(root, sample.session), { recursive: true }).catch(() => {});
-  await writeRecording(join(root, sample.device), { ...sample, deviceType: "Miniscope_V4_BNO" });
+  await writeRecording(join(root, sample.device), {
+    ...sample,
+    deviceType: "Miniscope_V4_BNO",
+    frame: (i) => makeFrame(i, sample.width, sample.height),
+  });
   await Deno.writeTextFile(
     join(root, sample.session, "metaData.json"),
     qtJson({
@@ -245,10 +80,11 @@ if (import.meta.main) {
   );
   for (const fixture of [v1, many]) {
     await Deno.remove(join(root, fixture.device), { recursive: true }).catch(() => {});
+    const seed = fixture === v1 ? 11 : 23;
     await writeRecording(join(root, fixture.device), {
       ...fixture,
       deviceType: fixture === v1 ? "Miniscope_V3" : "Miniscope_V4_BNO",
-      seed: fixture === v1 ? 11 : 23,
+      frame: (i) => makeFrame(i, fixture.width, fixture.height, seed),
     });
   }
   await Deno.mkdir(join(root, "odd"), { recursive: true });
@@ -258,12 +94,14 @@ if (import.meta.main) {
     first: 0,
     count: 5,
     pixelFormat: "bgr0",
+    frame: (i) => makeFrame(i, sample.width, sample.height),
   });
   await writeVideo(join(root, "odd", "other_shape.avi"), {
     width: 40,
     height: 48,
     first: 0,
     count: 5,
+    frame: (i) => makeFrame(i, 40, 48),
   });
   console.log(`Wrote fixtures under ${root}`);
 }

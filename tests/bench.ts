@@ -11,7 +11,7 @@
 
 import { join } from "node:path";
 import { MiniscopeImagingExtractor } from "../mod.ts";
-import { timestampsCsv, writeRecording } from "../testdata/make_fixtures.ts";
+import { scopeFrames, timestampsCsv, writeRecording } from "../src/sample.ts";
 
 const WIDTH = 608;
 const HEIGHT = 608;
@@ -20,53 +20,9 @@ const PER_FILE = 1000;
 const CORES = navigator.hardwareConcurrency;
 
 const cacheRoot = Deno.env.get("XDG_CACHE_HOME") ?? join(Deno.env.get("HOME") ?? "/tmp", ".cache");
-const root = join(cacheRoot, "miniscope-reader-bench", `v1-${WIDTH}x${HEIGHT}x${FRAMES}`);
+const root = join(cacheRoot, "miniscope-reader-bench", `v2-${WIDTH}x${HEIGHT}x${FRAMES}`);
 const device = join(root, "Miniscope");
 const hundred = join(root, "hundred_files");
-
-/** A frame that looks like a scope's: vignetted background, bright cells, sensor noise. */
-function realisticFrames(): (index: number) => Uint8Array {
-  const background = new Float32Array(WIDTH * HEIGHT);
-  const cells: [number, number, number][] = [];
-  let seed = 12345;
-  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  for (let c = 0; c < 60; c++) cells.push([random() * WIDTH, random() * HEIGHT, 4 + random() * 5]);
-  for (let y = 0; y < HEIGHT; y++) {
-    for (let x = 0; x < WIDTH; x++) {
-      const r = Math.hypot(x - WIDTH / 2, y - HEIGHT / 2) / (WIDTH / 2);
-      background[y * WIDTH + x] = 90 * Math.max(0.2, 1 - r * r) + 20;
-    }
-  }
-  for (const [cx, cy, radius] of cells) {
-    for (
-      let y = Math.max(0, Math.floor(cy - 3 * radius));
-      y < Math.min(HEIGHT, cy + 3 * radius);
-      y++
-    ) {
-      for (
-        let x = Math.max(0, Math.floor(cx - 3 * radius));
-        x < Math.min(WIDTH, cx + 3 * radius);
-        x++
-      ) {
-        const d2 = ((x - cx) ** 2 + (y - cy) ** 2) / (radius * radius);
-        background[y * WIDTH + x]! += 40 * Math.exp(-d2);
-      }
-    }
-  }
-  return (index: number) => {
-    const frame = new Uint8Array(WIDTH * HEIGHT);
-    let state = (index * 2654435761 + 7) >>> 0;
-    const flash = 1 + 0.3 * Math.sin(index / 15);
-    for (let i = 0; i < frame.length; i++) {
-      state = (state * 1664525 + 1013904223) >>> 0;
-      const noise = ((state >>> 24) & 7) - 3.5;
-      frame[i] = Math.max(0, Math.min(255, background[i]! * flash + noise));
-    }
-    frame[0] = index & 0xff;
-    frame[1] = index >> 8;
-    return frame;
-  };
-}
 
 async function ensureRecording(): Promise<void> {
   const done = join(root, "complete");
@@ -79,7 +35,7 @@ async function ensureRecording(): Promise<void> {
     frames: FRAMES,
     framesPerFile: PER_FILE,
     timestamps: { startMs: -67, droppedAfter: [1500] },
-    frame: realisticFrames(),
+    frame: scopeFrames(WIDTH, HEIGHT),
   });
   // 100 files for the open benchmark: hard links to the first file, and a matching CSV.
   await Deno.mkdir(hundred, { recursive: true });

@@ -5,16 +5,30 @@ import { balance } from "../src/plan.ts";
 import { readAviInfo } from "../src/formats/avi.ts";
 import { withByteSource } from "../src/files.ts";
 import { timestampsCsv, writeVideo } from "../testdata/make_fixtures.ts";
+import { makeFrame } from "../testdata/frames.ts";
 import { expectedFrames, ffmpegDecodeAll, ffmpegProcessesMentioning, range } from "./_helpers.ts";
 
 const WIDTH = 16;
 const HEIGHT = 8;
+const frame = (index: number) => makeFrame(index, WIDTH, HEIGHT);
 
 /** A device folder with one 400-frame file and one 250-frame file, long enough to be split. */
 async function longRecording(): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "miniscope_long_" });
-  await writeVideo(join(dir, "0.avi"), { width: WIDTH, height: HEIGHT, first: 0, count: 400 });
-  await writeVideo(join(dir, "1.avi"), { width: WIDTH, height: HEIGHT, first: 400, count: 250 });
+  await writeVideo(join(dir, "0.avi"), {
+    width: WIDTH,
+    height: HEIGHT,
+    first: 0,
+    count: 400,
+    frame,
+  });
+  await writeVideo(join(dir, "1.avi"), {
+    width: WIDTH,
+    height: HEIGHT,
+    first: 400,
+    count: 250,
+    frame,
+  });
   await Deno.writeTextFile(join(dir, "timeStamps.csv"), timestampsCsv({ frames: 650 }));
   return dir;
 }
