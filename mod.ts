@@ -36,3 +36,8 @@ export {
   type StreamOptions,
 } from "./src/extractor.ts";
 export { FfmpegError, type FfmpegFailure, MalformedRecordingError } from "./src/errors.ts";
+export {
+  detectDroppedFrames,
+  type DroppedFrames,
+  type FrameGap,
+} from "./src/analysis/dropped_frames.ts";

@@ -1,157 +1,223 @@
 /**
- * The command line: `info` summarises a Miniscope device folder and, with `--read`, decodes
- * every frame to check that the recording reads end to end.
+ * The command line: inspect, check and convert a Miniscope recording.
  *
  * ```sh
  * deno run --allow-read=<folder> --allow-run=ffmpeg jsr:@miniscope/reader/cli info <folder>
  * ```
  *
- * Exit codes: 0 on success, 1 when the recording cannot be read (one line on stderr), 2 on
- * bad usage.
+ * Commands: `info`, `export`, `preview`, `demo`. Exit codes: 0 on success, 1 when the
+ * recording cannot be read or written (one line on stderr), 2 on bad usage.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { MiniscopeImagingExtractor } from "../mod.ts";
+import { join } from "node:path";
 import denoJson from "../deno.json" with { type: "json" };
+import { formatInfo, gatherInfo } from "./cli/info.ts";
+import { exportRecording } from "./cli/export.ts";
+import { writePreview } from "./cli/preview.ts";
+import { writeSampleSession } from "./sample.ts";
 
-const USAGE = `Usage: miniscope info [--read] [--json] <device-folder>
+const USAGE = `miniscope ${denoJson.version}: inspect, check and convert Miniscope recordings
 
-Summarises a Miniscope recording: files, frame count, frame shape, sampling frequency,
-duration and first and last time stamps.
+Usage:
+  miniscope info <device-folder> [--json]
+  miniscope export <device-folder> --out <path> [--format npy|tiff] [--start N] [--end N]
+  miniscope preview <device-folder> --out <dir>
+  miniscope demo
 
-Options:
-  --read      decode every frame and report intensity and decode speed
-  --json      print one JSON object instead of text
+Run "miniscope <command> --help" for a command's options.`;
+
+const HELP: Record<string, string> = {
+  info: `Usage: miniscope info <device-folder> [--json]
+
+Files, frame counts (videos and timeStamps.csv), frame shape, sampling frequency, duration,
+first and last time stamp, dropped frames, device settings and the session start time.
+
+  --json   print one JSON object with stable keys
+  --help   show this help
+
+Permissions: --allow-read=<session folder>`,
+  export:
+    `Usage: miniscope export <device-folder> --out <path> [--format npy|tiff] [--start N] [--end N]
+
+Writes the frames as a NumPy .npy (uint8, shape [t, rows, cols]) or a multi-page 8-bit TIFF
+(BigTIFF past 4 GiB), the time stamps beside it (<name>.timestamps.npy, or .csv for TIFF) and
+the metadata (<name>.metadata.json). Files appear under their names only when complete.
+
+  --out PATH      the frames file (required)
+  --format F      npy or tiff (default: from the extension of --out, else npy)
+  --start N       first sample (default 0)
+  --end N         end sample, exclusive (default: all)
+  --help          show this help
+
+Permissions: --allow-read=<session folder>,<output folder> --allow-run=ffmpeg
+--allow-write=<output folder> (reading the output folder lets the finished files be renamed
+into place)`,
+  preview: `Usage: miniscope preview <device-folder> --out <dir>
+
+Writes mean.png and max.png (projections, contrast stretched) and intervals.svg (frame
+intervals over time, dropped frames marked), and prints the saturated-pixel share.
+
+  --out DIR   folder for the pictures (required)
   --help      show this help
-  --version   show the version`;
 
-/** A summary of a recording, as printed by `info`. */
-interface Summary {
-  folder: string;
-  files: string[];
-  samples: number;
-  shape: [number, number];
-  samplingFrequencyHz: number;
-  durationSeconds: number | null;
-  firstTimestamp: number | null;
-  lastTimestamp: number | null;
-  warnings: string[];
-  meanIntensity?: number;
-  maxIntensity?: number;
-  decodeFramesPerSecond?: number;
+Permissions: --allow-read=<session folder> --allow-run=ffmpeg --allow-write=<dir>`,
+  demo: `Usage: miniscope demo
+
+Writes a small sample session with ffmpeg into a new temporary folder, then runs info and
+preview on it.
+
+Permissions: --allow-read --allow-write --allow-run=ffmpeg`,
+};
+
+class UsageError extends Error {}
+
+function integer(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) {
+    throw new UsageError(`--${name} must be a whole number, got "${value}"`);
+  }
+  return Number(value);
 }
 
-async function info(folder: string, read: boolean): Promise<Summary> {
-  const warnings: string[] = [];
-  const ex = await MiniscopeImagingExtractor.open({
-    folderPath: folder,
-    onWarning: (message) => warnings.push(message),
+function parse(command: string, args: string[]) {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+      out: { type: "string" },
+      format: { type: "string" },
+      start: { type: "string" },
+      end: { type: "string" },
+    },
   });
-  const stamps = ex.getNativeTimestamps();
-  const n = ex.getNumSamples();
-  const summary: Summary = {
-    folder,
-    files: ex.getFilePaths().map((path) => path.split("/").pop()!),
-    samples: n,
-    shape: ex.getImageShape(),
-    samplingFrequencyHz: ex.getSamplingFrequency(),
-    durationSeconds: stamps && n > 1 ? stamps[n - 1]! - stamps[0]! : null,
-    firstTimestamp: stamps && n > 0 ? stamps[0]! : null,
-    lastTimestamp: stamps && n > 0 ? stamps[n - 1]! : null,
-    warnings,
+  const allowed: Record<string, string[]> = {
+    info: ["json", "help"],
+    export: ["out", "format", "start", "end", "help"],
+    preview: ["out", "help"],
+    demo: ["help"],
   };
-  if (read) {
-    const started = performance.now();
-    let sum = 0;
-    let max = 0;
-    let frames = 0;
-    for await (const frame of ex.stream()) {
-      for (const value of frame.data) {
-        sum += value;
-        if (value > max) max = value;
-      }
-      frames++;
+  for (const key of Object.keys(values)) {
+    const value = values[key as keyof typeof values];
+    if (value !== undefined && value !== false && !allowed[command]!.includes(key)) {
+      throw new UsageError(`${command} has no option --${key}`);
     }
-    const seconds = (performance.now() - started) / 1000;
-    summary.meanIntensity = frames ? sum / (frames * frameSize(summary.shape)) : 0;
-    summary.maxIntensity = max;
-    summary.decodeFramesPerSecond = frames / seconds;
   }
-  return summary;
+  return { values, positionals };
 }
 
-function frameSize([rows, cols]: [number, number]): number {
-  return rows * cols;
+/** Turns Ctrl-C into an abort, for the duration of `run`. */
+async function withInterrupt<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onInterrupt = () => controller.abort(new Error("Interrupted"));
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  try {
+    return await run(controller.signal);
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+  }
 }
 
-function printText(s: Summary): void {
-  const lines = [
-    `Recording   ${s.folder}`,
-    `Files       ${s.files.length} (${s.files.join(", ")})`,
-    `Frames      ${s.samples} of ${s.shape[0]} x ${s.shape[1]} pixels (rows x cols), uint8`,
-    `Frequency   ${s.samplingFrequencyHz.toFixed(3)} Hz (from timeStamps.csv)`,
-  ];
-  if (s.durationSeconds !== null) {
-    lines.push(
-      `Duration    ${s.durationSeconds.toFixed(3)} s, from ${s.firstTimestamp!.toFixed(3)} s ` +
-        `to ${s.lastTimestamp!.toFixed(3)} s`,
+async function run(command: string, args: string[]): Promise<number> {
+  const { values, positionals } = parse(command, args);
+  if (values.help) {
+    console.log(HELP[command]);
+    return 0;
+  }
+  if (command === "demo") {
+    if (positionals.length > 0) throw new UsageError("demo takes no arguments");
+    const root = await Deno.makeTempDir({ prefix: "miniscope_demo_" });
+    console.log(`Writing a sample session with ffmpeg to ${root}\n`);
+    const device = await writeSampleSession(join(root, "2022_09_19", "09_18_41"));
+    const { info, extractor } = await gatherInfo(device);
+    console.log(formatInfo(info));
+    const preview = await withInterrupt((signal) =>
+      writePreview(extractor, join(root, "preview"), signal)
+    );
+    console.log(`Saturated    ${(preview.saturatedShare * 100).toFixed(3)} % of pixels`);
+    console.log(`\nPreview files:\n${preview.files.map((f) => `  ${f}`).join("\n")}`);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError(`${command} takes one device folder, got ${positionals.length} arguments`);
+  }
+  const folder = positionals[0]!;
+  if (command === "info") {
+    const { info } = await gatherInfo(folder);
+    console.log(values.json ? JSON.stringify(info, null, 2) : formatInfo(info));
+    return 0;
+  }
+  if (values.out === undefined) throw new UsageError(`${command} needs --out`);
+  if (command === "preview") {
+    const { extractor } = await gatherInfo(folder);
+    const preview = await withInterrupt((signal) => writePreview(extractor, values.out!, signal));
+    console.log(
+      `Mean intensity ${preview.meanIntensity.toFixed(2)}; saturated ` +
+        `${(preview.saturatedShare * 100).toFixed(3)} % of pixels`,
+    );
+    for (const file of preview.files) console.log(`Wrote ${file}`);
+    return 0;
+  }
+  // export
+  const format = values.format ?? (/\.tiff?$/i.test(values.out) ? "tiff" : "npy");
+  if (format !== "npy" && format !== "tiff") {
+    throw new UsageError(`--format must be npy or tiff, got "${format}"`);
+  }
+  const { info, extractor } = await gatherInfo(folder);
+  const start = integer(values.start, "start") ?? 0;
+  const end = integer(values.end, "end") ?? extractor.getNumSamples();
+  if (start > end || end > extractor.getNumSamples()) {
+    throw new UsageError(
+      `--start ${start} --end ${end} is not a range of the ${extractor.getNumSamples()} samples`,
     );
   }
-  if (s.meanIntensity !== undefined) {
-    lines.push(
-      `Pixels      mean ${s.meanIntensity.toFixed(2)}, max ${s.maxIntensity}; all ${s.samples} ` +
-        `frames decoded at ${s.decodeFramesPerSecond!.toFixed(0)} frames/s`,
-    );
-  }
-  for (const warning of s.warnings) lines.push(`Warning     ${warning}`);
-  console.log(lines.join("\n"));
+  const files = await withInterrupt((signal) =>
+    exportRecording(extractor, info, {
+      out: values.out!,
+      format,
+      start,
+      end,
+      signal,
+    })
+  );
+  console.log(`Wrote ${end - start} frames to ${files.frames}`);
+  console.log(`Wrote ${files.timestamps}\nWrote ${files.metadata}`);
+  return 0;
 }
 
 /**
  * Runs the command line with the given arguments.
  *
  * @param args The arguments, without the program name.
- * @returns The exit code.
+ * @returns The exit code: 0 success, 1 error, 2 bad usage.
  */
 export async function main(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        read: { type: "boolean", default: false },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", default: false },
-        version: { type: "boolean", default: false },
-      },
-    });
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (values.version) {
+  const [command, ...rest] = args;
+  if (command === "--version" || command === "-V") {
     console.log(denoJson.version);
     return 0;
   }
-  const [command, folder, ...rest] = positionals;
-  if (command !== "info" || folder === undefined || rest.length > 0) {
-    console.error(USAGE);
+  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    console.log(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (!(command in HELP)) {
+    console.error(`Unknown command "${command}"\n\n${USAGE}`);
     return 2;
   }
   try {
-    const summary = await info(folder, values.read);
-    if (values.json) console.log(JSON.stringify(summary, null, 2));
-    else printText(summary);
-    return 0;
+    return await run(command, rest);
   } catch (error) {
+    if (
+      error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+    ) {
+      console.error(`${(error as Error).message}\n\n${HELP[command]}`);
+      return 2;
+    }
     console.error(`Error: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }

@@ -10,6 +10,7 @@ import { parseTimestampsCsv, type TimestampsTable } from "./formats/timestamps_c
 import { type AviInfo, readAviInfo } from "./formats/avi.ts";
 import { FormatError } from "./formats/format_error.ts";
 import { samplingFrequencyFromTimestamps } from "./analysis/sampling_frequency.ts";
+import { detectDroppedFrames, type DroppedFrames } from "./analysis/dropped_frames.ts";
 import { decodeFrames, decodeInto, type VideoFile } from "./ffmpeg/decode.ts";
 import { MalformedRecordingError } from "./errors.ts";
 import {
@@ -87,6 +88,10 @@ interface Recording {
   samplingFrequency: number;
   /** Seconds from timeStamps.csv for the readable samples, or null without a CSV. */
   nativeTimestamps: Float64Array | null;
+  /** The columns of timeStamps.csv, all rows, or null without a CSV. */
+  table: TimestampsTable | null;
+  /** Frames in the videos, before matching them to the CSV rows. */
+  videoFrames: number;
   ffmpegPath: string;
   concurrency: number;
 }
@@ -266,6 +271,8 @@ export class MiniscopeImagingExtractor {
       cols: first.width,
       samplingFrequency,
       nativeTimestamps,
+      table: table ?? null,
+      videoFrames,
       ffmpegPath,
       concurrency,
     };
@@ -366,6 +373,34 @@ export class MiniscopeImagingExtractor {
   /** The video files, in recording order. */
   getFilePaths(): string[] {
     return [...this.#recording.filePaths];
+  }
+
+  /**
+   * The frame counts behind {@linkcode getNumSamples} for the whole recording: frames in the
+   * videos and rows in `timeStamps.csv` (`null` without it). Samples are the smaller of the two.
+   */
+  getFrameCounts(): { video: number; timestamps: number | null } {
+    const table = this.#recording.table;
+    return {
+      video: this.#recording.videoFrames,
+      timestamps: table ? table.timeStampsMs.length : null,
+    };
+  }
+
+  /**
+   * Frames the acquisition lost within this extractor's samples, from the time stamps and the
+   * `DAQ Frame Number` column when present; `null` without `timeStamps.csv`. See
+   * {@linkcode detectDroppedFrames}.
+   */
+  getDroppedFrames(): DroppedFrames | null {
+    const table = this.#recording.table;
+    if (!table) return null;
+    const from = this.#offset;
+    const to = this.#offset + this.#length;
+    return detectDroppedFrames(
+      table.timeStampsMs.subarray(from, to),
+      table.daqFrameNumbers?.subarray(from, to) ?? null,
+    );
   }
 
   /**

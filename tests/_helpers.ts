@@ -156,3 +156,41 @@ export function toOpenDml(original: Uint8Array): Uint8Array {
   o.setUint32(junk + 44, entries.length, true);
   return out;
 }
+
+/**
+ * The first python3 on PATH that can import all of `modules`, or undefined. (npx, for one,
+ * puts the system's python3 first on PATH.)
+ */
+export async function findPython(modules: string[]): Promise<string | undefined> {
+  const dirs = (Deno.env.get("PATH") ?? "").split(":").filter((dir) => dir !== "");
+  for (const candidate of [...new Set(dirs.map((dir) => `${dir}/python3`))]) {
+    try {
+      const probe = await new Deno.Command(candidate, {
+        args: ["-c", `import ${modules.join(", ")}`],
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      if (probe.success) return candidate;
+    } catch {
+      // Not there or not runnable: try the next one.
+    }
+  }
+  return undefined;
+}
+
+/** Runs a Python snippet with `python` and returns its stdout, failing on a non-zero exit. */
+export async function runPython(
+  python: string,
+  code: string,
+  args: string[] = [],
+): Promise<string> {
+  const output = await new Deno.Command(python, {
+    args: ["-c", code, ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!output.success) throw new Error(new TextDecoder().decode(output.stderr));
+  return new TextDecoder().decode(output.stdout);
+}

@@ -1,7 +1,7 @@
 import { assertEquals, assertThrows } from "./_assert.ts";
 import { samplingFrequencyFromTimestamps } from "../src/analysis/sampling_frequency.ts";
 import { parseTimestampsCsv } from "../src/formats/timestamps_csv.ts";
-import { SAMPLE, V1 } from "./_helpers.ts";
+import { findPython, SAMPLE, V1 } from "./_helpers.ts";
 
 // The reference formula, run by numpy exactly as roiextractors writes it.
 const REFERENCE = `
@@ -13,26 +13,7 @@ for stamps in json.load(sys.stdin):
     print(repr(float(1 / np.mean(d[np.abs(d - m) < 3 * s]))))
 `;
 
-/** The first python3 on PATH that has numpy (npx, for one, puts the system's first). */
-async function findNumpyPython(): Promise<string | undefined> {
-  const dirs = (Deno.env.get("PATH") ?? "").split(":").filter((dir) => dir !== "");
-  for (const candidate of [...new Set(dirs.map((dir) => `${dir}/python3`))]) {
-    try {
-      const probe = await new Deno.Command(candidate, {
-        args: ["-c", "import numpy"],
-        stdin: "null",
-        stdout: "null",
-        stderr: "null",
-      }).output();
-      if (probe.success) return candidate;
-    } catch {
-      // Not there or not runnable: try the next one.
-    }
-  }
-  return undefined;
-}
-
-const python = await findNumpyPython();
+const python = await findPython(["numpy"]);
 
 async function numpyReference(series: number[][]): Promise<number[]> {
   const child = new Deno.Command(python!, {

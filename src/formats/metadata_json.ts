@@ -140,3 +140,62 @@ function firstJsonError(text: string): number | undefined {
     return stop instanceof Stop ? stop.offset : undefined;
   }
 }
+
+/** When a recording started, as the acquisition software wrote it. */
+export interface RecordingStartTime {
+  /** Calendar fields in the acquisition computer's local time, as written. */
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  msec: number;
+  /** Milliseconds since 1970-01-01 UTC, when written (software v1.10 and later, and v1.00). */
+  msecSinceEpoch: number | null;
+  /** The local time as ISO 8601 without a zone: `2022-09-19T09:18:41.007`. */
+  local: string;
+}
+
+const START_KEYS = ["year", "month", "day", "hour", "minute", "second", "msec"] as const;
+
+/**
+ * Reads the recording start time from a session `metaData.json`: the nested
+ * `recordingStartTime` object (software v1.10 and later) or the same keys at the top level
+ * (v1.00 to v1.02).
+ *
+ * @param metadata The parsed session metadata.
+ * @returns The start time.
+ * @throws {FormatError} When the keys are missing or not integers, naming them.
+ */
+export function readRecordingStartTime(metadata: Record<string, unknown>): RecordingStartTime {
+  const nested = metadata.recordingStartTime;
+  const source = nested && typeof nested === "object" && !Array.isArray(nested)
+    ? nested as Record<string, unknown>
+    : metadata;
+  const missing = START_KEYS.filter((key) => !Number.isInteger(source[key]));
+  if (missing.length > 0) {
+    throw new FormatError(
+      `it has no recording start time: expected integer keys ${missing.join(", ")} in ` +
+        `"recordingStartTime" or at the top level`,
+    );
+  }
+  const [year, month, day, hour, minute, second, msec] = START_KEYS.map((key) =>
+    source[key] as number
+  ) as [number, number, number, number, number, number, number];
+  const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+  const epoch = source.msecSinceEpoch;
+  return {
+    year,
+    month,
+    day,
+    hour,
+    minute,
+    second,
+    msec,
+    msecSinceEpoch: typeof epoch === "number" && Number.isFinite(epoch) ? epoch : null,
+    local: `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}:${pad(second)}.${
+      pad(msec, 3)
+    }`,
+  };
+}

@@ -1,0 +1,184 @@
+/**
+ * `info`: the facts about a recording a person checks minutes after a session.
+ *
+ * @module
+ */
+
+import { dirname, join } from "node:path";
+import { MiniscopeImagingExtractor } from "../extractor.ts";
+import type { DroppedFrames } from "../analysis/dropped_frames.ts";
+import { readRecordingStartTime, type RecordingStartTime } from "../formats/metadata_json.ts";
+
+/** What `info` reports; `--json` prints it as is. */
+export interface RecordingInfo {
+  folder: string;
+  files: string[];
+  frames: { video: number; timestamps: number | null; samples: number; mismatch: boolean };
+  shape: { rows: number; cols: number };
+  dtype: "uint8";
+  samplingFrequencyHz: number;
+  durationSeconds: number | null;
+  firstTimestampSeconds: number | null;
+  lastTimestampSeconds: number | null;
+  droppedFrames: DroppedFrames | null;
+  device: DeviceSettings | null;
+  session: SessionFacts | null;
+  warnings: string[];
+}
+
+/** Settings from the device `metaData.json`, as written (strings or numbers). */
+export interface DeviceSettings {
+  name: unknown;
+  type: unknown;
+  frameRate: unknown;
+  gain: unknown;
+  led: unknown;
+  ewl: unknown;
+  roi: unknown;
+  compression: unknown;
+  framesPerFile: unknown;
+}
+
+/** Facts from the session `metaData.json` in the parent folder. */
+export interface SessionFacts {
+  startTime: RecordingStartTime | null;
+  researcher: unknown;
+  experiment: unknown;
+  animal: unknown;
+}
+
+async function readJsonIfPresent(path: string): Promise<Record<string, unknown> | null> {
+  try {
+    return await MiniscopeImagingExtractor.loadMiniscopeConfig(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}
+
+/**
+ * Opens a device folder and gathers its facts without decoding frames.
+ *
+ * @param folder The device folder.
+ * @returns The facts and the opened extractor.
+ */
+export async function gatherInfo(
+  folder: string,
+): Promise<{ info: RecordingInfo; extractor: MiniscopeImagingExtractor }> {
+  const warnings: string[] = [];
+  const extractor = await MiniscopeImagingExtractor.open({
+    folderPath: folder,
+    onWarning: (message) => warnings.push(message),
+  });
+  const counts = extractor.getFrameCounts();
+  const samples = extractor.getNumSamples();
+  const stamps = extractor.getNativeTimestamps();
+  const [rows, cols] = extractor.getImageShape();
+  const device = await readJsonIfPresent(join(folder, "metaData.json"));
+  const session = await readJsonIfPresent(join(dirname(folder), "metaData.json"));
+  let startTime: RecordingStartTime | null = null;
+  if (session) {
+    try {
+      startTime = readRecordingStartTime(session);
+    } catch {
+      warnings.push(`"${join(dirname(folder), "metaData.json")}" has no recording start time`);
+    }
+  }
+  const info: RecordingInfo = {
+    folder,
+    files: extractor.getFilePaths().map((path) => path.slice(path.lastIndexOf("/") + 1)),
+    frames: {
+      video: counts.video,
+      timestamps: counts.timestamps,
+      samples,
+      mismatch: counts.timestamps !== null && counts.timestamps !== counts.video,
+    },
+    shape: { rows, cols },
+    dtype: "uint8",
+    samplingFrequencyHz: extractor.getSamplingFrequency(),
+    durationSeconds: stamps && samples > 1 ? stamps[samples - 1]! - stamps[0]! : null,
+    firstTimestampSeconds: stamps && samples > 0 ? stamps[0]! : null,
+    lastTimestampSeconds: stamps && samples > 0 ? stamps[samples - 1]! : null,
+    droppedFrames: extractor.getDroppedFrames(),
+    device: device
+      ? {
+        name: device.deviceName ?? null,
+        type: device.deviceType ?? null,
+        frameRate: device.frameRate ?? null,
+        gain: device.gain ?? null,
+        led: device.led0 ?? null,
+        ewl: device.ewl ?? null,
+        roi: device.ROI ?? null,
+        compression: device.compression ?? null,
+        framesPerFile: device.framesPerFile ?? null,
+      }
+      : null,
+    session: session
+      ? {
+        startTime,
+        researcher: session.researcherName ?? null,
+        experiment: session.experimentName ?? null,
+        animal: session.animalName ?? null,
+      }
+      : null,
+    warnings,
+  };
+  return { info, extractor };
+}
+
+function show(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/**
+ * The text form of {@linkcode RecordingInfo}.
+ *
+ * @param info The facts.
+ * @returns Lines for a terminal.
+ */
+export function formatInfo(info: RecordingInfo): string {
+  const f = info.frames;
+  const lines = [
+    `Recording    ${info.folder}`,
+    `Files        ${info.files.length}: ${info.files.join(", ")}`,
+    `Frames       ${f.samples} of ${info.shape.rows} x ${info.shape.cols} pixels (rows x cols), ` +
+    `uint8` +
+    (f.mismatch ? `; videos hold ${f.video}, timeStamps.csv has ${f.timestamps} rows` : ""),
+    `Frequency    ${info.samplingFrequencyHz.toFixed(3)} Hz`,
+  ];
+  if (info.durationSeconds !== null) {
+    lines.push(
+      `Duration     ${info.durationSeconds.toFixed(3)} s, time stamps from ` +
+        `${info.firstTimestampSeconds!.toFixed(3)} s to ${info.lastTimestampSeconds!.toFixed(3)} s`,
+    );
+  }
+  const d = info.droppedFrames;
+  if (d) {
+    const where = d.gaps.slice(0, 8).map((g) => `${g.missing} after sample ${g.afterSample}`);
+    lines.push(
+      `Dropped      ${d.count} by time stamps (median interval ${
+        d.medianIntervalMs.toFixed(1)
+      } ms)` +
+        (where.length ? `: ${where.join(", ")}${d.gaps.length > 8 ? ", ..." : ""}` : ""),
+    );
+    if (d.daqCount !== null) {
+      lines.push(`             ${d.daqCount} by DAQ frame number`);
+    }
+  }
+  if (info.device) {
+    const v = info.device;
+    lines.push(
+      `Device       ${show(v.name)} (${show(v.type)}), frame rate ${show(v.frameRate)}, gain ` +
+        `${show(v.gain)}, LED ${show(v.led)}, EWL ${show(v.ewl)}, ROI ${show(v.roi)}`,
+    );
+  }
+  if (info.session?.startTime) {
+    const t = info.session.startTime;
+    lines.push(
+      `Started      ${t.local.replace("T", " ")} local` +
+        (t.msecSinceEpoch !== null ? ` (${new Date(t.msecSinceEpoch).toISOString()})` : ""),
+    );
+  }
+  for (const warning of info.warnings) lines.push(`Warning      ${warning}`);
+  return lines.join("\n");
+}

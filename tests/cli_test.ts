@@ -1,0 +1,285 @@
+// The command line, run as a subprocess with the narrowest permissions each command needs.
+import { join } from "node:path";
+import { decode } from "fast-png";
+import { assert, assertEquals } from "./_assert.ts";
+import { expectedFrames, findPython, range, runPython, SAMPLE, TESTDATA } from "./_helpers.ts";
+import { TiffPlan } from "../src/cli/tiff.ts";
+
+const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
+const SESSION = join(SAMPLE, "..");
+const python = await findPython(["numpy", "tifffile"]);
+
+async function cli(flags: string[], args: string[]) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", "--quiet", ...flags, CLI, ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: output.code,
+    stdout: new TextDecoder().decode(output.stdout),
+    stderr: new TextDecoder().decode(output.stderr),
+  };
+}
+
+async function sha256(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes.slice());
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+const readOnly = [`--allow-read=${SESSION}`];
+const withFfmpeg = [...readOnly, "--allow-run=ffmpeg"];
+/** Export reads the output folder too: renaming the finished files into place needs it. */
+const exportFlags = (
+  out: string,
+) => [`--allow-read=${SESSION},${out}`, "--allow-run=ffmpeg", `--allow-write=${out}`];
+
+Deno.test("every command answers --help with exit 0, --version prints the version, bad usage exits 2", async () => {
+  for (const command of ["info", "export", "preview", "demo"]) {
+    const result = await cli([], [command, "--help"]);
+    assertEquals(result.code, 0, command);
+    assert(result.stdout.startsWith(`Usage: miniscope ${command}`), result.stdout);
+  }
+  const version = await cli(["--allow-read"], ["--version"]);
+  const { version: expected } = JSON.parse(
+    await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
+  );
+  assertEquals([version.code, version.stdout.trim()], [0, expected]);
+  for (
+    const args of [[], ["frobnicate"], ["info"], ["info", SAMPLE, "--bogus"], ["export", SAMPLE], [
+      "export",
+      SAMPLE,
+      "--out",
+      "x.npy",
+      "--start",
+      "abc",
+    ]]
+  ) {
+    assertEquals((await cli(readOnly, args)).code, 2, args.join(" "));
+  }
+});
+
+Deno.test("info --json reports counts, shape, frequency, dropped frames, device settings and the session start", async () => {
+  const result = await cli(readOnly, ["info", SAMPLE, "--json"]);
+  assertEquals(result.code, 0, result.stderr);
+  const info = JSON.parse(result.stdout);
+  assertEquals(info.files, ["0.avi", "1.avi", "2.avi"]);
+  assertEquals(info.frames, { video: 58, timestamps: 58, samples: 58, mismatch: false });
+  assertEquals(info.shape, { rows: 40, cols: 48 });
+  assert(Math.abs(info.samplingFrequencyHz - 30.0268) < 0.001, String(info.samplingFrequencyHz));
+  assertEquals(info.firstTimestampSeconds, -0.068);
+  assertEquals(info.droppedFrames.count, 1);
+  assertEquals(info.droppedFrames.gaps.map((g: { afterSample: number }) => g.afterSample), [30]);
+  assertEquals(info.droppedFrames.daqCount, 1);
+  assertEquals(info.device.type, "Miniscope_V4_BNO");
+  assertEquals(info.device.frameRate, "30FPS");
+  assertEquals(info.device.gain, 3.5);
+  assertEquals(info.session.startTime.local, "2022-09-19T09:18:41.007");
+  assertEquals(info.session.startTime.msecSinceEpoch, 1663579121007);
+  const text = await cli(readOnly, ["info", SAMPLE]);
+  assertEquals(text.code, 0);
+  assert(
+    text.stdout.includes("Dropped      1 by time stamps") &&
+      text.stdout.includes("1 after sample 30"),
+    text.stdout,
+  );
+});
+
+Deno.test("info on a missing folder exits 1 with one line on stderr", async () => {
+  const result = await cli([`--allow-read=${TESTDATA}`], ["info", join(TESTDATA, "nope")]);
+  assertEquals(result.code, 1);
+  assertEquals(result.stderr.trim().split("\n").length, 1);
+  assert(result.stderr.includes("does not exist"), result.stderr);
+});
+
+Deno.test({
+  name: "export writes .npy frames and timestamps that numpy reads back byte for byte",
+  ignore: python === undefined,
+  fn: async () => {
+    const out = await Deno.makeTempDir({ prefix: "miniscope_export_" });
+    try {
+      const path = join(out, "frames.npy");
+      const result = await cli(exportFlags(out), [
+        "export",
+        SAMPLE,
+        "--out",
+        path,
+        "--start",
+        "5",
+        "--end",
+        "50",
+      ]);
+      assertEquals(result.code, 0, result.stderr);
+      const report = JSON.parse(
+        await runPython(
+          python!,
+          `
+import sys, json, hashlib, numpy as np
+a = np.load(sys.argv[1], mmap_mode="r")
+t = np.load(sys.argv[2])
+print(json.dumps({"shape": list(a.shape), "dtype": str(a.dtype), "sha": hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest(), "t": t.tolist()}))
+`,
+          [path, join(out, "frames.timestamps.npy")],
+        ),
+      );
+      assertEquals(report.shape, [45, 40, 48]);
+      assertEquals(report.dtype, "uint8");
+      assertEquals(report.sha, await sha256(expectedFrames(range(5, 50), 48, 40)));
+      const csv = (await Deno.readTextFile(join(SAMPLE, "timeStamps.csv"))).trim().split("\n")
+        .slice(1);
+      assertEquals(report.t, csv.slice(5, 50).map((line) => Number(line.split(",")[1]) / 1000));
+      const meta = JSON.parse(await Deno.readTextFile(join(out, "frames.metadata.json")));
+      assertEquals(meta.export, { start: 5, end: 50, format: "npy", shape: [45, 40, 48] });
+      assertEquals([...Deno.readDirSync(out)].map((e) => e.name).sort(), [
+        "frames.metadata.json",
+        "frames.npy",
+        "frames.timestamps.npy",
+      ]);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "export writes a multi-page TIFF that tifffile reads back byte for byte, and BigTIFF reads too",
+  ignore: python === undefined,
+  fn: async () => {
+    const out = await Deno.makeTempDir({ prefix: "miniscope_export_" });
+    try {
+      const path = join(out, "frames.tif");
+      const result = await cli(exportFlags(out), [
+        "export",
+        SAMPLE,
+        "--out",
+        path,
+      ]);
+      assertEquals(result.code, 0, result.stderr);
+      const read = `
+import sys, json, hashlib, numpy as np, tifffile
+with tifffile.TiffFile(sys.argv[1]) as f:
+    a = f.asarray()
+    print(json.dumps({"shape": list(a.shape), "dtype": str(a.dtype), "big": f.is_bigtiff, "pages": len(f.pages), "sha": hashlib.sha256(a.tobytes()).hexdigest()}))
+`;
+      const report = JSON.parse(await runPython(python!, read, [path]));
+      assertEquals(report, {
+        shape: [58, 40, 48],
+        dtype: "uint8",
+        big: false,
+        pages: 58,
+        sha: await sha256(expectedFrames(range(0, 58), 48, 40)),
+      });
+      assert(
+        (await Deno.readTextFile(join(out, "frames.timestamps.csv"))).startsWith(
+          "sample,time_s\n0,-0.068\n",
+        ),
+      );
+      // BigTIFF, which files past 4 GiB get, written by the same plan with odd-sized pages.
+      const plan = new TiffPlan({ width: 7, height: 5, pages: 3, bigTiff: true });
+      const frames = expectedFrames([0, 1, 2], 7, 5);
+      const parts = [plan.header()];
+      for (let i = 0; i < 3; i++) {
+        parts.push(plan.directory(i), frames.subarray(i * 35, (i + 1) * 35), plan.padding());
+      }
+      const big = join(out, "big.tif");
+      await Deno.writeFile(big, new Uint8Array(parts.flatMap((p) => [...p])));
+      const bigReport = JSON.parse(await runPython(python!, read, [big]));
+      assertEquals(bigReport, {
+        shape: [3, 5, 7],
+        dtype: "uint8",
+        big: true,
+        pages: 3,
+        sha: await sha256(frames),
+      });
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});
+
+Deno.test("export that fails midway leaves no file under the final names and exits 1", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_export_" });
+  try {
+    const device = join(root, "Miniscope");
+    await Deno.mkdir(device);
+    for (const name of ["0.avi", "1.avi", "2.avi", "timeStamps.csv"]) {
+      await Deno.copyFile(join(SAMPLE, name), join(device, name));
+    }
+    const bytes = await Deno.readFile(join(device, "1.avi"));
+    bytes.fill(0xff, bytes.length - 3000, bytes.length - 2000); // inside the last frames' data
+    await Deno.writeFile(join(device, "1.avi"), bytes);
+    const out = join(root, "out");
+    await Deno.mkdir(out);
+    const result = await cli(
+      [`--allow-read=${root}`, "--allow-run=ffmpeg", `--allow-write=${out}`],
+      ["export", device, "--out", join(out, "frames.npy")],
+    );
+    assertEquals(result.code, 1, result.stdout + result.stderr);
+    assert(result.stderr.startsWith("Error: "), result.stderr);
+    assertEquals([...Deno.readDirSync(out)], []);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("preview writes mean and max PNGs of the frame size and an interval plot marking the dropped frame", async () => {
+  const out = await Deno.makeTempDir({ prefix: "miniscope_preview_" });
+  try {
+    const result = await cli([...withFfmpeg, `--allow-write=${out}`], [
+      "preview",
+      SAMPLE,
+      "--out",
+      out,
+    ]);
+    assertEquals(result.code, 0, result.stderr);
+    assert(result.stdout.includes("saturated"), result.stdout);
+    // The pictures are contrast stretches of the projections: monotonic in the true values.
+    const frames = expectedFrames(range(0, 58), 48, 40);
+    const size = 48 * 40;
+    const sum = new Float64Array(size);
+    const max = new Uint8Array(size);
+    for (let f = 0; f < 58; f++) {
+      for (let i = 0; i < size; i++) {
+        const v = frames[f * size + i]!;
+        sum[i]! += v;
+        if (v > max[i]!) max[i] = v;
+      }
+    }
+    for (const [name, truth] of [["mean.png", sum], ["max.png", max]] as const) {
+      const image = decode(await Deno.readFile(join(out, name)));
+      assertEquals([image.width, image.height, image.channels, image.depth], [48, 40, 1, 8]);
+      const order = range(0, size).sort((a, b) => truth[a]! - truth[b]!);
+      for (let k = 1; k < size; k++) {
+        const [a, b] = [order[k - 1]!, order[k]!];
+        if (truth[a]! < truth[b]!) {
+          assert(image.data[a]! <= image.data[b]!, `${name}: pixel ${a} vs ${b}`);
+        }
+      }
+      assertEquals(Math.max(...image.data), 255);
+      assertEquals(Math.min(...image.data), 0);
+    }
+    const svg = await Deno.readTextFile(join(out, "intervals.svg"));
+    assert(svg.startsWith("<svg") && svg.includes("<polyline"), svg.slice(0, 100));
+    assertEquals(svg.match(/<circle/g)?.length, 1);
+    assert(svg.includes("1 dropped after sample 30"));
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("demo writes a sample session with ffmpeg and runs info and preview on it", async () => {
+  const result = await cli(["--allow-read", "--allow-write", "--allow-run=ffmpeg"], ["demo"]);
+  assertEquals(result.code, 0, result.stderr);
+  assert(result.stdout.includes("Frames       240 of 120 x 160 pixels"), result.stdout);
+  assert(result.stdout.includes("Dropped      1 by time stamps"), result.stdout);
+  const folder = /Writing a sample session with ffmpeg to (\S+)/.exec(result.stdout)![1]!;
+  try {
+    for (const name of ["mean.png", "max.png", "intervals.svg"]) {
+      assert((await Deno.stat(join(folder, "preview", name))).size > 100, name);
+    }
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
