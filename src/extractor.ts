@@ -6,9 +6,6 @@
  */
 
 import { parseMetadataJson } from "./formats/metadata_json.ts";
-import { parseTimestampsCsv, type TimestampsTable } from "./formats/timestamps_csv.ts";
-import { type AviInfo, readAviInfo } from "./formats/avi.ts";
-import { FormatError } from "./formats/format_error.ts";
 import { samplingFrequencyFromTimestamps } from "./analysis/sampling_frequency.ts";
 import { detectDroppedFrames, type DroppedFrames } from "./analysis/dropped_frames.ts";
 import { decodeFrames, decodeInto, type VideoFile } from "./ffmpeg/decode.ts";
@@ -18,9 +15,9 @@ import {
   discoverVideoFiles,
   explainFsError,
   validateFiles,
-  withByteSource,
 } from "./files.ts";
 import { runPool } from "./pool.ts";
+import { loadVideos, readTimestamps, type Recording, wrapFormatError } from "./recording.ts";
 import { balance, type Piece } from "./plan.ts";
 
 /** Options of {@linkcode MiniscopeImagingExtractor.open}. Pass `folderPath` or `filePaths`. */
@@ -77,25 +74,6 @@ export interface StreamOptions {
   signal?: AbortSignal;
 }
 
-/** What all views of one opened recording share. */
-interface Recording {
-  videos: VideoFile[];
-  /** Index of each video's first frame in the concatenated recording. */
-  firstFrames: number[];
-  filePaths: string[];
-  rows: number;
-  cols: number;
-  samplingFrequency: number;
-  /** Seconds from timeStamps.csv for the readable samples, or null without a CSV. */
-  nativeTimestamps: Float64Array | null;
-  /** The columns of timeStamps.csv, all rows, or null without a CSV. */
-  table: TimestampsTable | null;
-  /** Frames in the videos, before matching them to the CSV rows. */
-  videoFrames: number;
-  ffmpegPath: string;
-  concurrency: number;
-}
-
 /** Consecutive frames are decoded together when the gap between wanted frames is at most this. */
 const MAX_GAP = 24;
 
@@ -126,7 +104,15 @@ export class MiniscopeImagingExtractor {
   readonly #length: number;
   #times: Float64Array | null;
 
-  private constructor(
+  /**
+   * Makes a view of an opened recording. Use {@linkcode MiniscopeImagingExtractor.open}.
+   *
+   * @param recording What all views of the recording share.
+   * @param offset First sample of the view.
+   * @param length Samples in the view.
+   * @param times Times set on the view, or null.
+   */
+  protected constructor(
     recording: Recording,
     offset: number,
     length: number,
@@ -184,48 +170,8 @@ export class MiniscopeImagingExtractor {
       await validateFiles(filePaths, options.timestampsPath);
     }
 
-    const infos = await readAllAviInfo(filePaths, warn);
+    const { videos, firstFrames, videoFrames, rows, cols } = await loadVideos(filePaths, warn);
     const ffmpegPath = options.ffmpegPath ?? "ffmpeg";
-    const first = infos[0]!;
-    infos.forEach((info, i) => {
-      const path = filePaths[i]!;
-      if (info.gray === false) {
-        throw new MalformedRecordingError(
-          path,
-          `it is a colour video (${info.codec}); Miniscope scope videos are 8-bit gray`,
-        );
-      }
-      if (info.gray === undefined) {
-        warn(
-          `"${path}": cannot tell from its ${info.codec} headers whether it is gray; ` +
-            `frames are converted to 8-bit gray`,
-        );
-      }
-      if (info.width !== first.width || info.height !== first.height) {
-        throw new MalformedRecordingError(
-          path,
-          `its frames are ${info.width}x${info.height} (width x height) but those of ` +
-            `"${filePaths[0]}" are ${first.width}x${first.height}; all files must agree`,
-        );
-      }
-    });
-    const videos: VideoFile[] = infos.map((info, i) => ({
-      path: filePaths[i]!,
-      displayPath: filePaths[i]!,
-      width: info.width,
-      height: info.height,
-      frameCount: info.frameCount,
-      scale: info.scale,
-      rate: info.rate,
-      seekable: info.indexSource !== "scan",
-      keyframes: info.keyframes,
-    }));
-    const firstFrames: number[] = [];
-    let videoFrames = 0;
-    for (const video of videos) {
-      firstFrames.push(videoFrames);
-      videoFrames += video.frameCount;
-    }
 
     const timestampsPath = options.timestampsPath ?? defaultTimestampsPath(filePaths[0]!);
     const table = await readTimestamps(timestampsPath, options.timestampsPath !== undefined, fs);
@@ -267,8 +213,8 @@ export class MiniscopeImagingExtractor {
       videos,
       firstFrames,
       filePaths,
-      rows: first.height,
-      cols: first.width,
+      rows,
+      cols,
       samplingFrequency,
       nativeTimestamps,
       table: table ?? null,
@@ -696,63 +642,4 @@ export class MiniscopeImagingExtractor {
     }
     return pieces;
   }
-}
-
-function wrapFormatError(error: unknown, path: string): unknown {
-  return error instanceof FormatError
-    ? new MalformedRecordingError(path, error.message, { cause: error })
-    : error;
-}
-
-async function readAllAviInfo(
-  filePaths: string[],
-  warn: (message: string) => void,
-): Promise<AviInfo[]> {
-  const infos: AviInfo[] = new Array(filePaths.length);
-  const jobs = filePaths.map((path, i) => async () => {
-    try {
-      infos[i] = await withByteSource(path, readAviInfo);
-    } catch (error) {
-      throw wrapFormatError(error, path);
-    }
-  });
-  await runPool(jobs, 16);
-  infos.forEach((info, i) => {
-    for (const warning of info.warnings) warn(`"${filePaths[i]}": ${warning}`);
-  });
-  return infos;
-}
-
-async function readTimestamps(
-  path: string,
-  explicit: boolean,
-  samplingFrequency: number | undefined,
-): Promise<TimestampsTable | undefined> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound && !explicit && samplingFrequency !== undefined) {
-      return undefined;
-    }
-    if (error instanceof Deno.errors.NotFound) {
-      throw new Deno.errors.NotFound(
-        `Cannot open timestamps file "${path}": it does not exist. It is required for the ` +
-          `frame times and the sampling frequency; pass timestampsPath if it is elsewhere, or ` +
-          `samplingFrequency to open the videos without it`,
-        { cause: error },
-      );
-    }
-    throw explainFsError(error, path, "timestamps file");
-  }
-  let table: TimestampsTable;
-  try {
-    table = parseTimestampsCsv(text);
-  } catch (error) {
-    throw wrapFormatError(error, path);
-  }
-  if (table.timeStampsMs.length === 0) {
-    throw new MalformedRecordingError(path, "it has a header but no rows");
-  }
-  return table;
 }

@@ -36,12 +36,27 @@ export function samplingFrequencyFromTimestamps(timeStampsMs: ArrayLike<number>)
     );
   }
   const intervals = new Float64Array(count - 1);
-  let sum = 0;
   for (let i = 1; i < count; i++) {
-    const interval = timeStampsMs[i]! / 1000 - timeStampsMs[i - 1]! / 1000;
-    intervals[i - 1] = interval;
-    sum += interval;
+    intervals[i - 1] = timeStampsMs[i]! / 1000 - timeStampsMs[i - 1]! / 1000;
   }
+  return samplingFrequencyFromIntervals(intervals);
+}
+
+/**
+ * The reference estimate from intervals already taken: keep those strictly within three
+ * standard deviations of their mean (all of them when they are equal) and return one over the
+ * mean kept interval. Lets several recordings pool their within-recording intervals.
+ *
+ * @param intervals Intervals between consecutive frames in seconds; at least one.
+ * @returns Frequency in Hz.
+ * @throws {RangeError} Without intervals, or when the kept mean is not positive and finite.
+ */
+export function samplingFrequencyFromIntervals(intervals: Float64Array): number {
+  if (intervals.length === 0) {
+    throw new RangeError("at least one interval is needed to compute a sampling frequency");
+  }
+  let sum = 0;
+  for (const interval of intervals) sum += interval;
   const mean = sum / intervals.length;
   let squares = 0;
   for (const interval of intervals) squares += (interval - mean) ** 2;

@@ -1,0 +1,158 @@
+/**
+ * Loading the parts of a recording: video headers and indexes checked against each other, and
+ * the time stamps. Shared by the single- and multi-recording extractors.
+ *
+ * @module
+ */
+
+import { type AviInfo, readAviInfo } from "./formats/avi.ts";
+import { FormatError } from "./formats/format_error.ts";
+import { parseTimestampsCsv, type TimestampsTable } from "./formats/timestamps_csv.ts";
+import type { VideoFile } from "./ffmpeg/decode.ts";
+import { MalformedRecordingError } from "./errors.ts";
+import { explainFsError, withByteSource } from "./files.ts";
+import { runPool } from "./pool.ts";
+
+export /** What all views of one opened recording share. */
+interface Recording {
+  videos: VideoFile[];
+  /** Index of each video's first frame in the concatenated recording. */
+  firstFrames: number[];
+  filePaths: string[];
+  rows: number;
+  cols: number;
+  samplingFrequency: number;
+  /** Seconds from timeStamps.csv for the readable samples, or null without a CSV. */
+  nativeTimestamps: Float64Array | null;
+  /** The columns of timeStamps.csv, all rows, or null without a CSV. */
+  table: TimestampsTable | null;
+  /** Frames in the videos, before matching them to the CSV rows. */
+  videoFrames: number;
+  ffmpegPath: string;
+  concurrency: number;
+}
+
+/** Videos of a recording, checked to agree, with where each starts. */
+export interface LoadedVideos {
+  videos: VideoFile[];
+  /** Index of each video's first frame in the concatenation. */
+  firstFrames: number[];
+  /** Frames in all videos. */
+  videoFrames: number;
+  rows: number;
+  cols: number;
+}
+
+/**
+ * Reads the headers and indexes of the videos and checks they are gray and of one shape.
+ *
+ * @param filePaths The videos in order.
+ * @param warn Receives warnings.
+ * @returns The videos and their frame counts.
+ */
+export async function loadVideos(
+  filePaths: string[],
+  warn: (message: string) => void,
+): Promise<LoadedVideos> {
+  const infos = await readAllAviInfo(filePaths, warn);
+  const first = infos[0]!;
+  infos.forEach((info, i) => {
+    const path = filePaths[i]!;
+    if (info.gray === false) {
+      throw new MalformedRecordingError(
+        path,
+        `it is a colour video (${info.codec}); Miniscope scope videos are 8-bit gray`,
+      );
+    }
+    if (info.gray === undefined) {
+      warn(
+        `"${path}": cannot tell from its ${info.codec} headers whether it is gray; ` +
+          `frames are converted to 8-bit gray`,
+      );
+    }
+    if (info.width !== first.width || info.height !== first.height) {
+      throw new MalformedRecordingError(
+        path,
+        `its frames are ${info.width}x${info.height} (width x height) but those of ` +
+          `"${filePaths[0]}" are ${first.width}x${first.height}; all files must agree`,
+      );
+    }
+  });
+  const videos: VideoFile[] = infos.map((info, i) => ({
+    path: filePaths[i]!,
+    displayPath: filePaths[i]!,
+    width: info.width,
+    height: info.height,
+    frameCount: info.frameCount,
+    scale: info.scale,
+    rate: info.rate,
+    seekable: info.indexSource !== "scan",
+    keyframes: info.keyframes,
+  }));
+  const firstFrames: number[] = [];
+  let videoFrames = 0;
+  for (const video of videos) {
+    firstFrames.push(videoFrames);
+    videoFrames += video.frameCount;
+  }
+  return { videos, firstFrames, videoFrames, rows: first.height, cols: first.width };
+}
+
+export function wrapFormatError(error: unknown, path: string): unknown {
+  return error instanceof FormatError
+    ? new MalformedRecordingError(path, error.message, { cause: error })
+    : error;
+}
+
+async function readAllAviInfo(
+  filePaths: string[],
+  warn: (message: string) => void,
+): Promise<AviInfo[]> {
+  const infos: AviInfo[] = new Array(filePaths.length);
+  const jobs = filePaths.map((path, i) => async () => {
+    try {
+      infos[i] = await withByteSource(path, readAviInfo);
+    } catch (error) {
+      throw wrapFormatError(error, path);
+    }
+  });
+  await runPool(jobs, 16);
+  infos.forEach((info, i) => {
+    for (const warning of info.warnings) warn(`"${filePaths[i]}": ${warning}`);
+  });
+  return infos;
+}
+
+export async function readTimestamps(
+  path: string,
+  explicit: boolean,
+  samplingFrequency: number | undefined,
+): Promise<TimestampsTable | undefined> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound && !explicit && samplingFrequency !== undefined) {
+      return undefined;
+    }
+    if (error instanceof Deno.errors.NotFound) {
+      throw new Deno.errors.NotFound(
+        `Cannot open timestamps file "${path}": it does not exist. It is required for the ` +
+          `frame times and the sampling frequency; pass timestampsPath if it is elsewhere, or ` +
+          `samplingFrequency to open the videos without it`,
+        { cause: error },
+      );
+    }
+    throw explainFsError(error, path, "timestamps file");
+  }
+  let table: TimestampsTable;
+  try {
+    table = parseTimestampsCsv(text);
+  } catch (error) {
+    throw wrapFormatError(error, path);
+  }
+  if (table.timeStampsMs.length === 0) {
+    throw new MalformedRecordingError(path, "it has a header but no rows");
+  }
+  return table;
+}
