@@ -37,6 +37,24 @@ export {
 } from "./src/extractor.ts";
 export { FfmpegError, type FfmpegFailure, MalformedRecordingError } from "./src/errors.ts";
 export {
+  type DeviceOpenOptions,
+  MiniscopeSession,
+  readHeadOrientation,
+  type SessionDevice,
+} from "./src/session.ts";
+export {
+  MiniscopeMultiRecordingImagingExtractor,
+  type MultiRecordingOpenOptions,
+  type RecordingPart,
+} from "./src/multi_recording.ts";
+export { type HeadOrientation, orientationForFrames } from "./src/formats/head_orientation_csv.ts";
+export type { Note, SettingChange, TextNote } from "./src/formats/notes_csv.ts";
+export type {
+  DeviceMetadata,
+  RecordingStartTime,
+  RegionOfInterest,
+} from "./src/formats/metadata_json.ts";
+export {
   detectDroppedFrames,
   type DroppedFrames,
   type FrameGap,

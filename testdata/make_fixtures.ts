@@ -8,9 +8,40 @@
 
 import { join } from "node:path";
 import { makeFrame } from "./frames.ts";
-import { qtJson, writeRecording, writeVideo } from "../src/sample.ts";
+import { qtJson, timestampsMs, writeRecording, writeVideo } from "../src/sample.ts";
 
 export { qtJson, timestampsCsv, timestampsMs, writeRecording, writeVideo } from "../src/sample.ts";
+
+/** A number as C's `%g` prints it (6 significant digits), e.g. `6.10352e-05`. */
+function formatG(value: number): string {
+  if (value !== 0 && Math.abs(value) < 1e-4) {
+    const [mantissa, exponent] = value.toExponential(5).split("e");
+    const trimmed = mantissa!.replace(/\.?0+$/, "");
+    const e = Number(exponent);
+    return `${trimmed}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
+  }
+  return String(Number(value.toPrecision(6)));
+}
+
+/**
+ * The text of a `headOrientation.csv` for the given frame stamps: every seventh frame has no
+ * row (the IMU is read less often), and values are printed with 6 significant digits.
+ */
+export function headOrientationCsv(stampsMs: number[]): string {
+  const lines = ["Time Stamp (ms),qw,qx,qy,qz"];
+  stampsMs.forEach((ms, i) => {
+    if (i % 7 === 3) return;
+    const angle = i / 40;
+    const q = [
+      Math.cos(angle),
+      Math.sin(angle) * 0.6,
+      Math.sin(angle) * 0.8,
+      i === 0 ? 1 / 16384 : 0,
+    ];
+    lines.push([ms, ...q.map(formatG)].join(","));
+  });
+  return lines.join("\n") + "\n";
+}
 
 /** The fixtures under `testdata/`. */
 export const FIXTURES = {
@@ -73,6 +104,10 @@ if (import.meta.main) {
       },
       researcherName: "lab",
     }),
+  );
+  await Deno.writeTextFile(
+    join(root, sample.device, "headOrientation.csv"),
+    headOrientationCsv(timestampsMs({ frames: sample.frames, ...sample.timestamps })),
   );
   await Deno.writeTextFile(
     join(root, sample.session, "notes.csv"),

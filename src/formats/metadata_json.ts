@@ -143,13 +143,19 @@ function firstJsonError(text: string): number | undefined {
 
 /** When a recording started, as the acquisition software wrote it. */
 export interface RecordingStartTime {
-  /** Calendar fields in the acquisition computer's local time, as written. */
+  /** Year, in the acquisition computer's local time as written (as are the fields below). */
   year: number;
+  /** Month, 1 to 12. */
   month: number;
+  /** Day of the month, 1 to 31. */
   day: number;
+  /** Hour, 0 to 23. */
   hour: number;
+  /** Minute, 0 to 59. */
   minute: number;
+  /** Second, 0 to 59. */
   second: number;
+  /** Millisecond, 0 to 999. */
   msec: number;
   /** Milliseconds since 1970-01-01 UTC, when written (software v1.10 and later, and v1.00). */
   msecSinceEpoch: number | null;
@@ -197,5 +203,112 @@ export function readRecordingStartTime(metadata: Record<string, unknown>): Recor
     local: `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}:${pad(second)}.${
       pad(msec, 3)
     }`,
+  };
+}
+
+/** The region of the sensor that was recorded. */
+export interface RegionOfInterest {
+  /** Height in pixels. */
+  height: number;
+  /** Width in pixels. */
+  width: number;
+  /** First sensor column. */
+  leftEdge: number;
+  /** First sensor row. */
+  topEdge: number;
+}
+
+/**
+ * A device `metaData.json`, typed. Control values are a string when they came from the
+ * configuration file (`"30FPS"`, `"High"`) and a number when changed in the window (`30`,
+ * `3.5`); both are kept as written, and `frameRateHz` reads the number out of either.
+ */
+export interface DeviceMetadata {
+  /** The device name from the user configuration. */
+  deviceName: string | null;
+  /** The device type, such as `Miniscope_V4_BNO` or `Miniscope_V3`. */
+  deviceType: string | null;
+  /** The device's index on the acquisition computer. */
+  deviceID: number | null;
+  /** Where the acquisition software wrote the device folder. */
+  deviceDirectory: string | null;
+  /** Frames per video file (the last file is usually shorter). */
+  framesPerFile: number | null;
+  /** The video FourCC, normally `FFV1`. */
+  compression: string | null;
+  /** The recorded region of the sensor (`ROI`), when set. */
+  roi: RegionOfInterest | null;
+  /** The frame rate setting as written: `"30FPS"` or `30`. */
+  frameRate: string | number | null;
+  /** The frame rate in Hz from `frameRate` (`"30FPS"` or `30`), or null. */
+  frameRateHz: number | null;
+  /** Gain setting as written: `"High"` or `3.5`. */
+  gain: string | number | null;
+  /** Excitation LED power setting. */
+  led0: string | number | null;
+  /** Electrowetting lens (focus) setting. */
+  ewl: string | number | null;
+  /** Every key not listed above, as written. */
+  extra: Record<string, unknown>;
+}
+
+const DEVICE_KEYS = new Set([
+  "deviceName",
+  "deviceType",
+  "deviceID",
+  "deviceDirectory",
+  "framesPerFile",
+  "compression",
+  "ROI",
+  "frameRate",
+  "gain",
+  "led0",
+  "ewl",
+]);
+
+/**
+ * Types the fields of a parsed device `metaData.json`. Fields of an unexpected type read as
+ * null; unknown fields are kept in `extra`.
+ *
+ * @param metadata The parsed object.
+ * @returns The typed metadata.
+ */
+export function parseDeviceMetadata(metadata: Record<string, unknown>): DeviceMetadata {
+  const text = (v: unknown) => (typeof v === "string" ? v : null);
+  const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : null);
+  const either = (v: unknown) => text(v) ?? num(v);
+  const roi = metadata.ROI as Record<string, unknown> | undefined;
+  const roiFields = roi && typeof roi === "object"
+    ? [num(roi.height), num(roi.width), num(roi.leftEdge), num(roi.topEdge)]
+    : null;
+  const frameRate = either(metadata.frameRate);
+  const rateMatch = typeof frameRate === "string"
+    ? /^\s*(\d+(\.\d+)?)\s*(fps)?\s*$/i.exec(frameRate)
+    : null;
+  return {
+    deviceName: text(metadata.deviceName),
+    deviceType: text(metadata.deviceType),
+    deviceID: num(metadata.deviceID),
+    deviceDirectory: text(metadata.deviceDirectory),
+    framesPerFile: num(metadata.framesPerFile),
+    compression: text(metadata.compression),
+    roi: roiFields && roiFields.every((v) => v !== null)
+      ? {
+        height: roiFields[0]!,
+        width: roiFields[1]!,
+        leftEdge: roiFields[2]!,
+        topEdge: roiFields[3]!,
+      }
+      : null,
+    frameRate,
+    frameRateHz: typeof frameRate === "number"
+      ? frameRate
+      : rateMatch
+      ? Number(rateMatch[1])
+      : null,
+    gain: either(metadata.gain),
+    led0: either(metadata.led0),
+    ewl: either(metadata.ewl),
+    extra: Object.fromEntries(Object.entries(metadata).filter(([key]) => !DEVICE_KEYS.has(key))),
   };
 }

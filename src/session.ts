@@ -1,0 +1,262 @@
+/**
+ * {@linkcode MiniscopeSession}: a session folder as the acquisition software writes it, with
+ * its start time, names, notes and devices.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+
+import { explainFsError } from "./files.ts";
+import { MiniscopeImagingExtractor, type MiniscopeOpenOptions } from "./extractor.ts";
+import {
+  type DeviceMetadata,
+  parseDeviceMetadata,
+  parseMetadataJson,
+  readRecordingStartTime,
+  type RecordingStartTime,
+} from "./formats/metadata_json.ts";
+import { type Note, parseNotesCsv } from "./formats/notes_csv.ts";
+import { type HeadOrientation, parseHeadOrientationCsv } from "./formats/head_orientation_csv.ts";
+import { wrapFormatError } from "./recording.ts";
+
+/** A device folder of a session. */
+export interface SessionDevice {
+  /** The folder name, such as `Miniscope`, `HPC_miniscope1` or `BehavCam 0`. */
+  name: string;
+  /** The folder path. */
+  path: string;
+  /** Its `metaData.json`, typed. */
+  metadata: DeviceMetadata;
+  /** Whether it has `headOrientation.csv`. */
+  hasHeadOrientation: boolean;
+}
+
+/** Options for opening a device of a session, as for {@linkcode MiniscopeImagingExtractor.open}. */
+export type DeviceOpenOptions = Omit<MiniscopeOpenOptions, "folderPath" | "filePaths">;
+
+const SESSION_KEYS = new Set([
+  "researcherName",
+  "animalName",
+  "experimentName",
+  "baseDirectory",
+  "miniscopes",
+  "cameras",
+  "recordingStartTime",
+  "year",
+  "month",
+  "day",
+  "hour",
+  "minute",
+  "second",
+  "msec",
+  "msecSinceEpoch",
+]);
+
+async function readText(path: string, what: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    throw explainFsError(error, path, what);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/**
+ * Reads `headOrientation.csv` (V4 scopes with the IMU enabled).
+ *
+ * @example
+ * ```ts
+ * import { MiniscopeImagingExtractor, orientationForFrames, readHeadOrientation } from "@miniscope/reader";
+ *
+ * const folder = "testdata/sample_session/Miniscope";
+ * const head = await readHeadOrientation(`${folder}/headOrientation.csv`);
+ * const extractor = await MiniscopeImagingExtractor.open({ folderPath: folder });
+ * const perFrame = orientationForFrames(head, extractor.getNativeTimestamps()!);
+ * console.log(head.quaternions.length / 4, perFrame.length / 4);
+ * ```
+ *
+ * @param path The file.
+ * @returns Time stamps (ms and seconds) and quaternions (`w, x, y, z` per row).
+ * @throws {Deno.errors.NotFound} When the file does not exist.
+ * @throws {MalformedRecordingError} When it cannot be parsed.
+ */
+export async function readHeadOrientation(path: string): Promise<HeadOrientation> {
+  const text = await readText(path, "head orientation file");
+  try {
+    return parseHeadOrientationCsv(text);
+  } catch (error) {
+    throw wrapFormatError(error, path);
+  }
+}
+
+/**
+ * A Miniscope session folder: the session `metaData.json` (start time, names, custom keys),
+ * `notes.csv`, and the device folders in it.
+ *
+ * @example
+ * ```ts
+ * import { MiniscopeSession } from "@miniscope/reader";
+ *
+ * const session = await MiniscopeSession.open("testdata/sample_session");
+ * console.log(session.startTime.local, session.devices.map((d) => d.name));
+ * const scope = await session.openDevice("Miniscope");
+ * console.log(scope.getNumSamples());
+ * ```
+ */
+export class MiniscopeSession {
+  /** The session folder. */
+  readonly path: string;
+  /** The session `metaData.json` as written. */
+  readonly metadata: Record<string, unknown>;
+  /** When the recording started. */
+  readonly startTime: RecordingStartTime;
+  /** `researcherName`, or null. */
+  readonly researcherName: string | null;
+  /** `experimentName`, or null. */
+  readonly experimentName: string | null;
+  /** `animalName`, or null. */
+  readonly animalName: string | null;
+  /** Keys of the session metadata other than the standard ones (the user config's tokens). */
+  readonly customKeys: Record<string, unknown>;
+  /** The device folders: folders with a `metaData.json` and at least one `.avi`. */
+  readonly devices: SessionDevice[];
+  /** The rows of `notes.csv`, or an empty list without it. */
+  readonly notes: Note[];
+
+  private constructor(
+    path: string,
+    metadata: Record<string, unknown>,
+    startTime: RecordingStartTime,
+    devices: SessionDevice[],
+    notes: Note[],
+  ) {
+    const text = (v: unknown) => (typeof v === "string" ? v : null);
+    this.path = path;
+    this.metadata = metadata;
+    this.startTime = startTime;
+    this.researcherName = text(metadata.researcherName);
+    this.experimentName = text(metadata.experimentName);
+    this.animalName = text(metadata.animalName);
+    this.customKeys = Object.fromEntries(
+      Object.entries(metadata).filter(([key]) => !SESSION_KEYS.has(key)),
+    );
+    this.devices = devices;
+    this.notes = notes;
+  }
+
+  /**
+   * Reads a session folder.
+   *
+   * @param sessionFolder The folder holding the session `metaData.json`.
+   * @returns The session.
+   * @throws {Deno.errors.NotFound} When the folder or its `metaData.json` is missing.
+   * @throws {MalformedRecordingError} When the metadata has no start time (naming the keys) or
+   *   a file cannot be parsed.
+   */
+  static async open(sessionFolder: string): Promise<MiniscopeSession> {
+    const metadataPath = join(sessionFolder, "metaData.json");
+    let metadata: Record<string, unknown>;
+    let startTime: RecordingStartTime;
+    try {
+      metadata = parseMetadataJson(await readText(metadataPath, "session metadata"));
+      startTime = readRecordingStartTime(metadata);
+    } catch (error) {
+      throw wrapFormatError(error, metadataPath);
+    }
+    const devices: SessionDevice[] = [];
+    const entries: string[] = [];
+    try {
+      for await (const entry of Deno.readDir(sessionFolder)) {
+        if (entry.isDirectory) entries.push(entry.name);
+      }
+    } catch (error) {
+      throw explainFsError(error, sessionFolder, "session folder");
+    }
+    for (const name of entries.sort()) {
+      const path = join(sessionFolder, name);
+      const deviceMetadataPath = join(path, "metaData.json");
+      if (!(await exists(deviceMetadataPath))) continue;
+      let hasVideo = false;
+      for await (const entry of Deno.readDir(path)) {
+        if (entry.isFile && entry.name.toLowerCase().endsWith(".avi")) hasVideo = true;
+      }
+      if (!hasVideo) continue;
+      let deviceMetadata: DeviceMetadata;
+      try {
+        deviceMetadata = parseDeviceMetadata(
+          parseMetadataJson(await readText(deviceMetadataPath, "device metadata")),
+        );
+      } catch (error) {
+        throw wrapFormatError(error, deviceMetadataPath);
+      }
+      devices.push({
+        name,
+        path,
+        metadata: deviceMetadata,
+        hasHeadOrientation: await exists(join(path, "headOrientation.csv")),
+      });
+    }
+    let notes: Note[] = [];
+    const notesPath = join(sessionFolder, "notes.csv");
+    if (await exists(notesPath)) {
+      try {
+        notes = parseNotesCsv(await readText(notesPath, "notes file"), devices.map((d) => d.name));
+      } catch (error) {
+        throw wrapFormatError(error, notesPath);
+      }
+    }
+    return new MiniscopeSession(sessionFolder, metadata, startTime, devices, notes);
+  }
+
+  /**
+   * A device of the session by folder name.
+   *
+   * @param name The folder name.
+   * @returns The device.
+   * @throws {Deno.errors.NotFound} When there is no such device, listing those there are.
+   */
+  getDevice(name: string): SessionDevice {
+    const device = this.devices.find((d) => d.name === name);
+    if (!device) {
+      throw new Deno.errors.NotFound(
+        `Session "${this.path}" has no device "${name}"; its devices are ` +
+          (this.devices.map((d) => `"${d.name}"`).join(", ") || "none"),
+      );
+    }
+    return device;
+  }
+
+  /**
+   * Opens a device as a {@linkcode MiniscopeImagingExtractor}.
+   *
+   * @param name The device folder name.
+   * @param options Settings for the extractor.
+   * @returns The extractor.
+   */
+  openDevice(name: string, options: DeviceOpenOptions = {}): Promise<MiniscopeImagingExtractor> {
+    return MiniscopeImagingExtractor.open({ ...options, folderPath: this.getDevice(name).path });
+  }
+
+  /**
+   * Reads a device's `headOrientation.csv`.
+   *
+   * @param name The device folder name.
+   * @returns The head orientation, or null when the device has none.
+   */
+  async readHeadOrientation(name: string): Promise<HeadOrientation | null> {
+    const device = this.getDevice(name);
+    return device.hasHeadOrientation
+      ? await readHeadOrientation(join(device.path, "headOrientation.csv"))
+      : null;
+  }
+}

@@ -1,0 +1,288 @@
+import { join } from "node:path";
+import { assert, assertBytesEqual, assertEquals, assertRejects, assertThrows } from "./_assert.ts";
+import {
+  MalformedRecordingError,
+  MiniscopeMultiRecordingImagingExtractor,
+  MiniscopeSession,
+  orientationForFrames,
+  readHeadOrientation,
+} from "../mod.ts";
+import { parseNotesCsv } from "../src/formats/notes_csv.ts";
+import { parseDeviceMetadata } from "../src/formats/metadata_json.ts";
+import { FormatError } from "../src/formats/format_error.ts";
+import { FIXTURES, qtJson, timestampsCsv, timestampsMs } from "../testdata/make_fixtures.ts";
+import { expectedFrames, range, SAMPLE, V1 } from "./_helpers.ts";
+
+async function copyDevice(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    if (entry.isFile) await Deno.copyFile(join(from, entry.name), join(to, entry.name));
+  }
+}
+
+function startTime(ms: number, flat = false): Record<string, unknown> {
+  const d = new Date(ms);
+  const fields = {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+    msec: d.getUTCMilliseconds(),
+    msecSinceEpoch: ms,
+  };
+  return flat ? fields : { recordingStartTime: fields };
+}
+
+Deno.test("MiniscopeSession reads start time, names, custom keys, devices with spaces and underscores, and notes", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_session_" });
+  try {
+    await copyDevice(SAMPLE, join(root, "My_V4_Miniscope"));
+    await copyDevice(V1, join(root, "BehavCam 0"));
+    await Deno.mkdir(join(root, "experiment")); // always created, usually empty
+    await Deno.writeTextFile(
+      join(root, "metaData.json"),
+      qtJson({
+        researcherName: "ana",
+        experimentName: "fear",
+        animalName: "m12",
+        cohort: "B",
+        baseDirectory: "C:/data",
+        miniscopes: ["My_V4_Miniscope"],
+        cameras: ["BehavCam 0"],
+        ...startTime(Date.UTC(2022, 8, 19, 9, 18, 41, 7)),
+      }),
+    );
+    await Deno.writeTextFile(
+      join(root, "notes.csv"),
+      "Time Stamp (ms), Note\n1200,start of baseline\n2500,shock, then freezing, 3 s\n" +
+        "3000,My_V4_Miniscope,led0,12\n",
+    );
+    const session = await MiniscopeSession.open(root);
+    assertEquals(session.startTime.local, "2022-09-19T09:18:41.007");
+    assertEquals(session.startTime.msecSinceEpoch, Date.UTC(2022, 8, 19, 9, 18, 41, 7));
+    assertEquals([session.researcherName, session.experimentName, session.animalName], [
+      "ana",
+      "fear",
+      "m12",
+    ]);
+    assertEquals(session.customKeys, { cohort: "B" });
+    assertEquals(session.devices.map((d) => d.name), ["BehavCam 0", "My_V4_Miniscope"]);
+    const scope = session.getDevice("My_V4_Miniscope");
+    assertEquals(scope.metadata.deviceType, "Miniscope_V4_BNO");
+    assertEquals(scope.metadata.frameRate, "30FPS");
+    assertEquals(scope.metadata.frameRateHz, 30);
+    assertEquals(scope.metadata.gain, 3.5);
+    assertEquals(scope.metadata.roi, { height: 40, width: 48, leftEdge: 0, topEdge: 0 });
+    assertEquals(scope.hasHeadOrientation, true);
+    assertEquals(session.getDevice("BehavCam 0").metadata.deviceType, "Miniscope_V3");
+    assertEquals(session.notes, [
+      { kind: "note", timeStampMs: 1200, text: "start of baseline" },
+      { kind: "note", timeStampMs: 2500, text: "shock, then freezing, 3 s" },
+      {
+        kind: "setting",
+        timeStampMs: 3000,
+        device: "My_V4_Miniscope",
+        property: "led0",
+        value: "12",
+      },
+    ]);
+    const extractor = await session.openDevice("BehavCam 0", { onWarning: () => {} });
+    assertBytesEqual(
+      (await extractor.getSeries(10, 14)).data,
+      expectedFrames(range(10, 14), 32, 24, 11),
+    );
+    assertThrows(
+      () => session.getDevice("Nope"),
+      Deno.errors.NotFound,
+      '"BehavCam 0", "My_V4_Miniscope"',
+    );
+    const head = await session.readHeadOrientation("My_V4_Miniscope");
+    assertEquals(head?.timestamps.length, 50);
+    assertEquals(await session.readHeadOrientation("BehavCam 0"), null);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("MiniscopeSession reads the flat start time of old files and names the keys when they are missing", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_session_" });
+  try {
+    await Deno.writeTextFile(
+      join(root, "metaData.json"),
+      qtJson({ ...startTime(Date.UTC(2021, 9, 14, 10, 11, 24, 779), true) }),
+    );
+    const session = await MiniscopeSession.open(root);
+    assertEquals(session.startTime.local, "2021-10-14T10:11:24.779");
+    assertEquals([session.devices, session.notes], [[], []]);
+    await Deno.writeTextFile(join(root, "metaData.json"), qtJson({ year: 2021, month: 10 }));
+    await assertRejects(
+      () => MiniscopeSession.open(root),
+      MalformedRecordingError,
+      "expected integer keys day, hour, minute, second, msec",
+    );
+    await Deno.remove(join(root, "metaData.json"));
+    await assertRejects(() => MiniscopeSession.open(root), Deno.errors.NotFound, "metaData.json");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("parseNotesCsv() reads files without a header and tells 4-field setting rows from notes", () => {
+  assertEquals(parseNotesCsv("10,a\r\n20,b,c\n"), [
+    { kind: "note", timeStampMs: 10, text: "a" },
+    { kind: "note", timeStampMs: 20, text: "b,c" },
+  ]);
+  assertEquals(parseNotesCsv("5,Miniscope,gain,High\n6,x,y,z\n", ["Miniscope"]), [
+    { kind: "setting", timeStampMs: 5, device: "Miniscope", property: "gain", value: "High" },
+    { kind: "note", timeStampMs: 6, text: "x,y,z" },
+  ]);
+  assertThrows(() => parseNotesCsv("Time Stamp (ms), Note\nsoon,x\n"), FormatError, "line 2");
+});
+
+Deno.test("parseDeviceMetadata() accepts string and number control values and keeps unknown fields", () => {
+  const fromWindow = parseDeviceMetadata({
+    frameRate: 20,
+    gain: "High",
+    led0: 50,
+    ewl: 3.5,
+    customThing: [1],
+  });
+  assertEquals([fromWindow.frameRate, fromWindow.frameRateHz, fromWindow.gain, fromWindow.led0], [
+    20,
+    20,
+    "High",
+    50,
+  ]);
+  assertEquals(fromWindow.extra, { customThing: [1] });
+  assertEquals(parseDeviceMetadata({ frameRate: "15FPS", ROI: { height: 1 } }).frameRateHz, 15);
+  assertEquals(parseDeviceMetadata({ ROI: { height: 1 } }).roi, null);
+});
+
+Deno.test("readHeadOrientation() reads quaternions, and orientationForFrames() joins on the time stamp", async () => {
+  const head = await readHeadOrientation(join(SAMPLE, "headOrientation.csv"));
+  const stamps = timestampsMs({ frames: 58, ...FIXTURES.sample.timestamps });
+  assertEquals(head.timeStampsMs.length, 50);
+  assertEquals(head.quaternions.length, 200);
+  assertEquals([...head.quaternions.subarray(0, 4)], [1, 0, 0, 6.10352e-05]);
+  assertEquals(head.timestamps[1], stamps[1]! / 1000);
+  const perFrame = orientationForFrames(head, stamps.map((ms) => ms / 1000));
+  assertEquals(perFrame.length, 58 * 4);
+  for (let frame = 0; frame < 58; frame++) {
+    const missing = frame % 7 === 3;
+    assertEquals(Number.isNaN(perFrame[frame * 4]!), missing, `frame ${frame}`);
+    if (!missing) {
+      assertEquals(perFrame[frame * 4 + 1], Number((Math.sin(frame / 40) * 0.6).toPrecision(6)));
+    }
+  }
+  await assertRejects(
+    () => readHeadOrientation(join(SAMPLE, "timeStamps.csv")),
+    MalformedRecordingError,
+    "head orientation header",
+  );
+});
+
+/** Three recordings of one device whose folder names sort differently from their start times. */
+async function threeRecordings(root: string) {
+  const base = Date.UTC(2021, 9, 7, 15, 3, 28, 635);
+  const recordings = [
+    { folder: "b_first", start: base, interval: 50, flat: false },
+    { folder: "c_second", start: base + 3_600_000 + 123, interval: 50, flat: true },
+    { folder: "a_third", start: base + 7_205_000 + 999, interval: 40, flat: false },
+  ];
+  for (const r of recordings) {
+    const device = join(root, r.folder, "Miniscope");
+    await copyDevice(V1, device);
+    await Deno.writeTextFile(
+      join(device, "timeStamps.csv"),
+      timestampsCsv({ frames: 19, intervalMs: r.interval, startMs: -34 }),
+    );
+    await Deno.writeTextFile(
+      join(root, r.folder, "metaData.json"),
+      qtJson(startTime(r.start, r.flat)),
+    );
+  }
+  await Deno.mkdir(join(root, "notes_only")); // no device: not a recording
+  return recordings;
+}
+
+Deno.test("MiniscopeMultiRecordingImagingExtractor orders recordings by start time and shifts their stamps to the millisecond", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_multi_" });
+  try {
+    const recordings = await threeRecordings(root);
+    const ex = await MiniscopeMultiRecordingImagingExtractor.open({
+      folderPath: root,
+      onWarning: () => {},
+    });
+    const parts = ex.getRecordings();
+    assertEquals(parts.map((p) => p.folder.split("/").pop()), ["b_first", "c_second", "a_third"]);
+    assertEquals(parts.map((p) => p.offsetSeconds), [0, 3600.123, 7205.999]);
+    assertEquals(parts.map((p) => [p.firstSample, p.samples]), [[0, 19], [19, 19], [38, 19]]);
+    assertEquals(ex.getNumSamples(), 57);
+    const t = ex.getTimestamps();
+    recordings.forEach((r, i) => {
+      const own = timestampsMs({ frames: 19, intervalMs: r.interval, startMs: -34 });
+      for (let k = 0; k < 19; k++) {
+        const expected = own[k]! / 1000 + (r.start - recordings[0]!.start) / 1000;
+        assert(
+          Math.abs(t[i * 19 + k]! - expected) < 1e-9,
+          `recording ${i}, frame ${k}: ${t[i * 19 + k]} vs ${expected}`,
+        );
+      }
+    });
+    // The gap between recordings stays in the time stamps.
+    assert(t[19]! - t[18]! > 3500);
+    // Frames are the three recordings' frames, one after another.
+    assertBytesEqual(
+      (await ex.getSeries()).data,
+      expectedFrames([...range(0, 19), ...range(0, 19), ...range(0, 19)], 32, 24, 11),
+    );
+    assertBytesEqual(
+      (await ex.getSamples([40, 2, 20])).data,
+      expectedFrames([2, 2, 1], 32, 24, 11),
+    );
+    // The frequency pools every recording's own intervals, not the first recording's alone.
+    const intervals = recordings.flatMap((r) => {
+      const own = timestampsMs({ frames: 19, intervalMs: r.interval, startMs: -34 });
+      return own.slice(1).map((ms, k) => ms / 1000 - own[k]! / 1000);
+    });
+    const mean = intervals.reduce((a, b) => a + b) / intervals.length;
+    const std = Math.sqrt(intervals.reduce((a, b) => a + (b - mean) ** 2, 0) / intervals.length);
+    const kept = intervals.filter((x) => Math.abs(x - mean) < 3 * std);
+    assertEquals(ex.getSamplingFrequency(), 1 / (kept.reduce((a, b) => a + b) / kept.length));
+    assert(Math.abs(ex.getSamplingFrequency() - 20) > 0.5, "not the first recording's 20 Hz");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("MiniscopeMultiRecordingImagingExtractor names what is missing: the device, a start time, the time stamps", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_multi_" });
+  try {
+    await threeRecordings(root);
+    await assertRejects(
+      () =>
+        MiniscopeMultiRecordingImagingExtractor.open({
+          folderPath: root,
+          deviceName: "HPC_miniscope1",
+        }),
+      Deno.errors.NotFound,
+      `no folder in it holds a "HPC_miniscope1" device folder`,
+    );
+    await Deno.remove(join(root, "c_second", "Miniscope", "timeStamps.csv"));
+    await assertRejects(
+      () => MiniscopeMultiRecordingImagingExtractor.open({ folderPath: root, onWarning: () => {} }),
+      Deno.errors.NotFound,
+      join(root, "c_second", "Miniscope", "timeStamps.csv"),
+    );
+    await Deno.writeTextFile(join(root, "a_third", "metaData.json"), "{}");
+    await assertRejects(
+      () => MiniscopeMultiRecordingImagingExtractor.open({ folderPath: root }),
+      MalformedRecordingError,
+      `"${join(root, "a_third", "metaData.json")}": it has no recording start time`,
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
