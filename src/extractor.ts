@@ -17,7 +17,13 @@ import {
   validateFiles,
 } from "./files.ts";
 import { runPool } from "./pool.ts";
-import { loadVideos, readTimestamps, type Recording, wrapFormatError } from "./recording.ts";
+import {
+  checkFramesBeforeDecoding,
+  loadVideos,
+  readTimestamps,
+  type Recording,
+  wrapFormatError,
+} from "./recording.ts";
 import { balance, type Piece } from "./plan.ts";
 
 /** Options of {@linkcode MiniscopeImagingExtractor.open}. Pass `folderPath` or `filePaths`. */
@@ -375,16 +381,16 @@ export class MiniscopeImagingExtractor {
     const frameSize = this.#recording.rows * this.#recording.cols;
     const data = new Uint8Array((end - start) * frameSize);
     const pieces = balance(this.#pieces(start, end), this.#recording.concurrency);
-    const jobs = pieces.map(
-      ({ video, local, count, at }) => (signal: AbortSignal) =>
-        decodeInto(
-          this.#recording.ffmpegPath,
-          video,
-          { start: local, count },
-          data.subarray(at * frameSize, (at + count) * frameSize),
-          signal,
-        ),
-    );
+    const jobs = pieces.map(({ video, local, count, at }) => async (signal: AbortSignal) => {
+      await checkFramesBeforeDecoding(video, local, local + count);
+      await decodeInto(
+        this.#recording.ffmpegPath,
+        video,
+        { start: local, count },
+        data.subarray(at * frameSize, (at + count) * frameSize),
+        signal,
+      );
+    });
     await runPool(jobs, this.#recording.concurrency);
     return { data, shape: [end - start, this.#recording.rows, this.#recording.cols] };
   }
@@ -422,7 +428,10 @@ export class MiniscopeImagingExtractor {
       const video = this.#recording.videos[file]!;
       const local = frame - this.#recording.firstFrames[file]!;
       const last = groups.at(-1);
-      if (last && last.video === video && local - last.frames.at(-1)! <= MAX_GAP) {
+      // In a file that cannot seek every decode starts at frame 0, so one decode serves all.
+      const joins = last !== undefined && last.video === video &&
+        (!video.seekable || local - last.frames.at(-1)! <= MAX_GAP);
+      if (joins) {
         last.frames.push(local);
       } else {
         groups.push({ video, first: this.#recording.firstFrames[file]!, frames: [local] });
@@ -431,6 +440,7 @@ export class MiniscopeImagingExtractor {
     const jobs = groups.map((group) => async (signal: AbortSignal) => {
       const from = group.frames[0]!;
       const to = group.frames.at(-1)! + 1;
+      await checkFramesBeforeDecoding(group.video, from, to);
       let local = from;
       let next = 0;
       for await (
@@ -478,6 +488,7 @@ export class MiniscopeImagingExtractor {
     const [start, end] = this.#range(options.start, options.end);
     const times = this.getTimestamps(start, end);
     for (const { video, local, count, at } of this.#pieces(start, end)) {
+      await checkFramesBeforeDecoding(video, local, local + count);
       let index = start + at;
       for await (
         const data of decodeFrames(

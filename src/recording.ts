@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type AviInfo, readAviInfo } from "./formats/avi.ts";
+import { type AviInfo, checkFrameChunks, readAviInfo } from "./formats/avi.ts";
 import { FormatError } from "./formats/format_error.ts";
 import { parseTimestampsCsv, type TimestampsTable } from "./formats/timestamps_csv.ts";
 import type { VideoFile } from "./ffmpeg/decode.ts";
@@ -88,6 +88,12 @@ export async function loadVideos(
     rate: info.rate,
     seekable: info.indexSource !== "scan",
     keyframes: info.keyframes,
+    index: {
+      frameOffsets: info.frameOffsets,
+      frameSizes: info.frameSizes,
+      chunkIds: info.chunkIds,
+      checked: new Uint8Array(info.frameCount),
+    },
   }));
   const firstFrames: number[] = [];
   let videoFrames = 0;
@@ -155,4 +161,34 @@ export async function readTimestamps(
     throw new MalformedRecordingError(path, "it has a header but no rows");
   }
   return table;
+}
+
+/**
+ * Checks, before frames `[from, to)` of a file are decoded, that every frame the decoder will
+ * read (from the keyframe before `from`, or from frame 0 in a file that cannot seek) is intact
+ * in the file. Frames found intact are remembered, so each is read once.
+ *
+ * @param video The file.
+ * @param from First frame wanted.
+ * @param to End frame, exclusive.
+ * @throws {MalformedRecordingError} When a frame's chunk header disagrees with the index.
+ */
+export async function checkFramesBeforeDecoding(
+  video: VideoFile,
+  from: number,
+  to: number,
+): Promise<void> {
+  const index = video.index;
+  if (!index || to <= from) return;
+  let start = video.seekable ? from : 0;
+  while (start > 0 && video.keyframes && !video.keyframes[start]) start--;
+  let first = start;
+  while (first < to && index.checked[first]) first++;
+  if (first >= to) return;
+  const problem = await withByteSource(
+    video.path,
+    (source) => checkFrameChunks(source, index, first, to),
+  );
+  if (problem) throw new MalformedRecordingError(video.displayPath, problem);
+  index.checked.fill(1, first, to);
 }

@@ -186,3 +186,28 @@ Deno.test("aborting a stream mid-frame rejects with the abort reason and stops f
       "aborted before",
     );
   }));
+
+Deno.test("a damaged chunk header is an error naming the file and frame, not other pixels", () =>
+  withCopy(async (dir) => {
+    const path = join(dir, "0.avi");
+    const bytes = await Deno.readFile(path);
+    const at = frameChunkOffset(bytes, 4);
+    bytes[at + 3] = 0; // the chunk id "00dc" becomes "00d\0"
+    bytes[at + 4] = 5; // and its size 5 bytes: ffmpeg would decode a cut packet without error
+    await Deno.writeFile(path, bytes);
+    const ex = await openQuiet(dir);
+    const message = `"${path}": frame 4 is damaged: its chunk header at byte ${at}`;
+    await assertRejects(() => ex.getSeries(), MalformedRecordingError, message);
+    await assertRejects(() => ex.getSamples([7]), MalformedRecordingError, message);
+    await assertRejects(
+      async () => {
+        for await (const _ of ex.stream()) { /* */ }
+      },
+      MalformedRecordingError,
+      message,
+    );
+    // Frames before the damage, up to the keyframe before it, still read.
+    assertBytesEqual((await ex.getSeries(0, 4)).data, expectedFrames(range(0, 4), 48, 40));
+    // The second file is not affected.
+    assertBytesEqual((await ex.getSamples([30])).data, expectedFrames([30], 48, 40));
+  }));

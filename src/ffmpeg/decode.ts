@@ -34,6 +34,20 @@ export interface VideoFile {
   seekable: boolean;
   /** Whether each frame is a keyframe (1) or not (0), when known. */
   keyframes?: Uint8Array;
+  /** The frame index, to check frames against before they are decoded. */
+  index?: FrameIndex;
+}
+
+/** Where each frame of a file is, and which frames were found intact. */
+export interface FrameIndex {
+  /** Byte offset of each frame's data. */
+  frameOffsets: Float64Array;
+  /** Byte size of each frame's data. */
+  frameSizes: Uint32Array;
+  /** The stream's chunk ids. */
+  chunkIds: string[];
+  /** 1 for each frame whose chunk header was checked against the index. */
+  checked: Uint8Array;
 }
 
 /** A range of frames of one file. */

@@ -60,6 +60,8 @@ export interface AviInfo {
   frameSizes: Uint32Array;
   /** Whether each frame is a keyframe (1) or not (0); all 1 when unknown. */
   keyframes: Uint8Array;
+  /** The chunk ids of the video stream's frames, such as `00dc` and `00db`. */
+  chunkIds: string[];
   /** Problems that still left the frames readable, such as a missing index. */
   warnings: string[];
 }
@@ -437,6 +439,7 @@ export async function readAviInfo(source: ByteSource): Promise<AviInfo> {
     frameOffsets: Float64Array.from(table.offsets),
     frameSizes: Uint32Array.from(table.sizes),
     keyframes: Uint8Array.from(table.keys),
+    chunkIds: [...ids],
     warnings,
   };
 }
@@ -461,4 +464,37 @@ async function detectGray(
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Checks that the chunk headers of frames `[from, to)` agree with the index: each must carry
+ * the stream's chunk id and the size the index gives. ffmpeg reads frames by their chunk
+ * headers; a damaged header would hand the decoder a cut or foreign packet, which FFV1 decodes
+ * to other pixels without any error.
+ *
+ * @param source The file.
+ * @param info What {@linkcode readAviInfo} read from it.
+ * @param from First frame to check.
+ * @param to End frame, exclusive.
+ * @returns A description of the first disagreement, or `undefined` when all agree.
+ */
+export async function checkFrameChunks(
+  source: ByteSource,
+  info: Pick<AviInfo, "frameOffsets" | "frameSizes" | "chunkIds">,
+  from: number,
+  to: number,
+): Promise<string | undefined> {
+  for (let k = from; k < to; k++) {
+    const at = info.frameOffsets[k]! - 8;
+    const header = await source.read(at, 8);
+    const id = header.length === 8 ? fourcc(header, 0) : "";
+    const size = header.length === 8 ? view(header).getUint32(4, true) : -1;
+    if (!info.chunkIds.includes(id) || size !== info.frameSizes[k]) {
+      return `frame ${k} is damaged: its chunk header at byte ${at} says ${
+        JSON.stringify(id)
+      } of ${size} bytes, but the index says ${JSON.stringify(info.chunkIds[0])} of ` +
+        `${info.frameSizes[k]} bytes`;
+    }
+  }
+  return undefined;
 }
