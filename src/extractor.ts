@@ -24,7 +24,8 @@ import {
   type Recording,
   wrapFormatError,
 } from "./recording.ts";
-import { balance, type Piece } from "./plan.ts";
+import { balance, type Piece, split } from "./plan.ts";
+import { BoundedQueue } from "./queue.ts";
 
 /** Options of {@linkcode MiniscopeImagingExtractor.open}. Pass `folderPath` or `filePaths`. */
 export interface MiniscopeOpenOptions {
@@ -78,7 +79,16 @@ export interface StreamOptions {
   end?: number;
   /** Stops the stream; ffmpeg is killed at once. */
   signal?: AbortSignal;
+  /**
+   * How far decoding may run ahead of the consumer, in bytes of frames. With read-ahead, up
+   * to `concurrency` ffmpeg processes decode consecutive chunks at once. 0 decodes strictly as
+   * frames are consumed, one process at a time. Default: 64 MiB.
+   */
+  readAheadBytes?: number;
 }
+
+/** Default read-ahead of {@linkcode MiniscopeImagingExtractor.stream}: 64 MiB. */
+const DEFAULT_READ_AHEAD = 64 * 2 ** 20;
 
 /** Consecutive frames are decoded together when the gap between wanted frames is at most this. */
 const MAX_GAP = 24;
@@ -486,21 +496,63 @@ export class MiniscopeImagingExtractor {
    */
   async *stream(options: StreamOptions = {}): AsyncGenerator<Frame, void, undefined> {
     const [start, end] = this.#range(options.start, options.end);
+    options.signal?.throwIfAborted();
     const times = this.getTimestamps(start, end);
-    for (const { video, local, count, at } of this.#pieces(start, end)) {
-      await checkFramesBeforeDecoding(video, local, local + count);
-      let index = start + at;
-      for await (
-        const data of decodeFrames(
-          this.#recording.ffmpegPath,
-          video,
-          { start: local, count },
-          options.signal,
-        )
-      ) {
-        yield { index, timestamp: times[index - start]!, data };
-        index++;
+    const frameSize = this.#recording.rows * this.#recording.cols;
+    const readAhead = options.readAheadBytes ?? DEFAULT_READ_AHEAD;
+    if (!(readAhead >= 0)) throw new RangeError(`readAheadBytes ${readAhead} is negative`);
+    // With read-ahead, the range is cut into keyframe-aligned chunks and up to `decoders`
+    // chunks decode at once; each chunk's queue holds at most a chunk, so memory stays about
+    // `readAhead`. Without, one process decodes each file as frames are consumed.
+    const decoders = readAhead > 0 ? this.#recording.concurrency : 1;
+    const chunk = Math.max(1, Math.floor(readAhead / frameSize / decoders));
+    const pieces = readAhead > 0 && decoders > 1
+      ? split(this.#pieces(start, end), chunk)
+      : this.#pieces(start, end);
+    const capacity = readAhead > 0 && decoders > 1 ? chunk * 2 : 1;
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(options.signal?.reason);
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    const running: { piece: Piece; queue: BoundedQueue<Uint8Array>; done: Promise<void> }[] = [];
+    let next = 0;
+    const launch = () => {
+      const piece = pieces[next++]!;
+      const queue = new BoundedQueue<Uint8Array>(capacity);
+      const done = (async () => {
+        try {
+          await checkFramesBeforeDecoding(piece.video, piece.local, piece.local + piece.count);
+          for await (
+            const data of decodeFrames(
+              this.#recording.ffmpegPath,
+              piece.video,
+              { start: piece.local, count: piece.count },
+              controller.signal,
+            )
+          ) await queue.push(data);
+          queue.end();
+        } catch (error) {
+          queue.fail(error);
+        }
+      })();
+      running.push({ piece, queue, done });
+    };
+    try {
+      while (running.length > 0 || next < pieces.length) {
+        while (running.length < decoders && next < pieces.length) launch();
+        const { piece, queue } = running[0]!;
+        let index = start + piece.at;
+        for (let data = await queue.next(); data; data = await queue.next()) {
+          options.signal?.throwIfAborted();
+          yield { index, timestamp: times[index - start]!, data };
+          index++;
+        }
+        running.shift();
       }
+    } finally {
+      options.signal?.removeEventListener("abort", onAbort);
+      controller.abort(new Error("The stream was closed"));
+      for (const { queue } of running) queue.end();
+      await Promise.all(running.map((r) => r.done));
     }
   }
 

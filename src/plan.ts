@@ -27,7 +27,19 @@ export interface Piece {
 export function balance(pieces: Piece[], concurrency: number): Piece[] {
   if (concurrency < 2) return pieces;
   const total = pieces.reduce((sum, piece) => sum + piece.count, 0);
-  const chunk = Math.max(MIN_CHUNK, Math.ceil(total / (2 * concurrency)));
+  return split(pieces, Math.max(MIN_CHUNK, Math.ceil(total / (2 * concurrency))));
+}
+
+/**
+ * Splits pieces into chunks of at most about `chunk` frames, each after the first starting on
+ * a keyframe (a chunk may run past `chunk` to reach one). Pieces of files that cannot seek stay
+ * whole.
+ *
+ * @param pieces The ranges to split.
+ * @param chunk The chunk size aimed at, in frames.
+ * @returns Contiguous chunks covering the same frames in the same order.
+ */
+export function split(pieces: Piece[], chunk: number): Piece[] {
   const result: Piece[] = [];
   for (const piece of pieces) {
     const parts = Math.ceil(piece.count / chunk);
@@ -41,7 +53,7 @@ export function balance(pieces: Piece[], concurrency: number): Piece[] {
     for (let part = 1; part <= parts; part++) {
       let to = part === parts ? end : Math.round(piece.local + (part * piece.count) / parts);
       while (to < end && !keyframes[to]) to++;
-      if (to - from < MIN_CHUNK / 2 && to < end) continue;
+      if (to - from < chunk / 2 && to < end) continue;
       result.push({
         video: piece.video,
         local: from,

@@ -237,24 +237,12 @@ export function scopeFrames(width: number, height: number): (index: number) => U
 }
 
 /**
- * Writes a small session folder: session `metaData.json` with a start time, `notes.csv`, and a
- * `Miniscope` device folder of scope-like frames with one dropped frame.
+ * Writes the session-level files of a sample session: `metaData.json` with a nested start time
+ * (2022-09-19 09:18:41.007) and a `notes.csv` with a header and one note.
  *
- * @param root The session folder to create.
- * @param ffmpegPath The ffmpeg executable.
- * @returns The path of the device folder.
+ * @param root The session folder, which must exist.
  */
-export async function writeSampleSession(root: string, ffmpegPath = "ffmpeg"): Promise<string> {
-  const device = join(root, "Miniscope");
-  await writeRecording(device, {
-    width: 160,
-    height: 120,
-    frames: 240,
-    framesPerFile: 100,
-    timestamps: { startMs: -67, droppedAfter: [150], daqColumn: true },
-    frame: scopeFrames(160, 120),
-    ffmpegPath,
-  });
+export async function writeSessionFiles(root: string): Promise<void> {
   await Deno.writeTextFile(
     join(root, "metaData.json"),
     qtJson({
@@ -280,5 +268,27 @@ export async function writeSampleSession(root: string, ffmpegPath = "ffmpeg"): P
     join(root, "notes.csv"),
     "Time Stamp (ms), Note\n1200,start of baseline\n",
   );
+}
+
+/**
+ * Writes a small session folder: session `metaData.json` with a start time, `notes.csv`, and a
+ * `Miniscope` device folder of scope-like frames with one dropped frame.
+ *
+ * @param root The session folder to create.
+ * @param ffmpegPath The ffmpeg executable.
+ * @returns The path of the device folder.
+ */
+export async function writeSampleSession(root: string, ffmpegPath = "ffmpeg"): Promise<string> {
+  const device = join(root, "Miniscope");
+  await writeRecording(device, {
+    width: 160,
+    height: 120,
+    frames: 240,
+    framesPerFile: 100,
+    timestamps: { startMs: -67, droppedAfter: [150], daqColumn: true },
+    frame: scopeFrames(160, 120),
+    ffmpegPath,
+  });
+  await writeSessionFiles(root);
   return device;
 }

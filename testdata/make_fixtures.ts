@@ -8,7 +8,7 @@
 
 import { join } from "node:path";
 import { makeFrame } from "./frames.ts";
-import { qtJson, timestampsMs, writeRecording, writeVideo } from "../src/sample.ts";
+import { timestampsMs, writeRecording, writeSessionFiles, writeVideo } from "../src/sample.ts";
 
 export { qtJson, timestampsCsv, timestampsMs, writeRecording, writeVideo } from "../src/sample.ts";
 
@@ -84,34 +84,10 @@ if (import.meta.main) {
     deviceType: "Miniscope_V4_BNO",
     frame: (i) => makeFrame(i, sample.width, sample.height),
   });
-  await Deno.writeTextFile(
-    join(root, sample.session, "metaData.json"),
-    qtJson({
-      animalName: "mouse1",
-      baseDirectory: "C:/data/lab/exp1/mouse1/2022_09_19/09_18_41",
-      cameras: [],
-      experimentName: "exp1",
-      miniscopes: ["Miniscope"],
-      recordingStartTime: {
-        day: 19,
-        hour: 9,
-        minute: 18,
-        month: 9,
-        msec: 7,
-        msecSinceEpoch: 1663579121007,
-        second: 41,
-        year: 2022,
-      },
-      researcherName: "lab",
-    }),
-  );
+  await writeSessionFiles(join(root, sample.session));
   await Deno.writeTextFile(
     join(root, sample.device, "headOrientation.csv"),
     headOrientationCsv(timestampsMs({ frames: sample.frames, ...sample.timestamps })),
-  );
-  await Deno.writeTextFile(
-    join(root, sample.session, "notes.csv"),
-    "Time Stamp (ms), Note\n1200,start of baseline\n",
   );
   for (const fixture of [v1, many]) {
     await Deno.remove(join(root, fixture.device), { recursive: true }).catch(() => {});

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { assertBytesEqual, assertEquals } from "./_assert.ts";
+import { assert, assertBytesEqual, assertEquals } from "./_assert.ts";
 import { MiniscopeImagingExtractor } from "../mod.ts";
 import { balance } from "../src/plan.ts";
 import { readAviInfo } from "../src/formats/avi.ts";
@@ -113,6 +113,87 @@ Deno.test("balance() splits long ranges at keyframes into contiguous chunks, abo
       assertEquals(next, 400);
     }
     assertEquals(balance([{ ...whole[0]!, video: { ...video, seekable: false } }], 2).length, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("stream() with read-ahead decodes chunks in parallel and still yields every frame exactly, in order", async () => {
+  const dir = await longRecording();
+  try {
+    const ex = await MiniscopeImagingExtractor.open({ folderPath: dir, concurrency: 3 });
+    const stamps = ex.getTimestamps();
+    for (const readAheadBytes of [0, WIDTH * HEIGHT * 40, WIDTH * HEIGHT * 300, undefined]) {
+      const seen: number[] = [];
+      const options = readAheadBytes === undefined
+        ? { start: 5, end: 640 }
+        : { start: 5, end: 640, readAheadBytes };
+      for await (const frame of ex.stream(options)) {
+        assertBytesEqual(
+          frame.data,
+          expectedFrames([frame.index], WIDTH, HEIGHT),
+          `frame ${frame.index}`,
+        );
+        assertEquals(frame.timestamp, stamps[frame.index]);
+        seen.push(frame.index);
+      }
+      assertEquals(seen, range(5, 640), `readAheadBytes ${readAheadBytes}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("stream() with read-ahead runs ahead of a slow consumer only by its bound", async () => {
+  const dir = await longRecording();
+  try {
+    // An ffmpeg that logs each start, to see how far decoding ran ahead.
+    const log = join(dir, "starts.log");
+    const wrapper = join(dir, "ffmpeg-logged");
+    await Deno.writeTextFile(wrapper, `#!/bin/sh\necho "$*" >> '${log}'\nexec ffmpeg "$@"\n`);
+    await Deno.chmod(wrapper, 0o755);
+    const ex = await MiniscopeImagingExtractor.open({
+      folderPath: dir,
+      concurrency: 2,
+      ffmpegPath: wrapper,
+    });
+    // 40 frames of read-ahead over 2 decoders: chunks of 20 frames, 33 chunks in all.
+    const iterator = ex.stream({ readAheadBytes: WIDTH * HEIGHT * 40 })[Symbol.asyncIterator]();
+    assertEquals((await iterator.next()).value?.index, 0);
+    await new Promise((resolve) => setTimeout(resolve, 700)); // time enough to decode it all
+    const started = (await Deno.readTextFile(log)).trim().split("\n");
+    assertEquals(started.length, 2, started.join("\n"));
+    let count = 1;
+    while (!(await iterator.next()).done) count++;
+    assertEquals(count, 650);
+    assert((await Deno.readTextFile(log)).trim().split("\n").length >= 30);
+    assertEquals(await ffmpegProcessesMentioning(dir), 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("breaking out of or aborting a read-ahead stream stops every decoder", async () => {
+  const dir = await longRecording();
+  try {
+    const ex = await MiniscopeImagingExtractor.open({ folderPath: dir, concurrency: 3 });
+    for await (const frame of ex.stream({ readAheadBytes: WIDTH * HEIGHT * 30 })) {
+      if (frame.index === 100) break;
+    }
+    assertEquals(await ffmpegProcessesMentioning(dir), 0);
+    const controller = new AbortController();
+    let failed: unknown;
+    try {
+      for await (
+        const frame of ex.stream({ readAheadBytes: WIDTH * HEIGHT * 30, signal: controller.signal })
+      ) {
+        if (frame.index === 200) controller.abort(new Error("enough"));
+      }
+    } catch (error) {
+      failed = error;
+    }
+    assertEquals((failed as Error).message, "enough");
+    assertEquals(await ffmpegProcessesMentioning(dir), 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
