@@ -147,7 +147,8 @@ const bareParallel = await time(() => inParallel(files.map((f) => () => bareDeco
 const oursFull = await time(() => ex.getSeries());
 row(`full read, ${CORES} at a time (getSeries)`, oursFull, bareParallel, 1.1);
 
-// Streaming: one frame at a time in order, against ffmpeg decoding the files one after another.
+// Streaming: frames in order with bounded read-ahead (up to one decoder per core), and strictly
+// as consumed (one process), against ffmpeg decoding the files together and one after another.
 const bareSequential = await time(async () => {
   for (const f of files) await bareDecode(f);
 });
@@ -156,7 +157,19 @@ const oursStream = await time(async () => {
   for await (const _ of ex.stream()) streamed++;
 });
 if (streamed !== FRAMES) throw new Error(`streamed ${streamed} frames`);
-row("full read, streamed in order (stream)", oursStream, bareSequential, 1.1);
+row(`full read, stream(), vs ffmpeg ${CORES} at a time`, oursStream, bareParallel, 1.1);
+row("full read, stream(), vs ffmpeg file after file", oursStream, bareSequential, 1.1);
+let streamedStrict = 0;
+const oursStrict = await time(async () => {
+  for await (const _ of ex.stream({ readAheadBytes: 0 })) streamedStrict++;
+});
+if (streamedStrict !== FRAMES) throw new Error(`streamed ${streamedStrict} frames`);
+row(
+  "full read, stream({ readAheadBytes: 0 }), vs file after file",
+  oursStrict,
+  bareSequential,
+  1.1,
+);
 
 // Random access: one frame from a fresh decode, against one `ffmpeg -ss` process.
 const fileFrames = { start: 1, middle: 500, end: 999 };
