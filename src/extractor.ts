@@ -235,6 +235,7 @@ export class MiniscopeImagingExtractor {
       nativeTimestamps,
       table: table ?? null,
       videoFrames,
+      timestampRows: table ? table.timeStampsMs.length : null,
       ffmpegPath,
       concurrency,
     };
@@ -342,16 +343,13 @@ export class MiniscopeImagingExtractor {
    * videos and rows in `timeStamps.csv` (`null` without it). Samples are the smaller of the two.
    */
   getFrameCounts(): { video: number; timestamps: number | null } {
-    const table = this.#recording.table;
-    return {
-      video: this.#recording.videoFrames,
-      timestamps: table ? table.timeStampsMs.length : null,
-    };
+    return { video: this.#recording.videoFrames, timestamps: this.#recording.timestampRows };
   }
 
   /**
    * Frames the acquisition lost within this extractor's samples, from the time stamps and the
-   * `DAQ Frame Number` column when present; `null` without `timeStamps.csv`. See
+   * `DAQ Frame Number` column when present; `null` without `timeStamps.csv`, and for several
+   * recordings combined, whose gaps between recordings are not dropped frames. See
    * {@linkcode detectDroppedFrames}.
    */
   getDroppedFrames(): DroppedFrames | null {

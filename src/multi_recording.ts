@@ -156,6 +156,7 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
     let shape: { rows: number; cols: number; from: string } | undefined;
     let samples = 0;
     let videoFrames = 0;
+    let timestampRows = 0;
     for (const { folder, startTime } of found) {
       const device = join(folder, deviceName);
       const paths = await discoverVideoFiles(device);
@@ -197,6 +198,7 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
       parts.push({ folder, startTime, offsetSeconds, firstSample: samples, samples: count });
       samples += count;
       videoFrames += loaded.videoFrames;
+      timestampRows += rows;
     }
 
     let samplingFrequency: number;
@@ -224,6 +226,7 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
       nativeTimestamps,
       table: null,
       videoFrames,
+      timestampRows,
       ffmpegPath: options.ffmpegPath ?? "ffmpeg",
       concurrency,
     };

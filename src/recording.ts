@@ -28,6 +28,8 @@ interface Recording {
   table: TimestampsTable | null;
   /** Frames in the videos, before matching them to the CSV rows. */
   videoFrames: number;
+  /** Rows in the timestamps files, or null without one. */
+  timestampRows: number | null;
   ffmpegPath: string;
   concurrency: number;
 }
