@@ -15,11 +15,13 @@ import {
   discoverVideoFiles,
   explainFsError,
   validateFiles,
+  validateTimestampsPath,
 } from "./files.ts";
 import { runPool } from "./pool.ts";
 import {
   checkFramesBeforeDecoding,
   loadVideos,
+  matchRowsToFrames,
   readTimestamps,
   type Recording,
   wrapFormatError,
@@ -178,11 +180,11 @@ export class MiniscopeImagingExtractor {
     let filePaths: string[];
     if (hasFolder) {
       filePaths = await discoverVideoFiles(options.folderPath!);
+      if (options.timestampsPath !== undefined) {
+        await validateTimestampsPath(options.timestampsPath);
+      }
     } else {
       filePaths = [...options.filePaths!];
-      await validateFiles(filePaths);
-    }
-    if (options.timestampsPath !== undefined) {
       await validateFiles(filePaths, options.timestampsPath);
     }
 
@@ -195,14 +197,7 @@ export class MiniscopeImagingExtractor {
     let nativeTimestamps: Float64Array | null = null;
     let samplingFrequency: number;
     if (table) {
-      const rows = table.timeStampsMs.length;
-      if (rows !== videoFrames) {
-        warn(
-          `"${timestampsPath}" has ${rows} rows but the videos hold ${videoFrames} frames; ` +
-            `row k belongs to frame k, so ${Math.min(rows, videoFrames)} samples are readable`,
-        );
-      }
-      samples = Math.min(rows, videoFrames);
+      samples = matchRowsToFrames(table, videoFrames, timestampsPath, warn);
       nativeTimestamps = new Float64Array(samples);
       for (let i = 0; i < samples; i++) nativeTimestamps[i] = table.timeStampsMs[i]! / 1000;
       if (fs !== undefined) {

@@ -92,6 +92,28 @@ export async function discoverVideoFiles(folderPath: string): Promise<string[]> 
   return paths;
 }
 
+async function checkIsFile(path: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    throw explainFsError(error, path, "file");
+  }
+  if (!info.isFile) throw new MalformedRecordingError(path, "it is not a file");
+}
+
+/**
+ * Checks a timestamps path: it ends in `.csv` and is an existing file.
+ *
+ * @param timestampsPath The path.
+ */
+export async function validateTimestampsPath(timestampsPath: string): Promise<void> {
+  if (!timestampsPath.toLowerCase().endsWith(".csv")) {
+    throw new TypeError(`Cannot open "${timestampsPath}": the timestamps file must end in .csv`);
+  }
+  await checkIsFile(timestampsPath);
+}
+
 /**
  * Checks the arguments of a file-list open: a non-empty list of `.avi` paths and an optional
  * `.csv` path, each an existing file.
@@ -111,16 +133,8 @@ export async function validateFiles(filePaths: readonly string[], timestampsPath
   if (timestampsPath !== undefined && !timestampsPath.toLowerCase().endsWith(".csv")) {
     throw new TypeError(`Cannot open "${timestampsPath}": the timestamps file must end in .csv`);
   }
-  const all = timestampsPath === undefined ? filePaths : [...filePaths, timestampsPath];
-  for (const path of all) {
-    let info: Deno.FileInfo;
-    try {
-      info = await Deno.stat(path);
-    } catch (error) {
-      throw explainFsError(error, path, "file");
-    }
-    if (!info.isFile) throw new MalformedRecordingError(path, "it is not a file");
-  }
+  for (const path of filePaths) await checkIsFile(path);
+  if (timestampsPath !== undefined) await validateTimestampsPath(timestampsPath);
 }
 
 /**

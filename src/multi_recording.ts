@@ -13,11 +13,14 @@ import {
   readRecordingStartTime,
   type RecordingStartTime,
 } from "./formats/metadata_json.ts";
+import { leadingIntervals, samplingFrequencyFromIntervals } from "./analysis/sampling_frequency.ts";
 import {
-  SAMPLING_FREQUENCY_ROWS,
-  samplingFrequencyFromIntervals,
-} from "./analysis/sampling_frequency.ts";
-import { loadVideos, readTimestamps, type Recording, wrapFormatError } from "./recording.ts";
+  loadVideos,
+  matchRowsToFrames,
+  readTimestamps,
+  type Recording,
+  wrapFormatError,
+} from "./recording.ts";
 import { MalformedRecordingError } from "./errors.ts";
 import type { VideoFile } from "./ffmpeg/decode.ts";
 
@@ -151,7 +154,7 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
     const videos: VideoFile[] = [];
     const filePaths: string[] = [];
     const stamps: Float64Array[] = [];
-    const intervals: number[] = [];
+    const intervals: Float64Array[] = [];
     const parts: RecordingPart[] = [];
     let shape: { rows: number; cols: number; from: string } | undefined;
     let samples = 0;
@@ -171,14 +174,7 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
       shape ??= { rows: loaded.rows, cols: loaded.cols, from: device };
       const csvPath = join(device, "timeStamps.csv");
       const table = (await readTimestamps(csvPath, true, undefined))!;
-      const rows = table.timeStampsMs.length;
-      const count = Math.min(rows, loaded.videoFrames);
-      if (rows !== loaded.videoFrames) {
-        warn(
-          `"${csvPath}" has ${rows} rows but the videos hold ${loaded.videoFrames} frames; ` +
-            `row k belongs to frame k, so ${count} samples are readable`,
-        );
-      }
+      const count = matchRowsToFrames(table, loaded.videoFrames, csvPath, warn);
       // Frames past the last time stamp are left out, so frames and times line up.
       let left = count;
       for (const video of loaded.videos) {
@@ -191,19 +187,22 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
       const seconds = new Float64Array(count);
       for (let i = 0; i < count; i++) seconds[i] = table.timeStampsMs[i]! / 1000 + offsetSeconds;
       stamps.push(seconds);
-      const limit = Math.min(rows, SAMPLING_FREQUENCY_ROWS);
-      for (let i = 1; i < limit; i++) {
-        intervals.push(table.timeStampsMs[i]! / 1000 - table.timeStampsMs[i - 1]! / 1000);
-      }
+      intervals.push(leadingIntervals(table.timeStampsMs));
       parts.push({ folder, startTime, offsetSeconds, firstSample: samples, samples: count });
       samples += count;
       videoFrames += loaded.videoFrames;
-      timestampRows += rows;
+      timestampRows += table.timeStampsMs.length;
     }
 
     let samplingFrequency: number;
     try {
-      samplingFrequency = samplingFrequencyFromIntervals(Float64Array.from(intervals));
+      const pooled = new Float64Array(intervals.reduce((n, part) => n + part.length, 0));
+      let at = 0;
+      for (const part of intervals) {
+        pooled.set(part, at);
+        at += part.length;
+      }
+      samplingFrequency = samplingFrequencyFromIntervals(pooled);
     } catch (error) {
       throw new MalformedRecordingError(options.folderPath, (error as Error).message);
     }

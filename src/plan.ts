@@ -10,7 +10,7 @@ import type { VideoFile } from "./ffmpeg/decode.ts";
  * The fewest frames worth a process of their own when a range is split for parallel decoding:
  * starting ffmpeg and seeking costs about as much as decoding a few frames.
  */
-export const MIN_CHUNK = 96;
+const MIN_CHUNK = 96;
 
 /** A range of frames of one file, placed `at` frames after the start of the requested range. */
 export interface Piece {

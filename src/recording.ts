@@ -194,3 +194,30 @@ export async function checkFramesBeforeDecoding(
   if (problem) throw new MalformedRecordingError(video.displayPath, problem);
   index.checked.fill(1, first, to);
 }
+
+/**
+ * How many samples a recording has when `timeStamps.csv` row k belongs to frame k: the smaller
+ * of rows and frames. Warns once, with both numbers, when they differ.
+ *
+ * @param table The parsed time stamps.
+ * @param videoFrames Frames in the videos.
+ * @param csvPath The timestamps file, for the warning.
+ * @param warn Receives the warning.
+ * @returns The number of samples.
+ */
+export function matchRowsToFrames(
+  table: TimestampsTable,
+  videoFrames: number,
+  csvPath: string,
+  warn: (message: string) => void,
+): number {
+  const rows = table.timeStampsMs.length;
+  const samples = Math.min(rows, videoFrames);
+  if (rows !== videoFrames) {
+    warn(
+      `"${csvPath}" has ${rows} rows but the videos hold ${videoFrames} frames; ` +
+        `row k belongs to frame k, so ${samples} samples are readable`,
+    );
+  }
+  return samples;
+}

@@ -35,11 +35,23 @@ export function samplingFrequencyFromTimestamps(timeStampsMs: ArrayLike<number>)
       `at least 2 time stamps are needed to compute a sampling frequency, found ${count}`,
     );
   }
-  const intervals = new Float64Array(count - 1);
+  return samplingFrequencyFromIntervals(leadingIntervals(timeStampsMs));
+}
+
+/**
+ * The intervals in seconds between the first 10,000 time stamps, as the reference takes them
+ * (each stamp divided by 1000 first).
+ *
+ * @param timeStampsMs Time stamps in milliseconds.
+ * @returns One interval fewer than the stamps used.
+ */
+export function leadingIntervals(timeStampsMs: ArrayLike<number>): Float64Array {
+  const count = Math.min(timeStampsMs.length, SAMPLING_FREQUENCY_ROWS);
+  const intervals = new Float64Array(Math.max(0, count - 1));
   for (let i = 1; i < count; i++) {
     intervals[i - 1] = timeStampsMs[i]! / 1000 - timeStampsMs[i - 1]! / 1000;
   }
-  return samplingFrequencyFromIntervals(intervals);
+  return intervals;
 }
 
 /**

@@ -7,7 +7,13 @@
 import { dirname, join } from "node:path";
 import { MiniscopeImagingExtractor } from "../extractor.ts";
 import type { DroppedFrames } from "../analysis/dropped_frames.ts";
-import { readRecordingStartTime, type RecordingStartTime } from "../formats/metadata_json.ts";
+import {
+  type DeviceMetadata,
+  parseDeviceMetadata,
+  readRecordingStartTime,
+  type RecordingStartTime,
+  type RegionOfInterest,
+} from "../formats/metadata_json.ts";
 
 /** What `info` reports; `--json` prints it as is. */
 export interface RecordingInfo {
@@ -28,15 +34,29 @@ export interface RecordingInfo {
 
 /** Settings from the device `metaData.json`, as written (strings or numbers). */
 export interface DeviceSettings {
-  name: unknown;
-  type: unknown;
-  frameRate: unknown;
-  gain: unknown;
-  led: unknown;
-  ewl: unknown;
-  roi: unknown;
-  compression: unknown;
-  framesPerFile: unknown;
+  name: string | null;
+  type: string | null;
+  frameRate: string | number | null;
+  gain: string | number | null;
+  led: string | number | null;
+  ewl: string | number | null;
+  roi: RegionOfInterest | null;
+  compression: string | null;
+  framesPerFile: number | null;
+}
+
+function deviceSettings(m: DeviceMetadata): DeviceSettings {
+  return {
+    name: m.deviceName,
+    type: m.deviceType,
+    frameRate: m.frameRate,
+    gain: m.gain,
+    led: m.led0,
+    ewl: m.ewl,
+    roi: m.roi,
+    compression: m.compression,
+    framesPerFile: m.framesPerFile,
+  };
 }
 
 /** Facts from the session `metaData.json` in the parent folder. */
@@ -100,19 +120,7 @@ export async function gatherInfo(
     firstTimestampSeconds: stamps && samples > 0 ? stamps[0]! : null,
     lastTimestampSeconds: stamps && samples > 0 ? stamps[samples - 1]! : null,
     droppedFrames: extractor.getDroppedFrames(),
-    device: device
-      ? {
-        name: device.deviceName ?? null,
-        type: device.deviceType ?? null,
-        frameRate: device.frameRate ?? null,
-        gain: device.gain ?? null,
-        led: device.led0 ?? null,
-        ewl: device.ewl ?? null,
-        roi: device.ROI ?? null,
-        compression: device.compression ?? null,
-        framesPerFile: device.framesPerFile ?? null,
-      }
-      : null,
+    device: device ? deviceSettings(parseDeviceMetadata(device)) : null,
     session: session
       ? {
         startTime,
