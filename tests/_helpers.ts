@@ -194,3 +194,55 @@ export async function runPython(
   if (!output.success) throw new Error(new TextDecoder().decode(output.stderr));
   return new TextDecoder().decode(output.stdout);
 }
+
+/** Runs a Deno script in a subprocess with only `flags` as permissions; returns its output. */
+export async function runDenoScript(
+  script: string,
+  flags: string[],
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", "--quiet", ...flags, script, ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: output.code,
+    stdout: new TextDecoder().decode(output.stdout),
+    stderr: new TextDecoder().decode(output.stderr),
+  };
+}
+
+/** Encodes `frames` frames of ffmpeg's test pattern as FFV1 in AVI, with extra output options. */
+export async function encodeTestPattern(
+  path: string,
+  options: { size: string; frames: number; pixelFormat: string; extra?: string[] },
+): Promise<void> {
+  const { success, stderr } = await new Deno.Command("ffmpeg", {
+    args: [
+      "-nostdin",
+      "-loglevel",
+      "error",
+      "-y",
+      "-f",
+      "lavfi",
+      "-i",
+      `testsrc=size=${options.size}:rate=60`,
+      "-frames:v",
+      String(options.frames),
+      ...(options.extra ?? []),
+      "-pix_fmt",
+      options.pixelFormat,
+      "-c:v",
+      "ffv1",
+      "-f",
+      "avi",
+      path,
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!success) throw new Error(new TextDecoder().decode(stderr));
+}

@@ -2,25 +2,23 @@
 import { join } from "node:path";
 import { decode } from "fast-png";
 import { assert, assertEquals } from "./_assert.ts";
-import { expectedFrames, findPython, range, runPython, SAMPLE, TESTDATA } from "./_helpers.ts";
+import {
+  expectedFrames,
+  findPython,
+  range,
+  runDenoScript,
+  runPython,
+  SAMPLE,
+  TESTDATA,
+} from "./_helpers.ts";
 import { TiffPlan } from "../src/cli/tiff.ts";
 
 const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
 const SESSION = join(SAMPLE, "..");
 const python = await findPython(["numpy", "tifffile"]);
 
-async function cli(flags: string[], args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "--quiet", ...flags, CLI, ...args],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: output.code,
-    stdout: new TextDecoder().decode(output.stdout),
-    stderr: new TextDecoder().decode(output.stderr),
-  };
+function cli(flags: string[], args: string[]) {
+  return runDenoScript(CLI, flags, args);
 }
 
 async function sha256(bytes: Uint8Array): Promise<string> {

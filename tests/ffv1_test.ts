@@ -2,34 +2,11 @@ import { assertEquals } from "./_assert.ts";
 import { isGray8, readFfv1Layout } from "../src/formats/ffv1.ts";
 import { readAviInfo } from "../src/formats/avi.ts";
 import { withByteSource } from "../src/files.ts";
+import { encodeTestPattern } from "./_helpers.ts";
 
 async function encode(pixelFormat: string, extra: string[]): Promise<string> {
   const path = await Deno.makeTempFile({ suffix: ".avi" });
-  const { success } = await new Deno.Command("ffmpeg", {
-    args: [
-      "-nostdin",
-      "-loglevel",
-      "error",
-      "-y",
-      "-f",
-      "lavfi",
-      "-i",
-      "testsrc=size=32x16:rate=60",
-      "-frames:v",
-      "2",
-      "-pix_fmt",
-      pixelFormat,
-      "-c:v",
-      "ffv1",
-      ...extra,
-      "-f",
-      "avi",
-      path,
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).output();
-  assertEquals(success, true);
+  await encodeTestPattern(path, { size: "32x16", frames: 2, pixelFormat, extra });
   return path;
 }
 

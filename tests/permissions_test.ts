@@ -1,19 +1,13 @@
 import { join } from "node:path";
 import { assert, assertEquals } from "./_assert.ts";
-import { expectedFrames, range, SAMPLE, V1 } from "./_helpers.ts";
+import { expectedFrames, range, runDenoScript, SAMPLE, V1 } from "./_helpers.ts";
 
 const SCRIPT = new URL("./_sandbox_script.ts", import.meta.url).pathname;
 
 async function runSandboxed(flags: string[], args: string[]): Promise<Record<string, unknown>> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "--quiet", ...flags, SCRIPT, ...args],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(output.stdout).trim();
-  assert(output.success, `exit ${output.code}: ${new TextDecoder().decode(output.stderr)}`);
-  return JSON.parse(text);
+  const { code, stdout, stderr } = await runDenoScript(SCRIPT, flags, args);
+  assert(code === 0, `exit ${code}: ${stderr}`);
+  return JSON.parse(stdout.trim());
 }
 
 function sumOf(bytes: Uint8Array): number {
