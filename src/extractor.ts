@@ -5,7 +5,6 @@
  * @module
  */
 
-import { parseMetadataJson } from "./formats/metadata_json.ts";
 import { samplingFrequencyFromTimestamps } from "./analysis/sampling_frequency.ts";
 import { detectDroppedFrames, type DroppedFrames } from "./analysis/dropped_frames.ts";
 import { decodeFrames, decodeInto, type VideoFile } from "./ffmpeg/decode.ts";
@@ -13,7 +12,6 @@ import { MalformedRecordingError } from "./errors.ts";
 import {
   defaultTimestampsPath,
   discoverVideoFiles,
-  explainFsError,
   validateFiles,
   validateTimestampsPath,
 } from "./files.ts";
@@ -22,9 +20,9 @@ import {
   checkFramesBeforeDecoding,
   loadVideos,
   matchRowsToFrames,
+  readMetadataFile,
   readTimestamps,
   type Recording,
-  wrapFormatError,
 } from "./recording.ts";
 import { balance, type Piece, split } from "./plan.ts";
 import { BoundedQueue } from "./queue.ts";
@@ -282,20 +280,8 @@ export class MiniscopeImagingExtractor {
    * @throws {MalformedRecordingError} When it is not valid JSON (with the position) or not an
    *   object.
    */
-  static async loadMiniscopeConfig(
-    configurationFilePath: string,
-  ): Promise<Record<string, unknown>> {
-    let text: string;
-    try {
-      text = await Deno.readTextFile(configurationFilePath);
-    } catch (error) {
-      throw explainFsError(error, configurationFilePath, "file");
-    }
-    try {
-      return parseMetadataJson(text);
-    } catch (error) {
-      throw wrapFormatError(error, configurationFilePath);
-    }
+  static loadMiniscopeConfig(configurationFilePath: string): Promise<Record<string, unknown>> {
+    return readMetadataFile(configurationFilePath);
   }
 
   /** The number of frames: the smaller of the video frames and the timestamp rows. */

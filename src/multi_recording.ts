@@ -8,18 +8,14 @@
 import { join } from "node:path";
 import { MiniscopeImagingExtractor } from "./extractor.ts";
 import { discoverVideoFiles, explainFsError } from "./files.ts";
-import {
-  parseMetadataJson,
-  readRecordingStartTime,
-  type RecordingStartTime,
-} from "./formats/metadata_json.ts";
+import type { RecordingStartTime } from "./formats/metadata_json.ts";
 import { leadingIntervals, samplingFrequencyFromIntervals } from "./analysis/sampling_frequency.ts";
 import {
   loadVideos,
   matchRowsToFrames,
+  readSessionMetadataFile,
   readTimestamps,
   type Recording,
-  wrapFormatError,
 } from "./recording.ts";
 import { MalformedRecordingError } from "./errors.ts";
 import type { VideoFile } from "./ffmpeg/decode.ts";
@@ -127,18 +123,8 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
       } catch {
         continue;
       }
-      const metadataPath = join(folder, "metaData.json");
-      let text: string;
-      try {
-        text = await Deno.readTextFile(metadataPath);
-      } catch (error) {
-        throw explainFsError(error, metadataPath, "recording metadata");
-      }
-      try {
-        found.push({ folder, startTime: readRecordingStartTime(parseMetadataJson(text)) });
-      } catch (error) {
-        throw wrapFormatError(error, metadataPath);
-      }
+      const { startTime } = await readSessionMetadataFile(join(folder, "metaData.json"));
+      found.push({ folder, startTime });
     }
     if (found.length === 0) {
       throw new Deno.errors.NotFound(

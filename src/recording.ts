@@ -7,6 +7,11 @@
 
 import { type AviInfo, checkFrameChunks, readAviInfo } from "./formats/avi.ts";
 import { FormatError } from "./formats/format_error.ts";
+import {
+  parseMetadataJson,
+  readRecordingStartTime,
+  type RecordingStartTime,
+} from "./formats/metadata_json.ts";
 import { parseTimestampsCsv, type TimestampsTable } from "./formats/timestamps_csv.ts";
 import type { VideoFile } from "./ffmpeg/decode.ts";
 import { MalformedRecordingError } from "./errors.ts";
@@ -220,4 +225,47 @@ export function matchRowsToFrames(
     );
   }
   return samples;
+}
+
+/**
+ * Reads and parses a `metaData.json` file; errors name the file.
+ *
+ * @param path The file.
+ * @param what What the file is, for the missing-file message.
+ * @returns The parsed object.
+ * @throws {Deno.errors.NotFound} When the file does not exist.
+ * @throws {MalformedRecordingError} When it is not valid JSON or not an object.
+ */
+export async function readMetadataFile(
+  path: string,
+  what = "file",
+): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw explainFsError(error, path, what);
+  }
+  try {
+    return parseMetadataJson(text);
+  } catch (error) {
+    throw wrapFormatError(error, path);
+  }
+}
+
+/**
+ * Reads a session `metaData.json` and its recording start time; errors name the file.
+ *
+ * @param path The file.
+ * @returns The parsed metadata and the start time.
+ */
+export async function readSessionMetadataFile(
+  path: string,
+): Promise<{ metadata: Record<string, unknown>; startTime: RecordingStartTime }> {
+  const metadata = await readMetadataFile(path, "session metadata");
+  try {
+    return { metadata, startTime: readRecordingStartTime(metadata) };
+  } catch (error) {
+    throw wrapFormatError(error, path);
+  }
 }

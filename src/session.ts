@@ -12,13 +12,11 @@ import { MiniscopeImagingExtractor, type MiniscopeOpenOptions } from "./extracto
 import {
   type DeviceMetadata,
   parseDeviceMetadata,
-  parseMetadataJson,
-  readRecordingStartTime,
   type RecordingStartTime,
 } from "./formats/metadata_json.ts";
 import { type Note, parseNotesCsv } from "./formats/notes_csv.ts";
 import { type HeadOrientation, parseHeadOrientationCsv } from "./formats/head_orientation_csv.ts";
-import { wrapFormatError } from "./recording.ts";
+import { readMetadataFile, readSessionMetadataFile, wrapFormatError } from "./recording.ts";
 
 /** A device folder of a session. */
 export interface SessionDevice {
@@ -164,15 +162,9 @@ export class MiniscopeSession {
    *   a file cannot be parsed.
    */
   static async open(sessionFolder: string): Promise<MiniscopeSession> {
-    const metadataPath = join(sessionFolder, "metaData.json");
-    let metadata: Record<string, unknown>;
-    let startTime: RecordingStartTime;
-    try {
-      metadata = parseMetadataJson(await readText(metadataPath, "session metadata"));
-      startTime = readRecordingStartTime(metadata);
-    } catch (error) {
-      throw wrapFormatError(error, metadataPath);
-    }
+    const { metadata, startTime } = await readSessionMetadataFile(
+      join(sessionFolder, "metaData.json"),
+    );
     const devices: SessionDevice[] = [];
     const entries: string[] = [];
     try {
@@ -191,14 +183,9 @@ export class MiniscopeSession {
         if (entry.isFile && entry.name.toLowerCase().endsWith(".avi")) hasVideo = true;
       }
       if (!hasVideo) continue;
-      let deviceMetadata: DeviceMetadata;
-      try {
-        deviceMetadata = parseDeviceMetadata(
-          parseMetadataJson(await readText(deviceMetadataPath, "device metadata")),
-        );
-      } catch (error) {
-        throw wrapFormatError(error, deviceMetadataPath);
-      }
+      const deviceMetadata = parseDeviceMetadata(
+        await readMetadataFile(deviceMetadataPath, "device metadata"),
+      );
       devices.push({
         name,
         path,
