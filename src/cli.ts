@@ -17,6 +17,7 @@ import denoJson from "../deno.json" with { type: "json" };
 import { formatInfo, gatherInfo } from "./cli/info.ts";
 import { exportRecording } from "./cli/export.ts";
 import { writePreview } from "./cli/preview.ts";
+import { withInterrupt } from "./cli/signals.ts";
 import { writeSampleSession } from "./sample.ts";
 
 const USAGE = `miniscope ${denoJson.version}: inspect, check and convert Miniscope recordings
@@ -108,29 +109,6 @@ function parse(command: string, args: string[]) {
     }
   }
   return { values, positionals };
-}
-
-/**
- * The signals that end the command line early: Ctrl-C, a closed terminal or SSH session, and the
- * polite stop of a process manager or a cluster's time limit.
- */
-const STOP_SIGNALS: Deno.Signal[] = Deno.build.os === "windows"
-  ? ["SIGINT", "SIGBREAK"]
-  : ["SIGINT", "SIGTERM", "SIGHUP"];
-
-/**
- * Turns a stop signal into an abort for the duration of `run`, so that temporary files are
- * removed and every ffmpeg is ended before the process exits.
- */
-export async function withInterrupt<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const onStop = () => controller.abort(new Error("Interrupted"));
-  for (const name of STOP_SIGNALS) Deno.addSignalListener(name, onStop);
-  try {
-    return await run(controller.signal);
-  } finally {
-    for (const name of STOP_SIGNALS) Deno.removeSignalListener(name, onStop);
-  }
 }
 
 async function run(command: string, args: string[]): Promise<number> {

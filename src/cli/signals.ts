@@ -1,0 +1,28 @@
+/**
+ * Stop signals turned into an abort, so the command line ends its work cleanly.
+ *
+ * @module
+ */
+
+/**
+ * The signals that end the command line early: Ctrl-C, a closed terminal or SSH session, and the
+ * polite stop of a process manager or a cluster's time limit.
+ */
+const STOP_SIGNALS: Deno.Signal[] = Deno.build.os === "windows"
+  ? ["SIGINT", "SIGBREAK"]
+  : ["SIGINT", "SIGTERM", "SIGHUP"];
+
+/**
+ * Turns a stop signal into an abort for the duration of `run`, so that temporary files are
+ * removed and every ffmpeg is ended before the process exits.
+ */
+export async function withInterrupt<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onStop = () => controller.abort(new Error("Interrupted"));
+  for (const name of STOP_SIGNALS) Deno.addSignalListener(name, onStop);
+  try {
+    return await run(controller.signal);
+  } finally {
+    for (const name of STOP_SIGNALS) Deno.removeSignalListener(name, onStop);
+  }
+}
