@@ -43,7 +43,30 @@ export interface SpawnOptions {
   args: string[];
   /** Describes the job for error messages, e.g. `Cannot decode "0.avi"`. */
   description: string;
+  /**
+   * Writes ffmpeg's stdin (for `-i pipe:0`); stdin is closed when it returns. Without it,
+   * stdin is closed from the start. A write fails once ffmpeg has stopped reading: that ends
+   * the feed quietly.
+   */
+  feed?: (write: (bytes: Uint8Array) => Promise<void>) => Promise<void>;
+  /**
+   * How long a read may wait for output before ffmpeg is taken as stalled (a hung disk or
+   * network share, a program that never answers) and stopped. Default: 30 s.
+   */
+  stallTimeoutMs?: number;
 }
+
+/**
+ * How long a read waits for ffmpeg's output by default before giving up on it: long enough for
+ * a machine busy with hundreds of decoders, short enough that a hung share ends the read.
+ */
+export const DEFAULT_STALL_TIMEOUT_MS = 120_000;
+
+/** How long kill() waits for the stdin feed to notice that ffmpeg is gone. */
+const FEED_GRACE_MS = 2_000;
+
+/** Raised when ffmpeg neither writes nor exits within the stall time-out. */
+class StallError extends Error {}
 
 /** A running ffmpeg whose stdout is read in exact amounts. */
 export class FfmpegProcess implements AsyncDisposable {
@@ -52,13 +75,19 @@ export class FfmpegProcess implements AsyncDisposable {
   #pending: Uint8Array | undefined;
   #stderr = new Tail();
   #stderrDone: Promise<void>;
+  #feedDone: Promise<void>;
+  #feedError: { error: unknown } | undefined;
   #options: SpawnOptions;
-  #ended = false;
+  /** Set once the child has exited, whoever noticed. */
+  #exited = false;
+  /** Set by kill(): no more reads, the child is (being) stopped. */
+  #killed = false;
 
   private constructor(child: Deno.ChildProcess, options: SpawnOptions) {
     this.#child = child;
     this.#options = options;
     this.#reader = child.stdout.getReader();
+    child.status.then(() => (this.#exited = true), () => (this.#exited = true));
     this.#stderrDone = (async () => {
       try {
         for await (const chunk of child.stderr) this.#stderr.push(chunk);
@@ -66,22 +95,27 @@ export class FfmpegProcess implements AsyncDisposable {
         // The stream errors only when the process is torn down; nothing to keep.
       }
     })();
+    this.#feedDone = options.feed ? this.#runFeed(options.feed) : Promise.resolve();
   }
 
   /**
-   * Starts ffmpeg with stdin closed and stdout and stderr piped.
+   * Starts ffmpeg with stdout and stderr piped, and stdin piped to `feed` or closed.
    *
    * @param options Executable, arguments and a description for errors.
    * @returns The running process.
    * @throws {Deno.errors.NotFound} When the executable does not exist, with install advice.
    * @throws {Deno.errors.NotCapable} When the script may not run it, naming the flag to add.
+   * @throws {Deno.errors.PermissionDenied} When the path is not an executable program.
    */
   static spawn(options: SpawnOptions): FfmpegProcess {
     const command = new Deno.Command(options.ffmpegPath, {
       args: options.args,
-      stdin: "null",
+      stdin: options.feed ? "piped" : "null",
       stdout: "piped",
       stderr: "piped",
+      // Its own process group: Ctrl-C in a terminal reaches this process, which stops
+      // ffmpeg itself, instead of ffmpeg dying first and its failure hiding the interrupt.
+      detached: true,
     });
     try {
       return new FfmpegProcess(command.spawn(), options);
@@ -90,9 +124,67 @@ export class FfmpegProcess implements AsyncDisposable {
     }
   }
 
+  async #runFeed(feed: NonNullable<SpawnOptions["feed"]>): Promise<void> {
+    const writer = this.#child.stdin.getWriter();
+    try {
+      await feed((bytes) => {
+        if (this.#killed) return Promise.reject(new Error("ffmpeg was stopped"));
+        return writer.write(bytes);
+      });
+      await writer.close();
+    } catch (error) {
+      // A closed pipe means ffmpeg stopped reading (it had all the frames it was asked
+      // for, or it failed and will say why); anything else is a failure of the feed itself.
+      if (!this.#killed && !this.#exited && !(error instanceof Deno.errors.BrokenPipe)) {
+        this.#feedError = { error };
+        try {
+          this.#child.kill("SIGKILL");
+        } catch {
+          // Already exited.
+        }
+      }
+      await writer.abort().catch(() => {});
+    } finally {
+      writer.releaseLock();
+    }
+  }
+
   /** The last part of what ffmpeg wrote to stderr so far. */
   get stderr(): string {
     return this.#stderr.text();
+  }
+
+  /** One read from stdout, given up (and ffmpeg stopped) after the stall time-out. */
+  async #read(): Promise<ReadableStreamReadResult<Uint8Array>> {
+    const limit = this.#options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StallError()), limit);
+    });
+    try {
+      return await Promise.race([this.#reader.read(), stalled]);
+    } catch (error) {
+      if (error instanceof StallError) {
+        await this.kill();
+        throw new FfmpegError(
+          `${this.#options.description}: ffmpeg wrote nothing for ${limit / 1000} s and was ` +
+            `stopped (a stalled disk or network share, or a program that is not ffmpeg)`,
+          this.#failure(null),
+        );
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #failure(code: number | null) {
+    return {
+      command: this.#options.ffmpegPath,
+      args: this.#options.args,
+      code,
+      stderr: this.#stderr.text(),
+    };
   }
 
   /**
@@ -100,6 +192,7 @@ export class FfmpegProcess implements AsyncDisposable {
    *
    * @param target Where to write.
    * @returns How many bytes were written: `target.length`, or fewer when stdout ended first.
+   * @throws {FfmpegError} When ffmpeg wrote nothing for the stall time-out.
    */
   async readInto(target: Uint8Array): Promise<number> {
     let filled = 0;
@@ -107,7 +200,8 @@ export class FfmpegProcess implements AsyncDisposable {
       let chunk = this.#pending;
       this.#pending = undefined;
       if (!chunk) {
-        const result = await this.#reader.read();
+        if (this.#killed) break;
+        const result = await this.#read();
         if (result.done) break;
         chunk = result.value;
       }
@@ -125,44 +219,55 @@ export class FfmpegProcess implements AsyncDisposable {
   }
 
   /**
-   * Waits for ffmpeg to exit after its output was read.
+   * Waits for ffmpeg to exit after its output was read. {@linkcode kill} still stops it while
+   * this waits.
    *
-   * @throws {FfmpegError} When it exited with an error.
+   * @throws {FfmpegError} When it exited with an error or stalled.
+   * @throws The feed's error, when writing stdin failed.
    */
   async finish(): Promise<void> {
-    if (this.#ended) return;
-    this.#ended = true;
     // Whatever is left on stdout is not wanted; reading it to the end lets ffmpeg exit.
     this.#pending = undefined;
-    try {
-      while (!(await this.#reader.read()).done) { /* discard */ }
-    } finally {
-      this.#reader.releaseLock();
-    }
+    while (!this.#killed && !(await this.#read()).done) { /* discard */ }
     const status = await this.#child.status;
     await this.#stderrDone;
-    if (!status.success) {
-      throw new FfmpegError(this.#options.description, {
-        command: this.#options.ffmpegPath,
-        args: this.#options.args,
-        code: status.signal ? null : status.code,
-        stderr: this.#stderr.text(),
-      });
+    await this.#feedDone;
+    if (this.#feedError) throw this.#feedError.error;
+    if (!status.success && !this.#killed) {
+      throw new FfmpegError(
+        this.#options.description,
+        this.#failure(status.signal ? null : status.code),
+      );
     }
   }
 
-  /** Stops ffmpeg at once if it still runs and waits until it is reaped. Never throws. */
+  /**
+   * Stops ffmpeg at once if it still runs and waits until it is reaped; works at any time,
+   * also while {@linkcode finish} waits. Never throws.
+   */
   async kill(): Promise<void> {
-    if (this.#ended) return;
-    this.#ended = true;
-    try {
-      this.#child.kill("SIGKILL");
-    } catch {
-      // Already exited.
+    if (!this.#killed) {
+      this.#killed = true;
+      if (!this.#exited) {
+        try {
+          this.#child.kill("SIGKILL");
+        } catch {
+          // Already exited.
+        }
+      }
+      // Ends a pending read even when another process (a wrapper's child) holds stdout open.
+      await this.#reader.cancel().catch(() => {});
     }
-    await this.#reader.cancel().catch(() => {});
     await this.#child.status.catch(() => {});
     await this.#stderrDone;
+    // A feed blocked on a pipe that another process still holds (a wrapper's child) cannot be
+    // cancelled: give it a moment to end, never more.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.#feedDone,
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, FEED_GRACE_MS))),
+    ]);
+    clearTimeout(timer);
   }
 
   /** Kills and reaps the process if it was not finished; for `await using`. */
@@ -179,10 +284,18 @@ function explainSpawnError(error: unknown, ffmpegPath: string): unknown {
       { cause: error },
     );
   }
-  if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+  if (error instanceof Deno.errors.NotCapable) {
     return new Deno.errors.NotCapable(
       `Cannot run "${ffmpegPath}": this script may not start it; run Deno with ` +
         `--allow-run=${ffmpegPath}`,
+      { cause: error },
+    );
+  }
+  if (error instanceof Deno.errors.PermissionDenied) {
+    // The system refused: the path is a folder or a file without the execute permission.
+    return new Deno.errors.PermissionDenied(
+      `Cannot run "${ffmpegPath}": it is not an executable program (a folder, or a file ` +
+        `without execute permission); pass the path of the ffmpeg executable as ffmpegPath`,
       { cause: error },
     );
   }
