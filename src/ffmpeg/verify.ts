@@ -1,0 +1,161 @@
+/**
+ * Makes sure the program given as ffmpeg is ffmpeg and has a decoder for the codec, before any
+ * bytes it writes are taken as frames. A wrapper or a wrong path that prints something and exits
+ * 0 would otherwise have its output returned as pixels.
+ *
+ * The check runs once per executable path (`ffmpeg -decoders`: the banner on stderr names the
+ * program, stdout lists the decoders) and ends within a time limit even when the program never
+ * answers.
+ *
+ * @module
+ */
+
+import { FfmpegError } from "../errors.ts";
+import { FfmpegProcess } from "./process.ts";
+
+/** What the check learned about one ffmpeg executable. */
+export interface FfmpegIdentity {
+  /** The version from its banner, such as `5.1.6-0+deb12u1`. */
+  version: string;
+  /** The names of its decoders, such as `ffv1` and `h264`. */
+  decoders: Set<string>;
+}
+
+/** How long the program may take to answer before it is taken as not ffmpeg. */
+const CHECK_TIMEOUT_MS = 20_000;
+
+/** Checks in progress or passed, by executable path; a failed check is tried again next time. */
+const checks = new Map<string, Promise<FfmpegIdentity>>();
+
+/**
+ * The ffmpeg decoder for an AVI codec FourCC, for the codecs cameras and the acquisition
+ * software write; `undefined` for a FourCC not listed here (ffmpeg is then left to say whether
+ * it can decode it).
+ */
+const DECODER_BY_FOURCC: Record<string, string> = {
+  FFV1: "ffv1",
+  GREY: "rawvideo",
+  Y800: "rawvideo",
+  "Y8  ": "rawvideo",
+  RAW: "rawvideo",
+  MJPG: "mjpeg",
+  XVID: "mpeg4",
+  DIVX: "mpeg4",
+  DX50: "mpeg4",
+  FMP4: "mpeg4",
+  MP4V: "mpeg4",
+  H264: "h264",
+  X264: "h264",
+  AVC1: "h264",
+  HEVC: "hevc",
+  H265: "hevc",
+  HVC1: "hevc",
+  HFYU: "huffyuv",
+  FFVH: "ffvhuff",
+  MPG2: "mpeg2video",
+  VP80: "vp8",
+  VP90: "vp9",
+};
+
+/**
+ * The name of the decoder ffmpeg needs for a FourCC, if known.
+ *
+ * @param fourcc The codec FourCC of an AVI stream (`"raw"` for uncompressed DIB frames).
+ * @returns The decoder name, or `undefined`.
+ */
+export function decoderFor(fourcc: string): string | undefined {
+  return DECODER_BY_FOURCC[fourcc.toUpperCase()];
+}
+
+async function identify(ffmpegPath: string): Promise<FfmpegIdentity> {
+  const args = ["-nostdin", "-decoders"];
+  const process = FfmpegProcess.spawn({
+    ffmpegPath,
+    args,
+    description: `Cannot use "${ffmpegPath}" as ffmpeg`,
+    stallTimeoutMs: CHECK_TIMEOUT_MS,
+  });
+  const chunks: Uint8Array[] = [];
+  try {
+    for (;;) {
+      const chunk = new Uint8Array(64 * 1024);
+      const got = await process.readInto(chunk);
+      chunks.push(chunk.subarray(0, got));
+      if (got < chunk.length) break;
+    }
+    await process.finish();
+  } catch (error) {
+    if (error instanceof FfmpegError && error.code === null) {
+      throw new FfmpegError(
+        `Cannot use "${ffmpegPath}" as ffmpeg: it did not answer "ffmpeg -decoders" within ` +
+          `${CHECK_TIMEOUT_MS / 1000} s`,
+        error,
+      );
+    }
+    throw error;
+  } finally {
+    await process.kill();
+  }
+  const banner = /ffmpeg version (\S+)/.exec(process.stderr);
+  const listing = new TextDecoder().decode(concat(chunks));
+  const decoders = new Set<string>();
+  let inList = false;
+  for (const line of listing.split("\n")) {
+    if (/^\s*-{3,}\s*$/.test(line)) inList = true;
+    else if (inList) {
+      const match = /^\s*[VAS.][A-Z.]{5}\s+(\S+)/.exec(line);
+      if (match) decoders.add(match[1]!);
+    }
+  }
+  if (!banner || decoders.size === 0) {
+    throw new Error(
+      `Cannot use "${ffmpegPath}" as ffmpeg: it does not answer as ffmpeg does (no ` +
+        `"ffmpeg version" banner or decoder list for "ffmpeg -decoders"); pass the path of ` +
+        `a real ffmpeg as ffmpegPath`,
+    );
+  }
+  return { version: banner[1]!, decoders };
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, at);
+    at += chunk.length;
+  }
+  return all;
+}
+
+/**
+ * Checks once per path that `ffmpegPath` is ffmpeg and, when the codec is known, that it can
+ * decode `fourcc`.
+ *
+ * @param ffmpegPath The executable.
+ * @param fourcc The codec of the file about to be decoded.
+ * @param file The file, for the message.
+ * @returns What ffmpeg said of itself.
+ * @throws {Error} When the program is not ffmpeg, does not answer in time, or lacks the decoder.
+ */
+export async function verifyFfmpeg(
+  ffmpegPath: string,
+  fourcc: string,
+  file: string,
+): Promise<FfmpegIdentity> {
+  let check = checks.get(ffmpegPath);
+  if (!check) {
+    check = identify(ffmpegPath);
+    checks.set(ffmpegPath, check);
+    check.catch(() => checks.delete(ffmpegPath));
+  }
+  const identity = await check;
+  const decoder = decoderFor(fourcc);
+  if (decoder !== undefined && !identity.decoders.has(decoder)) {
+    throw new Error(
+      `Cannot decode "${file}": its codec is ${fourcc.trim()} but "${ffmpegPath}" ` +
+        `(ffmpeg ${identity.version}) has no ${decoder} decoder; install an ffmpeg build ` +
+        `that has it`,
+    );
+  }
+  return identity;
+}
