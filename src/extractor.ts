@@ -7,7 +7,15 @@
 
 import { samplingFrequencyFromTimestamps } from "./analysis/sampling_frequency.ts";
 import { detectDroppedFrames, type DroppedFrames } from "./analysis/dropped_frames.ts";
-import { decodeFrames, decodeInto, type VideoFile } from "./ffmpeg/decode.ts";
+import {
+  channelsOf,
+  decodeFrames,
+  decodeInto,
+  type DecodeOptions,
+  type PixelFormat,
+  seekPointAtOrBefore,
+  type VideoFile,
+} from "./ffmpeg/decode.ts";
 import { MalformedRecordingError } from "./errors.ts";
 import {
   defaultTimestampsPath,
@@ -17,7 +25,6 @@ import {
 } from "./files.ts";
 import { runPool } from "./pool.ts";
 import {
-  checkFramesBeforeDecoding,
   loadVideos,
   matchRowsToFrames,
   readMetadataFile,
@@ -51,14 +58,37 @@ export interface MiniscopeOpenOptions {
   concurrency?: number;
   /** Receives warnings about the recording. Default: `console.warn`. */
   onWarning?: (message: string) => void;
+  /**
+   * What frames are decoded to: `"gray8"` (one byte per pixel, the Miniscope's own format) or
+   * `"rgb24"` (three bytes per pixel, red, green, blue: for colour behaviour cameras). With
+   * `"rgb24"` a frame is `rows * cols * 3` bytes and shapes end in 3. Default: `"gray8"`.
+   */
+  pixelFormat?: PixelFormat;
+  /**
+   * How long, in milliseconds, a read waits for ffmpeg's output before it takes ffmpeg as
+   * stalled (a hung network share, a program that never answers), stops it and fails.
+   * Default: 120,000.
+   */
+  stallTimeoutMs?: number;
 }
 
-/** Frames as one buffer: `shape` is `[frames, rows, cols]`, `data` row-major `uint8`. */
+export type { PixelFormat };
+
+/** Options of the reads that decode a whole batch of frames. */
+export interface ReadOptions {
+  /** Stops the read: its ffmpeg processes are killed at once and it rejects. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Frames as one buffer: `shape` is `[frames, rows, cols]` (gray) or `[frames, rows, cols, 3]`
+ * (`rgb24`), `data` row-major `uint8`.
+ */
 export interface ImageSeries {
-  /** The pixels, frame after frame, each frame row after row. */
+  /** The pixels, frame after frame, each frame row after row (and pixel after pixel). */
   data: Uint8Array;
-  /** `[frames, rows, cols]`. */
-  shape: [number, number, number];
+  /** `[frames, rows, cols]`, or `[frames, rows, cols, 3]` for `rgb24`. */
+  shape: [number, number, number] | [number, number, number, 3];
 }
 
 /** One frame delivered by {@linkcode MiniscopeImagingExtractor.stream}. */
@@ -67,7 +97,10 @@ export interface Frame {
   index: number;
   /** Time of the frame in seconds, as {@linkcode MiniscopeImagingExtractor.getTimestamps}. */
   timestamp: number;
-  /** The pixels, row-major, `rows * cols` bytes; a fresh array the caller may keep. */
+  /**
+   * The pixels, row-major, `rows * cols` bytes (`rows * cols * 3` for `rgb24`); a fresh array
+   * the caller may keep.
+   */
   data: Uint8Array;
 }
 
@@ -171,6 +204,18 @@ export class MiniscopeImagingExtractor {
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new RangeError(`Cannot open the recording: concurrency ${concurrency} is not >= 1`);
     }
+    const pixelFormat = options.pixelFormat ?? "gray8";
+    if (pixelFormat !== "gray8" && pixelFormat !== "rgb24") {
+      throw new TypeError(
+        `Cannot open the recording: pixelFormat "${pixelFormat}" is not "gray8" or "rgb24"`,
+      );
+    }
+    const stallTimeoutMs = options.stallTimeoutMs;
+    if (stallTimeoutMs !== undefined && !(Number.isFinite(stallTimeoutMs) && stallTimeoutMs > 0)) {
+      throw new RangeError(
+        `Cannot open the recording: stallTimeoutMs ${stallTimeoutMs} is not a positive number`,
+      );
+    }
     if (options.configurationFilePath !== undefined) {
       warn("configurationFilePath is deprecated and ignored; metaData.json is not needed to read");
     }
@@ -186,7 +231,11 @@ export class MiniscopeImagingExtractor {
       await validateFiles(filePaths, options.timestampsPath);
     }
 
-    const { videos, firstFrames, videoFrames, rows, cols } = await loadVideos(filePaths, warn);
+    const { videos, firstFrames, videoFrames, rows, cols } = await loadVideos(
+      filePaths,
+      pixelFormat,
+      warn,
+    );
     const ffmpegPath = options.ffmpegPath ?? "ffmpeg";
 
     const timestampsPath = options.timestampsPath ?? defaultTimestampsPath(filePaths[0]!);
@@ -231,6 +280,8 @@ export class MiniscopeImagingExtractor {
       timestampRows: table ? table.timeStampsMs.length : null,
       ffmpegPath,
       concurrency,
+      pixelFormat,
+      stallTimeoutMs,
     };
     return new MiniscopeImagingExtractor(recording, 0, samples, null);
   }
@@ -299,9 +350,15 @@ export class MiniscopeImagingExtractor {
     return this.getImageShape();
   }
 
-  /** Sample shape `[rows, cols]`; the same as {@linkcode getImageShape}. */
-  getSampleShape(): [number, number] {
-    return this.getImageShape();
+  /** Sample shape: `[rows, cols]`, or `[rows, cols, 3]` for `rgb24`. */
+  getSampleShape(): [number, number] | [number, number, 3] {
+    const [rows, cols] = this.getImageShape();
+    return this.#recording.pixelFormat === "rgb24" ? [rows, cols, 3] : [rows, cols];
+  }
+
+  /** The pixel format frames are decoded to: `"gray8"` or `"rgb24"`. */
+  getPixelFormat(): PixelFormat {
+    return this.#recording.pixelFormat;
   }
 
   /** Sampling frequency in Hz: the override given to `open`, else measured from the stamps. */
@@ -360,28 +417,32 @@ export class MiniscopeImagingExtractor {
    *
    * @param startSample First frame. Default: 0.
    * @param endSample End frame, exclusive. Default: the number of samples.
+   * @param options A signal that stops the read.
    * @returns The frames; `getSeries(0, 0)` is empty.
    * @throws {RangeError} When a bound is not an integer in range or `endSample < startSample`.
    * @throws {MalformedRecordingError} When a file decodes to fewer frames than it holds.
-   * @throws {FfmpegError} When ffmpeg fails.
+   * @throws {FfmpegError} When ffmpeg fails or stalls.
    */
-  async getSeries(startSample?: number, endSample?: number): Promise<ImageSeries> {
+  async getSeries(
+    startSample?: number,
+    endSample?: number,
+    options: ReadOptions = {},
+  ): Promise<ImageSeries> {
     const [start, end] = this.#range(startSample, endSample);
-    const frameSize = this.#recording.rows * this.#recording.cols;
+    options.signal?.throwIfAborted();
+    const frameSize = this.#frameSize();
     const data = new Uint8Array((end - start) * frameSize);
     const pieces = balance(this.#pieces(start, end), this.#recording.concurrency);
-    const jobs = pieces.map(({ video, local, count, at }) => async (signal: AbortSignal) => {
-      await checkFramesBeforeDecoding(video, local, local + count);
-      await decodeInto(
-        this.#recording.ffmpegPath,
+    const jobs = pieces.map(({ video, local, count, at }) => (signal: AbortSignal) =>
+      decodeInto(
         video,
         { start: local, count },
         data.subarray(at * frameSize, (at + count) * frameSize),
-        signal,
-      );
-    });
-    await runPool(jobs, this.#recording.concurrency);
-    return { data, shape: [end - start, this.#recording.rows, this.#recording.cols] };
+        this.#decodeOptions(signal),
+      )
+    );
+    await runPool(jobs, this.#recording.concurrency, options.signal);
+    return { data, shape: this.#shape(end - start) };
   }
 
   /**
@@ -389,11 +450,17 @@ export class MiniscopeImagingExtractor {
    * indices of one file share a decode.
    *
    * @param sampleIndices Frame indices.
+   * @param options A signal that stops the read.
    * @returns The frames, `shape[0] === sampleIndices.length`.
    * @throws {RangeError} When an index is not an integer in `[0, getNumSamples())`.
+   * @throws {MalformedRecordingError} When a file is damaged.
+   * @throws {FfmpegError} When ffmpeg fails or stalls.
    */
-  async getSamples(sampleIndices: ArrayLike<number>): Promise<ImageSeries> {
-    const frameSize = this.#recording.rows * this.#recording.cols;
+  async getSamples(
+    sampleIndices: ArrayLike<number>,
+    options: ReadOptions = {},
+  ): Promise<ImageSeries> {
+    const frameSize = this.#frameSize();
     const count = sampleIndices.length;
     const data = new Uint8Array(count * frameSize);
     // Where each wanted frame goes, by absolute frame index.
@@ -417,27 +484,28 @@ export class MiniscopeImagingExtractor {
       const video = this.#recording.videos[file]!;
       const local = frame - this.#recording.firstFrames[file]!;
       const last = groups.at(-1);
-      // In a file that cannot seek every decode starts at frame 0, so one decode serves all.
+      // Frames joined when near, or when a decode of the later one would start at or before
+      // the earlier one anyway (no seek point between them).
       const joins = last !== undefined && last.video === video &&
-        (!video.seekable || local - last.frames.at(-1)! <= MAX_GAP);
+        (local - last.frames.at(-1)! <= MAX_GAP || seekPointAtOrBefore(video, local) <=
+            last.frames.at(-1)!);
       if (joins) {
         last.frames.push(local);
       } else {
         groups.push({ video, first: this.#recording.firstFrames[file]!, frames: [local] });
       }
     }
+    options.signal?.throwIfAborted();
     const jobs = groups.map((group) => async (signal: AbortSignal) => {
       const from = group.frames[0]!;
       const to = group.frames.at(-1)! + 1;
-      await checkFramesBeforeDecoding(group.video, from, to);
       let local = from;
       let next = 0;
       for await (
         const frame of decodeFrames(
-          this.#recording.ffmpegPath,
           group.video,
           { start: from, count: to - from },
-          signal,
+          this.#decodeOptions(signal),
         )
       ) {
         if (local === group.frames[next]) {
@@ -449,8 +517,8 @@ export class MiniscopeImagingExtractor {
         local++;
       }
     });
-    await runPool(jobs, this.#recording.concurrency);
-    return { data, shape: [count, this.#recording.rows, this.#recording.cols] };
+    await runPool(jobs, this.#recording.concurrency, options.signal);
+    return { data, shape: this.#shape(count) };
   }
 
   /**
@@ -477,7 +545,7 @@ export class MiniscopeImagingExtractor {
     const [start, end] = this.#range(options.start, options.end);
     options.signal?.throwIfAborted();
     const times = this.getTimestamps(start, end);
-    const frameSize = this.#recording.rows * this.#recording.cols;
+    const frameSize = this.#frameSize();
     const readAhead = options.readAheadBytes ?? DEFAULT_READ_AHEAD;
     if (!(readAhead >= 0)) throw new RangeError(`readAheadBytes ${readAhead} is negative`);
     // With read-ahead, the range is cut into keyframe-aligned chunks and up to `decoders`
@@ -499,13 +567,11 @@ export class MiniscopeImagingExtractor {
       const queue = new BoundedQueue<Uint8Array>(capacity);
       const done = (async () => {
         try {
-          await checkFramesBeforeDecoding(piece.video, piece.local, piece.local + piece.count);
           for await (
             const data of decodeFrames(
-              this.#recording.ffmpegPath,
               piece.video,
               { start: piece.local, count: piece.count },
-              controller.signal,
+              this.#decodeOptions(controller.signal),
             )
           ) await queue.push(data);
           queue.end();
@@ -652,6 +718,23 @@ export class MiniscopeImagingExtractor {
       throw new RangeError(`endSample ${end} is before startSample ${start}`);
     }
     return [start, end];
+  }
+
+  /** Bytes of one decoded frame. */
+  #frameSize(): number {
+    const { rows, cols, pixelFormat } = this.#recording;
+    return rows * cols * channelsOf(pixelFormat);
+  }
+
+  /** The shape of `frames` decoded frames. */
+  #shape(frames: number): ImageSeries["shape"] {
+    const { rows, cols, pixelFormat } = this.#recording;
+    return pixelFormat === "rgb24" ? [frames, rows, cols, 3] : [frames, rows, cols];
+  }
+
+  #decodeOptions(signal: AbortSignal): DecodeOptions {
+    const { ffmpegPath, pixelFormat, stallTimeoutMs } = this.#recording;
+    return { ffmpegPath, pixelFormat, signal, stallTimeoutMs };
   }
 
   /** The file holding absolute frame `frame`. */

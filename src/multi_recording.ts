@@ -149,7 +149,7 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
     for (const { folder, startTime } of found) {
       const device = join(folder, deviceName);
       const paths = await discoverVideoFiles(device);
-      const loaded = await loadVideos(paths, warn);
+      const loaded = await loadVideos(paths, "gray8", warn);
       if (shape && (loaded.rows !== shape.rows || loaded.cols !== shape.cols)) {
         throw new MalformedRecordingError(
           device,
@@ -214,6 +214,8 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
       timestampRows,
       ffmpegPath: options.ffmpegPath ?? "ffmpeg",
       concurrency,
+      pixelFormat: "gray8",
+      stallTimeoutMs: undefined,
     };
     return new MiniscopeMultiRecordingImagingExtractor(recording, samples, parts);
   }

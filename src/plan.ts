@@ -44,7 +44,7 @@ export function split(pieces: Piece[], chunk: number): Piece[] {
   for (const piece of pieces) {
     const parts = Math.ceil(piece.count / chunk);
     const keyframes = piece.video.keyframes;
-    if (parts < 2 || !piece.video.seekable || !keyframes) {
+    if (parts < 2) {
       result.push(piece);
       continue;
     }

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { type AviInfo, checkFrameChunks, readAviInfo } from "./formats/avi.ts";
+import { type AviInfo, readAviInfo } from "./formats/avi.ts";
+import { findSeekPoints } from "./formats/seek_points.ts";
 import { FormatError } from "./formats/format_error.ts";
 import {
   parseMetadataJson,
@@ -13,7 +14,7 @@ import {
   type RecordingStartTime,
 } from "./formats/metadata_json.ts";
 import { parseTimestampsCsv, type TimestampsTable } from "./formats/timestamps_csv.ts";
-import type { VideoFile } from "./ffmpeg/decode.ts";
+import type { PixelFormat, VideoFile } from "./ffmpeg/decode.ts";
 import { MalformedRecordingError } from "./errors.ts";
 import { explainFsError, withByteSource } from "./files.ts";
 import { runPool } from "./pool.ts";
@@ -37,6 +38,10 @@ interface Recording {
   timestampRows: number | null;
   ffmpegPath: string;
   concurrency: number;
+  /** The pixel format frames are decoded to. */
+  pixelFormat: PixelFormat;
+  /** How long a decode waits for ffmpeg's output before taking it as stalled. */
+  stallTimeoutMs: number | undefined;
 }
 
 /** Videos of a recording, checked to agree, with where each starts. */
@@ -51,30 +56,34 @@ export interface LoadedVideos {
 }
 
 /**
- * Reads the headers and indexes of the videos and checks they are gray and of one shape.
+ * Reads the headers and indexes of the videos and checks they are of one shape and, for 8-bit
+ * gray output, not known to be colour.
  *
  * @param filePaths The videos in order.
+ * @param pixelFormat What the frames are decoded to.
  * @param warn Receives warnings.
  * @returns The videos and their frame counts.
  */
 export async function loadVideos(
   filePaths: string[],
+  pixelFormat: PixelFormat,
   warn: (message: string) => void,
 ): Promise<LoadedVideos> {
   const infos = await readAllAviInfo(filePaths, warn);
   const first = infos[0]!;
   infos.forEach((info, i) => {
     const path = filePaths[i]!;
-    if (info.gray === false) {
+    if (pixelFormat === "gray8" && info.gray === false) {
       throw new MalformedRecordingError(
         path,
-        `it is a colour video (${info.codec}); Miniscope scope videos are 8-bit gray`,
+        `it is a colour video (${info.codec}); open it with pixelFormat "rgb24" (a behaviour ` +
+          `camera), as Miniscope scope videos are 8-bit gray`,
       );
     }
-    if (info.gray === undefined) {
+    if (pixelFormat === "gray8" && info.gray === undefined) {
       warn(
         `"${path}": cannot tell from its ${info.codec} headers whether it is gray; ` +
-          `frames are converted to 8-bit gray`,
+          `frames are converted to 8-bit gray (open with pixelFormat "rgb24" for colour)`,
       );
     }
     if (info.width !== first.width || info.height !== first.height) {
@@ -88,18 +97,18 @@ export async function loadVideos(
   const videos: VideoFile[] = infos.map((info, i) => ({
     path: filePaths[i]!,
     displayPath: filePaths[i]!,
+    codec: info.codec,
     width: info.width,
     height: info.height,
     frameCount: info.frameCount,
-    scale: info.scale,
-    rate: info.rate,
-    seekable: info.indexSource !== "scan",
+    headerSize: info.headerSize,
+    // Where a decode may start: keyframes that are clean starting points for this codec.
     keyframes: info.keyframes,
+    reorders: info.reorders,
     index: {
       frameOffsets: info.frameOffsets,
       frameSizes: info.frameSizes,
       chunkIds: info.chunkIds,
-      checked: new Uint8Array(info.frameCount),
     },
   }));
   const firstFrames: number[] = [];
@@ -120,11 +129,18 @@ export function wrapFormatError(error: unknown, path: string): unknown {
 async function readAllAviInfo(
   filePaths: string[],
   warn: (message: string) => void,
-): Promise<AviInfo[]> {
-  const infos: AviInfo[] = new Array(filePaths.length);
+): Promise<(AviInfo & { reorders: boolean })[]> {
+  const infos: (AviInfo & { reorders: boolean })[] = new Array(filePaths.length);
   const jobs = filePaths.map((path, i) => async () => {
     try {
-      infos[i] = await withByteSource(path, readAviInfo);
+      infos[i] = await withByteSource(path, async (source) => {
+        const info = await readAviInfo(source);
+        const seek = await findSeekPoints(source, {
+          ...info,
+          indexed: info.indexSource !== "scan",
+        });
+        return { ...info, keyframes: seek.points, reorders: seek.reorders };
+      });
     } catch (error) {
       throw wrapFormatError(error, path);
     }
@@ -168,36 +184,6 @@ export async function readTimestamps(
     throw new MalformedRecordingError(path, "it has a header but no rows");
   }
   return table;
-}
-
-/**
- * Checks, before frames `[from, to)` of a file are decoded, that every frame the decoder will
- * read (from the keyframe before `from`, or from frame 0 in a file that cannot seek) is intact
- * in the file. Frames found intact are remembered, so each is read once.
- *
- * @param video The file.
- * @param from First frame wanted.
- * @param to End frame, exclusive.
- * @throws {MalformedRecordingError} When a frame's chunk header disagrees with the index.
- */
-export async function checkFramesBeforeDecoding(
-  video: VideoFile,
-  from: number,
-  to: number,
-): Promise<void> {
-  const index = video.index;
-  if (!index || to <= from) return;
-  let start = video.seekable ? from : 0;
-  while (start > 0 && video.keyframes && !video.keyframes[start]) start--;
-  let first = start;
-  while (first < to && index.checked[first]) first++;
-  if (first >= to) return;
-  const problem = await withByteSource(
-    video.path,
-    (source) => checkFrameChunks(source, index, first, to),
-  );
-  if (problem) throw new MalformedRecordingError(video.displayPath, problem);
-  index.checked.fill(1, first, to);
 }
 
 /**

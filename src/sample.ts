@@ -18,12 +18,52 @@ export interface VideoOptions {
   /** Index of the first frame within the recording. */
   first: number;
   count: number;
-  /** ffmpeg pixel format of the encoded stream. */
+  /** ffmpeg pixel format of the encoded stream (FFV1 only). */
   pixelFormat?: "gray" | "bgr0";
+  /** The codec, encoded the way OpenCV's VideoWriter writes it. Default: `"FFV1"`. */
+  codec?: SampleCodec;
+  /** What {@linkcode VideoOptions.frame} returns: gray bytes, or red-green-blue. */
+  input?: "gray" | "rgb24";
   /** The ffmpeg executable. Default: `"ffmpeg"`. */
   ffmpegPath?: string;
   /** Makes the pixels of frame `index` of the recording (`width * height` bytes). */
   frame: (index: number) => Uint8Array;
+}
+
+/** The codecs the acquisition software offers, by the FourCC written in the AVI file. */
+export type SampleCodec = "FFV1" | "GREY" | "MJPG" | "XVID" | "mp4v" | "H264";
+
+/** The ffmpeg encoder settings that give the streams OpenCV's VideoWriter writes. */
+function encoderArgs(codec: SampleCodec, pixelFormat: string | undefined): string[] {
+  switch (codec) {
+    case "FFV1":
+      return ["-c:v", "ffv1", "-g", "12", "-pix_fmt", pixelFormat ?? "gray"];
+    case "GREY":
+      return ["-c:v", "rawvideo", "-pix_fmt", "gray", "-vtag", "GREY"];
+    case "MJPG":
+      return ["-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj420p", "-vtag", "MJPG"];
+    case "XVID":
+      // MPEG-4 part 2 with B-frames: stored in decode order, shown in another order.
+      return ["-c:v", "mpeg4", "-q:v", "4", "-g", "12", "-bf", "2", "-vtag", "XVID"];
+    case "mp4v":
+      return ["-c:v", "mpeg4", "-q:v", "4", "-g", "12", "-vtag", "mp4v"];
+    case "H264":
+      // x264 with B-frames and a keyframe every 25 frames, as OpenCV's default H264 writer.
+      return [
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-g",
+        "25",
+        "-bf",
+        "3",
+        "-pix_fmt",
+        "yuv420p",
+        "-vtag",
+        "H264",
+      ];
+  }
 }
 
 /** Encodes frames `[first, first + count)` of {@linkcode makeFrame} into an AVI file. */
@@ -39,19 +79,14 @@ export async function writeVideo(path: string, options: VideoOptions): Promise<v
       "-f",
       "rawvideo",
       "-pix_fmt",
-      "gray",
+      options.input ?? "gray",
       "-s",
       `${width}x${height}`,
       "-r",
       "60",
       "-i",
       "pipe:0",
-      "-c:v",
-      "ffv1",
-      "-g",
-      "12",
-      "-pix_fmt",
-      options.pixelFormat ?? "gray",
+      ...encoderArgs(options.codec ?? "FFV1", options.pixelFormat),
       "-f",
       "avi",
       `file:${path}`,
@@ -142,6 +177,10 @@ export interface RecordingOptions {
   deviceType?: string;
   /** The ffmpeg executable. Default: `"ffmpeg"`. */
   ffmpegPath?: string;
+  /** The codec. Default: `"FFV1"`. */
+  codec?: SampleCodec;
+  /** What {@linkcode RecordingOptions.frame} returns: gray bytes, or red-green-blue. */
+  input?: "gray" | "rgb24";
   /** Makes the pixels of frame `index`. */
   frame: (index: number) => Uint8Array;
 }
@@ -159,6 +198,8 @@ export async function writeRecording(dir: string, options: RecordingOptions): Pr
       count: Math.min(options.framesPerFile, options.frames - first),
       frame: options.frame,
       ...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}),
+      ...(options.codec ? { codec: options.codec } : {}),
+      ...(options.input ? { input: options.input } : {}),
     });
   }
   await Deno.writeTextFile(
@@ -169,7 +210,7 @@ export async function writeRecording(dir: string, options: RecordingOptions): Pr
     join(dir, "metaData.json"),
     qtJson({
       ROI: { height: options.height, leftEdge: 0, topEdge: 0, width: options.width },
-      compression: "FFV1",
+      compression: options.codec ?? "FFV1",
       deviceDirectory: `C:/data/${dir.split("/").pop()}`,
       deviceID: 0,
       deviceName: dir.split("/").pop(),

@@ -8,7 +8,13 @@
 
 import { join } from "node:path";
 import { makeFrame } from "./frames.ts";
-import { timestampsMs, writeRecording, writeSessionFiles, writeVideo } from "../src/sample.ts";
+import {
+  type SampleCodec,
+  timestampsMs,
+  writeRecording,
+  writeSessionFiles,
+  writeVideo,
+} from "../src/sample.ts";
 
 export { qtJson, timestampsCsv, timestampsMs, writeRecording, writeVideo } from "../src/sample.ts";
 
@@ -75,6 +81,63 @@ export const FIXTURES = {
   },
 } as const;
 
+/**
+ * One small device folder per codec the acquisition software offers (`codecs/<FourCC>/`), and
+ * colour behaviour cameras (`codecs/colour_<FourCC>/`): 60 frames of 48x40 in two files of 30,
+ * so that inter-frame codecs have several groups of pictures and a file boundary.
+ */
+export const CODECS = {
+  gray: ["GREY", "FFV1", "MJPG", "XVID", "mp4v", "H264"] as SampleCodec[],
+  colour: ["MJPG", "XVID"] as SampleCodec[],
+  width: 48,
+  height: 40,
+  frames: 60,
+  framesPerFile: 30,
+} as const;
+
+/** The pixels of frame `index` of a colour fixture: `width * height * 3` bytes, RGB. */
+export function colourFrame(index: number, width: number, height: number): Uint8Array {
+  const gray = makeFrame(index, width, height, 5);
+  const rgb = new Uint8Array(width * height * 3);
+  for (let i = 0; i < gray.length; i++) {
+    const x = i % width;
+    rgb[i * 3] = gray[i]!;
+    rgb[i * 3 + 1] = (x * 5 + index * 3) & 0xff;
+    rgb[i * 3 + 2] = 255 - gray[i]!;
+  }
+  return rgb;
+}
+
+async function writeCodecFixtures(root: string): Promise<void> {
+  const { width, height, frames, framesPerFile } = CODECS;
+  await Deno.remove(join(root, "codecs"), { recursive: true }).catch(() => {});
+  const timestamps = { startMs: -20, daqColumn: true };
+  for (const codec of CODECS.gray) {
+    await writeRecording(join(root, "codecs", codec), {
+      width,
+      height,
+      frames,
+      framesPerFile,
+      timestamps,
+      codec,
+      frame: (i) => makeFrame(i, width, height, 3),
+    });
+  }
+  for (const codec of CODECS.colour) {
+    await writeRecording(join(root, "codecs", `colour_${codec}`), {
+      width,
+      height,
+      frames,
+      framesPerFile,
+      timestamps,
+      deviceType: "WebCam-1920x1080",
+      codec,
+      input: "rgb24",
+      frame: (i) => colourFrame(i, width, height),
+    });
+  }
+}
+
 if (import.meta.main) {
   const root = new URL(".", import.meta.url).pathname;
   const { sample, v1, many } = FIXTURES;
@@ -114,5 +177,6 @@ if (import.meta.main) {
     count: 5,
     frame: (i) => makeFrame(i, 40, 48),
   });
+  await writeCodecFixtures(root);
   console.log(`Wrote fixtures under ${root}`);
 }

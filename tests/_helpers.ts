@@ -16,9 +16,23 @@ export const MANY = join(TESTDATA, FIXTURES.many.device);
 export const ODD = join(TESTDATA, "odd");
 
 /** Decodes a whole AVI with a plain ffmpeg command, independent of the module's code. */
-export async function ffmpegDecode(path: string): Promise<Uint8Array> {
+export async function ffmpegDecode(
+  path: string,
+  pixelFormat: "gray" | "rgb24" = "gray",
+): Promise<Uint8Array> {
   const output = await new Deno.Command("ffmpeg", {
-    args: ["-nostdin", "-loglevel", "error", "-i", path, "-f", "rawvideo", "-pix_fmt", "gray", "-"],
+    args: [
+      "-nostdin",
+      "-loglevel",
+      "error",
+      "-i",
+      path,
+      "-f",
+      "rawvideo",
+      "-pix_fmt",
+      pixelFormat,
+      "-",
+    ],
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -28,9 +42,12 @@ export async function ffmpegDecode(path: string): Promise<Uint8Array> {
 }
 
 /** Decodes several files one after another and concatenates the frames. */
-export async function ffmpegDecodeAll(paths: string[]): Promise<Uint8Array> {
+export async function ffmpegDecodeAll(
+  paths: string[],
+  pixelFormat: "gray" | "rgb24" = "gray",
+): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
-  for (const path of paths) parts.push(await ffmpegDecode(path));
+  for (const path of paths) parts.push(await ffmpegDecode(path, pixelFormat));
   const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const part of parts) {

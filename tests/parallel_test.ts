@@ -90,13 +90,14 @@ Deno.test("balance() splits long ranges at keyframes into contiguous chunks, abo
     const video = {
       path: join(dir, "0.avi"),
       displayPath: "0.avi",
+      codec: info.codec,
       width: WIDTH,
       height: HEIGHT,
       frameCount: info.frameCount,
-      scale: info.scale,
-      rate: info.rate,
-      seekable: true,
+      headerSize: info.headerSize,
       keyframes: info.keyframes,
+      reorders: false,
+      index: info,
     };
     const whole = [{ video, local: 5, count: 395, at: 0 }];
     assertEquals(balance(whole, 1), whole);
@@ -112,7 +113,10 @@ Deno.test("balance() splits long ranges at keyframes into contiguous chunks, abo
       }
       assertEquals(next, 400);
     }
-    assertEquals(balance([{ ...whole[0]!, video: { ...video, seekable: false } }], 2).length, 1);
+    assertEquals(
+      balance([{ ...whole[0]!, video: { ...video, keyframes: Uint8Array.of(1) } }], 2).length,
+      1,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -161,12 +165,15 @@ Deno.test("stream() with read-ahead runs ahead of a slow consumer only by its bo
     const iterator = ex.stream({ readAheadBytes: WIDTH * HEIGHT * 40 })[Symbol.asyncIterator]();
     assertEquals((await iterator.next()).value?.index, 0);
     await new Promise((resolve) => setTimeout(resolve, 700)); // time enough to decode it all
-    const started = (await Deno.readTextFile(log)).trim().split("\n");
+    // Decodes only; the one check that the program is ffmpeg runs "ffmpeg -decoders".
+    const decodes = async () =>
+      (await Deno.readTextFile(log)).trim().split("\n").filter((l) => !l.includes("-decoders"));
+    const started = await decodes();
     assertEquals(started.length, 2, started.join("\n"));
     let count = 1;
     while (!(await iterator.next()).done) count++;
     assertEquals(count, 650);
-    assert((await Deno.readTextFile(log)).trim().split("\n").length >= 30);
+    assert((await decodes()).length >= 30);
     assertEquals(await ffmpegProcessesMentioning(dir), 0);
   } finally {
     await Deno.remove(dir, { recursive: true });

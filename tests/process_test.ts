@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { FfmpegError } from "../mod.ts";
 import { FfmpegProcess } from "../src/ffmpeg/process.ts";
-import { decodeArgs } from "../src/ffmpeg/decode.ts";
+import { decodeArgs, planDecode } from "../src/ffmpeg/decode.ts";
 import { ffmpegProcessesMentioning, SAMPLE } from "./_helpers.ts";
 
 Deno.test("a failing ffmpeg run raises FfmpegError with its arguments, exit code and stderr tail", async () => {
@@ -59,24 +59,32 @@ Deno.test("kill() stops a running ffmpeg and reaps it", async () => {
   assertEquals(await ffmpegProcessesMentioning(marker), 0);
 });
 
-Deno.test("decodeArgs() seeks to the centre of frame k's container time and names the input as a file", () => {
+Deno.test("planDecode() feeds from the keyframe at or before a range to the keyframe after it", () => {
+  // Keyframes at 0, 5 and 10 of 14 frames.
+  const keyframes = Uint8Array.from({ length: 14 }, (_, k) => (k % 5 === 0 ? 1 : 0));
   const video = {
-    path: "-x.avi",
-    displayPath: "-x.avi",
+    path: "x.avi",
+    displayPath: "x.avi",
+    codec: "H264",
     width: 4,
     height: 4,
-    frameCount: 100,
-    scale: 1,
-    rate: 60,
-    seekable: true,
+    frameCount: 14,
+    headerSize: 100,
+    keyframes,
+    reorders: true,
+    index: { frameOffsets: new Float64Array(14), frameSizes: new Uint32Array(14), chunkIds: [] },
   };
-  const { args, skip } = decodeArgs(video, { start: 13, count: 2 });
-  assertEquals(skip, 0);
-  assertEquals(args[args.indexOf("-ss") + 1], (13 / 60).toFixed(6));
-  assertEquals(args[args.indexOf("-i") + 1], "file:-x.avi");
-  assertEquals(args[args.indexOf("-frames:v") + 1], "2");
-  const unseekable = decodeArgs({ ...video, seekable: false }, { start: 13, count: 2 });
-  assertEquals([unseekable.skip, unseekable.args.includes("-ss")], [13, false]);
-  assertEquals(unseekable.args[unseekable.args.indexOf("-frames:v") + 1], "15");
+  assertEquals(planDecode(video, { start: 0, count: 1 }), { first: 0, end: 5, skip: 0 });
+  assertEquals(planDecode(video, { start: 7, count: 2 }), { first: 5, end: 10, skip: 2 });
+  assertEquals(planDecode(video, { start: 5, count: 5 }), { first: 5, end: 10, skip: 0 });
+  assertEquals(planDecode(video, { start: 9, count: 3 }), { first: 5, end: 14, skip: 4 });
+  // Without seek points past frame 0 every decode starts at frame 0.
+  const scanned = { ...video, keyframes: Uint8Array.of(1, ...new Uint8Array(13)) };
+  assertEquals(planDecode(scanned, { start: 7, count: 2 }), { first: 0, end: 14, skip: 7 });
+  const args = decodeArgs(9, "rgb24", "/data/0.avi");
+  assert(args.includes("source=/data/0.avi"));
+  assertEquals(args[args.indexOf("-i") + 1], "pipe:0");
+  assertEquals(args[args.indexOf("-frames:v") + 1], "9");
+  assertEquals(args[args.indexOf("-pix_fmt") + 1], "rgb24");
   assert(SAMPLE.length > 0);
 });

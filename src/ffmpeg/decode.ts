@@ -1,18 +1,31 @@
 /**
- * Decodes a range of frames of one AVI file to 8-bit gray bytes with ffmpeg.
+ * Decodes a range of frames of one AVI file to raw 8-bit pixels with ffmpeg.
  *
- * A range that does not start at frame 0 is reached by seeking: the container time of frame k
- * is `k * scale / rate` (a fake 60 fps in Miniscope files). ffmpeg rounds the seek time to the
- * stream time base, so any time within half a frame of frame k selects it; the seek aims at
- * the centre of that window, and ffmpeg decodes forward from the keyframe before it to exactly
- * frame k. (Aiming half a frame early sits on the rounding edge and returns the keyframe
- * before when k follows it.)
+ * ffmpeg does not read the file itself: it reads an AVI stream on stdin made of the file's
+ * headers followed by the frame chunks this module picks from the index. A range that does not
+ * start at frame 0 is reached by feeding the chunks from the keyframe at or before its first
+ * frame, in the file's (decode) order, and dropping the frames before it. This is exact for
+ * every codec, B-frames included: it does not depend on ffmpeg's time-based seeking, which
+ * guesses presentation times that AVI does not store. Each chunk header is checked against the
+ * index on the way, so a damaged file is refused instead of decoded into other pixels.
  *
  * @module
  */
 
 import { MalformedRecordingError } from "../errors.ts";
+import { chunkProblem } from "../formats/avi.ts";
+import type { ByteSource } from "../formats/avi.ts";
+import { withByteSource } from "../files.ts";
 import { FfmpegProcess } from "./process.ts";
+import { verifyFfmpeg } from "./verify.ts";
+
+/** The pixel layout of decoded frames: 8-bit gray, or 8-bit red, green, blue. */
+export type PixelFormat = "gray8" | "rgb24";
+
+/** Bytes per pixel of a pixel format. */
+export function channelsOf(format: PixelFormat): 1 | 3 {
+  return format === "rgb24" ? 3 : 1;
+}
 
 /** What the decoder needs to know about one video file. */
 export interface VideoFile {
@@ -20,34 +33,35 @@ export interface VideoFile {
   path: string;
   /** The name used in messages. */
   displayPath: string;
+  /** The codec FourCC, such as `FFV1` or `H264`. */
+  codec: string;
   /** Frame width in pixels. */
   width: number;
   /** Frame height in pixels. */
   height: number;
   /** Frames that can be decoded. */
   frameCount: number;
-  /** Stream time base numerator. */
-  scale: number;
-  /** Stream time base denominator. */
-  rate: number;
-  /** Whether ffmpeg can seek in the file (it has an index). */
-  seekable: boolean;
-  /** Whether each frame is a keyframe (1) or not (0), when known. */
-  keyframes?: Uint8Array;
-  /** The frame index, to check frames against before they are decoded. */
-  index?: FrameIndex;
+  /** Bytes of the file before its first frame chunk (RIFF header, hdrl, `movi` list type). */
+  headerSize: number;
+  /**
+   * 1 for each frame a decode may start at and give the same frames as a decode of the whole
+   * file (see `formats/seek_points.ts`); frame 0 always.
+   */
+  keyframes: Uint8Array;
+  /** Whether frames may be stored before frames shown earlier (B-frames). */
+  reorders: boolean;
+  /** Where each frame's chunk is. */
+  index: FrameIndex;
 }
 
-/** Where each frame of a file is, and which frames were found intact. */
+/** Where each frame of a file is. */
 export interface FrameIndex {
   /** Byte offset of each frame's data. */
   frameOffsets: Float64Array;
   /** Byte size of each frame's data. */
   frameSizes: Uint32Array;
-  /** The stream's chunk ids. */
+  /** The stream's chunk ids, the compressed one (`00dc`) first. */
   chunkIds: string[];
-  /** 1 for each frame whose chunk header was checked against the index. */
-  checked: Uint8Array;
 }
 
 /** A range of frames of one file. */
@@ -58,44 +72,169 @@ export interface FrameRange {
   count: number;
 }
 
+/** How to decode a range: which chunks to feed and how many leading frames to drop. */
+export interface DecodePlan {
+  /** The first chunk fed: a keyframe at or before the range (0 when keyframes are unknown). */
+  first: number;
+  /** The chunk after the last one fed: the next keyframe after the range, or the file's end. */
+  end: number;
+  /** Frames decoded before the range, to drop. */
+  skip: number;
+}
+
+/** The last frame at or before `frame` that a decode may start at. */
+export function seekPointAtOrBefore(video: VideoFile, frame: number): number {
+  let first = frame;
+  while (first > 0 && !video.keyframes[first]) first--;
+  return first;
+}
+
 /**
- * Builds the ffmpeg arguments that write frames `[start, start + count)` of `video` (or, for a
- * file that cannot seek, frames `[0, start + count)`) to stdout as raw gray bytes.
+ * Picks the chunks that decode `range` exactly: from the seek point at or before its start, to
+ * its end or, when the codec reorders frames (B-frames), to the next seek point, so that every
+ * chunk of the groups of pictures involved is there.
  *
  * @param video The file.
  * @param range The frames wanted.
- * @returns The arguments, and how many leading frames the caller must discard.
+ * @returns The chunks to feed and the frames to drop.
  */
-export function decodeArgs(video: VideoFile, range: FrameRange): { args: string[]; skip: number } {
-  const seek = range.start > 0 && video.seekable;
-  const skip = seek ? 0 : range.start;
-  // -xerror: stop at the first decode error. Otherwise ffmpeg drops the broken frame and
-  // goes on, and every later frame would arrive one place early.
-  const args = ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-xerror"];
-  if (seek) {
-    const seconds = (range.start * video.scale) / video.rate;
-    args.push("-ss", seconds.toFixed(6));
-  }
-  args.push(
-    // The demuxer is fixed and the "file:" protocol explicit, so ffmpeg reads this one local
-    // file and never takes its name for an option, a protocol or another format.
+export function planDecode(video: VideoFile, range: FrameRange): DecodePlan {
+  const first = seekPointAtOrBefore(video, range.start);
+  let end = range.start + range.count;
+  while (video.reorders && end < video.frameCount && !video.keyframes[end]) end++;
+  return { first, end, skip: range.start - first };
+}
+
+/**
+ * The ffmpeg arguments that read an AVI stream on stdin and write `frames` frames to stdout.
+ *
+ * @param frames How many frames to write.
+ * @param format The pixel format of the output.
+ * @param source The file the stream comes from: named in the arguments, so that a process
+ *   list shows which file each ffmpeg decodes.
+ * @returns The arguments.
+ */
+export function decodeArgs(frames: number, format: PixelFormat, source: string): string[] {
+  return [
+    "-nostdin",
+    "-hide_banner",
+    "-nostats",
+    "-loglevel",
+    "error",
+    // Stop at the first decode error. Otherwise ffmpeg drops the broken frame and goes on,
+    // and every later frame would arrive one place early.
+    "-xerror",
     "-f",
     "avi",
     "-i",
-    `file:${video.path}`,
+    "pipe:0",
     "-map",
     "0:v:0",
     "-frames:v",
-    String(skip + range.count),
+    String(frames),
     "-vsync",
     "passthrough",
     "-f",
     "rawvideo",
     "-pix_fmt",
-    "gray",
+    format === "rgb24" ? "rgb24" : "gray",
+    "-metadata",
+    `source=${source}`,
     "pipe:1",
+  ];
+}
+
+/** Chunks walked between two frames of the index before the gap is taken as sound. */
+const MAX_GAP_CHUNKS = 16;
+
+/**
+ * Looks between frame `k - 1` and frame `k` for a frame chunk the index does not list (a
+ * damaged or shortened index): a decoder would otherwise get frame `k` right after frame
+ * `k - 1` and, in codecs whose frames depend on the previous ones, decode other pixels.
+ */
+async function unindexedFrame(
+  source: ByteSource,
+  video: VideoFile,
+  k: number,
+): Promise<string | undefined> {
+  const { frameOffsets, frameSizes, chunkIds } = video.index;
+  const size = frameSizes[k - 1]!;
+  let at = frameOffsets[k - 1]! + size + (size & 1);
+  const target = frameOffsets[k]! - 8;
+  for (let step = 0; at < target && step < MAX_GAP_CHUNKS; step++) {
+    const header = await source.read(at, 12);
+    if (header.length < 8) return undefined;
+    const id = new TextDecoder("latin1").decode(header.subarray(0, 4));
+    if (chunkIds.includes(id)) {
+      return `its index skips a frame: a frame chunk at byte ${at}, between frames ${k - 1} ` +
+        `and ${k}, is not in the index`;
+    }
+    const length = new DataView(header.buffer, header.byteOffset).getUint32(4, true);
+    // A list's contents are chunks too: step into it.
+    at += id === "LIST" || id === "RIFF" ? 12 : 8 + length + (length & 1);
+  }
+  return undefined;
+}
+
+/** Writes the headers of `video`, then chunks `[first, end)` as they are in the index. */
+function feedChunks(video: VideoFile, first: number, end: number) {
+  return (write: (bytes: Uint8Array) => Promise<void>) =>
+    withByteSource(video.path, async (source) => {
+      const header = await source.read(0, video.headerSize);
+      if (header.length < video.headerSize) {
+        throw new MalformedRecordingError(
+          video.displayPath,
+          "the file is shorter than its headers",
+        );
+      }
+      await write(header);
+      const { frameOffsets, frameSizes } = video.index;
+      for (let k = first; k < end; k++) {
+        if (k > first) {
+          const problem = await unindexedFrame(source, video, k);
+          if (problem) throw new MalformedRecordingError(video.displayPath, problem);
+        }
+        const size = frameSizes[k]!;
+        // The chunk as stored: its 8-byte header, the data and the pad byte of an odd size.
+        const chunk = await source.read(frameOffsets[k]! - 8, 8 + size + (size & 1));
+        const problem = chunkProblem(chunk, k, frameOffsets[k]! - 8, video.index);
+        if (problem) throw new MalformedRecordingError(video.displayPath, problem);
+        if (chunk.length === 8 + size) {
+          // The last chunk of a file cut after its data has no pad byte; the stream needs it.
+          const padded = new Uint8Array(8 + size + (size & 1));
+          padded.set(chunk);
+          await write(padded);
+        } else {
+          await write(chunk);
+        }
+      }
+    });
+}
+
+/** Options shared by the decode functions. */
+export interface DecodeOptions {
+  /** The ffmpeg executable. */
+  ffmpegPath: string;
+  /** The pixel format of the frames. */
+  pixelFormat: PixelFormat;
+  /** Aborts the decode; ffmpeg is killed at once. */
+  signal?: AbortSignal | undefined;
+  /** How long to wait for ffmpeg's output before taking it as stalled. */
+  stallTimeoutMs?: number | undefined;
+}
+
+/** Waits for `promise`, or rejects with the abort reason as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  signal.throwIfAborted();
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  return Promise.race([promise, aborted]).finally(() =>
+    signal.removeEventListener("abort", onAbort)
   );
-  return { args, skip };
 }
 
 /** One ffmpeg decode of a frame range, read in exact amounts. */
@@ -103,33 +242,42 @@ class Decoder {
   readonly #process: FfmpegProcess;
   readonly #video: VideoFile;
   readonly #signal: AbortSignal | undefined;
+  readonly #verified: Promise<unknown>;
   readonly #onAbort = () => void this.#process.kill();
-  /** Leading frames to read and drop (for a file that cannot seek). */
-  readonly skip: number;
+  readonly plan: DecodePlan;
+  readonly frameSize: number;
 
-  constructor(ffmpegPath: string, video: VideoFile, range: FrameRange, signal?: AbortSignal) {
+  constructor(video: VideoFile, range: FrameRange, options: DecodeOptions) {
+    const { signal } = options;
     signal?.throwIfAborted();
-    const { args, skip } = decodeArgs(video, range);
-    this.skip = skip;
+    this.plan = planDecode(video, range);
     this.#video = video;
     this.#signal = signal;
+    this.frameSize = video.width * video.height * channelsOf(options.pixelFormat);
+    // The check that the program is ffmpeg runs beside the decode; no byte is used before it
+    // has passed.
+    this.#verified = verifyFfmpeg(options.ffmpegPath, video.codec, video.displayPath);
+    this.#verified.catch(() => {});
     this.#process = FfmpegProcess.spawn({
-      ffmpegPath,
-      args,
+      ffmpegPath: options.ffmpegPath,
+      args: decodeArgs(this.plan.skip + range.count, options.pixelFormat, video.path),
       description: `Cannot decode "${video.displayPath}"`,
+      feed: feedChunks(video, this.plan.first, this.plan.end),
+      ...(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs }),
     });
     signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
 
   /**
    * Fills `target` with whole frames, the first of which is frame `firstFrame` of the file.
-   * Throws the abort reason once aborted, ffmpeg's error if it failed, and otherwise a
-   * too-short error when ffmpeg ended early.
+   * Throws the abort reason once aborted, the feed's or ffmpeg's error if either failed, and
+   * otherwise a too-short error when ffmpeg ended early.
    */
   async read(target: Uint8Array, firstFrame: number): Promise<void> {
     let got: number;
     try {
       got = await this.#process.readInto(target);
+      await untilAborted(this.#verified, this.#signal);
     } catch (error) {
       this.#signal?.throwIfAborted();
       throw error;
@@ -137,18 +285,30 @@ class Decoder {
     this.#signal?.throwIfAborted();
     if (got < target.length) {
       await this.#process.finish();
-      const frameSize = this.#video.width * this.#video.height;
+      this.#signal?.throwIfAborted();
       throw new MalformedRecordingError(
         this.#video.displayPath,
-        `it decodes to only ${firstFrame + Math.floor(got / frameSize)} frames but its ` +
+        `it decodes to only ${firstFrame + Math.floor(got / this.frameSize)} frames but its ` +
           `container holds ${this.#video.frameCount}`,
       );
     }
   }
 
+  /** Drops the frames decoded before the range. */
+  async skipLeading(): Promise<void> {
+    const scratch = new Uint8Array(this.frameSize);
+    for (let i = 0; i < this.plan.skip; i++) await this.read(scratch, this.plan.first + i);
+  }
+
   /** Waits for ffmpeg to exit after the last read; throws its error if it failed. */
-  finish(): Promise<void> {
-    return this.#process.finish();
+  async finish(): Promise<void> {
+    try {
+      await this.#process.finish();
+    } catch (error) {
+      this.#signal?.throwIfAborted();
+      throw error;
+    }
+    this.#signal?.throwIfAborted();
   }
 
   /** Kills ffmpeg if it still runs and reaps it. */
@@ -162,25 +322,21 @@ class Decoder {
  * Decodes frames one at a time. Stopping the iteration early (a `break`, a thrown error, or the
  * signal) kills and reaps ffmpeg before the generator returns.
  *
- * @param ffmpegPath The ffmpeg executable.
  * @param video The file.
  * @param range The frames wanted.
- * @param signal Aborts the decode.
- * @returns An async generator of frames, each a fresh `Uint8Array` of `width * height` bytes.
+ * @param options ffmpeg, pixel format, signal.
+ * @returns An async generator of frames, each a fresh `Uint8Array`.
  */
 export async function* decodeFrames(
-  ffmpegPath: string,
   video: VideoFile,
   range: FrameRange,
-  signal?: AbortSignal,
+  options: DecodeOptions,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  const decoder = new Decoder(ffmpegPath, video, range, signal);
-  const frameSize = video.width * video.height;
+  const decoder = new Decoder(video, range, options);
   try {
-    const scratch = new Uint8Array(decoder.skip > 0 ? frameSize : 0);
-    for (let i = 0; i < decoder.skip; i++) await decoder.read(scratch, i);
+    await decoder.skipLeading();
     for (let i = 0; i < range.count; i++) {
-      const frame = new Uint8Array(frameSize);
+      const frame = new Uint8Array(decoder.frameSize);
       await decoder.read(frame, range.start + i);
       yield frame;
     }
@@ -192,27 +348,25 @@ export async function* decodeFrames(
 
 /**
  * Decodes frames `[range.start, range.start + range.count)` of `video` into `target`, which
- * must hold exactly `range.count * width * height` bytes.
+ * must hold exactly `range.count` frames.
  *
- * @param ffmpegPath The ffmpeg executable.
  * @param video The file.
  * @param range The frames wanted.
  * @param target Where the frames go, back to back.
- * @param signal Aborts the decode.
- * @throws {MalformedRecordingError} When the file decodes to fewer frames than it holds.
+ * @param options ffmpeg, pixel format, signal.
+ * @throws {MalformedRecordingError} When the file is damaged or decodes to fewer frames than
+ *   it holds.
  * @throws {FfmpegError} When ffmpeg fails.
  */
 export async function decodeInto(
-  ffmpegPath: string,
   video: VideoFile,
   range: FrameRange,
   target: Uint8Array,
-  signal?: AbortSignal,
+  options: DecodeOptions,
 ): Promise<void> {
-  const decoder = new Decoder(ffmpegPath, video, range, signal);
+  const decoder = new Decoder(video, range, options);
   try {
-    const scratch = new Uint8Array(decoder.skip > 0 ? video.width * video.height : 0);
-    for (let i = 0; i < decoder.skip; i++) await decoder.read(scratch, i);
+    await decoder.skipLeading();
     await decoder.read(target, range.start);
     await decoder.finish();
   } finally {

@@ -44,6 +44,12 @@ export interface AviInfo {
    * `undefined` when they do not.
    */
   gray: boolean | undefined;
+  /**
+   * Bytes before the first frame chunk: the RIFF header, the header list and everything up to
+   * and including the list type of the first `movi` list. A decoder reading the file as a
+   * stream needs these before any frame.
+   */
+  headerSize: number;
   /** Frames whose data is complete in the file: the count a reader can decode. */
   frameCount: number;
   /** The frame count the headers claim (OpenDML total, else stream length, else main header). */
@@ -431,6 +437,7 @@ export async function readAviInfo(source: ByteSource): Promise<AviInfo> {
     codec: stream.compression,
     bitCount: stream.bitCount,
     gray,
+    headerSize: moviList.offset + 12,
     frameCount: table.length,
     declaredFrameCount,
     scale: stream.scale,
@@ -467,34 +474,27 @@ async function detectGray(
 }
 
 /**
- * Checks that the chunk headers of frames `[from, to)` agree with the index: each must carry
- * the stream's chunk id and the size the index gives. ffmpeg reads frames by their chunk
- * headers; a damaged header would hand the decoder a cut or foreign packet, which FFV1 decodes
- * to other pixels without any error.
+ * Tells whether the bytes read at a frame's chunk position start with the header the index
+ * promises: the stream's chunk id and the frame's size. ffmpeg takes frames by their chunk
+ * headers; a damaged header would hand the decoder a cut or foreign packet, which some codecs
+ * (FFV1) decode to other pixels without any error.
  *
- * @param source The file.
- * @param info What {@linkcode readAviInfo} read from it.
- * @param from First frame to check.
- * @param to End frame, exclusive.
- * @returns A description of the first disagreement, or `undefined` when all agree.
+ * @param chunk The bytes at the chunk header's offset (at least its 8 header bytes).
+ * @param k The frame.
+ * @param at The chunk header's offset, for the message.
+ * @param index The frame sizes and chunk ids of the index.
+ * @returns A description of the disagreement, or `undefined` when the header agrees.
  */
-export async function checkFrameChunks(
-  source: ByteSource,
-  info: Pick<AviInfo, "frameOffsets" | "frameSizes" | "chunkIds">,
-  from: number,
-  to: number,
-): Promise<string | undefined> {
-  for (let k = from; k < to; k++) {
-    const at = info.frameOffsets[k]! - 8;
-    const header = await source.read(at, 8);
-    const id = header.length === 8 ? fourcc(header, 0) : "";
-    const size = header.length === 8 ? view(header).getUint32(4, true) : -1;
-    if (!info.chunkIds.includes(id) || size !== info.frameSizes[k]) {
-      return `frame ${k} is damaged: its chunk header at byte ${at} says ${
-        JSON.stringify(id)
-      } of ${size} bytes, but the index says ${JSON.stringify(info.chunkIds[0])} of ` +
-        `${info.frameSizes[k]} bytes`;
-    }
-  }
-  return undefined;
+export function chunkProblem(
+  chunk: Uint8Array,
+  k: number,
+  at: number,
+  index: Pick<AviInfo, "frameSizes" | "chunkIds">,
+): string | undefined {
+  const id = chunk.length >= 8 ? fourcc(chunk, 0) : "";
+  const size = chunk.length >= 8 ? view(chunk).getUint32(4, true) : -1;
+  if (index.chunkIds.includes(id) && size === index.frameSizes[k]) return undefined;
+  return `frame ${k} is damaged: its chunk header at byte ${at} says ${JSON.stringify(id)} of ` +
+    `${size} bytes, but the index says ${JSON.stringify(index.chunkIds[0])} of ` +
+    `${index.frameSizes[k]} bytes`;
 }

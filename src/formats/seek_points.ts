@@ -1,0 +1,130 @@
+/**
+ * Where a decode may start and still give exactly the frames of a decode of the whole file.
+ *
+ * A frame is a seek point when decoding from its chunk on yields it first and every later frame
+ * in the same order as a decode from the start. Every keyframe is one in intra-only codecs and
+ * in codecs that never reorder frames (FFV1, MJPG, GREY, MPEG-4 part 2 without B-frames). With
+ * B-frames, frames are stored in decode order and shown in another; an H.264 IDR picture still
+ * starts a clean group, but an MPEG-4 part 2 I-frame may be followed by B-frames shown before
+ * it that need the previous group (an open GOP). Where the bitstream does not prove a keyframe
+ * clean, only frame 0 is a seek point: reads are then decoded from the start of the file, which
+ * is slower but exact.
+ *
+ * @module
+ */
+
+import type { ByteSource } from "./avi.ts";
+
+/** Codecs whose every frame stands alone. */
+const INTRA_ONLY = new Set([
+  "GREY",
+  "Y800",
+  "Y8  ",
+  "RAW",
+  "MJPG",
+  "HFYU",
+  "FFVH",
+  "PNG ",
+  "MPNG",
+]);
+/** Codecs with keyframes that never reorder frames. */
+const NO_REORDER = new Set(["FFV1"]);
+const MPEG4_PART2 = new Set(["XVID", "DIVX", "DX50", "FMP4", "MP4V", "M4S2"]);
+const H264 = new Set(["H264", "X264", "AVC1", "DAVC"]);
+
+/** Bytes read from the start of an H.264 keyframe to find its first NAL units. */
+const H264_HEAD = 256;
+/**
+ * Bytes read of an MPEG-4 part 2 frame: all of it in practice, as a "packed" frame holds a
+ * B-VOP after its P-VOP.
+ */
+const MPEG4_HEAD = 1 << 20;
+
+/** What the seek points are computed from. */
+export interface SeekPointInput {
+  /** The codec FourCC. */
+  codec: string;
+  /** Whether the keyframe flags come from an index (not from scanning chunks). */
+  indexed: boolean;
+  /** The keyframe flags. */
+  keyframes: Uint8Array;
+  /** Byte offset of each frame's data. */
+  frameOffsets: Float64Array;
+  /** Byte size of each frame's data. */
+  frameSizes: Uint32Array;
+}
+
+/** Where decodes of a stream may start, and whether they must read past the frames wanted. */
+export interface SeekPoints {
+  /** 1 for each frame a decode may start at; frame 0 always is one. */
+  points: Uint8Array;
+  /**
+   * Whether frames may be stored before frames shown earlier (B-frames), so that a decode of a
+   * range needs the chunks after it, up to the next seek point.
+   */
+  reorders: boolean;
+}
+
+/**
+ * Finds the seek points of a video stream, reading frames where the codec needs it (MPEG-4
+ * part 2: every frame, to find B-frames; H.264: the start of keyframes, to find IDR pictures).
+ *
+ * @param source The file.
+ * @param input Codec, index and keyframes.
+ * @returns The seek points and whether frames are reordered.
+ */
+export async function findSeekPoints(
+  source: ByteSource,
+  input: SeekPointInput,
+): Promise<SeekPoints> {
+  const { keyframes, frameOffsets, frameSizes } = input;
+  const count = keyframes.length;
+  const codec = input.codec.toUpperCase();
+  const onlyFirst = new Uint8Array(count);
+  if (count > 0) onlyFirst[0] = 1;
+  if (INTRA_ONLY.has(codec)) return { points: new Uint8Array(count).fill(1), reorders: false };
+  if (NO_REORDER.has(codec)) {
+    return { points: input.indexed ? keyframes : onlyFirst, reorders: false };
+  }
+  if (!input.indexed) return { points: onlyFirst, reorders: true };
+  const head = (k: number, limit: number) =>
+    source.read(frameOffsets[k]!, Math.min(limit, frameSizes[k]!));
+  if (MPEG4_PART2.has(codec)) {
+    for (let k = 0; k < count; k++) {
+      if (mpeg4HasBFrame(await head(k, MPEG4_HEAD))) return { points: onlyFirst, reorders: true };
+    }
+    return { points: keyframes, reorders: false };
+  }
+  if (H264.has(codec)) {
+    const points = onlyFirst.slice();
+    for (let k = 1; k < count; k++) {
+      if (keyframes[k] && h264IsIdr(await head(k, H264_HEAD))) points[k] = 1;
+    }
+    return { points, reorders: true };
+  }
+  return { points: onlyFirst, reorders: true };
+}
+
+/** Offsets just past each `00 00 01` start code in `bytes`. */
+function* startCodes(bytes: Uint8Array): Generator<number> {
+  for (let i = 0; i + 3 < bytes.length; i++) {
+    if (bytes[i] === 0 && bytes[i + 1] === 0 && bytes[i + 2] === 1) yield i + 3;
+  }
+}
+
+/** Whether an MPEG-4 part 2 frame holds a B-VOP (a frame shown before one stored earlier). */
+export function mpeg4HasBFrame(bytes: Uint8Array): boolean {
+  for (const at of startCodes(bytes)) {
+    // A VOP start code (B6) is followed by its coding type in the top two bits: 2 is B.
+    if (bytes[at] === 0xb6 && at + 1 < bytes.length && bytes[at + 1]! >> 6 === 2) return true;
+  }
+  return false;
+}
+
+/** Whether an H.264 frame in Annex B form starts an IDR picture (NAL unit type 5). */
+export function h264IsIdr(bytes: Uint8Array): boolean {
+  for (const at of startCodes(bytes)) {
+    if (at < bytes.length && (bytes[at]! & 0x1f) === 5) return true;
+  }
+  return false;
+}
