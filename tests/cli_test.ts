@@ -2,8 +2,11 @@
 import { join } from "node:path";
 import { decode } from "fast-png";
 import { assert, assertEquals } from "./_assert.ts";
+import { timestampsCsv } from "../src/sample.ts";
 import {
+  encodeTestPattern,
   expectedFrames,
+  ffmpegProcessesMentioning,
   findPython,
   range,
   runDenoScript,
@@ -279,5 +282,62 @@ Deno.test("demo writes a sample session with ffmpeg and runs info and preview on
     }
   } finally {
     await Deno.remove(folder, { recursive: true });
+  }
+});
+
+Deno.test("export stopped by SIGTERM, SIGHUP or SIGINT says Interrupted and leaves no file or ffmpeg behind", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_export_" });
+  try {
+    // Long enough that the export is still running when the signal comes.
+    const device = join(root, "Miniscope");
+    await Deno.mkdir(device);
+    await encodeTestPattern(join(device, "0.avi"), {
+      size: "320x240",
+      frames: 1500,
+      pixelFormat: "gray",
+      extra: ["-g", "12"],
+    });
+    await Deno.writeTextFile(join(device, "timeStamps.csv"), timestampsCsv({ frames: 1500 }));
+    for (const signal of ["SIGTERM", "SIGHUP", "SIGINT"] as const) {
+      const out = join(root, `out_${signal}`);
+      await Deno.mkdir(out);
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--no-prompt",
+          "--quiet",
+          `--allow-read=${root}`,
+          "--allow-run=ffmpeg",
+          `--allow-write=${out}`,
+          CLI,
+          "export",
+          device,
+          "--out",
+          join(out, "frames.npy"),
+        ],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const stdout = new Response(child.stdout).text();
+      const stderr = new Response(child.stderr).text();
+      // Signal once the export has started writing.
+      let writing = false;
+      for (let i = 0; i < 1000 && !writing; i++) {
+        writing = [...Deno.readDirSync(out)].some((e) => e.name.includes(".partial-"));
+        if (!writing) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      assert(writing, `${signal}: the export never started writing`);
+      child.kill(signal);
+      const status = await child.status;
+      const message = (await stderr).trim();
+      await stdout;
+      assertEquals(status.code, 1, `${signal}: ${message}`);
+      assertEquals(message, "Error: Interrupted", signal);
+      assertEquals([...Deno.readDirSync(out)], [], `${signal}: files left behind`);
+      assertEquals(await ffmpegProcessesMentioning(device), 0, `${signal}: ffmpeg left running`);
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
   }
 });
