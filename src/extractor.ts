@@ -23,6 +23,7 @@ import {
   readMetadataFile,
   readTimestamps,
   type Recording,
+  resolveConcurrency,
 } from "./recording.ts";
 import { balance, type Piece, split } from "./plan.ts";
 import { BoundedQueue } from "./queue.ts";
@@ -167,10 +168,7 @@ export class MiniscopeImagingExtractor {
     if (fs !== undefined && !(Number.isFinite(fs) && fs > 0)) {
       throw new RangeError(`Cannot open the recording: samplingFrequency ${fs} is not positive`);
     }
-    const concurrency = options.concurrency ?? navigator.hardwareConcurrency ?? 2;
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new RangeError(`Cannot open the recording: concurrency ${concurrency} is not >= 1`);
-    }
+    const concurrency = resolveConcurrency(options.concurrency);
     if (options.configurationFilePath !== undefined) {
       warn("configurationFilePath is deprecated and ignored; metaData.json is not needed to read");
     }

@@ -16,6 +16,7 @@ import {
   readSessionMetadataFile,
   readTimestamps,
   type Recording,
+  resolveConcurrency,
 } from "./recording.ts";
 import { MalformedRecordingError } from "./errors.ts";
 import type { VideoFile } from "./ffmpeg/decode.ts";
@@ -106,6 +107,7 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
   ): Promise<MiniscopeMultiRecordingImagingExtractor> {
     const warn = options.onWarning ?? ((message: string) => console.warn(`Warning: ${message}`));
     const deviceName = options.deviceName ?? "Miniscope";
+    const concurrency = resolveConcurrency(options.concurrency);
     const candidates: string[] = [];
     try {
       for await (const entry of Deno.readDir(options.folderPath)) {
@@ -200,7 +202,6 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
       firstFrames.push(at);
       at += video.frameCount;
     }
-    const concurrency = options.concurrency ?? navigator.hardwareConcurrency ?? 2;
     const recording: Recording = {
       videos,
       firstFrames,

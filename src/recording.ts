@@ -111,6 +111,24 @@ export async function loadVideos(
   return { videos, firstFrames, videoFrames, rows: first.height, cols: first.width };
 }
 
+/**
+ * The number of ffmpeg processes an extractor may run at once: the option as given, or the
+ * number of CPU cores. Shared by every extractor's `open`, so they refuse the same values.
+ *
+ * @param concurrency The `concurrency` option.
+ * @returns A whole number of at least 1.
+ * @throws {RangeError} When the option is not a whole number of at least 1 (`NaN`, 0, -1, 1.5).
+ */
+export function resolveConcurrency(concurrency: number | undefined): number {
+  const value = concurrency ?? navigator.hardwareConcurrency ?? 2;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new RangeError(
+      `Cannot open the recording: concurrency ${String(value)} is not a whole number >= 1`,
+    );
+  }
+  return value;
+}
+
 export function wrapFormatError(error: unknown, path: string): unknown {
   return error instanceof FormatError
     ? new MalformedRecordingError(path, error.message, { cause: error })

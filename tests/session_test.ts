@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { assert, assertBytesEqual, assertEquals, assertRejects, assertThrows } from "./_assert.ts";
 import {
   MalformedRecordingError,
+  MiniscopeImagingExtractor,
   MiniscopeMultiRecordingImagingExtractor,
   MiniscopeSession,
   orientationForFrames,
@@ -283,6 +284,44 @@ Deno.test("MiniscopeMultiRecordingImagingExtractor names what is missing: the de
       () => MiniscopeMultiRecordingImagingExtractor.open({ folderPath: root }),
       MalformedRecordingError,
       `"${join(root, "a_third", "metaData.json")}": it has no recording start time`,
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("both extractors refuse a concurrency of NaN, 0, -1 or 1.5 with the same message, and decode exactly with 1", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_multi_" });
+  try {
+    await threeRecordings(root);
+    for (const concurrency of [NaN, 0, -1, 1.5]) {
+      const message = `concurrency ${concurrency} is not a whole number >= 1`;
+      await assertRejects(
+        () =>
+          MiniscopeMultiRecordingImagingExtractor.open({
+            folderPath: root,
+            concurrency,
+            onWarning: () => {},
+          }),
+        RangeError,
+        message,
+      );
+      await assertRejects(
+        () => MiniscopeImagingExtractor.open({ folderPath: V1, concurrency, onWarning: () => {} }),
+        RangeError,
+        message,
+      );
+    }
+    const ex = await MiniscopeMultiRecordingImagingExtractor.open({
+      folderPath: root,
+      concurrency: 1,
+      onWarning: () => {},
+    });
+    const frames: Uint8Array[] = [];
+    for await (const frame of ex.stream({ start: 17, end: 21 })) frames.push(frame.data);
+    assertBytesEqual(
+      Uint8Array.from(frames.flatMap((f) => [...f])),
+      expectedFrames([17, 18, 0, 1], 32, 24, 11),
     );
   } finally {
     await Deno.remove(root, { recursive: true });
