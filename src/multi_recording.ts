@@ -11,6 +11,7 @@ import { discoverVideoFiles, explainFsError } from "./files.ts";
 import type { RecordingStartTime } from "./formats/metadata_json.ts";
 import { leadingIntervals, samplingFrequencyFromIntervals } from "./analysis/sampling_frequency.ts";
 import {
+  deviceFramesPerFile,
   loadVideos,
   matchRowsToFrames,
   readSessionMetadataFile,
@@ -19,6 +20,7 @@ import {
   resolveConcurrency,
 } from "./recording.ts";
 import { MalformedRecordingError } from "./errors.ts";
+import type { RowSegment } from "./analysis/dropped_frames.ts";
 import type { VideoFile } from "./ffmpeg/decode.ts";
 
 /** Options of {@linkcode MiniscopeMultiRecordingImagingExtractor.open}. */
@@ -148,6 +150,8 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
     let samples = 0;
     let videoFrames = 0;
     let timestampRows = 0;
+    let lostInFiles = 0;
+    const segments: RowSegment[] = [];
     for (const { folder, startTime } of found) {
       const device = join(folder, deviceName);
       const paths = await discoverVideoFiles(device);
@@ -161,19 +165,33 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
       }
       shape ??= { rows: loaded.rows, cols: loaded.cols, from: device };
       const csvPath = join(device, "timeStamps.csv");
-      const table = (await readTimestamps(csvPath, true, undefined))!;
-      const count = matchRowsToFrames(table, loaded.videoFrames, csvPath, warn);
+      const table = (await readTimestamps(csvPath, true, undefined, warn))!;
+      const match = matchRowsToFrames(
+        table,
+        loaded.videos,
+        await deviceFramesPerFile(paths, warn),
+        csvPath,
+        warn,
+      );
+      const count = match.samples;
       // Frames past the last time stamp are left out, so frames and times line up.
-      let left = count;
-      for (const video of loaded.videos) {
-        const take = Math.min(video.frameCount, left);
+      loaded.videos.forEach((video, i) => {
+        const take = match.framesUsed[i]!;
         if (take > 0) videos.push({ ...video, frameCount: take });
         if (take > 0) filePaths.push(video.path);
-        left -= take;
-      }
+      });
+      segments.push({
+        timeStampsMs: table.timeStampsMs,
+        daqFrameNumbers: table.daqFrameNumbers ?? null,
+        rows: match.rows,
+        firstSample: samples,
+      });
+      lostInFiles += match.lost;
       const offsetSeconds = (startMs(startTime, useEpoch) - origin) / 1000;
       const seconds = new Float64Array(count);
-      for (let i = 0; i < count; i++) seconds[i] = table.timeStampsMs[i]! / 1000 + offsetSeconds;
+      for (let i = 0; i < count; i++) {
+        seconds[i] = table.timeStampsMs[match.rows[i]!]! / 1000 + offsetSeconds;
+      }
       stamps.push(seconds);
       intervals.push(leadingIntervals(table.timeStampsMs));
       parts.push({ folder, startTime, offsetSeconds, firstSample: samples, samples: count });
@@ -210,7 +228,8 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
       cols: shape!.cols,
       samplingFrequency,
       nativeTimestamps,
-      table: null,
+      segments,
+      lostInFiles,
       videoFrames,
       timestampRows,
       ffmpegPath: options.ffmpegPath ?? "ffmpeg",

@@ -63,7 +63,13 @@ Deno.test("info --json reports counts, shape, frequency, dropped frames, device 
   assertEquals(result.code, 0, result.stderr);
   const info = JSON.parse(result.stdout);
   assertEquals(info.files, ["0.avi", "1.avi", "2.avi"]);
-  assertEquals(info.frames, { video: 58, timestamps: 58, samples: 58, mismatch: false });
+  assertEquals(info.frames, {
+    video: 58,
+    timestamps: 58,
+    samples: 58,
+    mismatch: false,
+    lostInFiles: 0,
+  });
   assertEquals(info.shape, { rows: 40, cols: 48 });
   assert(Math.abs(info.samplingFrequencyHz - 30.0268) < 0.001, String(info.samplingFrequencyHz));
   assertEquals(info.firstTimestampSeconds, -0.068);
