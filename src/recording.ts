@@ -301,7 +301,9 @@ export function matchRowsToFrames(
     const problems: string[] = [];
     if (long.length > 0) problems.push(`${long.map(name).join(", ")} hold more`);
     if (short.length > 1) {
-      problems.push(`${short.length} files before the last hold fewer: ${short.map(name).join(", ")}`);
+      problems.push(
+        `${short.length} files before the last hold fewer: ${short.map(name).join(", ")}`,
+      );
     }
     if (problems.length > 0) {
       warn(
@@ -386,7 +388,7 @@ export async function deviceFramesPerFile(
   const path = join(folder, "metaData.json");
   const { metadata, problem } = await readMetadataLeniently(path, "device metadata");
   if (problem !== null) {
-    warn(`${problem}; framesPerFile is unknown`);
+    warn(`${problem} (so framesPerFile is unknown)`);
     return null;
   }
   if (metadata === null) return null;
@@ -420,8 +422,8 @@ export async function readMetadataLeniently(
     if (error instanceof Deno.errors.NotCapable) {
       return {
         metadata: null,
-        problem: `${what} "${path}" was not read: no read permission for it (run Deno with ` +
-          `--allow-read=${dirname(path)} to read it)`,
+        problem: `Did not read ${what} "${path}": this script may not read it (run Deno ` +
+          `with --allow-read=${dirname(path)} to read it)`,
       };
     }
     throw error;

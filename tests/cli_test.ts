@@ -3,9 +3,12 @@ import { join } from "node:path";
 import { decode } from "fast-png";
 import { assert, assertEquals } from "./_assert.ts";
 import {
+  copyFixture,
   expectedFrames,
   findPython,
+  frameChunkOffset,
   range,
+  removeCopy,
   runDenoScript,
   runPython,
   SAMPLE,
@@ -285,5 +288,95 @@ Deno.test("demo writes a sample session with ffmpeg and runs info and preview on
     }
   } finally {
     await Deno.remove(folder, { recursive: true });
+  }
+});
+
+/** A copy of the sample session: returns its device folder (the session is its parent). */
+async function copySession(): Promise<string> {
+  const device = await copyFixture(SAMPLE);
+  await Deno.copyFile(join(SESSION, "metaData.json"), join(device, "..", "metaData.json"));
+  return device;
+}
+
+Deno.test("info warns about a broken device or session metaData.json (truncated, empty, an array) and goes on", async () => {
+  const device = await copySession();
+  try {
+    const flags = [`--allow-read=${join(device, "..")}`];
+    const deviceMeta = join(device, "metaData.json");
+    const sessionMeta = join(device, "..", "metaData.json");
+    const full = await Deno.readTextFile(deviceMeta);
+    for (
+      const [path, text] of [[deviceMeta, full.slice(0, 60)], [deviceMeta, ""], [
+        sessionMeta,
+        "[1]",
+      ]]
+    ) {
+      const saved = await Deno.readTextFile(path!);
+      await Deno.writeTextFile(path!, text!);
+      const result = await cli(flags, ["info", device, "--json"]);
+      assertEquals(result.code, 0, result.stderr);
+      const info = JSON.parse(result.stdout);
+      assertEquals(info.frames.samples, 58);
+      assert(
+        info.warnings.filter((w: string) => w.includes(`"${path}"`)).length === 1,
+        info.warnings.join("\n"),
+      );
+      assertEquals(path === deviceMeta ? info.device : info.session, null);
+      await Deno.writeTextFile(path!, saved);
+    }
+  } finally {
+    await removeCopy(device);
+  }
+});
+
+Deno.test("info with read access to the device folder only reads it and notes the session metaData.json it could not read", async () => {
+  const result = await cli([`--allow-read=${SAMPLE}`], ["info", SAMPLE, "--json"]);
+  assertEquals(result.code, 0, result.stderr);
+  const info = JSON.parse(result.stdout);
+  assertEquals(info.frames.samples, 58);
+  assertEquals(info.session, null);
+  assertEquals(info.device.type, "Miniscope_V4_BNO");
+  assert(
+    info.warnings.some((w: string) =>
+      w.includes(join(SESSION, "metaData.json")) && w.includes(`--allow-read=${SESSION}`)
+    ),
+    info.warnings.join("\n"),
+  );
+});
+
+Deno.test("info shows a clock that steps back and frames lost from a cut file, in text and --json", async () => {
+  const device = await copySession();
+  try {
+    const csv = join(device, "timeStamps.csv");
+    const lines = (await Deno.readTextFile(csv)).split("\n");
+    const cells = lines[11]!.split(",");
+    cells[1] = String(Number(lines[10]!.split(",")[1]) - 50);
+    lines[11] = cells.join(",");
+    await Deno.writeTextFile(csv, lines.join("\n"));
+    const video = join(device, "1.avi");
+    const bytes = await Deno.readFile(video);
+    await Deno.writeFile(video, bytes.subarray(0, frameChunkOffset(bytes, 20) + 20));
+    const flags = [`--allow-read=${join(device, "..")}`];
+    const json = await cli(flags, ["info", device, "--json"]);
+    assertEquals(json.code, 0, json.stderr);
+    const info = JSON.parse(json.stdout);
+    assertEquals(info.droppedFrames.stepsBack, [{ afterSample: 9, intervalMs: -50 }]);
+    assertEquals(info.droppedFrames.lostInFiles, [{ afterSample: 43, missing: 4, file: video }]);
+    assertEquals(info.frames.lostInFiles, 4);
+    assertEquals(info.frames.samples, 54);
+    assert(info.warnings.some((w: string) => w.includes("CSV line 12")), info.warnings.join("\n"));
+    const text = await cli(flags, ["info", device]);
+    assertEquals(text.code, 0, text.stderr);
+    assert(
+      text.stdout.includes("Clock        steps back 1 time: after sample 9 (-50 ms)"),
+      text.stdout,
+    );
+    assert(
+      text.stdout.includes("Lost         4 frames after sample 43: the end of 1.avi"),
+      text.stdout,
+    );
+    assert(text.stdout.includes("4 frames lost from a file cut short"), text.stdout);
+  } finally {
+    await removeCopy(device);
   }
 });

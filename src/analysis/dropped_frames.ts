@@ -181,7 +181,10 @@ export function detectDroppedFramesInRows(
         const value = daqFrameNumbers[r]!;
         if (value < 0) continue;
         if (previous && value - previous.value > 1) {
-          daqJumps.push({ afterSample: sampleAt(previous.row), missing: value - previous.value - 1 });
+          daqJumps.push({
+            afterSample: sampleAt(previous.row),
+            missing: value - previous.value - 1,
+          });
         }
         previous = { row: r, value };
       }

@@ -117,7 +117,9 @@ function rowProblem(
     const cell = cells[col]!.trim();
     const problem = numberProblem(cell);
     if (problem) {
-      return `line ${lineNumber}, column ${col + 1} ("${header[col]}") ${problem}: "${cell.slice(0, 40)}"`;
+      return `line ${lineNumber}, column ${col + 1} ("${header[col]}") ${problem}: "${
+        cell.slice(0, 40)
+      }"`;
     }
   }
   return undefined;
