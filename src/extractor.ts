@@ -180,7 +180,7 @@ export class MiniscopeImagingExtractor {
 
     let filePaths: string[];
     if (hasFolder) {
-      filePaths = await discoverVideoFiles(options.folderPath!);
+      filePaths = await discoverVideoFiles(options.folderPath!, warn);
       if (options.timestampsPath !== undefined) {
         await validateTimestampsPath(options.timestampsPath);
       }

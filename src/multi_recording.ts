@@ -7,7 +7,7 @@
 
 import { join } from "node:path";
 import { MiniscopeImagingExtractor } from "./extractor.ts";
-import { discoverVideoFiles, explainFsError } from "./files.ts";
+import { discoverVideoFiles, explainFsError, isHidden, warnHidden } from "./files.ts";
 import type { RecordingStartTime } from "./formats/metadata_json.ts";
 import { leadingIntervals, samplingFrequencyFromIntervals } from "./analysis/sampling_frequency.ts";
 import {
@@ -111,13 +111,16 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
     const deviceName = options.deviceName ?? "Miniscope";
     const concurrency = resolveConcurrency(options.concurrency);
     const candidates: string[] = [];
+    const hidden: string[] = [];
     try {
       for await (const entry of Deno.readDir(options.folderPath)) {
-        if (entry.isDirectory) candidates.push(entry.name);
+        if (isHidden(entry.name)) hidden.push(entry.name);
+        else if (entry.isDirectory) candidates.push(entry.name);
       }
     } catch (error) {
       throw explainFsError(error, options.folderPath, "folder");
     }
+    warnHidden(options.folderPath, hidden, warn);
     const found: { folder: string; startTime: RecordingStartTime }[] = [];
     for (const name of candidates) {
       const folder = join(options.folderPath, name);
@@ -154,7 +157,7 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
     const segments: RowSegment[] = [];
     for (const { folder, startTime } of found) {
       const device = join(folder, deviceName);
-      const paths = await discoverVideoFiles(device);
+      const paths = await discoverVideoFiles(device, warn);
       const loaded = await loadVideos(paths, warn);
       if (shape && (loaded.rows !== shape.rows || loaded.cols !== shape.cols)) {
         throw new MalformedRecordingError(

@@ -7,7 +7,7 @@
 
 import { join } from "node:path";
 
-import { explainFsError } from "./files.ts";
+import { explainFsError, isHidden, warnHidden } from "./files.ts";
 import { MiniscopeImagingExtractor, type MiniscopeOpenOptions } from "./extractor.ts";
 import {
   type DeviceMetadata,
@@ -28,6 +28,12 @@ export interface SessionDevice {
   metadata: DeviceMetadata;
   /** Whether it has `headOrientation.csv`. */
   hasHeadOrientation: boolean;
+}
+
+/** Options of {@linkcode MiniscopeSession.open}. */
+export interface SessionOpenOptions {
+  /** Receives warnings about the session folder. Default: `console.warn`. */
+  onWarning?: (message: string) => void;
 }
 
 /** Options for opening a device of a session, as for {@linkcode MiniscopeImagingExtractor.open}. */
@@ -153,34 +159,44 @@ export class MiniscopeSession {
   }
 
   /**
-   * Reads a session folder.
+   * Reads a session folder. Hidden entries (names starting with ".", such as macOS `._`
+   * files) are skipped with a warning naming them.
    *
    * @param sessionFolder The folder holding the session `metaData.json`.
+   * @param options `onWarning` receives warnings (default: `console.warn`).
    * @returns The session.
    * @throws {Deno.errors.NotFound} When the folder or its `metaData.json` is missing.
    * @throws {MalformedRecordingError} When the metadata has no start time (naming the keys) or
    *   a file cannot be parsed.
    */
-  static async open(sessionFolder: string): Promise<MiniscopeSession> {
+  static async open(
+    sessionFolder: string,
+    options: SessionOpenOptions = {},
+  ): Promise<MiniscopeSession> {
+    const warn = options.onWarning ?? ((message: string) => console.warn(`Warning: ${message}`));
     const { metadata, startTime } = await readSessionMetadataFile(
       join(sessionFolder, "metaData.json"),
     );
     const devices: SessionDevice[] = [];
     const entries: string[] = [];
+    const hidden: string[] = [];
     try {
       for await (const entry of Deno.readDir(sessionFolder)) {
-        if (entry.isDirectory) entries.push(entry.name);
+        if (isHidden(entry.name)) hidden.push(entry.name);
+        else if (entry.isDirectory) entries.push(entry.name);
       }
     } catch (error) {
       throw explainFsError(error, sessionFolder, "session folder");
     }
+    warnHidden(sessionFolder, hidden, warn);
     for (const name of entries.sort()) {
       const path = join(sessionFolder, name);
       const deviceMetadataPath = join(path, "metaData.json");
       if (!(await exists(deviceMetadataPath))) continue;
       let hasVideo = false;
       for await (const entry of Deno.readDir(path)) {
-        if (entry.isFile && entry.name.toLowerCase().endsWith(".avi")) hasVideo = true;
+        const name = entry.name.toLowerCase();
+        if (entry.isFile && !isHidden(name) && name.endsWith(".avi")) hasVideo = true;
       }
       if (!hasVideo) continue;
       const deviceMetadata = parseDeviceMetadata(

@@ -257,3 +257,36 @@ Deno.test("a clock that steps back is a warning naming the CSV line and frame nu
     assertEquals(ex.getDroppedFrames()!.stepsBack, [{ afterSample: 19, intervalMs: -100 }]);
     assertEquals(ex.getNumSamples(), 58);
   }));
+
+Deno.test("hidden files (macOS ._0.avi, ._timeStamps.csv, .DS_Store) are skipped with one warning naming them", () =>
+  withCopy(async (dir) => {
+    // An AppleDouble file: a small header, not a video.
+    const appleDouble = new Uint8Array([0, 5, 22, 7, 0, 2, 0, 0, ...new Array(74).fill(0)]);
+    await Deno.writeFile(join(dir, "._0.avi"), appleDouble);
+    await Deno.writeFile(join(dir, "._timeStamps.csv"), appleDouble);
+    await Deno.writeFile(join(dir, ".DS_Store"), appleDouble);
+    const w = warnings();
+    const ex = await MiniscopeImagingExtractor.open({ folderPath: dir, onWarning: w.onWarning });
+    const hidden = w.list.filter((m) => m.includes("hidden"));
+    assertEquals(hidden.length, 1, w.list.join("\n"));
+    assert(
+      hidden[0]!.includes(`"${dir}"`) &&
+        hidden[0]!.endsWith(": .DS_Store, ._0.avi, ._timeStamps.csv"),
+      hidden[0],
+    );
+    assertEquals(ex.getNumSamples(), 58);
+    assertBytesEqual((await ex.getSeries(20, 30)).data, expectedFrames(range(20, 30), 48, 40));
+  }));
+
+Deno.test("stray video names (00.avi, 1.AVI) keep a clear error naming the file", async () => {
+  for (const stray of ["00.avi", "1.AVI"]) {
+    await withCopy(async (dir) => {
+      await Deno.copyFile(join(dir, "0.avi"), join(dir, stray));
+      await assertRejects(
+        () => openQuiet(dir),
+        MalformedRecordingError,
+        `"${join(dir, stray)}": unexpected video file name`,
+      );
+    });
+  }
+});

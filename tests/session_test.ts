@@ -326,3 +326,41 @@ Deno.test("both extractors refuse a concurrency of NaN, 0, -1 or 1.5 with the sa
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("hidden entries of session and day folders are skipped with a warning naming them", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_multi_" });
+  try {
+    await threeRecordings(root);
+    const session = join(root, "b_first");
+    // A hidden folder that looks like a device, and AppleDouble files beside the real ones.
+    await copyDevice(V1, join(session, ".Trashes"));
+    await Deno.writeTextFile(join(session, "._Miniscope"), "x");
+    await Deno.writeTextFile(join(session, "Miniscope", "._0.avi"), "x");
+    await Deno.writeTextFile(join(root, "._b_first"), "x");
+    await Deno.mkdir(join(root, ".Spotlight-V100", "Miniscope"), { recursive: true });
+    const w: string[] = [];
+    const opened = await MiniscopeSession.open(session, { onWarning: (m) => w.push(m) });
+    assertEquals(opened.devices.map((d) => d.name), ["Miniscope"]);
+    assertEquals(w, [
+      `"${session}": skipped 2 hidden entries (names starting with ".", such as macOS "._" and ` +
+      `".DS_Store" files), not part of the recording: .Trashes, ._Miniscope`,
+    ]);
+    const m: string[] = [];
+    const day = await MiniscopeMultiRecordingImagingExtractor.open({
+      folderPath: root,
+      onWarning: (message) => m.push(message),
+    });
+    assertEquals(day.getRecordings().length, 3);
+    assert(
+      m.some((x) => x.includes(`"${root}"`) && x.endsWith(": .Spotlight-V100, ._b_first")),
+      m.join("\n"),
+    );
+    assert(
+      m.some((x) => x.includes(join(session, "Miniscope")) && x.endsWith(": ._0.avi")),
+      m.join("\n"),
+    );
+    assertBytesEqual((await day.getSeries(0, 19)).data, expectedFrames(range(0, 19), 32, 24, 11));
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
