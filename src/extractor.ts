@@ -190,6 +190,7 @@ export class MiniscopeImagingExtractor {
     }
 
     const { videos, firstFrames, videoFrames, rows, cols } = await loadVideos(filePaths, warn);
+    filePaths = videos.map((video) => video.path); // without a newest file still empty
     const ffmpegPath = options.ffmpegPath ?? "ffmpeg";
 
     const timestampsPath = options.timestampsPath ?? defaultTimestampsPath(filePaths[0]!);

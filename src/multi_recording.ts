@@ -172,7 +172,7 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
       const match = matchRowsToFrames(
         table,
         loaded.videos,
-        await deviceFramesPerFile(paths, warn),
+        await deviceFramesPerFile(loaded.videos.map((video) => video.path), warn),
         csvPath,
         warn,
       );

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type AviInfo, checkFrameChunks, readAviInfo } from "./formats/avi.ts";
+import { type AviInfo, type ByteSource, checkFrameChunks, readAviInfo } from "./formats/avi.ts";
 import { FormatError } from "./formats/format_error.ts";
 import {
   parseMetadataJson,
@@ -58,17 +58,20 @@ export interface LoadedVideos {
 }
 
 /**
- * Reads the headers and indexes of the videos and checks they are gray and of one shape.
+ * Reads the headers and indexes of the videos and checks they are gray and of one shape. The
+ * last of several files is left out, with a warning, when it is still being written and holds
+ * no complete frame yet.
  *
  * @param filePaths The videos in order.
  * @param warn Receives warnings.
- * @returns The videos and their frame counts.
+ * @returns The videos (`videos[i].path` the files kept) and their frame counts.
  */
 export async function loadVideos(
   filePaths: string[],
   warn: (message: string) => void,
 ): Promise<LoadedVideos> {
-  const infos = await readAllAviInfo(filePaths, warn);
+  const { infos, paths } = await readAllAviInfo(filePaths, warn);
+  filePaths = paths;
   const first = infos[0]!;
   infos.forEach((info, i) => {
     const path = filePaths[i]!;
@@ -142,23 +145,99 @@ export function wrapFormatError(error: unknown, path: string): unknown {
     : error;
 }
 
+/**
+ * Reads the headers and indexes of all videos. The last file may be one still being written
+ * (the newest file of a live recording, or a copy made during it): when it is empty, holds no
+ * complete frame or cannot be parsed, it is left out with a warning; when its RIFF sizes are
+ * still the writer's placeholder zeros, they are read as running to the end of the file. Any
+ * other file that cannot be read is an error.
+ */
 async function readAllAviInfo(
   filePaths: string[],
   warn: (message: string) => void,
-): Promise<AviInfo[]> {
+): Promise<{ infos: AviInfo[]; paths: string[] }> {
   const infos: AviInfo[] = new Array(filePaths.length);
+  const last = filePaths.length - 1;
+  let lastProblem: string | null = null;
   const jobs = filePaths.map((path, i) => async () => {
     try {
-      infos[i] = await withByteSource(path, readAviInfo);
+      infos[i] = await withByteSource(path, async (source) => {
+        try {
+          return await readAviInfo(source);
+        } catch (error) {
+          if (i !== last || !(error instanceof FormatError)) throw error;
+          const live = await withFinalSizes(source);
+          if (!live) throw error;
+          const info = await readAviInfo(live);
+          warn(
+            `"${path}": its RIFF sizes are not final, as in a file still being written; it is ` +
+              `read up to its last complete frame`,
+          );
+          return info;
+        }
+      });
     } catch (error) {
+      if (i === last && last > 0 && error instanceof FormatError) {
+        lastProblem = error.message;
+        return;
+      }
       throw wrapFormatError(error, path);
     }
   });
   await runPool(jobs, 16);
+  const paths = [...filePaths];
+  if (lastProblem === null && last > 0 && infos[last]!.frameCount === 0) {
+    lastProblem = "it holds no complete frame";
+  }
+  if (lastProblem !== null) {
+    warn(
+      `"${filePaths[last]}": ${lastProblem}. As the newest file of a recording still being ` +
+        `written (or copied while it was), it is left out; the ${last} files before it are read`,
+    );
+    infos.pop();
+    paths.pop();
+  }
   infos.forEach((info, i) => {
-    for (const warning of info.warnings) warn(`"${filePaths[i]}": ${warning}`);
+    for (const warning of info.warnings) warn(`"${paths[i]}": ${warning}`);
   });
-  return infos;
+  return { infos, paths };
+}
+
+/**
+ * The file as its writer leaves it on closing, for a RIFF AVI whose RIFF or `movi` list size is
+ * still the placeholder zero written when the file was opened: those sizes run to the end of
+ * the file. Undefined when neither is zero.
+ */
+async function withFinalSizes(source: ByteSource): Promise<ByteSource | undefined> {
+  const head = await source.read(0, Math.min(source.size, 1 << 20));
+  const text = new TextDecoder("latin1").decode(head);
+  if (!text.startsWith("RIFF") || text.slice(8, 12) !== "AVI ") return undefined;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const patches: { at: number; value: number }[] = [];
+  if (view.getUint32(4, true) === 0) patches.push({ at: 4, value: source.size - 8 });
+  const movi = text.indexOf("movi", 12);
+  if (
+    movi >= 8 && text.slice(movi - 8, movi - 4) === "LIST" && view.getUint32(movi - 4, true) === 0
+  ) {
+    patches.push({ at: movi - 4, value: source.size - movi });
+  }
+  if (patches.length === 0) return undefined;
+  return {
+    size: source.size,
+    async read(offset: number, length: number): Promise<Uint8Array> {
+      const bytes = (await source.read(offset, length)).slice();
+      const out = new DataView(bytes.buffer);
+      for (const { at, value } of patches) {
+        for (let k = 0; k < 4; k++) {
+          const position = at + k - offset;
+          if (position >= 0 && position < bytes.length) {
+            out.setUint8(position, (value >>> (8 * k)) & 0xff);
+          }
+        }
+      }
+      return bytes;
+    },
+  };
 }
 
 /**
