@@ -80,18 +80,72 @@ function startMs(time: RecordingStartTime, useEpoch: boolean): number {
  * ```
  */
 export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExtractor {
+  /** The recordings, with sample ranges in the whole combined series. */
   readonly #parts: RecordingPart[];
+  readonly #offset: number;
+  readonly #length: number;
 
   /**
    * Use {@linkcode MiniscopeMultiRecordingImagingExtractor.open}.
    *
    * @param recording The combined recording.
-   * @param samples Samples in all.
-   * @param parts The recordings.
+   * @param offset First sample of this view in the combined series.
+   * @param length Samples in this view.
+   * @param times Times set on this view, or null.
+   * @param parts The recordings, with sample ranges in the combined series.
    */
-  protected constructor(recording: Recording, samples: number, parts: RecordingPart[]) {
-    super(recording, 0, samples, null);
+  protected constructor(
+    recording: Recording,
+    offset: number,
+    length: number,
+    times: Float64Array | null,
+    parts: RecordingPart[],
+  ) {
+    super(recording, offset, length, times);
     this.#parts = parts;
+    this.#offset = offset;
+    this.#length = length;
+  }
+
+  /**
+   * A view of samples `[startSample, endSample)`, still a multi-recording: its
+   * {@linkcode getRecordings} lists the recordings that overlap the slice, with their sample
+   * ranges relative to it.
+   *
+   * @param startSample First sample.
+   * @param endSample End sample, exclusive.
+   * @returns The view.
+   * @throws {RangeError} When the range is invalid.
+   */
+  override sliceSamples(
+    startSample: number,
+    endSample: number,
+  ): MiniscopeMultiRecordingImagingExtractor {
+    return super.sliceSamples(startSample, endSample) as MiniscopeMultiRecordingImagingExtractor;
+  }
+
+  /**
+   * Makes a multi-recording view; see {@linkcode sliceSamples}.
+   *
+   * @param recording The combined recording.
+   * @param offset First sample of the view in the combined series.
+   * @param length Samples in the view.
+   * @param times Times set on the view, or null.
+   * @returns The view.
+   */
+  protected override makeView(
+    recording: Recording,
+    offset: number,
+    length: number,
+    times: Float64Array | null,
+  ): MiniscopeMultiRecordingImagingExtractor {
+    return new MiniscopeMultiRecordingImagingExtractor(
+      recording,
+      offset,
+      length,
+      times,
+      this.#parts,
+    );
   }
 
   /**
@@ -238,11 +292,20 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
       ffmpegPath: options.ffmpegPath ?? "ffmpeg",
       concurrency,
     };
-    return new MiniscopeMultiRecordingImagingExtractor(recording, samples, parts);
+    return new MiniscopeMultiRecordingImagingExtractor(recording, 0, samples, null, parts);
   }
 
-  /** The recordings in time order, with their start times, offsets and sample ranges. */
+  /**
+   * The recordings in time order, with their start times, offsets and sample ranges; for a
+   * slice, those that overlap it, with the ranges of their samples in the slice.
+   */
   getRecordings(): RecordingPart[] {
-    return this.#parts.map((part) => ({ ...part }));
+    const end = this.#offset + this.#length;
+    return this.#parts.flatMap((part) => {
+      const first = Math.max(part.firstSample, this.#offset);
+      const last = Math.min(part.firstSample + part.samples, end);
+      if (last <= first) return [];
+      return [{ ...part, firstSample: first - this.#offset, samples: last - first }];
+    });
   }
 }

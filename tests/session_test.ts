@@ -364,3 +364,45 @@ Deno.test("hidden entries of session and day folders are skipped with a warning 
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("a multi-recording reports each recording's drops in its own sample indices, and a slice keeps its class and recordings", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_multi_" });
+  try {
+    await threeRecordings(root);
+    // The second recording (samples 19 to 37) drops a frame after its sample 5.
+    await Deno.writeTextFile(
+      join(root, "c_second", "Miniscope", "timeStamps.csv"),
+      timestampsCsv({ frames: 19, intervalMs: 50, startMs: -34, droppedAfter: [5] }),
+    );
+    const ex = await MiniscopeMultiRecordingImagingExtractor.open({
+      folderPath: root,
+      onWarning: () => {},
+    });
+    const dropped = ex.getDroppedFrames()!;
+    // The hours between recordings are no drop; the second recording's own drop is at 19 + 5.
+    assertEquals(dropped.gaps.map((g) => [g.afterSample, g.missing]), [[24, 1]]);
+    assertEquals(dropped.count, 1);
+    assertEquals(dropped.stepsBack, []);
+
+    const slice = ex.sliceSamples(15, 45);
+    assert(slice instanceof MiniscopeMultiRecordingImagingExtractor);
+    assertEquals(
+      slice.getRecordings().map((p) => [p.folder.split("/").pop(), p.firstSample, p.samples]),
+      [["b_first", 0, 4], ["c_second", 4, 19], ["a_third", 23, 7]],
+    );
+    assertEquals(slice.getDroppedFrames()!.gaps.map((g) => g.afterSample), [9]);
+    assertEquals([...slice.getTimestamps()], [...ex.getTimestamps(15, 45)]);
+    assertBytesEqual(
+      (await slice.getSeries()).data,
+      expectedFrames([...range(15, 19), ...range(0, 19), ...range(0, 7)], 32, 24, 11),
+    );
+    const inner = slice.sliceSamples(5, 11);
+    assertEquals(
+      inner.getRecordings().map((p) => [p.folder.split("/").pop(), p.firstSample, p.samples]),
+      [["c_second", 0, 6]],
+    );
+    assertEquals(inner.getDroppedFrames()!.gaps.map((g) => g.afterSample), [4]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
