@@ -672,30 +672,22 @@ export class MiniscopeImagingExtractor {
    */
   sliceSamples(startSample: number, endSample: number): MiniscopeImagingExtractor {
     const [start, end] = this.#range(startSample, endSample);
-    return this.makeView(
+    // A subclass's constructor takes the same arguments and the extractor sliced, so that a
+    // slice keeps its class.
+    const View = this.constructor as new (
+      recording: Recording,
+      offset: number,
+      length: number,
+      times: Float64Array | null,
+      from: MiniscopeImagingExtractor,
+    ) => MiniscopeImagingExtractor;
+    return new View(
       this.#recording,
       this.#offset + start,
       end - start,
       this.#times ? this.#times.slice(start, end) : null,
+      this,
     );
-  }
-
-  /**
-   * Makes the view that {@linkcode sliceSamples} returns; a subclass returns its own class.
-   *
-   * @param recording What all views of the recording share.
-   * @param offset First sample of the view in the recording.
-   * @param length Samples in the view.
-   * @param times Times set on the view, or null.
-   * @returns The view.
-   */
-  protected makeView(
-    recording: Recording,
-    offset: number,
-    length: number,
-    times: Float64Array | null,
-  ): MiniscopeImagingExtractor {
-    return new MiniscopeImagingExtractor(recording, offset, length, times);
   }
 
   #range(startSample: number | undefined, endSample: number | undefined): [number, number] {

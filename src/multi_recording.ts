@@ -92,17 +92,20 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
    * @param offset First sample of this view in the combined series.
    * @param length Samples in this view.
    * @param times Times set on this view, or null.
-   * @param parts The recordings, with sample ranges in the combined series.
+   * @param parts The recordings, with sample ranges in the combined series, or the
+   *   multi-recording this view is a slice of.
    */
   protected constructor(
     recording: Recording,
     offset: number,
     length: number,
     times: Float64Array | null,
-    parts: RecordingPart[],
+    parts: RecordingPart[] | MiniscopeImagingExtractor,
   ) {
     super(recording, offset, length, times);
-    this.#parts = parts;
+    this.#parts = parts instanceof MiniscopeMultiRecordingImagingExtractor
+      ? parts.#parts
+      : parts as RecordingPart[];
     this.#offset = offset;
     this.#length = length;
   }
@@ -122,30 +125,6 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
     endSample: number,
   ): MiniscopeMultiRecordingImagingExtractor {
     return super.sliceSamples(startSample, endSample) as MiniscopeMultiRecordingImagingExtractor;
-  }
-
-  /**
-   * Makes a multi-recording view; see {@linkcode sliceSamples}.
-   *
-   * @param recording The combined recording.
-   * @param offset First sample of the view in the combined series.
-   * @param length Samples in the view.
-   * @param times Times set on the view, or null.
-   * @returns The view.
-   */
-  protected override makeView(
-    recording: Recording,
-    offset: number,
-    length: number,
-    times: Float64Array | null,
-  ): MiniscopeMultiRecordingImagingExtractor {
-    return new MiniscopeMultiRecordingImagingExtractor(
-      recording,
-      offset,
-      length,
-      times,
-      this.#parts,
-    );
   }
 
   /**
