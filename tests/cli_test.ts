@@ -380,3 +380,35 @@ Deno.test("info shows a clock that steps back and frames lost from a cut file, i
     await removeCopy(device);
   }
 });
+
+Deno.test({
+  name: "export on a full disk names the file it was writing and leaves nothing behind",
+  ignore: Deno.build.os !== "linux" || Deno.uid() !== 0, // mounting a small tmpfs needs root
+  fn: async () => {
+    const out = await Deno.makeTempDir({ prefix: "miniscope_full_" });
+    const mount = await new Deno.Command("mount", {
+      args: ["-t", "tmpfs", "-o", "size=64k", "tmpfs", out],
+      stderr: "piped",
+    }).output();
+    if (!mount.success) {
+      await Deno.remove(out);
+      throw new Error(`cannot mount a tmpfs: ${new TextDecoder().decode(mount.stderr)}`);
+    }
+    try {
+      // 58 frames of 48 x 40 bytes do not fit in 64 KiB.
+      const path = join(out, "frames.npy");
+      const result = await cli(exportFlags(out), ["export", SAMPLE, "--out", path]);
+      assertEquals(result.code, 1, result.stderr);
+      const lines = result.stderr.trim().split("\n").filter((l) => !l.startsWith("Exporting"));
+      assertEquals(lines.length, 1, result.stderr);
+      assert(
+        lines[0]!.includes(`Cannot write "${path}": No space left on device`),
+        result.stderr,
+      );
+      assertEquals([...Deno.readDirSync(out)], []);
+    } finally {
+      await new Deno.Command("umount", { args: [out] }).output();
+      await Deno.remove(out);
+    }
+  },
+});
