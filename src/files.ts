@@ -5,7 +5,7 @@
  * @module
  */
 
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { MalformedRecordingError } from "./errors.ts";
 import type { ByteSource } from "./formats/avi.ts";
 
@@ -19,6 +19,15 @@ export function explainFsError(error: unknown, path: string, what: string): unkn
     });
   }
   if (error instanceof Deno.errors.NotCapable) {
+    const target = linkTarget(path);
+    if (target !== undefined) {
+      return new Deno.errors.NotCapable(
+        `Cannot open ${what} "${path}": it is a symbolic link to "${target}", outside the ` +
+          `folders this script may read; run Deno with --allow-read=${dirname(target)} (or a ` +
+          `folder that contains it) as well`,
+        { cause: error },
+      );
+    }
     return new Deno.errors.NotCapable(
       `Cannot open ${what} "${path}": this script may not read it; run Deno with ` +
         `--allow-read=${dirname(path)} (or a folder that contains it)`,
@@ -54,6 +63,16 @@ export function warnHidden(folder: string, names: string[], warn: (message: stri
       `(names starting with ".", such as macOS "._" and ".DS_Store" files), not part of the ` +
       `recording: ${names.sort().join(", ")}`,
   );
+}
+
+/** Where a symbolic link points, as an absolute path; undefined when `path` is no link. */
+function linkTarget(path: string): string | undefined {
+  try {
+    if (!Deno.lstatSync(path).isSymlink) return undefined;
+    return resolve(dirname(path), Deno.readLinkSync(path));
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -190,7 +209,13 @@ export async function withByteSource<T>(
     throw explainFsError(error, path, "file");
   }
   try {
-    const { size, isFile } = await file.stat();
+    let stat: Deno.FileInfo;
+    try {
+      stat = await file.stat();
+    } catch (error) {
+      throw explainFsError(error, path, "file");
+    }
+    const { size, isFile } = stat;
     if (!isFile) throw new MalformedRecordingError(path, "it is not a file");
     const source: ByteSource = {
       size,
