@@ -90,14 +90,19 @@ async function exists(path: string): Promise<boolean> {
  * ```
  *
  * @param path The file.
+ * @param onWarning Receives a warning when a last row cut while writing is left out. Default:
+ *   `console.warn`.
  * @returns Time stamps (ms and seconds) and quaternions (`w, x, y, z` per row).
  * @throws {Deno.errors.NotFound} When the file does not exist.
  * @throws {MalformedRecordingError} When it cannot be parsed.
  */
-export async function readHeadOrientation(path: string): Promise<HeadOrientation> {
+export async function readHeadOrientation(
+  path: string,
+  onWarning: (message: string) => void = (message) => console.warn(`Warning: ${message}`),
+): Promise<HeadOrientation> {
   const text = await readText(path, "head orientation file");
   try {
-    return parseHeadOrientationCsv(text);
+    return parseHeadOrientationCsv(text, (message) => onWarning(`"${path}": ${message}`));
   } catch (error) {
     throw wrapFormatError(error, path);
   }
@@ -137,13 +142,17 @@ export class MiniscopeSession {
   /** The rows of `notes.csv`, or an empty list without it. */
   readonly notes: Note[];
 
+  readonly #warn: (message: string) => void;
+
   private constructor(
     path: string,
     metadata: Record<string, unknown>,
     startTime: RecordingStartTime,
     devices: SessionDevice[],
     notes: Note[],
+    warn: (message: string) => void,
   ) {
+    this.#warn = warn;
     const text = (v: unknown) => (typeof v === "string" ? v : null);
     this.path = path;
     this.metadata = metadata;
@@ -218,7 +227,7 @@ export class MiniscopeSession {
         throw wrapFormatError(error, notesPath);
       }
     }
-    return new MiniscopeSession(sessionFolder, metadata, startTime, devices, notes);
+    return new MiniscopeSession(sessionFolder, metadata, startTime, devices, notes, warn);
   }
 
   /**
@@ -259,7 +268,7 @@ export class MiniscopeSession {
   async readHeadOrientation(name: string): Promise<HeadOrientation | null> {
     const device = this.getDevice(name);
     return device.hasHeadOrientation
-      ? await readHeadOrientation(join(device.path, "headOrientation.csv"))
+      ? await readHeadOrientation(join(device.path, "headOrientation.csv"), this.#warn)
       : null;
   }
 }

@@ -9,6 +9,7 @@ import {
   readHeadOrientation,
 } from "../mod.ts";
 import { parseNotesCsv } from "../src/formats/notes_csv.ts";
+import { parseHeadOrientationCsv } from "../src/formats/head_orientation_csv.ts";
 import { parseDeviceMetadata } from "../src/formats/metadata_json.ts";
 import { FormatError } from "../src/formats/format_error.ts";
 import { FIXTURES, qtJson, timestampsCsv, timestampsMs } from "../testdata/make_fixtures.ts";
@@ -402,6 +403,47 @@ Deno.test("a multi-recording reports each recording's drops in its own sample in
       [["c_second", 0, 6]],
     );
     assertEquals(inner.getDroppedFrames()!.gaps.map((g) => g.afterSample), [4]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("headOrientation.csv and notes.csv with CR-only line ends read as with LF", async () => {
+  const lf = await Deno.readTextFile(join(SAMPLE, "headOrientation.csv"));
+  const plain = parseHeadOrientationCsv(lf);
+  const cr = parseHeadOrientationCsv(lf.replaceAll("\n", "\r"));
+  assertEquals([...cr.timeStampsMs], [...plain.timeStampsMs]);
+  assertEquals([...cr.quaternions], [...plain.quaternions]);
+  const notes = "Time Stamp (ms), Note\n1200,start of baseline\n3000,Miniscope,led0,12\n";
+  assertEquals(parseNotesCsv(notes.replaceAll("\n", "\r")), parseNotesCsv(notes));
+  assertEquals(parseNotesCsv(notes.replaceAll("\n", "\r")).length, 2);
+});
+
+Deno.test("a headOrientation.csv whose last row was cut while writing reads the complete rows, with a warning naming it", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_head_" });
+  try {
+    const path = join(root, "headOrientation.csv");
+    const lf = await Deno.readTextFile(join(SAMPLE, "headOrientation.csv"));
+    const rows = lf.trim().split("\n");
+    const full = parseHeadOrientationCsv(lf);
+    await Deno.writeTextFile(path, rows.join("\n") + "\n" + "1900,0.99,0.0");
+    const w: string[] = [];
+    const head = await readHeadOrientation(path, (m) => w.push(m));
+    assertEquals([...head.timeStampsMs], [...full.timeStampsMs]);
+    assertEquals(w.length, 1);
+    assert(w[0]!.startsWith(`"${path}": its last row is incomplete`), w[0]);
+    // A stamp that is not finite is an error naming line and column.
+    await Deno.writeTextFile(path, rows.slice(0, 3).join("\n") + "\n1e400,1,0,0,0\n");
+    await assertRejects(
+      () => readHeadOrientation(path),
+      MalformedRecordingError,
+      `"${path}": line 4, column 1 is not a finite number: "1e400"`,
+    );
+    assertThrows(
+      () => parseNotesCsv(`${"9".repeat(400)},a note\n`),
+      FormatError,
+      "line 1: the time stamp 9999",
+    );
   } finally {
     await Deno.remove(root, { recursive: true });
   }
