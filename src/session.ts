@@ -16,7 +16,7 @@ import {
 } from "./formats/metadata_json.ts";
 import { type Note, parseNotesCsv } from "./formats/notes_csv.ts";
 import { type HeadOrientation, parseHeadOrientationCsv } from "./formats/head_orientation_csv.ts";
-import { readMetadataFile, readSessionMetadataFile, wrapFormatError } from "./recording.ts";
+import { readMetadataLeniently, readSessionMetadataFile, wrapFormatError } from "./recording.ts";
 
 /** A device folder of a session. */
 export interface SessionDevice {
@@ -169,7 +169,8 @@ export class MiniscopeSession {
 
   /**
    * Reads a session folder. Hidden entries (names starting with ".", such as macOS `._`
-   * files) are skipped with a warning naming them.
+   * files) are skipped with a warning naming them; a device `metaData.json` that cannot be
+   * parsed (half-written while recording) is a warning, and that device's settings read as null.
    *
    * @param sessionFolder The folder holding the session `metaData.json`.
    * @param options `onWarning` receives warnings (default: `console.warn`).
@@ -208,9 +209,11 @@ export class MiniscopeSession {
         if (entry.isFile && !isHidden(name) && name.endsWith(".avi")) hasVideo = true;
       }
       if (!hasVideo) continue;
-      const deviceMetadata = parseDeviceMetadata(
-        await readMetadataFile(deviceMetadataPath, "device metadata"),
-      );
+      // A device's metaData.json may be half-written while it records: its settings are then
+      // unknown, but the device is still there.
+      const read = await readMetadataLeniently(deviceMetadataPath, "device metadata");
+      if (read.problem !== null) warn(read.problem);
+      const deviceMetadata = parseDeviceMetadata(read.metadata ?? {});
       devices.push({
         name,
         path,

@@ -448,3 +448,34 @@ Deno.test("a headOrientation.csv whose last row was cut while writing reads the 
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("a device metaData.json half-written while recording is a warning: the session and the device still open", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_session_" });
+  try {
+    await copyDevice(SAMPLE, join(root, "Miniscope"));
+    await Deno.writeTextFile(
+      join(root, "metaData.json"),
+      qtJson(startTime(Date.UTC(2022, 8, 19, 9, 18, 41, 7))),
+    );
+    const path = join(root, "Miniscope", "metaData.json");
+    const text = await Deno.readTextFile(path);
+    await Deno.writeTextFile(path, text.slice(0, text.length >> 1));
+    const w: string[] = [];
+    const session = await MiniscopeSession.open(root, { onWarning: (m) => w.push(m) });
+    assertEquals(session.devices.map((d) => [d.name, d.metadata.deviceType]), [[
+      "Miniscope",
+      null,
+    ]]);
+    assert(w.length === 1 && w[0]!.startsWith(`Cannot read "${path}": it is not valid JSON`), w[0]);
+    const ow: string[] = [];
+    const scope = await session.openDevice("Miniscope", { onWarning: (m) => ow.push(m) });
+    assertEquals(scope.getNumSamples(), 58);
+    assert(
+      ow.some((m) => m.includes(path) && m.includes("framesPerFile is unknown")),
+      ow.join("\n"),
+    );
+    assertBytesEqual((await scope.getSamples([57, 3])).data, expectedFrames([57, 3], 48, 40));
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
