@@ -216,6 +216,8 @@ export class MiniscopeImagingExtractor {
         daqFrameNumbers: table.daqFrameNumbers ?? null,
         rows: match.rows,
         firstSample: 0,
+        files: filePaths,
+        fileFirstRows: match.firstRows,
       });
       if (fs !== undefined) {
         samplingFrequency = fs;
@@ -380,10 +382,7 @@ export class MiniscopeImagingExtractor {
         firstSample: first - from,
       });
     }
-    return detectDroppedFramesInRows(
-      within,
-      (sample) => this.#recording.filePaths[this.#fileOf(from + sample)]!,
-    );
+    return detectDroppedFramesInRows(within);
   }
 
   /**

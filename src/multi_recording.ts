@@ -221,6 +221,8 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
         daqFrameNumbers: table.daqFrameNumbers ?? null,
         rows: match.rows,
         firstSample: samples,
+        files: loaded.videos.map((video) => video.path),
+        fileFirstRows: match.firstRows,
       });
       lostInFiles += match.lost;
       const offsetSeconds = (startMs(startTime, useEpoch) - origin) / 1000;

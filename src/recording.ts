@@ -338,6 +338,8 @@ export interface RowMatch {
   framesUsed: number[];
   /** Rows skipped between samples: frames lost from a file cut short. */
   lost: number;
+  /** The row of each video's first frame. */
+  firstRows: number[];
 }
 
 /** The software's `framesPerFile` when `metaData.json` has none. */
@@ -441,7 +443,7 @@ export function matchRowsToFrames(
   }
   let lost = 0;
   for (let i = 1; i < samples; i++) lost += rows[i]! - rows[i - 1]! - 1;
-  return { samples, rows, framesUsed, lost };
+  return { samples, rows, framesUsed, lost, firstRows };
 }
 
 /**

@@ -679,3 +679,24 @@ Deno.test("files given explicitly that are not a device's numbered files keep ro
     await removeCopy(dir);
   }
 });
+
+Deno.test("a file in the middle that kept only its header loses all its frames, named as that file's", async () => {
+  const dir = await copyFixture(SAMPLE);
+  try {
+    const bytes = await Deno.readFile(join(dir, "1.avi"));
+    await Deno.writeFile(join(dir, "1.avi"), bytes.subarray(0, frameChunkOffset(bytes, 0)));
+    const ex = await MiniscopeImagingExtractor.open({ folderPath: dir, onWarning: () => {} });
+    const kept = [...range(0, 24), ...range(48, 58)];
+    const stamps = timestampsMs({ frames: 58, ...sample.timestamps });
+    assertEquals([...ex.getNativeTimestamps()!], kept.map((row) => stamps[row]! / 1000));
+    assertEquals(ex.getDroppedFrames()!.lostInFiles, [
+      { afterSample: 23, missing: 24, file: join(dir, "1.avi") },
+    ]);
+    assertBytesEqual(
+      (await ex.getSeries(20, 28)).data,
+      expectedFrames([...range(20, 24), ...range(48, 52)], 48, 40),
+    );
+  } finally {
+    await removeCopy(dir);
+  }
+});

@@ -102,9 +102,14 @@ export function detectDroppedFrames(
   daqFrameNumbers?: ArrayLike<number> | null,
 ): DroppedFrames {
   const rows = Int32Array.from({ length: timeStampsMs.length }, (_, i) => i);
-  return detectDroppedFramesInRows([
-    { timeStampsMs, daqFrameNumbers: daqFrameNumbers ?? null, rows, firstSample: 0 },
-  ], () => "");
+  return detectDroppedFramesInRows([{
+    timeStampsMs,
+    daqFrameNumbers: daqFrameNumbers ?? null,
+    rows,
+    firstSample: 0,
+    files: [],
+    fileFirstRows: [],
+  }]);
 }
 
 /** Samples whose time stamps are rows of one timestamps file. */
@@ -117,6 +122,10 @@ export interface RowSegment {
   rows: Int32Array;
   /** The index of the segment's first sample in the result. */
   firstSample: number;
+  /** The video files of the segment, to name a file cut short. */
+  files: readonly string[];
+  /** The row of each file's first frame. */
+  fileFirstRows: readonly number[];
 }
 
 /**
@@ -126,13 +135,9 @@ export interface RowSegment {
  * `lostInFiles`.
  *
  * @param segments The samples of each file, in sample order.
- * @param fileOf The file holding a sample, to name a cut file.
  * @returns The drops, in sample indices of the result.
  */
-export function detectDroppedFramesInRows(
-  segments: readonly RowSegment[],
-  fileOf: (sample: number) => string,
-): DroppedFrames {
+export function detectDroppedFramesInRows(segments: readonly RowSegment[]): DroppedFrames {
   const all: number[] = [];
   for (const { timeStampsMs, rows } of segments) {
     if (rows.length === 0) continue;
@@ -146,7 +151,9 @@ export function detectDroppedFramesInRows(
   const daqJumps: FrameGap[] = [];
   const lostInFiles: LostFrames[] = [];
   let hasDaq = false;
-  for (const { timeStampsMs, daqFrameNumbers, rows, firstSample } of segments) {
+  for (
+    const { timeStampsMs, daqFrameNumbers, rows, firstSample, files, fileFirstRows } of segments
+  ) {
     if (rows.length === 0) continue;
     // The sample at or before each row: `at` walks the samples as `r` walks the rows.
     let at = 0;
@@ -166,11 +173,11 @@ export function detectDroppedFramesInRows(
     for (let i = 0; i + 1 < rows.length; i++) {
       const skipped = rows[i + 1]! - rows[i]! - 1;
       if (skipped > 0) {
-        lostInFiles.push({
-          afterSample: firstSample + i,
-          missing: skipped,
-          file: fileOf(firstSample + i),
-        });
+        // The lost rows belong to the last file that starts at or before the first of them.
+        const lostRow = rows[i]! + 1;
+        let file = 0;
+        while (file + 1 < fileFirstRows.length && fileFirstRows[file + 1]! <= lostRow) file++;
+        lostInFiles.push({ afterSample: firstSample + i, missing: skipped, file: files[file]! });
       }
     }
     if (daqFrameNumbers) {
