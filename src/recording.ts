@@ -482,7 +482,8 @@ export async function deviceFramesPerFile(
 
 /**
  * Reads a `metaData.json` that the reading can do without: a missing file is no problem, a
- * broken or unreadable one is described instead of thrown.
+ * broken or unreadable one (not JSON, not an object, not permitted, a folder) is described
+ * instead of thrown.
  *
  * @param path The file.
  * @param what What the file is, for messages.
@@ -507,7 +508,9 @@ export async function readMetadataLeniently(
           `with --allow-read=${dirname(path)} to read it)`,
       };
     }
-    throw error;
+    // Any other failure to read it (no permission on disk, a folder of that name): say so.
+    const message = error instanceof Error ? error.message : String(error);
+    return { metadata: null, problem: `Cannot read ${what} "${path}": ${message}; it is not used` };
   }
 }
 
