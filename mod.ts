@@ -41,6 +41,7 @@ export {
   MiniscopeSession,
   readHeadOrientation,
   type SessionDevice,
+  type SessionOpenOptions,
 } from "./src/session.ts";
 export {
   MiniscopeMultiRecordingImagingExtractor,
@@ -55,7 +56,9 @@ export type {
   RegionOfInterest,
 } from "./src/formats/metadata_json.ts";
 export {
+  type ClockStep,
   detectDroppedFrames,
   type DroppedFrames,
   type FrameGap,
+  type LostFrames,
 } from "./src/analysis/dropped_frames.ts";

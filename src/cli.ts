@@ -33,13 +33,15 @@ Run "miniscope <command> --help" for a command's options.`;
 const HELP: Record<string, string> = {
   info: `Usage: miniscope info <device-folder> [--json]
 
-Files, frame counts (videos and timeStamps.csv), frame shape, sampling frequency, duration,
-first and last time stamp, dropped frames, device settings and the session start time.
+Files, frame counts (videos and timeStamps.csv, frames lost from a file cut short), frame
+shape, sampling frequency, duration, first and last time stamp, dropped frames, where the clock
+steps back, device settings, the session start time and warnings.
 
   --json   print one JSON object with stable keys
   --help   show this help
 
-Permissions: --allow-read=<session folder>`,
+Permissions: --allow-read=<session folder> (the device folder alone is enough; the session
+start time is then left out with a note)`,
   export:
     `Usage: miniscope export <device-folder> --out <path> [--format npy|tiff] [--start N] [--end N]
 

@@ -6,7 +6,11 @@
  */
 
 import { samplingFrequencyFromTimestamps } from "./analysis/sampling_frequency.ts";
-import { detectDroppedFrames, type DroppedFrames } from "./analysis/dropped_frames.ts";
+import {
+  detectDroppedFramesInRows,
+  type DroppedFrames,
+  type RowSegment,
+} from "./analysis/dropped_frames.ts";
 import {
   channelsOf,
   decodeFrames,
@@ -25,11 +29,13 @@ import {
 } from "./files.ts";
 import { runPool } from "./pool.ts";
 import {
+  deviceFramesPerFile,
   loadVideos,
   matchRowsToFrames,
   readMetadataFile,
   readTimestamps,
   type Recording,
+  resolveConcurrency,
 } from "./recording.ts";
 import { balance, type Piece, split } from "./plan.ts";
 import { BoundedQueue } from "./queue.ts";
@@ -200,10 +206,7 @@ export class MiniscopeImagingExtractor {
     if (fs !== undefined && !(Number.isFinite(fs) && fs > 0)) {
       throw new RangeError(`Cannot open the recording: samplingFrequency ${fs} is not positive`);
     }
-    const concurrency = options.concurrency ?? navigator.hardwareConcurrency ?? 2;
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new RangeError(`Cannot open the recording: concurrency ${concurrency} is not >= 1`);
-    }
+    const concurrency = resolveConcurrency(options.concurrency);
     const pixelFormat = options.pixelFormat ?? "gray8";
     if (pixelFormat !== "gray8" && pixelFormat !== "rgb24") {
       throw new TypeError(
@@ -222,7 +225,7 @@ export class MiniscopeImagingExtractor {
 
     let filePaths: string[];
     if (hasFolder) {
-      filePaths = await discoverVideoFiles(options.folderPath!);
+      filePaths = await discoverVideoFiles(options.folderPath!, warn);
       if (options.timestampsPath !== undefined) {
         await validateTimestampsPath(options.timestampsPath);
       }
@@ -236,17 +239,35 @@ export class MiniscopeImagingExtractor {
       pixelFormat,
       warn,
     );
+    filePaths = videos.map((video) => video.path); // without a newest file still empty
     const ffmpegPath = options.ffmpegPath ?? "ffmpeg";
 
     const timestampsPath = options.timestampsPath ?? defaultTimestampsPath(filePaths[0]!);
-    const table = await readTimestamps(timestampsPath, options.timestampsPath !== undefined, fs);
+    const table = await readTimestamps(
+      timestampsPath,
+      options.timestampsPath !== undefined,
+      fs,
+      warn,
+    );
     let samples = videoFrames;
     let nativeTimestamps: Float64Array | null = null;
     let samplingFrequency: number;
+    const segments: RowSegment[] = [];
+    let lostInFiles = 0;
     if (table) {
-      samples = matchRowsToFrames(table, videoFrames, timestampsPath, warn);
-      nativeTimestamps = new Float64Array(samples);
-      for (let i = 0; i < samples; i++) nativeTimestamps[i] = table.timeStampsMs[i]! / 1000;
+      const framesPerFile = await deviceFramesPerFile(filePaths, warn);
+      const match = matchRowsToFrames(table, videos, framesPerFile, timestampsPath, warn);
+      samples = match.samples;
+      lostInFiles = match.lost;
+      nativeTimestamps = Float64Array.from(match.rows, (row) => table.timeStampsMs[row]! / 1000);
+      segments.push({
+        timeStampsMs: table.timeStampsMs,
+        daqFrameNumbers: table.daqFrameNumbers ?? null,
+        rows: match.rows,
+        firstSample: 0,
+        files: filePaths,
+        fileFirstRows: match.firstRows,
+      });
       if (fs !== undefined) {
         samplingFrequency = fs;
       } else {
@@ -275,7 +296,8 @@ export class MiniscopeImagingExtractor {
       cols,
       samplingFrequency,
       nativeTimestamps,
-      table: table ?? null,
+      segments,
+      lostInFiles,
       videoFrames,
       timestampRows: table ? table.timeStampsMs.length : null,
       ffmpegPath,
@@ -378,27 +400,46 @@ export class MiniscopeImagingExtractor {
 
   /**
    * The frame counts behind {@linkcode getNumSamples} for the whole recording: frames in the
-   * videos and rows in `timeStamps.csv` (`null` without it). Samples are the smaller of the two.
+   * videos, rows in `timeStamps.csv` (`null` without it), and rows whose frames are missing
+   * from a video file cut short (`lostInFiles`, 0 when none is). Samples are the frames that
+   * have a row.
    */
-  getFrameCounts(): { video: number; timestamps: number | null } {
-    return { video: this.#recording.videoFrames, timestamps: this.#recording.timestampRows };
+  getFrameCounts(): { video: number; timestamps: number | null; lostInFiles: number } {
+    return {
+      video: this.#recording.videoFrames,
+      timestamps: this.#recording.timestampRows,
+      lostInFiles: this.#recording.lostInFiles,
+    };
   }
 
   /**
    * Frames the acquisition lost within this extractor's samples, from the time stamps and the
-   * `DAQ Frame Number` column when present; `null` without `timeStamps.csv`, and for several
-   * recordings combined, whose gaps between recordings are not dropped frames. See
+   * `DAQ Frame Number` column when present, with the places where the clock steps back and the
+   * frames lost from a file cut short (apart: the acquisition did not drop those); `null`
+   * without `timeStamps.csv`. For several recordings combined, each recording's drops in the
+   * combined sample indices; the time between recordings is no drop. See
    * {@linkcode detectDroppedFrames}.
    */
   getDroppedFrames(): DroppedFrames | null {
-    const table = this.#recording.table;
-    if (!table) return null;
+    const segments = this.#recording.segments;
+    if (segments.length === 0) return null;
     const from = this.#offset;
     const to = this.#offset + this.#length;
-    return detectDroppedFrames(
-      table.timeStampsMs.subarray(from, to),
-      table.daqFrameNumbers?.subarray(from, to) ?? null,
-    );
+    const within: RowSegment[] = [];
+    for (const segment of segments) {
+      const first = Math.max(from, segment.firstSample);
+      const end = Math.min(to, segment.firstSample + segment.rows.length);
+      if (end <= first) continue;
+      within.push({
+        ...segment,
+        rows: segment.rows.subarray(
+          first - segment.firstSample,
+          end - segment.firstSample,
+        ),
+        firstSample: first - from,
+      });
+    }
+    return detectDroppedFramesInRows(within);
   }
 
   /**
@@ -696,11 +737,21 @@ export class MiniscopeImagingExtractor {
    */
   sliceSamples(startSample: number, endSample: number): MiniscopeImagingExtractor {
     const [start, end] = this.#range(startSample, endSample);
-    return new MiniscopeImagingExtractor(
+    // A subclass's constructor takes the same arguments and the extractor sliced, so that a
+    // slice keeps its class.
+    const View = this.constructor as new (
+      recording: Recording,
+      offset: number,
+      length: number,
+      times: Float64Array | null,
+      from: MiniscopeImagingExtractor,
+    ) => MiniscopeImagingExtractor;
+    return new View(
       this.#recording,
       this.#offset + start,
       end - start,
       this.#times ? this.#times.slice(start, end) : null,
+      this,
     );
   }
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { MalformedRecordingError } from "./errors.ts";
 import type { ByteSource } from "./formats/avi.ts";
 
@@ -19,6 +19,15 @@ export function explainFsError(error: unknown, path: string, what: string): unkn
     });
   }
   if (error instanceof Deno.errors.NotCapable) {
+    const target = linkTarget(path);
+    if (target !== undefined) {
+      return new Deno.errors.NotCapable(
+        `Cannot open ${what} "${path}": it is a symbolic link to "${target}", outside the ` +
+          `folders this script may read; run Deno with --allow-read=${dirname(target)} (or a ` +
+          `folder that contains it) as well`,
+        { cause: error },
+      );
+    }
     return new Deno.errors.NotCapable(
       `Cannot open ${what} "${path}": this script may not read it; run Deno with ` +
         `--allow-read=${dirname(path)} (or a folder that contains it)`,
@@ -29,15 +38,58 @@ export function explainFsError(error: unknown, path: string, what: string): unkn
 }
 
 /**
- * Lists the video files of a device folder: `0.avi, 1.avi, ...` in numeric order.
+ * Whether a folder entry is hidden: its name starts with "." (macOS `._0.avi` AppleDouble
+ * files and `.DS_Store`, editors' and sync tools' files). Hidden entries are never part of a
+ * recording.
+ *
+ * @param name The entry's name.
+ * @returns Whether to skip it.
+ */
+export function isHidden(name: string): boolean {
+  return name.startsWith(".");
+}
+
+/**
+ * Tells, in one warning, which hidden entries of a folder were skipped.
+ *
+ * @param folder The folder.
+ * @param names The hidden entries found in it.
+ * @param warn Receives the warning when there are any.
+ */
+export function warnHidden(folder: string, names: string[], warn: (message: string) => void) {
+  if (names.length === 0) return;
+  warn(
+    `"${folder}": skipped ${names.length} hidden entr${names.length > 1 ? "ies" : "y"} ` +
+      `(names starting with ".", such as macOS "._" and ".DS_Store" files), not part of the ` +
+      `recording: ${names.sort().join(", ")}`,
+  );
+}
+
+/** Where a symbolic link points, as an absolute path; undefined when `path` is no link. */
+function linkTarget(path: string): string | undefined {
+  try {
+    if (!Deno.lstatSync(path).isSymlink) return undefined;
+    return resolve(dirname(path), Deno.readLinkSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Lists the video files of a device folder: `0.avi, 1.avi, ...` in numeric order. Hidden
+ * files (names starting with ".") are skipped, with one warning naming them.
  *
  * @param folderPath The device folder.
+ * @param warn Receives the warning about hidden files.
  * @returns Paths of the videos, `10.avi` after `9.avi`.
  * @throws {Deno.errors.NotFound} When the folder does not exist.
  * @throws {MalformedRecordingError} When it holds no `.avi`, a video not named `N.avi`, or a
  *   gap in the numbering.
  */
-export async function discoverVideoFiles(folderPath: string): Promise<string[]> {
+export async function discoverVideoFiles(
+  folderPath: string,
+  warn: (message: string) => void,
+): Promise<string[]> {
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(folderPath);
@@ -49,14 +101,16 @@ export async function discoverVideoFiles(folderPath: string): Promise<string[]> 
   }
   const numbered = new Map<number, string>();
   const names: string[] = [];
+  const hidden: string[] = [];
   try {
     for await (const entry of Deno.readDir(folderPath)) {
-      if (!entry.name.toLowerCase().endsWith(".avi")) continue;
-      names.push(entry.name);
+      if (isHidden(entry.name)) hidden.push(entry.name);
+      else if (entry.name.toLowerCase().endsWith(".avi")) names.push(entry.name);
     }
   } catch (error) {
     throw explainFsError(error, folderPath, "folder");
   }
+  warnHidden(folderPath, hidden, warn);
   if (names.length === 0) {
     throw new MalformedRecordingError(
       folderPath,
@@ -155,7 +209,13 @@ export async function withByteSource<T>(
     throw explainFsError(error, path, "file");
   }
   try {
-    const { size, isFile } = await file.stat();
+    let stat: Deno.FileInfo;
+    try {
+      stat = await file.stat();
+    } catch (error) {
+      throw explainFsError(error, path, "file");
+    }
+    const { size, isFile } = stat;
     if (!isFile) throw new MalformedRecordingError(path, "it is not a file");
     const source: ByteSource = {
       size,

@@ -7,17 +7,20 @@
 
 import { join } from "node:path";
 import { MiniscopeImagingExtractor } from "./extractor.ts";
-import { discoverVideoFiles, explainFsError } from "./files.ts";
+import { discoverVideoFiles, explainFsError, isHidden, warnHidden } from "./files.ts";
 import type { RecordingStartTime } from "./formats/metadata_json.ts";
 import { leadingIntervals, samplingFrequencyFromIntervals } from "./analysis/sampling_frequency.ts";
 import {
+  deviceFramesPerFile,
   loadVideos,
   matchRowsToFrames,
   readSessionMetadataFile,
   readTimestamps,
   type Recording,
+  resolveConcurrency,
 } from "./recording.ts";
 import { MalformedRecordingError } from "./errors.ts";
+import type { RowSegment } from "./analysis/dropped_frames.ts";
 import type { VideoFile } from "./ffmpeg/decode.ts";
 
 /** Options of {@linkcode MiniscopeMultiRecordingImagingExtractor.open}. */
@@ -77,18 +80,51 @@ function startMs(time: RecordingStartTime, useEpoch: boolean): number {
  * ```
  */
 export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExtractor {
+  /** The recordings, with sample ranges in the whole combined series. */
   readonly #parts: RecordingPart[];
+  readonly #offset: number;
+  readonly #length: number;
 
   /**
    * Use {@linkcode MiniscopeMultiRecordingImagingExtractor.open}.
    *
    * @param recording The combined recording.
-   * @param samples Samples in all.
-   * @param parts The recordings.
+   * @param offset First sample of this view in the combined series.
+   * @param length Samples in this view.
+   * @param times Times set on this view, or null.
+   * @param parts The recordings, with sample ranges in the combined series, or the
+   *   multi-recording this view is a slice of.
    */
-  protected constructor(recording: Recording, samples: number, parts: RecordingPart[]) {
-    super(recording, 0, samples, null);
-    this.#parts = parts;
+  protected constructor(
+    recording: Recording,
+    offset: number,
+    length: number,
+    times: Float64Array | null,
+    parts: RecordingPart[] | MiniscopeImagingExtractor,
+  ) {
+    super(recording, offset, length, times);
+    this.#parts = parts instanceof MiniscopeMultiRecordingImagingExtractor
+      ? parts.#parts
+      : parts as RecordingPart[];
+    this.#offset = offset;
+    this.#length = length;
+  }
+
+  /**
+   * A view of samples `[startSample, endSample)`, still a multi-recording: its
+   * {@linkcode getRecordings} lists the recordings that overlap the slice, with their sample
+   * ranges relative to it.
+   *
+   * @param startSample First sample.
+   * @param endSample End sample, exclusive.
+   * @returns The view.
+   * @throws {RangeError} When the range is invalid.
+   */
+  override sliceSamples(
+    startSample: number,
+    endSample: number,
+  ): MiniscopeMultiRecordingImagingExtractor {
+    return super.sliceSamples(startSample, endSample) as MiniscopeMultiRecordingImagingExtractor;
   }
 
   /**
@@ -106,14 +142,18 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
   ): Promise<MiniscopeMultiRecordingImagingExtractor> {
     const warn = options.onWarning ?? ((message: string) => console.warn(`Warning: ${message}`));
     const deviceName = options.deviceName ?? "Miniscope";
+    const concurrency = resolveConcurrency(options.concurrency);
     const candidates: string[] = [];
+    const hidden: string[] = [];
     try {
       for await (const entry of Deno.readDir(options.folderPath)) {
-        if (entry.isDirectory) candidates.push(entry.name);
+        if (isHidden(entry.name)) hidden.push(entry.name);
+        else if (entry.isDirectory) candidates.push(entry.name);
       }
     } catch (error) {
       throw explainFsError(error, options.folderPath, "folder");
     }
+    warnHidden(options.folderPath, hidden, warn);
     const found: { folder: string; startTime: RecordingStartTime }[] = [];
     for (const name of candidates) {
       const folder = join(options.folderPath, name);
@@ -146,9 +186,11 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
     let samples = 0;
     let videoFrames = 0;
     let timestampRows = 0;
+    let lostInFiles = 0;
+    const segments: RowSegment[] = [];
     for (const { folder, startTime } of found) {
       const device = join(folder, deviceName);
-      const paths = await discoverVideoFiles(device);
+      const paths = await discoverVideoFiles(device, warn);
       const loaded = await loadVideos(paths, "gray8", warn);
       if (shape && (loaded.rows !== shape.rows || loaded.cols !== shape.cols)) {
         throw new MalformedRecordingError(
@@ -159,19 +201,35 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
       }
       shape ??= { rows: loaded.rows, cols: loaded.cols, from: device };
       const csvPath = join(device, "timeStamps.csv");
-      const table = (await readTimestamps(csvPath, true, undefined))!;
-      const count = matchRowsToFrames(table, loaded.videoFrames, csvPath, warn);
+      const table = (await readTimestamps(csvPath, true, undefined, warn))!;
+      const match = matchRowsToFrames(
+        table,
+        loaded.videos,
+        await deviceFramesPerFile(loaded.videos.map((video) => video.path), warn),
+        csvPath,
+        warn,
+      );
+      const count = match.samples;
       // Frames past the last time stamp are left out, so frames and times line up.
-      let left = count;
-      for (const video of loaded.videos) {
-        const take = Math.min(video.frameCount, left);
+      loaded.videos.forEach((video, i) => {
+        const take = match.framesUsed[i]!;
         if (take > 0) videos.push({ ...video, frameCount: take });
         if (take > 0) filePaths.push(video.path);
-        left -= take;
-      }
+      });
+      segments.push({
+        timeStampsMs: table.timeStampsMs,
+        daqFrameNumbers: table.daqFrameNumbers ?? null,
+        rows: match.rows,
+        firstSample: samples,
+        files: loaded.videos.map((video) => video.path),
+        fileFirstRows: match.firstRows,
+      });
+      lostInFiles += match.lost;
       const offsetSeconds = (startMs(startTime, useEpoch) - origin) / 1000;
       const seconds = new Float64Array(count);
-      for (let i = 0; i < count; i++) seconds[i] = table.timeStampsMs[i]! / 1000 + offsetSeconds;
+      for (let i = 0; i < count; i++) {
+        seconds[i] = table.timeStampsMs[match.rows[i]!]! / 1000 + offsetSeconds;
+      }
       stamps.push(seconds);
       intervals.push(leadingIntervals(table.timeStampsMs));
       parts.push({ folder, startTime, offsetSeconds, firstSample: samples, samples: count });
@@ -200,7 +258,6 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
       firstFrames.push(at);
       at += video.frameCount;
     }
-    const concurrency = options.concurrency ?? navigator.hardwareConcurrency ?? 2;
     const recording: Recording = {
       videos,
       firstFrames,
@@ -209,7 +266,8 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
       cols: shape!.cols,
       samplingFrequency,
       nativeTimestamps,
-      table: null,
+      segments,
+      lostInFiles,
       videoFrames,
       timestampRows,
       ffmpegPath: options.ffmpegPath ?? "ffmpeg",
@@ -217,11 +275,20 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
       pixelFormat: "gray8",
       stallTimeoutMs: undefined,
     };
-    return new MiniscopeMultiRecordingImagingExtractor(recording, samples, parts);
+    return new MiniscopeMultiRecordingImagingExtractor(recording, 0, samples, null, parts);
   }
 
-  /** The recordings in time order, with their start times, offsets and sample ranges. */
+  /**
+   * The recordings in time order, with their start times, offsets and sample ranges; for a
+   * slice, those that overlap it, with the ranges of their samples in the slice.
+   */
   getRecordings(): RecordingPart[] {
-    return this.#parts.map((part) => ({ ...part }));
+    const end = this.#offset + this.#length;
+    return this.#parts.flatMap((part) => {
+      const first = Math.max(part.firstSample, this.#offset);
+      const last = Math.min(part.firstSample + part.samples, end);
+      if (last <= first) return [];
+      return [{ ...part, firstSample: first - this.#offset, samples: last - first }];
+    });
   }
 }

@@ -7,7 +7,7 @@
 
 import { join } from "node:path";
 
-import { explainFsError } from "./files.ts";
+import { explainFsError, isHidden, warnHidden } from "./files.ts";
 import { MiniscopeImagingExtractor, type MiniscopeOpenOptions } from "./extractor.ts";
 import {
   type DeviceMetadata,
@@ -16,7 +16,7 @@ import {
 } from "./formats/metadata_json.ts";
 import { type Note, parseNotesCsv } from "./formats/notes_csv.ts";
 import { type HeadOrientation, parseHeadOrientationCsv } from "./formats/head_orientation_csv.ts";
-import { readMetadataFile, readSessionMetadataFile, wrapFormatError } from "./recording.ts";
+import { readMetadataLeniently, readSessionMetadataFile, wrapFormatError } from "./recording.ts";
 
 /** A device folder of a session. */
 export interface SessionDevice {
@@ -28,6 +28,12 @@ export interface SessionDevice {
   metadata: DeviceMetadata;
   /** Whether it has `headOrientation.csv`. */
   hasHeadOrientation: boolean;
+}
+
+/** Options of {@linkcode MiniscopeSession.open}. */
+export interface SessionOpenOptions {
+  /** Receives warnings about the session folder. Default: `console.warn`. */
+  onWarning?: (message: string) => void;
 }
 
 /** Options for opening a device of a session, as for {@linkcode MiniscopeImagingExtractor.open}. */
@@ -84,14 +90,19 @@ async function exists(path: string): Promise<boolean> {
  * ```
  *
  * @param path The file.
+ * @param onWarning Receives a warning when a last row cut while writing is left out. Default:
+ *   `console.warn`.
  * @returns Time stamps (ms and seconds) and quaternions (`w, x, y, z` per row).
  * @throws {Deno.errors.NotFound} When the file does not exist.
  * @throws {MalformedRecordingError} When it cannot be parsed.
  */
-export async function readHeadOrientation(path: string): Promise<HeadOrientation> {
+export async function readHeadOrientation(
+  path: string,
+  onWarning: (message: string) => void = (message) => console.warn(`Warning: ${message}`),
+): Promise<HeadOrientation> {
   const text = await readText(path, "head orientation file");
   try {
-    return parseHeadOrientationCsv(text);
+    return parseHeadOrientationCsv(text, (message) => onWarning(`"${path}": ${message}`));
   } catch (error) {
     throw wrapFormatError(error, path);
   }
@@ -131,13 +142,17 @@ export class MiniscopeSession {
   /** The rows of `notes.csv`, or an empty list without it. */
   readonly notes: Note[];
 
+  readonly #warn: (message: string) => void;
+
   private constructor(
     path: string,
     metadata: Record<string, unknown>,
     startTime: RecordingStartTime,
     devices: SessionDevice[],
     notes: Note[],
+    warn: (message: string) => void,
   ) {
+    this.#warn = warn;
     const text = (v: unknown) => (typeof v === "string" ? v : null);
     this.path = path;
     this.metadata = metadata;
@@ -153,39 +168,52 @@ export class MiniscopeSession {
   }
 
   /**
-   * Reads a session folder.
+   * Reads a session folder. Hidden entries (names starting with ".", such as macOS `._`
+   * files) are skipped with a warning naming them; a device `metaData.json` that cannot be
+   * parsed (half-written while recording) is a warning, and that device's settings read as null.
    *
    * @param sessionFolder The folder holding the session `metaData.json`.
+   * @param options `onWarning` receives warnings (default: `console.warn`).
    * @returns The session.
    * @throws {Deno.errors.NotFound} When the folder or its `metaData.json` is missing.
    * @throws {MalformedRecordingError} When the metadata has no start time (naming the keys) or
    *   a file cannot be parsed.
    */
-  static async open(sessionFolder: string): Promise<MiniscopeSession> {
+  static async open(
+    sessionFolder: string,
+    options: SessionOpenOptions = {},
+  ): Promise<MiniscopeSession> {
+    const warn = options.onWarning ?? ((message: string) => console.warn(`Warning: ${message}`));
     const { metadata, startTime } = await readSessionMetadataFile(
       join(sessionFolder, "metaData.json"),
     );
     const devices: SessionDevice[] = [];
     const entries: string[] = [];
+    const hidden: string[] = [];
     try {
       for await (const entry of Deno.readDir(sessionFolder)) {
-        if (entry.isDirectory) entries.push(entry.name);
+        if (isHidden(entry.name)) hidden.push(entry.name);
+        else if (entry.isDirectory) entries.push(entry.name);
       }
     } catch (error) {
       throw explainFsError(error, sessionFolder, "session folder");
     }
+    warnHidden(sessionFolder, hidden, warn);
     for (const name of entries.sort()) {
       const path = join(sessionFolder, name);
       const deviceMetadataPath = join(path, "metaData.json");
       if (!(await exists(deviceMetadataPath))) continue;
       let hasVideo = false;
       for await (const entry of Deno.readDir(path)) {
-        if (entry.isFile && entry.name.toLowerCase().endsWith(".avi")) hasVideo = true;
+        const name = entry.name.toLowerCase();
+        if (entry.isFile && !isHidden(name) && name.endsWith(".avi")) hasVideo = true;
       }
       if (!hasVideo) continue;
-      const deviceMetadata = parseDeviceMetadata(
-        await readMetadataFile(deviceMetadataPath, "device metadata"),
-      );
+      // A device's metaData.json may be half-written while it records: its settings are then
+      // unknown, but the device is still there.
+      const read = await readMetadataLeniently(deviceMetadataPath, "device metadata");
+      if (read.problem !== null) warn(read.problem);
+      const deviceMetadata = parseDeviceMetadata(read.metadata ?? {});
       devices.push({
         name,
         path,
@@ -202,7 +230,7 @@ export class MiniscopeSession {
         throw wrapFormatError(error, notesPath);
       }
     }
-    return new MiniscopeSession(sessionFolder, metadata, startTime, devices, notes);
+    return new MiniscopeSession(sessionFolder, metadata, startTime, devices, notes, warn);
   }
 
   /**
@@ -243,7 +271,7 @@ export class MiniscopeSession {
   async readHeadOrientation(name: string): Promise<HeadOrientation | null> {
     const device = this.getDevice(name);
     return device.hasHeadOrientation
-      ? await readHeadOrientation(join(device.path, "headOrientation.csv"))
+      ? await readHeadOrientation(join(device.path, "headOrientation.csv"), this.#warn)
       : null;
   }
 }

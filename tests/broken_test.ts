@@ -211,3 +211,82 @@ Deno.test("a damaged chunk header is an error naming the file and frame, not oth
     // The second file is not affected.
     assertBytesEqual((await ex.getSamples([30])).data, expectedFrames([30], 48, 40));
   }));
+
+Deno.test("a timeStamps.csv with CR-only line ends reads as the plain one", () =>
+  withCopy(async (dir) => {
+    const plain = await openQuiet(dir);
+    const text = timestampsCsv({ frames: 58, ...sample.timestamps });
+    await Deno.writeTextFile(join(dir, "timeStamps.csv"), text.replaceAll("\n", "\r"));
+    const cr = await openQuiet(dir);
+    assertEquals([...cr.getTimestamps()], [...plain.getTimestamps()]);
+    assertEquals(cr.getSamplingFrequency(), plain.getSamplingFrequency());
+  }));
+
+Deno.test("a stamp of 1e400 is called not a finite number, with the file, line and column", () =>
+  withCopy(async (dir) => {
+    const path = join(dir, "timeStamps.csv");
+    const lines = timestampsCsv({ frames: 58, ...sample.timestamps }).split("\n");
+    lines[5] = "4,1e400,0,5";
+    await Deno.writeTextFile(path, lines.join("\n"));
+    await assertRejects(
+      () => openQuiet(dir),
+      MalformedRecordingError,
+      `"${path}": line 6, column 2 ("Time Stamp (ms)") is not a finite number: "1e400"`,
+    );
+  }));
+
+Deno.test("a clock that steps back is a warning naming the CSV line and frame number", () =>
+  withCopy(async (dir) => {
+    const path = join(dir, "timeStamps.csv");
+    const lines = timestampsCsv({ frames: 58, ...sample.timestamps }).split("\n");
+    // Frame number 20 (CSV line 22) gets a stamp 100 ms before that of frame 19.
+    const cells = lines[21]!.split(",");
+    const before = Number(lines[20]!.split(",")[1]);
+    cells[1] = String(before - 100);
+    lines[21] = cells.join(",");
+    await Deno.writeTextFile(path, lines.join("\n"));
+    const w = warnings();
+    const ex = await MiniscopeImagingExtractor.open({ folderPath: dir, onWarning: w.onWarning });
+    assert(
+      w.list.some((m) =>
+        m.includes(path) && m.includes("the clock steps back 1 time:") &&
+        m.includes(`CSV line 22 (frame number 20), ${before - 100} ms after ${before} ms (-100 ms)`)
+      ),
+      w.list.join("\n"),
+    );
+    assertEquals(ex.getDroppedFrames()!.stepsBack, [{ afterSample: 19, intervalMs: -100 }]);
+    assertEquals(ex.getNumSamples(), 58);
+  }));
+
+Deno.test("hidden files (macOS ._0.avi, ._timeStamps.csv, .DS_Store) are skipped with one warning naming them", () =>
+  withCopy(async (dir) => {
+    // An AppleDouble file: a small header, not a video.
+    const appleDouble = new Uint8Array([0, 5, 22, 7, 0, 2, 0, 0, ...new Array(74).fill(0)]);
+    await Deno.writeFile(join(dir, "._0.avi"), appleDouble);
+    await Deno.writeFile(join(dir, "._timeStamps.csv"), appleDouble);
+    await Deno.writeFile(join(dir, ".DS_Store"), appleDouble);
+    const w = warnings();
+    const ex = await MiniscopeImagingExtractor.open({ folderPath: dir, onWarning: w.onWarning });
+    const hidden = w.list.filter((m) => m.includes("hidden"));
+    assertEquals(hidden.length, 1, w.list.join("\n"));
+    assert(
+      hidden[0]!.includes(`"${dir}"`) &&
+        hidden[0]!.endsWith(": .DS_Store, ._0.avi, ._timeStamps.csv"),
+      hidden[0],
+    );
+    assertEquals(ex.getNumSamples(), 58);
+    assertBytesEqual((await ex.getSeries(20, 30)).data, expectedFrames(range(20, 30), 48, 40));
+  }));
+
+Deno.test("stray video names (00.avi, 1.AVI) keep a clear error naming the file", async () => {
+  for (const stray of ["00.avi", "1.AVI"]) {
+    await withCopy(async (dir) => {
+      await Deno.copyFile(join(dir, "0.avi"), join(dir, stray));
+      await assertRejects(
+        () => openQuiet(dir),
+        MalformedRecordingError,
+        `"${join(dir, stray)}": unexpected video file name`,
+      );
+    });
+  }
+});

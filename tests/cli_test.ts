@@ -4,11 +4,14 @@ import { decode } from "fast-png";
 import { assert, assertEquals } from "./_assert.ts";
 import { timestampsCsv } from "../src/sample.ts";
 import {
+  copyFixture,
   encodeTestPattern,
   expectedFrames,
   ffmpegProcessesMentioning,
   findPython,
+  frameChunkOffset,
   range,
+  removeCopy,
   runDenoScript,
   runPython,
   SAMPLE,
@@ -66,7 +69,13 @@ Deno.test("info --json reports counts, shape, frequency, dropped frames, device 
   assertEquals(result.code, 0, result.stderr);
   const info = JSON.parse(result.stdout);
   assertEquals(info.files, ["0.avi", "1.avi", "2.avi"]);
-  assertEquals(info.frames, { video: 58, timestamps: 58, samples: 58, mismatch: false });
+  assertEquals(info.frames, {
+    video: 58,
+    timestamps: 58,
+    samples: 58,
+    mismatch: false,
+    lostInFiles: 0,
+  });
   assertEquals(info.shape, { rows: 40, cols: 48 });
   assert(Math.abs(info.samplingFrequencyHz - 30.0268) < 0.001, String(info.samplingFrequencyHz));
   assertEquals(info.firstTimestampSeconds, -0.068);
@@ -340,4 +349,137 @@ Deno.test("export stopped by SIGTERM, SIGHUP or SIGINT says Interrupted and leav
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+/** A copy of the sample session: returns its device folder (the session is its parent). */
+async function copySession(): Promise<string> {
+  const device = await copyFixture(SAMPLE);
+  await Deno.copyFile(join(SESSION, "metaData.json"), join(device, "..", "metaData.json"));
+  return device;
+}
+
+Deno.test("info warns about a broken device or session metaData.json (truncated, empty, an array) and goes on", async () => {
+  const device = await copySession();
+  try {
+    const flags = [`--allow-read=${join(device, "..")}`];
+    const deviceMeta = join(device, "metaData.json");
+    const sessionMeta = join(device, "..", "metaData.json");
+    const full = await Deno.readTextFile(deviceMeta);
+    for (
+      const [path, text] of [[deviceMeta, full.slice(0, 60)], [deviceMeta, ""], [
+        sessionMeta,
+        "[1]",
+      ]]
+    ) {
+      const saved = await Deno.readTextFile(path!);
+      await Deno.writeTextFile(path!, text!);
+      const result = await cli(flags, ["info", device, "--json"]);
+      assertEquals(result.code, 0, result.stderr);
+      const info = JSON.parse(result.stdout);
+      assertEquals(info.frames.samples, 58);
+      assert(
+        info.warnings.filter((w: string) => w.includes(`"${path}"`)).length === 1,
+        info.warnings.join("\n"),
+      );
+      assertEquals(path === deviceMeta ? info.device : info.session, null);
+      await Deno.writeTextFile(path!, saved);
+    }
+  } finally {
+    await removeCopy(device);
+  }
+});
+
+Deno.test("info with read access to the device folder only reads it and notes the session metaData.json it could not read", async () => {
+  const result = await cli([`--allow-read=${SAMPLE}`], ["info", SAMPLE, "--json"]);
+  assertEquals(result.code, 0, result.stderr);
+  const info = JSON.parse(result.stdout);
+  assertEquals(info.frames.samples, 58);
+  assertEquals(info.session, null);
+  assertEquals(info.device.type, "Miniscope_V4_BNO");
+  assert(
+    info.warnings.some((w: string) =>
+      w.includes(join(SESSION, "metaData.json")) && w.includes(`--allow-read=${SESSION}`)
+    ),
+    info.warnings.join("\n"),
+  );
+});
+
+Deno.test("info shows a clock that steps back and frames lost from a cut file, in text and --json", async () => {
+  const device = await copySession();
+  try {
+    const csv = join(device, "timeStamps.csv");
+    const lines = (await Deno.readTextFile(csv)).split("\n");
+    const cells = lines[11]!.split(",");
+    cells[1] = String(Number(lines[10]!.split(",")[1]) - 50);
+    lines[11] = cells.join(",");
+    await Deno.writeTextFile(csv, lines.join("\n"));
+    const video = join(device, "1.avi");
+    const bytes = await Deno.readFile(video);
+    await Deno.writeFile(video, bytes.subarray(0, frameChunkOffset(bytes, 20) + 20));
+    const flags = [`--allow-read=${join(device, "..")}`];
+    const json = await cli(flags, ["info", device, "--json"]);
+    assertEquals(json.code, 0, json.stderr);
+    const info = JSON.parse(json.stdout);
+    assertEquals(info.droppedFrames.stepsBack, [{ afterSample: 9, intervalMs: -50 }]);
+    assertEquals(info.droppedFrames.lostInFiles, [{ afterSample: 43, missing: 4, file: video }]);
+    assertEquals(info.frames.lostInFiles, 4);
+    assertEquals(info.frames.samples, 54);
+    assert(info.warnings.some((w: string) => w.includes("CSV line 12")), info.warnings.join("\n"));
+    const text = await cli(flags, ["info", device]);
+    assertEquals(text.code, 0, text.stderr);
+    assert(
+      text.stdout.includes("Clock        steps back 1 time: after sample 9 (-50 ms)"),
+      text.stdout,
+    );
+    assert(
+      text.stdout.includes("Lost         4 frames after sample 43: the end of 1.avi"),
+      text.stdout,
+    );
+    assert(text.stdout.includes("4 frames lost from a file cut short"), text.stdout);
+  } finally {
+    await removeCopy(device);
+  }
+});
+
+/** Whether this runs as root on Linux (asked of `id`, which needs no --allow-sys). */
+async function isLinuxRoot(): Promise<boolean> {
+  if (Deno.build.os !== "linux") return false;
+  try {
+    const { stdout } = await new Deno.Command("id", { args: ["-u"], stdout: "piped" }).output();
+    return new TextDecoder().decode(stdout).trim() === "0";
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name: "export on a full disk names the file it was writing and leaves nothing behind",
+  ignore: !(await isLinuxRoot()), // mounting a small tmpfs needs root
+  fn: async () => {
+    const out = await Deno.makeTempDir({ prefix: "miniscope_full_" });
+    const mount = await new Deno.Command("mount", {
+      args: ["-t", "tmpfs", "-o", "size=64k", "tmpfs", out],
+      stderr: "piped",
+    }).output();
+    if (!mount.success) {
+      await Deno.remove(out);
+      throw new Error(`cannot mount a tmpfs: ${new TextDecoder().decode(mount.stderr)}`);
+    }
+    try {
+      // 58 frames of 48 x 40 bytes do not fit in 64 KiB.
+      const path = join(out, "frames.npy");
+      const result = await cli(exportFlags(out), ["export", SAMPLE, "--out", path]);
+      assertEquals(result.code, 1, result.stderr);
+      const lines = result.stderr.trim().split("\n").filter((l) => !l.startsWith("Exporting"));
+      assertEquals(lines.length, 1, result.stderr);
+      assert(
+        lines[0]!.includes(`Cannot write "${path}": No space left on device`),
+        result.stderr,
+      );
+      assertEquals([...Deno.readDirSync(out)], []);
+    } finally {
+      await new Deno.Command("umount", { args: [out] }).output();
+      await Deno.remove(out);
+    }
+  },
 });

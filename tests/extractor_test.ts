@@ -568,3 +568,135 @@ Deno.test("a recording whose files carry only OpenDML indexes reads and seeks ex
     await removeCopy(dir);
   }
 });
+
+/** Cuts `file` of a copied device inside frame `keep`, so frames 0 to keep - 1 stay complete. */
+async function cutInsideFrame(dir: string, file: string, keep: number): Promise<void> {
+  const path = join(dir, file);
+  const bytes = await Deno.readFile(path);
+  await Deno.writeFile(path, bytes.subarray(0, frameChunkOffset(bytes, keep) + 20));
+}
+
+Deno.test("a file cut short in the middle keeps each file's own time stamps, names the file and the frames lost", async () => {
+  const dir = await copyFixture(SAMPLE);
+  try {
+    // 1.avi (rows 24 to 47) keeps 14 of its 24 frames; 2.avi still starts at row 48.
+    await cutInsideFrame(dir, "1.avi", 14);
+    const w = warnings();
+    const ex = await MiniscopeImagingExtractor.open({ folderPath: dir, onWarning: w.onWarning });
+    const kept = [...range(0, 38), ...range(48, 58)];
+    assertEquals(ex.getNumSamples(), 48);
+    const stamps = timestampsMs({ frames: 58, ...sample.timestamps });
+    assertEquals([...ex.getNativeTimestamps()!], kept.map((row) => stamps[row]! / 1000));
+    assert(
+      w.list.some((m) =>
+        m.includes(`"${join(dir, "1.avi")}" holds 14 frames`) &&
+        m.includes("its last 10 frames are lost")
+      ),
+      w.list.join("\n"),
+    );
+    assert(!w.list.some((m) => m.includes("row k belongs to frame k")), w.list.join("\n"));
+    assertEquals(ex.getFrameCounts(), { video: 48, timestamps: 58, lostInFiles: 10 });
+    // The frames are the generated frames of the kept rows, byte for byte.
+    assertBytesEqual((await ex.getSeries()).data, expectedFrames(kept, 48, 40));
+    assertBytesEqual(
+      (await ex.getSamples([47, 38, 37])).data,
+      expectedFrames([57, 48, 37], 48, 40),
+    );
+    // The lost frames are reported as lost from the file, not as frames the acquisition dropped.
+    const dropped = ex.getDroppedFrames()!;
+    assertEquals(dropped.lostInFiles, [{ afterSample: 37, missing: 10, file: join(dir, "1.avi") }]);
+    assertEquals(dropped.count, 1);
+    assertEquals(dropped.gaps.map((g) => g.afterSample), [30]);
+    assertEquals(dropped.daqCount, 1);
+    // The frequency comes from the rows as acquired, as for the whole recording.
+    assertEquals(ex.getSamplingFrequency(), (await open(SAMPLE)).getSamplingFrequency());
+    // A slice after the cut keeps the right times; one across it reports the lost frames.
+    assertEquals([...ex.sliceSamples(40, 42).getNativeTimestamps()!], [
+      stamps[50]! / 1000,
+      stamps[51]! / 1000,
+    ]);
+    assertEquals(ex.sliceSamples(36, 40).getDroppedFrames()!.lostInFiles[0]!.afterSample, 1);
+    assertEquals(ex.sliceSamples(40, 48).getDroppedFrames()!.lostInFiles, []);
+    // Files given explicitly are the numbered files of the device folder: the same rule.
+    const files = await MiniscopeImagingExtractor.open({
+      filePaths: [0, 1, 2].map((i) => join(dir, `${i}.avi`)),
+      onWarning: () => {},
+    });
+    assertEquals([...files.getNativeTimestamps()!], [...ex.getNativeTimestamps()!]);
+  } finally {
+    await removeCopy(dir);
+  }
+});
+
+Deno.test("files that disagree with framesPerFile (two cut, one too long) fall back to row k = frame k with a warning saying so", async () => {
+  const dir = await copyFixture(SAMPLE);
+  try {
+    await cutInsideFrame(dir, "0.avi", 20);
+    await cutInsideFrame(dir, "1.avi", 14);
+    const w = warnings();
+    const ex = await MiniscopeImagingExtractor.open({ folderPath: dir, onWarning: w.onWarning });
+    assert(
+      w.list.some((m) =>
+        m.includes("disagree with framesPerFile 24") && m.includes("2 files before the last") &&
+        m.includes(join(dir, "0.avi")) && m.includes(join(dir, "1.avi"))
+      ),
+      w.list.join("\n"),
+    );
+    assertEquals(ex.getNumSamples(), 44);
+    const stamps = timestampsMs({ frames: 58, ...sample.timestamps });
+    assertEquals([...ex.getNativeTimestamps()!], stamps.slice(0, 44).map((ms) => ms / 1000));
+    assertEquals(ex.getFrameCounts().lostInFiles, 0);
+
+    // A file longer than framesPerFile: the metadata does not describe these files.
+    const meta = JSON.parse(await Deno.readTextFile(join(dir, "metaData.json")));
+    await Deno.writeTextFile(
+      join(dir, "metaData.json"),
+      JSON.stringify({ ...meta, framesPerFile: 16 }),
+    );
+    const w2 = warnings();
+    await MiniscopeImagingExtractor.open({ folderPath: dir, onWarning: w2.onWarning });
+    assert(
+      w2.list.some((m) => m.includes("disagree with framesPerFile 16") && m.includes("hold more")),
+      w2.list.join("\n"),
+    );
+  } finally {
+    await removeCopy(dir);
+  }
+});
+
+Deno.test("files given explicitly that are not a device's numbered files keep row k = frame k", async () => {
+  const dir = await copyFixture(SAMPLE);
+  try {
+    await cutInsideFrame(dir, "1.avi", 14);
+    await Deno.rename(join(dir, "1.avi"), join(dir, "b.avi"));
+    const ex = await MiniscopeImagingExtractor.open({
+      filePaths: [join(dir, "0.avi"), join(dir, "b.avi"), join(dir, "2.avi")],
+      onWarning: () => {},
+    });
+    const stamps = timestampsMs({ frames: 58, ...sample.timestamps });
+    assertEquals([...ex.getNativeTimestamps()!], stamps.slice(0, 48).map((ms) => ms / 1000));
+  } finally {
+    await removeCopy(dir);
+  }
+});
+
+Deno.test("a file in the middle that kept only its header loses all its frames, named as that file's", async () => {
+  const dir = await copyFixture(SAMPLE);
+  try {
+    const bytes = await Deno.readFile(join(dir, "1.avi"));
+    await Deno.writeFile(join(dir, "1.avi"), bytes.subarray(0, frameChunkOffset(bytes, 0)));
+    const ex = await MiniscopeImagingExtractor.open({ folderPath: dir, onWarning: () => {} });
+    const kept = [...range(0, 24), ...range(48, 58)];
+    const stamps = timestampsMs({ frames: 58, ...sample.timestamps });
+    assertEquals([...ex.getNativeTimestamps()!], kept.map((row) => stamps[row]! / 1000));
+    assertEquals(ex.getDroppedFrames()!.lostInFiles, [
+      { afterSample: 23, missing: 24, file: join(dir, "1.avi") },
+    ]);
+    assertBytesEqual(
+      (await ex.getSeries(20, 28)).data,
+      expectedFrames([...range(20, 24), ...range(48, 52)], 48, 40),
+    );
+  } finally {
+    await removeCopy(dir);
+  }
+});

@@ -45,3 +45,36 @@ Deno.test("without --allow-run the error says to add --allow-run=ffmpeg", async 
   assertEquals([result.ok, result.name], [false, "NotCapable"]);
   assert(String(result.message).includes("--allow-run=ffmpeg"), String(result.message));
 });
+
+Deno.test("a video that is a symbolic link out of the read scope is refused naming the link, its target and the flag", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_link_" });
+  try {
+    const device = join(root, "in", "Miniscope");
+    const outside = join(root, "out");
+    await Deno.mkdir(device, { recursive: true });
+    await Deno.mkdir(outside);
+    for await (const entry of Deno.readDir(SAMPLE)) {
+      await Deno.copyFile(join(SAMPLE, entry.name), join(device, entry.name));
+    }
+    await Deno.rename(join(device, "1.avi"), join(outside, "1.avi"));
+    await Deno.symlink(join(outside, "1.avi"), join(device, "1.avi"));
+    const result = await runSandboxed([`--allow-read=${join(root, "in")}`, "--allow-run=ffmpeg"], [
+      device,
+    ]);
+    assertEquals([result.ok, result.name], [false, "NotCapable"]);
+    assertEquals(
+      result.message,
+      `Cannot open file "${join(device, "1.avi")}": it is a symbolic link to ` +
+        `"${join(outside, "1.avi")}", outside the folders this script may read; run Deno ` +
+        `with --allow-read=${outside} (or a folder that contains it) as well`,
+    );
+    // With the target's folder readable too, the linked file reads exactly.
+    const ok = await runSandboxed(
+      [`--allow-read=${join(root, "in")},${outside}`, "--allow-run=ffmpeg"],
+      [device],
+    );
+    assertEquals(ok, { ok: true, samples: 58, sum: sumOf(expectedFrames(range(0, 58), 48, 40)) });
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

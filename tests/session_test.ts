@@ -2,12 +2,14 @@ import { join } from "node:path";
 import { assert, assertBytesEqual, assertEquals, assertRejects, assertThrows } from "./_assert.ts";
 import {
   MalformedRecordingError,
+  MiniscopeImagingExtractor,
   MiniscopeMultiRecordingImagingExtractor,
   MiniscopeSession,
   orientationForFrames,
   readHeadOrientation,
 } from "../mod.ts";
 import { parseNotesCsv } from "../src/formats/notes_csv.ts";
+import { parseHeadOrientationCsv } from "../src/formats/head_orientation_csv.ts";
 import { parseDeviceMetadata } from "../src/formats/metadata_json.ts";
 import { FormatError } from "../src/formats/format_error.ts";
 import { FIXTURES, qtJson, timestampsCsv, timestampsMs } from "../testdata/make_fixtures.ts";
@@ -220,8 +222,7 @@ Deno.test("MiniscopeMultiRecordingImagingExtractor orders recordings by start ti
     assertEquals(parts.map((p) => p.offsetSeconds), [0, 3600.123, 7205.999]);
     assertEquals(parts.map((p) => [p.firstSample, p.samples]), [[0, 19], [19, 19], [38, 19]]);
     assertEquals(ex.getNumSamples(), 57);
-    assertEquals(ex.getFrameCounts(), { video: 57, timestamps: 57 });
-    assertEquals(ex.getDroppedFrames(), null);
+    assertEquals(ex.getFrameCounts(), { video: 57, timestamps: 57, lostInFiles: 0 });
     const t = ex.getTimestamps();
     recordings.forEach((r, i) => {
       const own = timestampsMs({ frames: 19, intervalMs: r.interval, startMs: -34 });
@@ -284,6 +285,196 @@ Deno.test("MiniscopeMultiRecordingImagingExtractor names what is missing: the de
       MalformedRecordingError,
       `"${join(root, "a_third", "metaData.json")}": it has no recording start time`,
     );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("both extractors refuse a concurrency of NaN, 0, -1 or 1.5 with the same message, and decode exactly with 1", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_multi_" });
+  try {
+    await threeRecordings(root);
+    for (const concurrency of [NaN, 0, -1, 1.5]) {
+      const message = `concurrency ${concurrency} is not a whole number >= 1`;
+      await assertRejects(
+        () =>
+          MiniscopeMultiRecordingImagingExtractor.open({
+            folderPath: root,
+            concurrency,
+            onWarning: () => {},
+          }),
+        RangeError,
+        message,
+      );
+      await assertRejects(
+        () => MiniscopeImagingExtractor.open({ folderPath: V1, concurrency, onWarning: () => {} }),
+        RangeError,
+        message,
+      );
+    }
+    const ex = await MiniscopeMultiRecordingImagingExtractor.open({
+      folderPath: root,
+      concurrency: 1,
+      onWarning: () => {},
+    });
+    const frames: Uint8Array[] = [];
+    for await (const frame of ex.stream({ start: 17, end: 21 })) frames.push(frame.data);
+    assertBytesEqual(
+      Uint8Array.from(frames.flatMap((f) => [...f])),
+      expectedFrames([17, 18, 0, 1], 32, 24, 11),
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("hidden entries of session and day folders are skipped with a warning naming them", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_multi_" });
+  try {
+    await threeRecordings(root);
+    const session = join(root, "b_first");
+    // A hidden folder that looks like a device, and AppleDouble files beside the real ones.
+    await copyDevice(V1, join(session, ".Trashes"));
+    await Deno.writeTextFile(join(session, "._Miniscope"), "x");
+    await Deno.writeTextFile(join(session, "Miniscope", "._0.avi"), "x");
+    await Deno.writeTextFile(join(root, "._b_first"), "x");
+    await Deno.mkdir(join(root, ".Spotlight-V100", "Miniscope"), { recursive: true });
+    const w: string[] = [];
+    const opened = await MiniscopeSession.open(session, { onWarning: (m) => w.push(m) });
+    assertEquals(opened.devices.map((d) => d.name), ["Miniscope"]);
+    assertEquals(w, [
+      `"${session}": skipped 2 hidden entries (names starting with ".", such as macOS "._" and ` +
+      `".DS_Store" files), not part of the recording: .Trashes, ._Miniscope`,
+    ]);
+    const m: string[] = [];
+    const day = await MiniscopeMultiRecordingImagingExtractor.open({
+      folderPath: root,
+      onWarning: (message) => m.push(message),
+    });
+    assertEquals(day.getRecordings().length, 3);
+    assert(
+      m.some((x) => x.includes(`"${root}"`) && x.endsWith(": .Spotlight-V100, ._b_first")),
+      m.join("\n"),
+    );
+    assert(
+      m.some((x) => x.includes(join(session, "Miniscope")) && x.endsWith(": ._0.avi")),
+      m.join("\n"),
+    );
+    assertBytesEqual((await day.getSeries(0, 19)).data, expectedFrames(range(0, 19), 32, 24, 11));
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("a multi-recording reports each recording's drops in its own sample indices, and a slice keeps its class and recordings", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_multi_" });
+  try {
+    await threeRecordings(root);
+    // The second recording (samples 19 to 37) drops a frame after its sample 5.
+    await Deno.writeTextFile(
+      join(root, "c_second", "Miniscope", "timeStamps.csv"),
+      timestampsCsv({ frames: 19, intervalMs: 50, startMs: -34, droppedAfter: [5] }),
+    );
+    const ex = await MiniscopeMultiRecordingImagingExtractor.open({
+      folderPath: root,
+      onWarning: () => {},
+    });
+    const dropped = ex.getDroppedFrames()!;
+    // The hours between recordings are no drop; the second recording's own drop is at 19 + 5.
+    assertEquals(dropped.gaps.map((g) => [g.afterSample, g.missing]), [[24, 1]]);
+    assertEquals(dropped.count, 1);
+    assertEquals(dropped.stepsBack, []);
+
+    const slice = ex.sliceSamples(15, 45);
+    assert(slice instanceof MiniscopeMultiRecordingImagingExtractor);
+    assertEquals(
+      slice.getRecordings().map((p) => [p.folder.split("/").pop(), p.firstSample, p.samples]),
+      [["b_first", 0, 4], ["c_second", 4, 19], ["a_third", 23, 7]],
+    );
+    assertEquals(slice.getDroppedFrames()!.gaps.map((g) => g.afterSample), [9]);
+    assertEquals([...slice.getTimestamps()], [...ex.getTimestamps(15, 45)]);
+    assertBytesEqual(
+      (await slice.getSeries()).data,
+      expectedFrames([...range(15, 19), ...range(0, 19), ...range(0, 7)], 32, 24, 11),
+    );
+    const inner = slice.sliceSamples(5, 11);
+    assertEquals(
+      inner.getRecordings().map((p) => [p.folder.split("/").pop(), p.firstSample, p.samples]),
+      [["c_second", 0, 6]],
+    );
+    assertEquals(inner.getDroppedFrames()!.gaps.map((g) => g.afterSample), [4]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("headOrientation.csv and notes.csv with CR-only line ends read as with LF", async () => {
+  const lf = await Deno.readTextFile(join(SAMPLE, "headOrientation.csv"));
+  const plain = parseHeadOrientationCsv(lf);
+  const cr = parseHeadOrientationCsv(lf.replaceAll("\n", "\r"));
+  assertEquals([...cr.timeStampsMs], [...plain.timeStampsMs]);
+  assertEquals([...cr.quaternions], [...plain.quaternions]);
+  const notes = "Time Stamp (ms), Note\n1200,start of baseline\n3000,Miniscope,led0,12\n";
+  assertEquals(parseNotesCsv(notes.replaceAll("\n", "\r")), parseNotesCsv(notes));
+  assertEquals(parseNotesCsv(notes.replaceAll("\n", "\r")).length, 2);
+});
+
+Deno.test("a headOrientation.csv whose last row was cut while writing reads the complete rows, with a warning naming it", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_head_" });
+  try {
+    const path = join(root, "headOrientation.csv");
+    const lf = await Deno.readTextFile(join(SAMPLE, "headOrientation.csv"));
+    const rows = lf.trim().split("\n");
+    const full = parseHeadOrientationCsv(lf);
+    await Deno.writeTextFile(path, rows.join("\n") + "\n" + "1900,0.99,0.0");
+    const w: string[] = [];
+    const head = await readHeadOrientation(path, (m) => w.push(m));
+    assertEquals([...head.timeStampsMs], [...full.timeStampsMs]);
+    assertEquals(w.length, 1);
+    assert(w[0]!.startsWith(`"${path}": its last row is incomplete`), w[0]);
+    // A stamp that is not finite is an error naming line and column.
+    await Deno.writeTextFile(path, rows.slice(0, 3).join("\n") + "\n1e400,1,0,0,0\n");
+    await assertRejects(
+      () => readHeadOrientation(path),
+      MalformedRecordingError,
+      `"${path}": line 4, column 1 is not a finite number: "1e400"`,
+    );
+    assertThrows(
+      () => parseNotesCsv(`${"9".repeat(400)},a note\n`),
+      FormatError,
+      "line 1: the time stamp 9999",
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("a device metaData.json half-written while recording is a warning: the session and the device still open", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_session_" });
+  try {
+    await copyDevice(SAMPLE, join(root, "Miniscope"));
+    await Deno.writeTextFile(
+      join(root, "metaData.json"),
+      qtJson(startTime(Date.UTC(2022, 8, 19, 9, 18, 41, 7))),
+    );
+    const path = join(root, "Miniscope", "metaData.json");
+    const text = await Deno.readTextFile(path);
+    await Deno.writeTextFile(path, text.slice(0, text.length >> 1));
+    const w: string[] = [];
+    const session = await MiniscopeSession.open(root, { onWarning: (m) => w.push(m) });
+    assertEquals(session.devices.map((d) => [d.name, d.metadata.deviceType]), [[
+      "Miniscope",
+      null,
+    ]]);
+    assert(w.length === 1 && w[0]!.startsWith(`Cannot read "${path}": it is not valid JSON`), w[0]);
+    const ow: string[] = [];
+    const scope = await session.openDevice("Miniscope", { onWarning: (m) => ow.push(m) });
+    assertEquals(scope.getNumSamples(), 58);
+    assert(
+      ow.some((m) => m.includes(path) && m.includes("framesPerFile is unknown")),
+      ow.join("\n"),
+    );
+    assertBytesEqual((await scope.getSamples([57, 3])).data, expectedFrames([57, 3], 48, 40));
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -70,3 +70,35 @@ Deno.test("parseTimestampsCsv() rejects a row with the wrong number of cells", (
     "line 3 has 2 cells, expected 3",
   );
 });
+
+Deno.test("parseTimestampsCsv() accepts CR-only line ends (old Mac and Excel output)", () => {
+  const table = parseTimestampsCsv("Frame Number,Time Stamp (ms),Buffer Index\r0,-5,0\r1,28,1\r");
+  assertEquals([...table.timeStampsMs], [-5, 28]);
+});
+
+Deno.test("parseTimestampsCsv() calls a stamp of 1e400 not a finite number, naming line and column", () => {
+  assertThrows(
+    () => parseTimestampsCsv("Frame Number,Time Stamp (ms),Buffer Index\n0,0,0\n1,1e400,0\n"),
+    FormatError,
+    'line 3, column 2 ("Time Stamp (ms)") is not a finite number: "1e400"',
+  );
+});
+
+Deno.test("parseTimestampsCsv() leaves out a last row cut while writing, with a warning, but not a complete one", () => {
+  const header = "Frame Number,Time Stamp (ms),Buffer Index\n0,0,0\n1,33,0\n";
+  for (const partial of ["2,6", "2,66,", "2"]) {
+    const told: string[] = [];
+    const table = parseTimestampsCsv(header + partial, (m) => told.push(m));
+    assertEquals([...table.timeStampsMs], [0, 33], partial);
+    assertEquals(told.length, 1);
+    assertEquals(
+      told[0]!.startsWith("its last row is incomplete and has no line end (line 4"),
+      true,
+    );
+  }
+  // With its line end, the same row is an error; a complete last row without one is kept.
+  assertThrows(() => parseTimestampsCsv(header + "2,6\n"), FormatError, "line 4 has 2 cells");
+  const told: string[] = [];
+  assertEquals(parseTimestampsCsv(header + "2,66,0", (m) => told.push(m)).timeStampsMs.length, 3);
+  assertEquals(told, []);
+});

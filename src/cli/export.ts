@@ -44,9 +44,24 @@ export function exportedFiles(out: string, format: "npy" | "tiff"): ExportedFile
   };
 }
 
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+/**
+ * The error of a write to the output file `path`, naming it: a full disk says
+ * `Cannot write "<path>": No space left on device`. The error class is kept.
+ */
+function named(error: unknown, path: string): unknown {
+  if (!(error instanceof Error)) return error;
+  const message = `Cannot write "${path}": ${error.message}`;
+  const Same = Object.values(Deno.errors).find((E) => error.constructor === E);
+  return Same ? new Same(message, { cause: error }) : new Error(message, { cause: error });
+}
+
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array, path: string): Promise<void> {
   let written = 0;
-  while (written < bytes.length) written += await file.write(bytes.subarray(written));
+  try {
+    while (written < bytes.length) written += await file.write(bytes.subarray(written));
+  } catch (error) {
+    throw named(error, path);
+  }
 }
 
 /**
@@ -75,16 +90,22 @@ export async function exportRecording(
   const progress = new Progress("Exporting", count);
   let file: Deno.FsFile | undefined;
   try {
-    file = await Deno.open(temporary.frames, { write: true, createNew: true });
+    file = await Deno.open(temporary.frames, { write: true, createNew: true }).catch((error) => {
+      throw named(error, files.frames);
+    });
     const tiff = format === "tiff"
       ? new TiffPlan({ width: cols, height: rows, pages: count })
       : undefined;
-    await writeAll(file, tiff ? tiff.header() : npyHeader("|u1", [count, rows, cols]));
+    await writeAll(
+      file,
+      tiff ? tiff.header() : npyHeader("|u1", [count, rows, cols]),
+      files.frames,
+    );
     let page = 0;
     for await (const frame of extractor.stream({ start, end, signal: options.signal })) {
-      if (tiff) await writeAll(file, tiff.directory(page));
-      await writeAll(file, frame.data);
-      if (tiff) await writeAll(file, tiff.padding());
+      if (tiff) await writeAll(file, tiff.directory(page), files.frames);
+      await writeAll(file, frame.data, files.frames);
+      if (tiff) await writeAll(file, tiff.padding(), files.frames);
       page++;
       progress.tick();
     }
@@ -96,7 +117,9 @@ export async function exportRecording(
       format === "npy" ? npyFloat64(times) : new TextEncoder().encode(
         "sample,time_s\n" + Array.from(times, (t, i) => `${start + i},${t}`).join("\n") + "\n",
       ),
-    );
+    ).catch((error) => {
+      throw named(error, files.timestamps);
+    });
     await Deno.writeTextFile(
       temporary.metadata,
       JSON.stringify(
@@ -105,9 +128,13 @@ export async function exportRecording(
         2,
       ) +
         "\n",
-    );
+    ).catch((error) => {
+      throw named(error, files.metadata);
+    });
     for (const key of ["frames", "timestamps", "metadata"] as const) {
-      await Deno.rename(temporary[key], files[key]);
+      await Deno.rename(temporary[key], files[key]).catch((error) => {
+        throw named(error, files[key]);
+      });
     }
     return files;
   } finally {

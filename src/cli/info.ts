@@ -6,6 +6,7 @@
 
 import { dirname, join } from "node:path";
 import { MiniscopeImagingExtractor } from "../extractor.ts";
+import { readMetadataLeniently } from "../recording.ts";
 import type { DroppedFrames } from "../analysis/dropped_frames.ts";
 import {
   type DeviceMetadata,
@@ -19,7 +20,14 @@ import {
 export interface RecordingInfo {
   folder: string;
   files: string[];
-  frames: { video: number; timestamps: number | null; samples: number; mismatch: boolean };
+  frames: {
+    video: number;
+    timestamps: number | null;
+    samples: number;
+    mismatch: boolean;
+    /** Rows of timeStamps.csv whose frames are missing from a video file cut short. */
+    lostInFiles: number;
+  };
   shape: { rows: number; cols: number };
   dtype: "uint8";
   samplingFrequencyHz: number;
@@ -67,13 +75,16 @@ export interface SessionFacts {
   animal: unknown;
 }
 
-async function readJsonIfPresent(path: string): Promise<Record<string, unknown> | null> {
-  try {
-    return await MiniscopeImagingExtractor.loadMiniscopeConfig(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return null;
-    throw error;
-  }
+/** Reads a metaData.json the facts can do without; a problem becomes a warning. */
+async function readJsonIfPresent(
+  path: string,
+  what: string,
+  warnings: string[],
+): Promise<Record<string, unknown> | null> {
+  const { metadata, problem } = await readMetadataLeniently(path, what);
+  // Opening the recording may have said the same already.
+  if (problem !== null && !warnings.some((w) => w.startsWith(problem))) warnings.push(problem);
+  return metadata;
 }
 
 /**
@@ -94,8 +105,16 @@ export async function gatherInfo(
   const samples = extractor.getNumSamples();
   const stamps = extractor.getNativeTimestamps();
   const [rows, cols] = extractor.getImageShape();
-  const device = await readJsonIfPresent(join(folder, "metaData.json"));
-  const session = await readJsonIfPresent(join(dirname(folder), "metaData.json"));
+  const device = await readJsonIfPresent(
+    join(folder, "metaData.json"),
+    "device metadata",
+    warnings,
+  );
+  const session = await readJsonIfPresent(
+    join(dirname(folder), "metaData.json"),
+    "session metadata",
+    warnings,
+  );
   let startTime: RecordingStartTime | null = null;
   if (session) {
     try {
@@ -112,6 +131,7 @@ export async function gatherInfo(
       timestamps: counts.timestamps,
       samples,
       mismatch: counts.timestamps !== null && counts.timestamps !== counts.video,
+      lostInFiles: counts.lostInFiles,
     },
     shape: { rows, cols },
     dtype: "uint8",
@@ -151,7 +171,8 @@ export function formatInfo(info: RecordingInfo): string {
     `Files        ${info.files.length}: ${info.files.join(", ")}`,
     `Frames       ${f.samples} of ${info.shape.rows} x ${info.shape.cols} pixels (rows x cols), ` +
     `uint8` +
-    (f.mismatch ? `; videos hold ${f.video}, timeStamps.csv has ${f.timestamps} rows` : ""),
+    (f.mismatch ? `; videos hold ${f.video}, timeStamps.csv has ${f.timestamps} rows` : "") +
+    (f.lostInFiles > 0 ? `; ${f.lostInFiles} frames lost from a file cut short` : ""),
     `Frequency    ${info.samplingFrequencyHz.toFixed(3)} Hz`,
   ];
   if (info.durationSeconds !== null) {
@@ -171,6 +192,22 @@ export function formatInfo(info: RecordingInfo): string {
     );
     if (d.daqCount !== null) {
       lines.push(`             ${d.daqCount} by DAQ frame number`);
+    }
+    for (const lost of d.lostInFiles) {
+      lines.push(
+        `Lost         ${lost.missing} frames after sample ${lost.afterSample}: the end of ` +
+          `${lost.file.slice(lost.file.lastIndexOf("/") + 1)} is missing (file cut short; ` +
+          `not dropped by the acquisition)`,
+      );
+    }
+    if (d.stepsBack.length > 0) {
+      const where = d.stepsBack.slice(0, 8).map((s) =>
+        `after sample ${s.afterSample} (${s.intervalMs} ms)`
+      );
+      lines.push(
+        `Clock        steps back ${d.stepsBack.length} time${d.stepsBack.length > 1 ? "s" : ""}: ` +
+          `${where.join(", ")}${d.stepsBack.length > 8 ? ", ..." : ""}`,
+      );
     }
   }
   if (info.device) {

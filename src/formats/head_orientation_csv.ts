@@ -6,6 +6,7 @@
  */
 
 import { FormatError } from "./format_error.ts";
+import { csvLines, numberProblem } from "./csv_lines.ts";
 
 /** Head orientation samples. */
 export interface HeadOrientation {
@@ -17,20 +18,22 @@ export interface HeadOrientation {
   quaternions: Float64Array;
 }
 
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
 /**
- * Parses the text of `headOrientation.csv`.
+ * Parses the text of `headOrientation.csv`. Line ends may be LF, CRLF or CR alone. A last row
+ * without a line end that is incomplete (cut while the file was being written) is left out,
+ * and `warn` is told.
  *
  * @param text The whole file.
+ * @param warn Receives a warning when an incomplete last row is left out.
  * @returns Time stamps and quaternions.
  * @throws {FormatError} When the header is not `Time Stamp (ms),qw,qx,qy,qz` or a cell is not
- *   a number (naming line and column).
+ *   a finite number (naming line and column).
  */
-export function parseHeadOrientationCsv(text: string): HeadOrientation {
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const lines = text.split("\n").map((line) => line.replace(/\r$/, ""));
-  while (lines.length > 0 && lines.at(-1)!.trim() === "") lines.pop();
+export function parseHeadOrientationCsv(
+  text: string,
+  warn?: (message: string) => void,
+): HeadOrientation {
+  const { lines, lastLineEnded } = csvLines(text);
   if (lines.length === 0) throw new FormatError("the file is empty");
   const header = lines[0]!.split(",").map((cell) => cell.trim().toLowerCase());
   if (header.join(",") !== "time stamp (ms),qw,qx,qy,qz") {
@@ -40,25 +43,40 @@ export function parseHeadOrientationCsv(text: string): HeadOrientation {
       }"`,
     );
   }
+  if (lines.length > 1 && !lastLineEnded) {
+    const problem = rowProblem(lines.at(-1)!, lines.length);
+    if (problem) {
+      warn?.(
+        `its last row is incomplete and has no line end (${problem}), as when the file is ` +
+          `still being written; that row is left out`,
+      );
+      lines.pop();
+    }
+  }
   const rows = lines.length - 1;
   const timeStampsMs = new Float64Array(rows);
   const quaternions = new Float64Array(rows * 4);
   for (let row = 0; row < rows; row++) {
+    const problem = rowProblem(lines[row + 1]!, row + 2);
+    if (problem) throw new FormatError(problem);
     const cells = lines[row + 1]!.split(",").map((cell) => cell.trim());
-    if (cells.length !== 5) {
-      throw new FormatError(`line ${row + 2} has ${cells.length} cells, expected 5`);
-    }
-    cells.forEach((cell, col) => {
-      if (!NUMBER.test(cell)) {
-        throw new FormatError(
-          `line ${row + 2}, column ${col + 1} is not a number: "${cell.slice(0, 40)}"`,
-        );
-      }
-    });
     timeStampsMs[row] = Number(cells[0]);
     for (let q = 0; q < 4; q++) quaternions[row * 4 + q] = Number(cells[q + 1]);
   }
   return { timeStampsMs, timestamps: timeStampsMs.map((ms) => ms / 1000), quaternions };
+}
+
+/** What is wrong with a data row, naming its line, or undefined when it is good. */
+function rowProblem(line: string, lineNumber: number): string | undefined {
+  const cells = line.split(",").map((cell) => cell.trim());
+  if (cells.length !== 5) return `line ${lineNumber} has ${cells.length} cells, expected 5`;
+  for (let col = 0; col < 5; col++) {
+    const problem = numberProblem(cells[col]!);
+    if (problem) {
+      return `line ${lineNumber}, column ${col + 1} ${problem}: "${cells[col]!.slice(0, 40)}"`;
+    }
+  }
+  return undefined;
 }
 
 /**

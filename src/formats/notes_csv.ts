@@ -7,6 +7,7 @@
  */
 
 import { FormatError } from "./format_error.ts";
+import { csvLines } from "./csv_lines.ts";
 
 /** A note typed during the recording. */
 export interface TextNote {
@@ -36,19 +37,17 @@ export interface SettingChange {
 export type Note = TextNote | SettingChange;
 
 /**
- * Parses the text of `notes.csv`.
+ * Parses the text of `notes.csv`; line ends may be LF, CRLF or CR alone.
  *
  * @param text The whole file.
  * @param deviceNames The session's devices. When given, a four-field row is a setting change
  *   only if its second field names one of them; otherwise every four-field row is.
  * @returns The rows in file order.
- * @throws {FormatError} When a row's time stamp is not a number, naming the line.
+ * @throws {FormatError} When a row's time stamp is not a finite number, naming the line.
  */
 export function parseNotesCsv(text: string, deviceNames?: readonly string[]): Note[] {
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const notes: Note[] = [];
-  text.split("\n").forEach((raw, i) => {
-    const line = raw.replace(/\r$/, "");
+  csvLines(text).lines.forEach((line, i) => {
     if (line.trim() === "") return;
     if (i === 0 && /^\s*time stamp \(ms\)\s*,/i.test(line)) return;
     const comma = line.indexOf(",");
@@ -59,6 +58,9 @@ export function parseNotesCsv(text: string, deviceNames?: readonly string[]): No
       );
     }
     const timeStampMs = Number(stamp);
+    if (!Number.isFinite(timeStampMs)) {
+      throw new FormatError(`line ${i + 1}: the time stamp ${stamp.slice(0, 40)} is not finite`);
+    }
     const rest = comma < 0 ? "" : line.slice(comma + 1);
     const fields = rest.split(",");
     const isSetting = fields.length === 3 &&
