@@ -87,19 +87,26 @@ export function writeFileFields(file: H5wasmFile, fields: FileFields): void {
   }
 }
 
+/** A `Device`. */
+export interface DeviceFields {
+  name: string;
+  description: string;
+}
+
 /** Writes `/general/devices/<name>`. */
-export function writeDevice(file: H5wasmFile, name: string, description: string): string {
+export function writeDevice(file: H5wasmFile, fields: DeviceFields): string {
   const general = file.get("general") as Group;
   const devices = (general.get("devices") as Group | null) ?? general.create_group("devices");
-  group(devices, name, { ...typed("Device"), description: { text: description } });
-  return `/general/devices/${name}`;
+  group(devices, fields.name, { ...typed("Device"), description: { text: fields.description } });
+  return `/general/devices/${fields.name}`;
 }
 
 /** An imaging plane and its optical channel. */
 export interface PlaneFields {
   name: string;
   description: string;
-  devicePath: string;
+  /** The device's name in `/general/devices`. */
+  device: string;
   excitationLambda: number;
   imagingRate: number;
   indicator: string;
@@ -118,7 +125,7 @@ export function writeImagingPlane(file: H5wasmFile, fields: PlaneFields): string
   scalar(channel, "description", { text: fields.channelDescription });
   scalar(channel, "emission_lambda", { float64: fields.emissionLambda });
   scalar(plane, "description", { text: fields.description });
-  plane.create_soft_link(fields.devicePath, "device");
+  plane.create_soft_link(`/general/devices/${fields.device}`, "device");
   scalar(plane, "excitation_lambda", { float64: fields.excitationLambda });
   scalar(plane, "imaging_rate", { float64: fields.imagingRate });
   scalar(plane, "indicator", { text: fields.indicator });
@@ -157,7 +164,8 @@ export interface OnePhotonFields {
   name: string;
   description: string;
   comments: string;
-  planePath: string;
+  /** The imaging plane's name in `/general/optophysiology`. */
+  plane: string;
   /** `[frames, width, height]` as stored. */
   shape: [number, number, number];
   gzipLevel: number | null;
@@ -183,24 +191,24 @@ export function writeOnePhotonSeries(file: H5wasmFile, fields: OnePhotonFields):
     gzipLevel: fields.gzipLevel,
   });
   setAttributes(data, DATA_ATTRIBUTES("n.a."));
-  series.create_soft_link(fields.planePath, "imaging_plane");
+  series.create_soft_link(`/general/optophysiology/${fields.plane}`, "imaging_plane");
   writeTiming(series, fields.timing);
   return data;
 }
 
+/** A `TimeSeries` of `float64` rows. */
+export interface TimeSeriesFields {
+  name: string;
+  description: string;
+  comments: string;
+  unit: string;
+  data: Float64Array;
+  columns: number;
+  timestamps: Float64Array;
+}
+
 /** Writes `/acquisition/<name>` as a `TimeSeries` of `float64` rows. */
-export function writeTimeSeries(
-  file: H5wasmFile,
-  fields: {
-    name: string;
-    description: string;
-    comments: string;
-    unit: string;
-    data: Float64Array;
-    columns: number;
-    timestamps: Float64Array;
-  },
-): void {
+export function writeTimeSeries(file: H5wasmFile, fields: TimeSeriesFields): void {
   const acquisition = file.get("acquisition") as Group;
   const series = group(acquisition, fields.name, {
     comments: { text: fields.comments },
@@ -217,11 +225,16 @@ export function writeTimeSeries(
   writeTiming(series, { timestamps: fields.timestamps });
 }
 
+/** An `AnnotationSeries` of texts. */
+export interface AnnotationFields {
+  name: string;
+  description: string;
+  texts: string[];
+  timestamps: Float64Array;
+}
+
 /** Writes `/acquisition/<name>` as an `AnnotationSeries` of texts. */
-export function writeAnnotationSeries(
-  file: H5wasmFile,
-  fields: { name: string; description: string; texts: string[]; timestamps: Float64Array },
-): void {
+export function writeAnnotationSeries(file: H5wasmFile, fields: AnnotationFields): void {
   const acquisition = file.get("acquisition") as Group;
   const series = group(acquisition, fields.name, {
     comments: { text: "no comments" },
@@ -233,18 +246,19 @@ export function writeAnnotationSeries(
   writeTiming(series, { timestamps: fields.timestamps });
 }
 
+/** An `ImageSeries` of external video files. */
+export interface ExternalImageFields {
+  name: string;
+  description: string;
+  comments: string;
+  /** Paths relative to the NWB file. */
+  files: string[];
+  startingFrames: number[];
+  timestamps: Float64Array;
+}
+
 /** Writes `/acquisition/<name>` as an `ImageSeries` of external video files. */
-export function writeExternalImageSeries(
-  file: H5wasmFile,
-  fields: {
-    name: string;
-    description: string;
-    comments: string;
-    files: string[];
-    startingFrames: number[];
-    timestamps: Float64Array;
-  },
-): void {
+export function writeExternalImageSeries(file: H5wasmFile, fields: ExternalImageFields): void {
   const acquisition = file.get("acquisition") as Group;
   const series = group(acquisition, fields.name, {
     comments: { text: fields.comments },
@@ -262,4 +276,30 @@ export function writeExternalImageSeries(
   );
   scalar(series, "format", { text: "external" });
   writeTiming(series, { timestamps: fields.timestamps });
+}
+
+/** Everything in a file, the frames of the `OnePhotonSeries` aside. */
+export interface NwbLayout {
+  file: FileFields;
+  devices: DeviceFields[];
+  planes: PlaneFields[];
+  onePhoton: OnePhotonFields[];
+  timeSeries: TimeSeriesFields[];
+  annotations: AnnotationFields[];
+  images: ExternalImageFields[];
+}
+
+/**
+ * Writes a layout into a new file and returns the paths of the `data` datasets of its
+ * `OnePhotonSeries`, in order, to be filled with frames.
+ */
+export function writeLayout(file: H5wasmFile, layout: NwbLayout): string[] {
+  writeFileFields(file, layout.file);
+  for (const device of layout.devices) writeDevice(file, device);
+  for (const plane of layout.planes) writeImagingPlane(file, plane);
+  const datasets = layout.onePhoton.map((series) => writeOnePhotonSeries(file, series).path);
+  for (const series of layout.timeSeries) writeTimeSeries(file, series);
+  for (const series of layout.annotations) writeAnnotationSeries(file, series);
+  for (const series of layout.images) writeExternalImageSeries(file, series);
+  return datasets;
 }

@@ -121,7 +121,7 @@ export interface ChunkedLayout {
 
 /**
  * Creates a `uint8` dataset of `frames` frames, extendable along the first axis, one frame
- * per chunk, gzip-compressed or not, to be filled with {@linkcode writeFrames}.
+ * per chunk, gzip-compressed or not, to be filled by the writer's worker.
  */
 export function chunkedUint8(parent: Parent, name: string, layout: ChunkedLayout): Dataset {
   const [a, b] = layout.frameShape;
@@ -138,16 +138,4 @@ export function chunkedUint8(parent: Parent, name: string, layout: ChunkedLayout
   });
   if (layout.frames > 0) dataset.resize([layout.frames, a, b]);
   return dataset;
-}
-
-/** Writes `count` frames (back to back in `data`) at frame `at` of a dataset. */
-export function writeFrames(
-  dataset: Dataset,
-  at: number,
-  count: number,
-  frameShape: [number, number],
-  data: Uint8Array,
-): void {
-  const [a, b] = frameShape;
-  dataset.write_slice([[at, at + count], [0, a], [0, b]], data);
 }

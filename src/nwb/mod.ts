@@ -31,18 +31,9 @@
 
 import { basename, dirname, isAbsolute, join, relative } from "node:path";
 import type { DroppedFrames } from "../../mod.ts";
-import {
-  type FileFields,
-  writeAnnotationSeries,
-  writeDevice,
-  writeExternalImageSeries,
-  writeFileFields,
-  writeImagingPlane,
-  writeOnePhotonSeries,
-  writeTimeSeries,
-} from "./content.ts";
+import type { FileFields, NwbLayout } from "./content.ts";
 import { streamFrames } from "./frames.ts";
-import { loadH5wasm } from "./hdf5.ts";
+import { NwbFileWriter } from "./writer.ts";
 import { checkOptions, type NwbOptions, type NwbResult, type NwbSeries } from "./options.ts";
 import { type DeviceSettings, type ExportPlan, type NwbSource, planExport } from "./plan.ts";
 import { checkIsoWithOffset, nowUtc, startTimeWithOffset } from "./start_time.ts";
@@ -194,139 +185,149 @@ export async function writeNwb(
   const total = plan.scopes.reduce((n, s) => n + s.extractor.getNumSamples(), 0);
   const outFolder = dirname(path);
 
-  const h5wasm = await loadH5wasm();
+  const layout: NwbLayout = {
+    file: fields,
+    devices: [],
+    planes: [],
+    onePhoton: [],
+    timeSeries: [],
+    annotations: [],
+    images: [],
+  };
+  const series: NwbSeries[] = [];
+  const acquisition = new Set<string>();
+  const several = plan.scopes.length > 1;
+  for (const scope of plan.scopes) {
+    const suffix = several ? `_${scope.device}` : "";
+    const extractor = scope.extractor;
+    const [rows, cols] = extractor.getImageShape();
+    const samples = extractor.getNumSamples();
+    layout.devices.push({
+      name: scope.device,
+      description: describeDevice(scope.device, scope.settings, false),
+    });
+    const plane = `ImagingPlane${suffix}`;
+    layout.planes.push({
+      name: plane,
+      description: `The imaging plane of Miniscope "${scope.device}"`,
+      device: scope.device,
+      excitationLambda: options.excitationLambda ?? NaN,
+      imagingRate: extractor.getSamplingFrequency(),
+      indicator: options.indicator ?? "unknown",
+      location: options.location ?? "unknown",
+      channelDescription: `The emission light of Miniscope "${scope.device}"`,
+      emissionLambda: options.emissionLambda ?? NaN,
+    });
+    const timed = extractor.hasTimeVector();
+    const name = uniqueName(acquisition, `OnePhotonSeries${suffix}`);
+    layout.onePhoton.push({
+      name,
+      description: `Frames of Miniscope "${scope.device}" (${cols}x${rows} pixels, width x ` +
+        `height), ${extractor.getFilePaths().length} video files` +
+        (timed
+          ? "; time stamps from timeStamps.csv in seconds from the session start"
+          : `; recorded without timeStamps.csv, so times are computed from the sampling ` +
+            `frequency ${extractor.getSamplingFrequency()} Hz`),
+      comments: droppedComment(extractor.getDroppedFrames(), scope.droppedUnknown),
+      plane,
+      shape: [samples, cols, rows],
+      gzipLevel,
+      timing: timed ? { timestamps: extractor.getTimestamps() } : {
+        startingTime: samples > 0 ? extractor.getTimestamps(0, 1)[0]! : 0,
+        rate: extractor.getSamplingFrequency(),
+      },
+    });
+    series.push({
+      path: `/acquisition/${name}`,
+      type: "OnePhotonSeries",
+      device: scope.device,
+      samples,
+    });
+    if (scope.head) {
+      const headName = uniqueName(acquisition, `HeadOrientation${suffix}`);
+      layout.timeSeries.push({
+        name: headName,
+        description: `Head orientation of Miniscope "${scope.device}" from its IMU ` +
+          `(headOrientation.csv): a unit quaternion (qw, qx, qy, qz) per row, scalar first`,
+        comments: "no comments",
+        unit: "n.a.",
+        data: scope.head.quaternions,
+        columns: 4,
+        timestamps: scope.head.timestamps,
+      });
+      series.push({
+        path: `/acquisition/${headName}`,
+        type: "TimeSeries",
+        device: scope.device,
+        samples: scope.head.timestamps.length,
+      });
+    }
+  }
+  for (const camera of plan.cameras) {
+    const deviceName = plan.scopes.some((s) => s.device === camera.device)
+      ? `${camera.device}_camera`
+      : camera.device;
+    layout.devices.push({
+      name: deviceName,
+      description: describeDevice(camera.device, camera.settings, true),
+    });
+    const name = uniqueName(acquisition, camera.device);
+    layout.images.push({
+      name,
+      description: `Behaviour camera "${camera.device}": ${camera.timestamps.length} frames ` +
+        `in ${camera.files.length} video files beside the NWB file (not copied), with the ` +
+        `time stamps of its timeStamps.csv in seconds from the session start`,
+      comments: droppedComment(camera.dropped, null),
+      files: camera.files.map((f) => relativeTo(outFolder, f)),
+      startingFrames: camera.startingFrames,
+      timestamps: camera.timestamps,
+    });
+    series.push({
+      path: `/acquisition/${name}`,
+      type: "ImageSeries",
+      device: camera.device,
+      samples: camera.timestamps.length,
+    });
+  }
+  if (plan.notes.length > 0) {
+    const name = uniqueName(acquisition, "notes");
+    layout.annotations.push({
+      name,
+      description: "Notes typed and settings changed during the recording (notes.csv)",
+      texts: plan.notes.map((n) => n.text),
+      timestamps: Float64Array.from(plan.notes, (n) => n.time),
+    });
+    series.push({
+      path: `/acquisition/${name}`,
+      type: "AnnotationSeries",
+      device: null,
+      samples: plan.notes.length,
+    });
+  }
+
   options.signal?.throwIfAborted();
   const temporary = join(
     outFolder,
     `.${basename(path)}.partial-${crypto.randomUUID().slice(0, 8)}`,
   );
-  const series: NwbSeries[] = [];
-  let file: InstanceType<typeof h5wasm.File> | undefined;
+  const writer = new NwbFileWriter();
+  const stop = () => writer.terminate();
+  options.signal?.addEventListener("abort", stop, { once: true });
   let renamed = false;
   try {
-    try {
-      file = new h5wasm.File(temporary, "w", { libver: ["earliest", "v110"] });
-    } catch (error) {
-      throw new Error(`Cannot create "${temporary}": ${(error as Error).message ?? error}`);
-    }
-    writeFileFields(file, fields);
-    const acquisition = new Set<string>();
-    const several = plan.scopes.length > 1;
+    await writer.open(temporary, layout);
     let done = 0;
-    for (const scope of plan.scopes) {
-      const suffix = several ? `_${scope.device}` : "";
-      const extractor = scope.extractor;
-      const [rows, cols] = extractor.getImageShape();
-      const samples = extractor.getNumSamples();
-      const devicePath = writeDevice(
-        file,
-        scope.device,
-        describeDevice(scope.device, scope.settings, false),
-      );
-      const planePath = writeImagingPlane(file, {
-        name: `ImagingPlane${suffix}`,
-        description: `The imaging plane of Miniscope "${scope.device}"`,
-        devicePath,
-        excitationLambda: options.excitationLambda ?? NaN,
-        imagingRate: extractor.getSamplingFrequency(),
-        indicator: options.indicator ?? "unknown",
-        location: options.location ?? "unknown",
-        channelDescription: `The emission light of Miniscope "${scope.device}"`,
-        emissionLambda: options.emissionLambda ?? NaN,
-      });
-      const timed = extractor.hasTimeVector();
-      const name = uniqueName(acquisition, `OnePhotonSeries${suffix}`);
-      const data = writeOnePhotonSeries(file, {
-        name,
-        description: `Frames of Miniscope "${scope.device}" (${cols}x${rows} pixels, width x ` +
-          `height), ${extractor.getFilePaths().length} video files` +
-          (timed
-            ? "; time stamps from timeStamps.csv in seconds from the session start"
-            : `; recorded without timeStamps.csv, so times are computed from the sampling ` +
-              `frequency ${extractor.getSamplingFrequency()} Hz`),
-        comments: droppedComment(extractor.getDroppedFrames(), scope.droppedUnknown),
-        planePath,
-        shape: [samples, cols, rows],
-        gzipLevel,
-        timing: timed ? { timestamps: extractor.getTimestamps() } : {
-          startingTime: samples > 0 ? extractor.getTimestamps(0, 1)[0]! : 0,
-          rate: extractor.getSamplingFrequency(),
-        },
-      });
-      const written = await streamFrames(extractor, data, options.signal, () => {
-        done++;
+    for (const [index, scope] of plan.scopes.entries()) {
+      const written = await streamFrames(scope.extractor, writer, index, options.signal, (n) => {
+        done += n;
         options.onProgress?.(done, total);
       });
+      const samples = scope.extractor.getNumSamples();
       if (written !== samples) {
         throw new Error(`Wrote ${written} frames of "${scope.device}" instead of ${samples}`);
       }
-      series.push({
-        path: `/acquisition/${name}`,
-        type: "OnePhotonSeries",
-        device: scope.device,
-        samples,
-      });
-      if (scope.head) {
-        const headName = uniqueName(acquisition, `HeadOrientation${suffix}`);
-        writeTimeSeries(file, {
-          name: headName,
-          description: `Head orientation of Miniscope "${scope.device}" from its IMU ` +
-            `(headOrientation.csv): a unit quaternion (qw, qx, qy, qz) per row, scalar first`,
-          comments: "no comments",
-          unit: "n.a.",
-          data: scope.head.quaternions,
-          columns: 4,
-          timestamps: scope.head.timestamps,
-        });
-        series.push({
-          path: `/acquisition/${headName}`,
-          type: "TimeSeries",
-          device: scope.device,
-          samples: scope.head.timestamps.length,
-        });
-      }
     }
-    for (const camera of plan.cameras) {
-      const deviceName = plan.scopes.some((s) => s.device === camera.device)
-        ? `${camera.device}_camera`
-        : camera.device;
-      writeDevice(file, deviceName, describeDevice(camera.device, camera.settings, true));
-      const name = uniqueName(acquisition, camera.device);
-      writeExternalImageSeries(file, {
-        name,
-        description: `Behaviour camera "${camera.device}": ${camera.timestamps.length} frames ` +
-          `in ${camera.files.length} video files beside the NWB file (not copied), with the ` +
-          `time stamps of its timeStamps.csv in seconds from the session start`,
-        comments: droppedComment(camera.dropped, null),
-        files: camera.files.map((f) => relativeTo(outFolder, f)),
-        startingFrames: camera.startingFrames,
-        timestamps: camera.timestamps,
-      });
-      series.push({
-        path: `/acquisition/${name}`,
-        type: "ImageSeries",
-        device: camera.device,
-        samples: camera.timestamps.length,
-      });
-    }
-    if (plan.notes.length > 0) {
-      const name = uniqueName(acquisition, "notes");
-      writeAnnotationSeries(file, {
-        name,
-        description: "Notes typed and settings changed during the recording (notes.csv)",
-        texts: plan.notes.map((n) => n.text),
-        timestamps: Float64Array.from(plan.notes, (n) => n.time),
-      });
-      series.push({
-        path: `/acquisition/${name}`,
-        type: "AnnotationSeries",
-        device: null,
-        samples: plan.notes.length,
-      });
-    }
-    const closing = file;
-    file = undefined;
-    closing.close();
+    await writer.close();
     options.signal?.throwIfAborted();
     if (!options.overwrite && await exists(path)) {
       throw new Deno.errors.AlreadyExists(
@@ -336,14 +337,13 @@ export async function writeNwb(
     await Deno.rename(temporary, path);
     renamed = true;
     return { path, identifier, sessionStartTime: startTime, series };
+  } catch (error) {
+    // Stopping the writer on abort fails what waits on it: report the abort instead.
+    if (options.signal?.aborted) throw options.signal.reason;
+    throw error;
   } finally {
-    if (file) {
-      try {
-        file.close();
-      } catch {
-        // The file is removed below; a failed close changes nothing.
-      }
-    }
+    options.signal?.removeEventListener("abort", stop);
+    writer.terminate();
     if (!renamed) await Deno.remove(temporary).catch(() => {});
   }
 }
