@@ -11,6 +11,9 @@ import type { NwbFileWriter } from "./writer.ts";
 /** Bytes of frames gathered before one write into the dataset. */
 const BATCH_BYTES = 8 * 2 ** 20;
 
+/** Frames in one batch at most, so that progress and aborts are seen often. */
+const MAX_BATCH = 32;
+
 /**
  * Streams every sample of `extractor` to series `series` of the writer, in batches.
  *
@@ -31,7 +34,7 @@ export async function streamFrames(
   const [rows, cols] = extractor.getImageShape();
   const frameSize = rows * cols;
   const total = extractor.getNumSamples();
-  const batchFrames = Math.max(1, Math.min(total, Math.floor(BATCH_BYTES / frameSize)));
+  const batchFrames = Math.max(1, Math.min(total, MAX_BATCH, Math.floor(BATCH_BYTES / frameSize)));
   let batch = writer.buffer(batchFrames * frameSize);
   let written = 0;
   let filled = 0;
