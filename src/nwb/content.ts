@@ -133,6 +133,22 @@ export function writeImagingPlane(file: H5wasmFile, fields: PlaneFields): string
   return `/general/optophysiology/${fields.name}`;
 }
 
+/** Creates `/acquisition/<name>` as a series of the given type. */
+function seriesGroup(
+  file: H5wasmFile,
+  type: string,
+  fields: { name: string; description: string; comments: string },
+  extra: Record<string, Value> = {},
+): Group {
+  const acquisition = file.get("acquisition") as Group;
+  return group(acquisition, fields.name, {
+    ...extra,
+    comments: { text: fields.comments },
+    description: { text: fields.description },
+    ...typed(type),
+  });
+}
+
 /** When the samples of a series were taken: time stamps, or a start and a rate. */
 export type Timing =
   | { timestamps: Float64Array }
@@ -177,13 +193,7 @@ export interface OnePhotonFields {
  * final shape, and returns that dataset to be filled.
  */
 export function writeOnePhotonSeries(file: H5wasmFile, fields: OnePhotonFields): Dataset {
-  const acquisition = file.get("acquisition") as Group;
-  const series = group(acquisition, fields.name, {
-    binning: { uint64: 1 },
-    comments: { text: fields.comments },
-    description: { text: fields.description },
-    ...typed("OnePhotonSeries"),
-  });
+  const series = seriesGroup(file, "OnePhotonSeries", fields, { binning: { uint64: 1 } });
   const [frames, width, height] = fields.shape;
   const data = chunkedUint8(series, "data", {
     frames,
@@ -209,12 +219,7 @@ export interface TimeSeriesFields {
 
 /** Writes `/acquisition/<name>` as a `TimeSeries` of `float64` rows. */
 export function writeTimeSeries(file: H5wasmFile, fields: TimeSeriesFields): void {
-  const acquisition = file.get("acquisition") as Group;
-  const series = group(acquisition, fields.name, {
-    comments: { text: fields.comments },
-    description: { text: fields.description },
-    ...typed("TimeSeries"),
-  });
+  const series = seriesGroup(file, "TimeSeries", fields);
   float64(
     series,
     "data",
@@ -235,12 +240,7 @@ export interface AnnotationFields {
 
 /** Writes `/acquisition/<name>` as an `AnnotationSeries` of texts. */
 export function writeAnnotationSeries(file: H5wasmFile, fields: AnnotationFields): void {
-  const acquisition = file.get("acquisition") as Group;
-  const series = group(acquisition, fields.name, {
-    comments: { text: "no comments" },
-    description: { text: fields.description },
-    ...typed("AnnotationSeries"),
-  });
+  const series = seriesGroup(file, "AnnotationSeries", { ...fields, comments: "no comments" });
   const data = strings(series, "data", fields.texts);
   setAttributes(data, DATA_ATTRIBUTES("n/a"));
   writeTiming(series, { timestamps: fields.timestamps });
@@ -259,12 +259,7 @@ export interface ExternalImageFields {
 
 /** Writes `/acquisition/<name>` as an `ImageSeries` of external video files. */
 export function writeExternalImageSeries(file: H5wasmFile, fields: ExternalImageFields): void {
-  const acquisition = file.get("acquisition") as Group;
-  const series = group(acquisition, fields.name, {
-    comments: { text: fields.comments },
-    description: { text: fields.description },
-    ...typed("ImageSeries"),
-  });
+  const series = seriesGroup(file, "ImageSeries", fields);
   const data = emptyUint8(series, "data", [0, 0, 0]);
   setAttributes(data, DATA_ATTRIBUTES("n.a."));
   const external = strings(series, "external_file", fields.files);

@@ -35,21 +35,17 @@ import type { FileFields, NwbLayout } from "./content.ts";
 import { streamFrames } from "./frames.ts";
 import { NwbFileWriter } from "./writer.ts";
 import { checkOptions, type NwbOptions, type NwbResult, type NwbSeries } from "./options.ts";
-import { type DeviceSettings, type ExportPlan, type NwbSource, planExport } from "./plan.ts";
+import {
+  type DeviceSettings,
+  exists,
+  type ExportPlan,
+  type NwbSource,
+  planExport,
+} from "./plan.ts";
 import { checkIsoWithOffset, nowUtc, startTimeWithOffset } from "./start_time.ts";
 
 export type { NwbOptions, NwbResult, NwbSeries } from "./options.ts";
 export type { NwbSource } from "./plan.ts";
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
 
 function describeDevice(name: string, settings: DeviceSettings, camera: boolean): string {
   const parts: string[] = [];

@@ -123,7 +123,20 @@ function noteText(note: Note): string {
     : `setting change: ${note.device} ${note.property} = ${note.value}`;
 }
 
-async function exists(path: string): Promise<boolean> {
+/** The session-level part of a plan. */
+function sessionFacts(session: MiniscopeSession): Omit<ExportPlan, "scopes" | "cameras"> {
+  return {
+    startTime: { time: session.startTime, where: join(session.path, "metaData.json") },
+    startTimeProblem: null,
+    researcherName: session.researcherName,
+    experimentName: session.experimentName,
+    animalName: session.animalName,
+    notes: session.notes.map((note) => ({ time: note.timeStampMs / 1000, text: noteText(note) })),
+  };
+}
+
+/** Whether a path exists (a missing permission is an error, not a no). */
+export async function exists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
     return true;
@@ -285,16 +298,7 @@ async function planSession(
       droppedUnknown: extractor.hasTimeVector() ? null : "the recording has no timeStamps.csv",
     });
   }
-  return {
-    scopes,
-    cameras,
-    startTime: { time: session.startTime, where: join(session.path, "metaData.json") },
-    startTimeProblem: null,
-    researcherName: session.researcherName,
-    experimentName: session.experimentName,
-    animalName: session.animalName,
-    notes: session.notes.map((note) => ({ time: note.timeStampMs / 1000, text: noteText(note) })),
-  };
+  return { scopes, cameras, ...sessionFacts(session) };
 }
 
 async function openSessionOf(folder: string): Promise<MiniscopeSession | string> {
@@ -400,16 +404,7 @@ async function planDevice(
       notes: [],
     };
   }
-  return {
-    scopes: [scope],
-    cameras: [],
-    startTime: { time: session.startTime, where: join(session.path, "metaData.json") },
-    startTimeProblem: null,
-    researcherName: session.researcherName,
-    experimentName: session.experimentName,
-    animalName: session.animalName,
-    notes: session.notes.map((note) => ({ time: note.timeStampMs / 1000, text: noteText(note) })),
-  };
+  return { scopes: [scope], cameras: [], ...sessionFacts(session) };
 }
 
 /** The sources `writeNwb` accepts. */
