@@ -10,9 +10,6 @@ import { type NwbLayout, writeLayout } from "./content.ts";
 import { loadH5wasm } from "./hdf5.ts";
 import { type Reply, type Request, workerMain } from "./writer_worker.ts";
 
-/** h5wasm's Node.js build, as the worker imports it (the version of `deno.json`). */
-const H5WASM_NODE = "npm:h5wasm@^0.10.3/node";
-
 /** Frame batches sent but not yet written, at most. */
 const IN_FLIGHT = 3;
 
@@ -64,7 +61,7 @@ export class NwbFileWriter {
     } finally {
       file.close();
     }
-    const source = `(${workerMain.toString()})(${JSON.stringify(H5WASM_NODE)});`;
+    const source = `(${workerMain.toString()})();`;
     this.#worker = new Worker(`data:application/javascript,${encodeURIComponent(source)}`, {
       type: "module",
     });

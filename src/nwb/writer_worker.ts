@@ -32,9 +32,10 @@ export type Reply =
  * The worker's whole program. It must not refer to anything outside itself: its source text
  * is what runs in the worker.
  *
- * @param h5wasmSpecifier What to import h5wasm's Node.js build from.
+ * It imports h5wasm's Node.js build by its full npm specifier (the version of `deno.json`),
+ * since a worker started from a `data:` URL has no import map.
  */
-export function workerMain(h5wasmSpecifier: string): void {
+export function workerMain(): void {
   const scope = globalThis as unknown as {
     postMessage(message: unknown, transfer?: Transferable[]): void;
     onmessage: ((event: MessageEvent) => void) | null;
@@ -57,7 +58,7 @@ export function workerMain(h5wasmSpecifier: string): void {
       Object.defineProperty(process, "env", { value: {}, configurable: true, writable: true });
     }
     try {
-      const module = await import(h5wasmSpecifier) as H5wasm;
+      const module = await import("npm:h5wasm@^0.10.3/node") as H5wasm;
       await module.ready;
       return module;
     } finally {
