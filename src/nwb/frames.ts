@@ -1,6 +1,6 @@
 /**
- * Frames from a recording's stream to the file's writer in batches, so memory stays bounded
- * however long the recording.
+ * Frames from a recording's stream, transposed to NWB's `(frames, width, height)` order, to the
+ * file's writer in batches, so memory stays bounded however long the recording.
  *
  * @module
  */
@@ -13,6 +13,32 @@ const BATCH_BYTES = 8 * 2 ** 20;
 
 /** Frames in one batch at most, so that progress and aborts are seen often. */
 const MAX_BATCH = 32;
+
+/** Side of the square blocks of the transpose, so that both sides stay in cache. */
+const BLOCK = 32;
+
+/**
+ * Writes `frame` (`rows x cols`, row-major) transposed, as `cols x rows`, into `out` at
+ * `offset`: NWB's `(width, height)` order.
+ */
+export function transposeInto(
+  frame: Uint8Array,
+  rows: number,
+  cols: number,
+  out: Uint8Array,
+  offset: number,
+): void {
+  for (let r0 = 0; r0 < rows; r0 += BLOCK) {
+    const r1 = Math.min(rows, r0 + BLOCK);
+    for (let c0 = 0; c0 < cols; c0 += BLOCK) {
+      const c1 = Math.min(cols, c0 + BLOCK);
+      for (let c = c0; c < c1; c++) {
+        const base = offset + c * rows;
+        for (let r = r0; r < r1; r++) out[base + r] = frame[r * cols + c]!;
+      }
+    }
+  }
+}
 
 /**
  * Streams every sample of `extractor` to series `series` of the writer, in batches.
@@ -42,13 +68,13 @@ export async function streamFrames(
     if (filled === 0) return;
     const count = filled;
     filled = 0;
-    await writer.writeFrames(series, written, count, rows, cols, batch);
+    await writer.writeFrames(series, written, count, cols, rows, batch);
     written += count;
     onFrames(count);
     batch = writer.buffer(batchFrames * frameSize);
   };
   for await (const frame of extractor.stream(signal ? { signal } : {})) {
-    batch.set(frame.data, filled * frameSize);
+    transposeInto(frame.data, rows, cols, batch, filled * frameSize);
     filled++;
     if (filled === batchFrames) await flush();
   }

@@ -48,6 +48,20 @@ export class NwbFileWriter {
    * @throws {Error} When the file cannot be created or written, with HDF5's message.
    */
   async open(path: string, layout: NwbLayout): Promise<void> {
+    // The worker compiles its HDF5 library while this thread writes the layout.
+    const source = `(${workerMain.toString()})();`;
+    this.#worker = new Worker(`data:application/javascript,${encodeURIComponent(source)}`, {
+      type: "module",
+    });
+    this.#worker.onmessage = (event: MessageEvent<Reply>) => {
+      this.#pending.shift()?.resolve(event.data);
+    };
+    this.#worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      this.#fail(new Error(`The NWB writer failed: ${event.message}`));
+    };
+    const loaded = this.#call({ kind: "load" });
+    loaded.catch(() => {});
     const h5wasm = await loadH5wasm();
     let file: InstanceType<typeof h5wasm.File>;
     try {
@@ -61,17 +75,7 @@ export class NwbFileWriter {
     } finally {
       file.close();
     }
-    const source = `(${workerMain.toString()})();`;
-    this.#worker = new Worker(`data:application/javascript,${encodeURIComponent(source)}`, {
-      type: "module",
-    });
-    this.#worker.onmessage = (event: MessageEvent<Reply>) => {
-      this.#pending.shift()?.resolve(event.data);
-    };
-    this.#worker.onerror = (event: ErrorEvent) => {
-      event.preventDefault();
-      this.#fail(new Error(`The NWB writer failed: ${event.message}`));
-    };
+    await loaded;
     await this.#call({ kind: "open", path, datasets });
   }
 
@@ -87,20 +91,20 @@ export class NwbFileWriter {
   }
 
   /**
-   * Sends `count` frames (`rows x cols` each, row-major, back to back from the start of the
-   * buffer of `frames`) to be written at frame `at` of series `series`; the buffer is handed
-   * over. Waits while too many batches are on their way.
+   * Sends `count` frames, already in the dataset's `(width, height)` order and back to back
+   * from the start of the buffer of `frames`, to be written at frame `at` of series `series`;
+   * the buffer is handed over. Waits while too many batches are on their way.
    */
   async writeFrames(
     series: number,
     at: number,
     count: number,
-    rows: number,
-    cols: number,
+    width: number,
+    height: number,
     frames: Uint8Array,
   ): Promise<void> {
     const data = frames.buffer as ArrayBuffer;
-    const written = this.#call({ kind: "frames", series, at, count, rows, cols, data }, [data])
+    const written = this.#call({ kind: "frames", series, at, count, width, height, data }, [data])
       .then((buffer) => {
         if (buffer) this.#spare.push(buffer);
       });

@@ -1,7 +1,7 @@
 /**
  * The worker that compresses and writes the frames while the main thread keeps ffmpeg's output
- * flowing, so decoding and compression overlap. It reopens the file the main thread laid out,
- * transposes each batch of frames to NWB's order and writes it into its dataset.
+ * flowing and transposes the frames, so decoding, transposition and compression overlap. It
+ * reopens the file the main thread laid out and writes each batch into its dataset.
  *
  * The worker is started from a `data:` URL holding {@linkcode workerMain}'s source, because a
  * worker loaded from the module's own files would need read permission on them.
@@ -11,14 +11,18 @@
 
 /** A request to the worker. */
 export type Request =
+  | { kind: "load" }
   | { kind: "open"; path: string; datasets: string[] }
   | {
     kind: "frames";
     series: number;
     at: number;
     count: number;
-    rows: number;
-    cols: number;
+    /** Frame width: the second axis of the dataset. */
+    width: number;
+    /** Frame height: the third axis. */
+    height: number;
+    /** The frames already in the dataset's order, back to back from the start. */
     data: ArrayBuffer;
   }
   | { kind: "close" };
@@ -46,7 +50,6 @@ export function workerMain(): void {
   let h5wasm: H5wasm | undefined;
   let file: H5File | undefined;
   let datasets: H5Dataset[] = [];
-  let scratch = new Uint8Array(0);
 
   // The HDF5 library reads the environment as it starts; without --allow-env it gets an empty
   // one instead of a permission error.
@@ -66,28 +69,12 @@ export function workerMain(): void {
     }
   };
 
-  const transpose = (
-    frame: Uint8Array,
-    rows: number,
-    cols: number,
-    out: Uint8Array,
-    at: number,
-  ) => {
-    const block = 32;
-    for (let r0 = 0; r0 < rows; r0 += block) {
-      const r1 = Math.min(rows, r0 + block);
-      for (let c0 = 0; c0 < cols; c0 += block) {
-        const c1 = Math.min(cols, c0 + block);
-        for (let c = c0; c < c1; c++) {
-          const base = at + c * rows;
-          for (let r = r0; r < r1; r++) out[base + r] = frame[r * cols + c]!;
-        }
-      }
-    }
-  };
-
   const handle = async (request: Request): Promise<Reply> => {
     switch (request.kind) {
+      case "load": {
+        h5wasm ??= await load();
+        return { kind: "done" };
+      }
       case "open": {
         h5wasm ??= await load();
         file = new h5wasm.File(request.path, "a", { libver: ["earliest", "v110"] });
@@ -95,16 +82,10 @@ export function workerMain(): void {
         return { kind: "done" };
       }
       case "frames": {
-        const { series, at, count, rows, cols } = request;
-        const frames = new Uint8Array(request.data);
-        const size = rows * cols;
-        if (scratch.length < count * size) scratch = new Uint8Array(count * size);
-        for (let i = 0; i < count; i++) {
-          transpose(frames.subarray(i * size, (i + 1) * size), rows, cols, scratch, i * size);
-        }
+        const { series, at, count, width, height } = request;
         datasets[series]!.write_slice(
-          [[at, at + count], [0, cols], [0, rows]],
-          scratch.subarray(0, count * size),
+          [[at, at + count], [0, width], [0, height]],
+          new Uint8Array(request.data, 0, count * width * height),
         );
         return { kind: "done", buffer: request.data };
       }
