@@ -4,7 +4,8 @@
  * against its floors measured in the same run:
  *
  * - gzip: h5wasm alone writing the same frames from memory, one frame per chunk, same level;
- * - none: bare ffmpeg decoding the three files in parallel, one process per core.
+ * - none: bare ffmpeg decoding the three files in parallel, one process per core; `stream()`
+ *   alone is measured too, to tell reading from writing.
  *
  * Each measure runs in a process of its own, so that its peak memory is its own (sampled
  * every 50 ms).
@@ -88,6 +89,14 @@ async function child(mode: string, out: string): Promise<void> {
     return;
   }
   const extractor = await open();
+  if (mode === "stream") {
+    const start = performance.now();
+    let frames = 0;
+    for await (const _ of extractor.stream()) frames++;
+    if (frames !== FRAMES) throw new Error(`streamed ${frames} frames`);
+    console.log(JSON.stringify({ seconds: (performance.now() - start) / 1000, peakMb: null }));
+    return;
+  }
   const stop = watchMemory();
   const start = performance.now();
   await writeNwb(extractor, out, {
@@ -159,6 +168,7 @@ if (Deno.args.length === 2) {
   const dir = await Deno.makeTempDir({ prefix: "miniscope_bench_nwb_" });
   try {
     const bare = await bareParallel();
+    const streamed = await measure("stream", join(dir, "unused"));
     const none = await measure("none", join(dir, "none.nwb"));
     const floor = await measure("floor", join(dir, "floor.h5"));
     const gzip = await measure("gzip", join(dir, "gzip.nwb"));
@@ -176,6 +186,15 @@ if (Deno.args.length === 2) {
         `${bare.toFixed(1)} s`,
         `${(none.seconds / bare).toFixed(2)}x (target <= 1.3x)`,
         none.seconds / bare <= 1.3,
+      ],
+      [
+        "  of which reading: stream() alone, vs the same",
+        `${streamed.seconds.toFixed(1)} s`,
+        `${bare.toFixed(1)} s`,
+        `${(streamed.seconds / bare).toFixed(2)}x (export / stream() ${
+          (none.seconds / streamed.seconds).toFixed(2)
+        }x)`,
+        true,
       ],
       [
         "NWB export, gzip, peak RSS",
