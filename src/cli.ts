@@ -18,6 +18,7 @@ import { formatInfo, gatherInfo } from "./cli/info.ts";
 import { exportRecording } from "./cli/export.ts";
 import { writePreview } from "./cli/preview.ts";
 import { withInterrupt } from "./cli/signals.ts";
+import { exportNwb, NWB_ARGS, NWB_HELP, nwbOptionsFromArgs } from "./nwb/cli.ts";
 import { writeSampleSession } from "./sample.ts";
 
 const USAGE = `miniscope ${denoJson.version}: inspect, check and convert Miniscope recordings
@@ -25,6 +26,7 @@ const USAGE = `miniscope ${denoJson.version}: inspect, check and convert Minisco
 Usage:
   miniscope info <device-folder> [--json]
   miniscope export <device-folder> --out <path> [--format npy|tiff] [--start N] [--end N]
+  miniscope export <device-or-session-folder> --out <file.nwb> [NWB options]
   miniscope preview <device-folder> --out <dir>
   miniscope demo
 
@@ -43,17 +45,19 @@ steps back, device settings, the session start time and warnings.
 Permissions: --allow-read=<session folder> (the device folder alone is enough; the session
 start time is then left out with a note)`,
   export:
-    `Usage: miniscope export <device-folder> --out <path> [--format npy|tiff] [--start N] [--end N]
+    `Usage: miniscope export <folder> --out <path> [--format npy|tiff|nwb] [--start N] [--end N]
 
 Writes the frames as a NumPy .npy (uint8, shape [t, rows, cols]) or a multi-page 8-bit TIFF
 (BigTIFF past 4 GiB), the time stamps beside it (<name>.timestamps.npy, or .csv for TIFF) and
 the metadata (<name>.metadata.json). Files appear under their names only when complete.
 
   --out PATH      the frames file (required)
-  --format F      npy or tiff (default: from the extension of --out, else npy)
+  --format F      npy, tiff or nwb (default: from the extension of --out, else npy)
   --start N       first sample (default 0)
   --end N         end sample, exclusive (default: all)
   --help          show this help
+
+${NWB_HELP}
 
 Permissions: --allow-read=<session folder>,<output folder> --allow-run=ffmpeg
 --allow-write=<output folder> (reading the output folder lets the finished files be renamed
@@ -96,11 +100,12 @@ function parse(command: string, args: string[]) {
       format: { type: "string" },
       start: { type: "string" },
       end: { type: "string" },
+      ...NWB_ARGS,
     },
   });
   const allowed: Record<string, string[]> = {
     info: ["json", "help"],
-    export: ["out", "format", "start", "end", "help"],
+    export: ["out", "format", "start", "end", "help", ...Object.keys(NWB_ARGS)],
     preview: ["out", "help"],
     demo: ["help"],
   };
@@ -154,10 +159,33 @@ async function run(command: string, args: string[]): Promise<number> {
     return 0;
   }
   // export
-  const format = values.format ?? (/\.tiff?$/i.test(values.out) ? "tiff" : "npy");
-  if (format !== "npy" && format !== "tiff") {
-    throw new UsageError(`--format must be npy or tiff, got "${format}"`);
+  const format = values.format ??
+    (/\.tiff?$/i.test(values.out) ? "tiff" : /\.nwb$/i.test(values.out) ? "nwb" : "npy");
+  if (format !== "npy" && format !== "tiff" && format !== "nwb") {
+    throw new UsageError(`--format must be npy, tiff or nwb, got "${format}"`);
   }
+  if (format === "nwb") {
+    let options;
+    try {
+      options = nwbOptionsFromArgs(values);
+      const start = integer(values.start, "start");
+      const end = integer(values.end, "end");
+      if (start !== undefined) options.start = start;
+      if (end !== undefined) options.end = end;
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const result = await withInterrupt((signal) =>
+      exportNwb(folder, values.out!, { ...options, signal })
+    );
+    for (const series of result.series) {
+      console.log(`Wrote ${series.path} (${series.type}, ${series.samples} samples)`);
+    }
+    console.log(`Wrote ${result.path}`);
+    return 0;
+  }
+  const nwbOnly = Object.keys(NWB_ARGS).find((key) => values[key as keyof typeof values]);
+  if (nwbOnly) throw new UsageError(`--${nwbOnly} applies to NWB export only`);
   const { info, extractor } = await gatherInfo(folder);
   const start = integer(values.start, "start") ?? 0;
   const end = integer(values.end, "end") ?? extractor.getNumSamples();

@@ -1,0 +1,154 @@
+/**
+ * The command line's NWB export: `miniscope export <device or session folder> --out file.nwb`
+ * with the options of {@linkcode NwbOptions}, a progress bar on a terminal.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { MiniscopeImagingExtractor, MiniscopeSession } from "../../mod.ts";
+import { Progress } from "../cli/progress.ts";
+import { writeNwb } from "./mod.ts";
+import { checkOptions, type NwbOptions, type NwbResult } from "./options.ts";
+
+/** The export options that apply to NWB only, for `parseArgs`. */
+export const NWB_ARGS = {
+  "session-description": { type: "string" },
+  identifier: { type: "string" },
+  "subject-id": { type: "string" },
+  species: { type: "string" },
+  sex: { type: "string" },
+  age: { type: "string" },
+  indicator: { type: "string" },
+  location: { type: "string" },
+  "excitation-lambda": { type: "string" },
+  "emission-lambda": { type: "string" },
+  timezone: { type: "string" },
+  "session-start-time": { type: "string" },
+  compression: { type: "string" },
+  level: { type: "string" },
+  overwrite: { type: "boolean" },
+} as const;
+
+/** The help text of the NWB options. */
+export const NWB_HELP =
+  `NWB export (--out ending in .nwb, or --format nwb), of a device or a session folder:
+  --session-description TEXT   what the session was (default: from the names in metaData.json)
+  --identifier ID              the file's unique identifier (default: a new UUID)
+  --subject-id ID              the animal (default: animalName from metaData.json)
+  --species NAME               such as "Mus musculus"
+  --sex M|F|U|O
+  --age DURATION               ISO 8601, such as P90D
+  --indicator NAME             such as GCaMP6f (default: unknown)
+  --location AREA              such as CA1 (default: unknown)
+  --excitation-lambda NM       excitation wavelength in nm (default: unknown)
+  --emission-lambda NM         emission wavelength in nm (default: unknown)
+  --timezone ZONE              IANA name, such as Europe/Berlin, for a metaData.json without
+                               msecSinceEpoch
+  --session-start-time TIME    ISO 8601 with UTC offset, for a device folder without a session
+                               metaData.json above it
+  --compression gzip|none      (default: gzip)
+  --level N                    gzip level 0 to 9 (default: 4)
+  --overwrite                  replace an existing file`;
+
+type Values = Record<string, string | boolean | undefined>;
+
+function number(value: string | boolean | undefined, name: string): number | undefined {
+  if (value === undefined || typeof value === "boolean") return undefined;
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value.trim())) {
+    throw new TypeError(`--${name} must be a number, got "${value}"`);
+  }
+  return Number(value);
+}
+
+/**
+ * The API options from the command line's values.
+ *
+ * @throws {TypeError} Or {@linkcode RangeError} for a bad value, naming the option.
+ */
+export function nwbOptionsFromArgs(values: Values): NwbOptions {
+  const text = (key: keyof typeof NWB_ARGS) => {
+    const value = values[key];
+    return typeof value === "string" ? value : undefined;
+  };
+  const options: NwbOptions = {};
+  const set = <K extends keyof NwbOptions>(key: K, value: NwbOptions[K] | undefined) => {
+    if (value !== undefined) options[key] = value;
+  };
+  set("sessionDescription", text("session-description"));
+  set("identifier", text("identifier"));
+  set("subjectId", text("subject-id"));
+  set("species", text("species"));
+  set("sex", text("sex") as NwbOptions["sex"]);
+  set("age", text("age"));
+  set("indicator", text("indicator"));
+  set("location", text("location"));
+  set("excitationLambda", number(values["excitation-lambda"], "excitation-lambda"));
+  set("emissionLambda", number(values["emission-lambda"], "emission-lambda"));
+  set("timezone", text("timezone"));
+  set("sessionStartTime", text("session-start-time"));
+  set("compression", text("compression") as NwbOptions["compression"]);
+  const level = text("level");
+  if (level !== undefined && !/^\d$/.test(level)) {
+    throw new RangeError(`--level must be a whole number from 0 to 9, got "${level}"`);
+  }
+  set("level", level === undefined ? undefined : Number(level));
+  if (values.overwrite === true) options.overwrite = true;
+  try {
+    checkOptions(options);
+  } catch (error) {
+    // Name the flag rather than the API field.
+    const message = (error as Error).message.replace(/^\w+/, (field) => {
+      const flag = field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      return flag in NWB_ARGS ? `--${flag}` : field;
+    });
+    throw error instanceof RangeError ? new RangeError(message) : new TypeError(message);
+  }
+  return options;
+}
+
+async function hasVideos(folder: string): Promise<boolean> {
+  for await (const entry of Deno.readDir(folder)) {
+    if (entry.isFile && entry.name.toLowerCase().endsWith(".avi")) return true;
+  }
+  return false;
+}
+
+/**
+ * Exports a device folder (holding videos) or a session folder (holding device folders).
+ *
+ * @param folder The folder.
+ * @param out The `.nwb` file.
+ * @param options From {@linkcode nwbOptionsFromArgs}, with the range and the signal.
+ * @returns What was written.
+ */
+export async function exportNwb(
+  folder: string,
+  out: string,
+  options: NwbOptions,
+): Promise<NwbResult> {
+  const source = await hasVideos(folder)
+    ? await MiniscopeImagingExtractor.open({ folderPath: folder })
+    : await MiniscopeSession.open(folder).catch((error) => {
+      if (error instanceof Deno.errors.NotFound) {
+        throw new Deno.errors.NotFound(
+          `"${folder}" is neither a device folder (no .avi files) nor a session folder ` +
+            `(no ${join(folder, "metaData.json")})`,
+        );
+      }
+      throw error;
+    });
+  let progress: Progress | undefined;
+  let last = 0;
+  try {
+    return await writeNwb(source, out, {
+      ...options,
+      onProgress(done, total) {
+        progress ??= new Progress("Writing NWB", total);
+        for (; last < done; last++) progress.tick();
+      },
+    });
+  } finally {
+    progress?.end();
+  }
+}

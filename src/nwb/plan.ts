@@ -1,0 +1,436 @@
+/**
+ * What an NWB export holds, gathered from a recording, several recordings or a session through
+ * the reader's public API before anything is written: the Miniscope series, the behaviour
+ * cameras, head orientation, notes and the session's facts.
+ *
+ * @module
+ */
+
+import { basename, dirname, join } from "node:path";
+import {
+  type DeviceMetadata,
+  type DroppedFrames,
+  type HeadOrientation,
+  MiniscopeImagingExtractor,
+  MiniscopeMultiRecordingImagingExtractor,
+  MiniscopeSession,
+  type Note,
+  readHeadOrientation,
+  type RecordingStartTime,
+} from "../../mod.ts";
+
+/** A Miniscope device to write as a `OnePhotonSeries`. */
+export interface ScopePlan {
+  /** The device folder name. */
+  device: string;
+  /** The samples to write (already cut to the range asked). */
+  extractor: MiniscopeImagingExtractor;
+  /** What the device's `metaData.json` says, loosely typed. */
+  settings: DeviceSettings;
+  /** Head orientation rows within the samples' time range, or null. */
+  head: HeadOrientation | null;
+  /** Why dropped frames are unknown, when they are. */
+  droppedUnknown: string | null;
+}
+
+/** A behaviour camera to write as an `ImageSeries` of its video files. */
+export interface CameraPlan {
+  device: string;
+  settings: DeviceSettings;
+  files: string[];
+  startingFrames: number[];
+  timestamps: Float64Array;
+  dropped: DroppedFrames | null;
+}
+
+/** The settings of a device as written in its `metaData.json`. */
+export interface DeviceSettings {
+  deviceType: string | null;
+  frameRate: string | number | null;
+  gain: string | number | null;
+  led0: string | number | null;
+  ewl: string | number | null;
+  compression: string | null;
+  roi: { width: number; height: number; leftEdge: number; topEdge: number } | null;
+}
+
+/** Everything the export writes, but the frames. */
+export interface ExportPlan {
+  scopes: ScopePlan[];
+  cameras: CameraPlan[];
+  /** The start time and the file it is from, or null when none could be read. */
+  startTime: { time: RecordingStartTime; where: string } | null;
+  /** Why the start time could not be read, when it could not. */
+  startTimeProblem: string | null;
+  researcherName: string | null;
+  experimentName: string | null;
+  animalName: string | null;
+  /** Notes with their times in seconds from the session start. */
+  notes: { time: number; text: string }[];
+}
+
+function settingsOf(metadata: DeviceMetadata): DeviceSettings {
+  return {
+    deviceType: metadata.deviceType,
+    frameRate: metadata.frameRate,
+    gain: metadata.gain,
+    led0: metadata.led0,
+    ewl: metadata.ewl,
+    compression: metadata.compression,
+    roi: metadata.roi,
+  };
+}
+
+/** Settings from a raw device `metaData.json`. */
+function settingsOfRaw(raw: Record<string, unknown>): DeviceSettings {
+  const text = (v: unknown) => (typeof v === "string" ? v : null);
+  const either = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : text(v));
+  const roi = raw.ROI as Record<string, unknown> | undefined;
+  const dims = roi && typeof roi === "object"
+    ? [roi.width, roi.height, roi.leftEdge, roi.topEdge]
+    : [];
+  return {
+    deviceType: text(raw.deviceType),
+    frameRate: either(raw.frameRate),
+    gain: either(raw.gain),
+    led0: either(raw.led0),
+    ewl: either(raw.ewl),
+    compression: text(raw.compression),
+    roi: dims.length === 4 && dims.every((v) => typeof v === "number")
+      ? {
+        width: dims[0] as number,
+        height: dims[1] as number,
+        leftEdge: dims[2] as number,
+        topEdge: dims[3] as number,
+      }
+      : null,
+  };
+}
+
+const NO_SETTINGS: DeviceSettings = {
+  deviceType: null,
+  frameRate: null,
+  gain: null,
+  led0: null,
+  ewl: null,
+  compression: null,
+  roi: null,
+};
+
+function noteText(note: Note): string {
+  return note.kind === "note"
+    ? note.text
+    : `setting change: ${note.device} ${note.property} = ${note.value}`;
+}
+
+/** The session-level part of a plan. */
+function sessionFacts(session: MiniscopeSession): Omit<ExportPlan, "scopes" | "cameras"> {
+  return {
+    startTime: { time: session.startTime, where: join(session.path, "metaData.json") },
+    startTimeProblem: null,
+    researcherName: session.researcherName,
+    experimentName: session.experimentName,
+    animalName: session.animalName,
+    notes: session.notes.map((note) => ({ time: note.timeStampMs / 1000, text: noteText(note) })),
+  };
+}
+
+/** Whether a path exists (a missing permission is an error, not a no). */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/** Head orientation rows shifted by `offset` seconds and kept within `[from, to]`. */
+function shiftAndCut(
+  head: HeadOrientation,
+  offset: number,
+  from: number,
+  to: number,
+): HeadOrientation {
+  const keep: number[] = [];
+  head.timestamps.forEach((t, i) => {
+    if (t + offset >= from && t + offset <= to) keep.push(i);
+  });
+  const quaternions = new Float64Array(keep.length * 4);
+  keep.forEach((row, i) => quaternions.set(head.quaternions.subarray(row * 4, row * 4 + 4), i * 4));
+  return {
+    timeStampsMs: Float64Array.from(keep, (row) => head.timeStampsMs[row]! + offset * 1000),
+    timestamps: Float64Array.from(keep, (row) => head.timestamps[row]! + offset),
+    quaternions,
+  };
+}
+
+function concatenate(parts: HeadOrientation[]): HeadOrientation | null {
+  if (parts.length === 0) return null;
+  const join3 = (pick: (h: HeadOrientation) => Float64Array) => {
+    const all = new Float64Array(parts.reduce((n, p) => n + pick(p).length, 0));
+    let at = 0;
+    for (const part of parts) {
+      all.set(pick(part), at);
+      at += pick(part).length;
+    }
+    return all;
+  };
+  return {
+    timeStampsMs: join3((h) => h.timeStampsMs),
+    timestamps: join3((h) => h.timestamps),
+    quaternions: join3((h) => h.quaternions),
+  };
+}
+
+/** The time range of a series' samples, for cutting head orientation to it. */
+function timeRange(extractor: MiniscopeImagingExtractor, whole: boolean): [number, number] {
+  if (whole || extractor.getNumSamples() === 0) return [-Infinity, Infinity];
+  const times = extractor.getTimestamps();
+  return [times[0]!, times.at(-1)!];
+}
+
+function sliceOf(
+  extractor: MiniscopeImagingExtractor,
+  device: string,
+  start: number | undefined,
+  end: number | undefined,
+): MiniscopeImagingExtractor {
+  if (start === undefined && end === undefined) return extractor;
+  const samples = extractor.getNumSamples();
+  const from = start ?? 0;
+  const to = end ?? samples;
+  if (to > samples || from > to) {
+    throw new RangeError(
+      `Cannot export samples ${from} to ${to} of "${device}": it has ${samples} samples`,
+    );
+  }
+  return extractor.sliceSamples(from, to);
+}
+
+function isCamera(session: MiniscopeSession, name: string, metadata: DeviceMetadata): boolean {
+  const names = (key: string) => {
+    const list = session.metadata[key];
+    return new Set(
+      Array.isArray(list)
+        ? list.filter((v): v is string => typeof v === "string").flatMap((v) => [
+          v,
+          v.replaceAll(" ", "_"),
+        ])
+        : [],
+    );
+  };
+  if (names("cameras").has(name)) return true;
+  if (names("miniscopes").has(name)) return false;
+  return !(metadata.deviceType ?? "").toLowerCase().startsWith("miniscope");
+}
+
+async function planCamera(
+  session: MiniscopeSession,
+  name: string,
+  warn: (message: string) => void,
+): Promise<CameraPlan | null> {
+  const device = session.getDevice(name);
+  let extractor: MiniscopeImagingExtractor;
+  try {
+    extractor = await MiniscopeImagingExtractor.open({ folderPath: device.path, onWarning() {} });
+  } catch (error) {
+    warn(
+      `behaviour camera "${name}" is left out: ${(error as Error).message}`,
+    );
+    return null;
+  }
+  const csv = join(device.path, "timeStamps.csv");
+  const files: string[] = [];
+  const startingFrames: number[] = [];
+  let first = 0;
+  for (const file of extractor.getFilePaths()) {
+    const one = await MiniscopeImagingExtractor.open({
+      filePaths: [file],
+      timestampsPath: csv,
+      onWarning() {},
+    });
+    const frames = one.getFrameCounts().video;
+    if (frames === 0) continue;
+    files.push(file);
+    startingFrames.push(first);
+    first += frames;
+  }
+  return {
+    device: name,
+    settings: settingsOf(device.metadata),
+    files,
+    startingFrames,
+    timestamps: extractor.getTimestamps(),
+    dropped: extractor.getDroppedFrames(),
+  };
+}
+
+async function planSession(
+  session: MiniscopeSession,
+  start: number | undefined,
+  end: number | undefined,
+  warn: (message: string) => void,
+): Promise<ExportPlan> {
+  const scopes: ScopePlan[] = [];
+  const cameras: CameraPlan[] = [];
+  if (session.devices.length === 0) {
+    throw new Deno.errors.NotFound(
+      `Session "${session.path}" has no device folder (a folder with metaData.json and videos)`,
+    );
+  }
+  for (const device of session.devices) {
+    if (isCamera(session, device.name, device.metadata)) {
+      const camera = await planCamera(session, device.name, warn);
+      if (camera) cameras.push(camera);
+      continue;
+    }
+    const whole = await session.openDevice(device.name, { onWarning: warn });
+    const extractor = sliceOf(whole, device.name, start, end);
+    const head = await session.readHeadOrientation(device.name);
+    const [from, to] = timeRange(extractor, start === undefined && end === undefined);
+    scopes.push({
+      device: device.name,
+      extractor,
+      settings: settingsOf(device.metadata),
+      head: head && shiftAndCut(head, 0, from, to),
+      droppedUnknown: extractor.hasTimeVector() ? null : "the recording has no timeStamps.csv",
+    });
+  }
+  return { scopes, cameras, ...sessionFacts(session) };
+}
+
+async function openSessionOf(folder: string): Promise<MiniscopeSession | string> {
+  try {
+    return await MiniscopeSession.open(folder);
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+async function planMulti(
+  source: MiniscopeMultiRecordingImagingExtractor,
+  start: number | undefined,
+  end: number | undefined,
+): Promise<ExportPlan> {
+  const recordings = source.getRecordings();
+  const device = basename(dirname(source.getFilePaths()[0]!));
+  const extractor = sliceOf(source, device, start, end);
+  const [from, to] = timeRange(extractor, start === undefined && end === undefined);
+  const heads: HeadOrientation[] = [];
+  const notes: { time: number; text: string }[] = [];
+  let first: MiniscopeSession | null = null;
+  for (const recording of recordings) {
+    const session = await openSessionOf(recording.folder);
+    if (typeof session !== "string") {
+      first ??= session;
+      for (const note of session.notes) {
+        notes.push({
+          time: note.timeStampMs / 1000 + recording.offsetSeconds,
+          text: noteText(note),
+        });
+      }
+    }
+    const headPath = join(recording.folder, device, "headOrientation.csv");
+    if (await exists(headPath)) {
+      heads.push(
+        shiftAndCut(await readHeadOrientation(headPath), recording.offsetSeconds, from, to),
+      );
+    }
+  }
+  const metadata = first?.devices.find((d) => d.name === device)?.metadata;
+  return {
+    scopes: [{
+      device,
+      extractor,
+      settings: metadata ? settingsOf(metadata) : NO_SETTINGS,
+      head: concatenate(heads),
+      droppedUnknown: `the series joins ${recordings.length} recordings, whose gaps are not ` +
+        `dropped frames`,
+    }],
+    cameras: [],
+    startTime: {
+      time: recordings[0]!.startTime,
+      where: join(recordings[0]!.folder, "metaData.json"),
+    },
+    startTimeProblem: null,
+    researcherName: first?.researcherName ?? null,
+    experimentName: first?.experimentName ?? null,
+    animalName: first?.animalName ?? null,
+    notes,
+  };
+}
+
+async function planDevice(
+  source: MiniscopeImagingExtractor,
+  start: number | undefined,
+  end: number | undefined,
+): Promise<ExportPlan> {
+  const folder = dirname(source.getFilePaths()[0]!);
+  const device = basename(folder);
+  const extractor = sliceOf(source, device, start, end);
+  const [from, to] = timeRange(extractor, start === undefined && end === undefined);
+  const session = await openSessionOf(dirname(folder));
+  const inSession = typeof session === "string"
+    ? undefined
+    : session.devices.find((d) => d.name === device && d.path === folder);
+  let settings = NO_SETTINGS;
+  if (inSession) {
+    settings = settingsOf(inSession.metadata);
+  } else if (await exists(join(folder, "metaData.json"))) {
+    settings = settingsOfRaw(
+      await MiniscopeImagingExtractor.loadMiniscopeConfig(join(folder, "metaData.json")),
+    );
+  }
+  const headPath = join(folder, "headOrientation.csv");
+  const head = await exists(headPath) ? await readHeadOrientation(headPath) : null;
+  const scope: ScopePlan = {
+    device,
+    extractor,
+    settings,
+    head: head && shiftAndCut(head, 0, from, to),
+    droppedUnknown: extractor.hasTimeVector() ? null : "the recording has no timeStamps.csv",
+  };
+  if (typeof session === "string") {
+    return {
+      scopes: [scope],
+      cameras: [],
+      startTime: null,
+      startTimeProblem: session,
+      researcherName: null,
+      experimentName: null,
+      animalName: null,
+      notes: [],
+    };
+  }
+  return { scopes: [scope], cameras: [], ...sessionFacts(session) };
+}
+
+/** The sources `writeNwb` accepts. */
+export type NwbSource =
+  | MiniscopeImagingExtractor
+  | MiniscopeMultiRecordingImagingExtractor
+  | MiniscopeSession;
+
+/**
+ * Gathers what to write from a source.
+ *
+ * @throws {TypeError} When the source is none of the accepted kinds.
+ */
+export function planExport(
+  source: NwbSource,
+  start: number | undefined,
+  end: number | undefined,
+  warn: (message: string) => void,
+): Promise<ExportPlan> {
+  if (source instanceof MiniscopeSession) return planSession(source, start, end, warn);
+  if (source instanceof MiniscopeMultiRecordingImagingExtractor) {
+    return planMulti(source, start, end);
+  }
+  if (source instanceof MiniscopeImagingExtractor) return planDevice(source, start, end);
+  throw new TypeError(
+    "Cannot write NWB: the source must be a MiniscopeImagingExtractor, a " +
+      "MiniscopeMultiRecordingImagingExtractor or a MiniscopeSession",
+  );
+}

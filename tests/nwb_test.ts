@@ -1,0 +1,648 @@
+// NWB export: real files written through h5wasm, read back with h5py (Debian's python3-h5py)
+// and with h5wasm, frames compared with an independent ffmpeg decode, and, where the offline
+// validator set of ../shared/tools/nwb is installed, passed through check_nwb.sh.
+import { dirname, join } from "node:path";
+import h5wasm from "h5wasm/node";
+import { assert, assertEquals, assertRejects } from "./_assert.ts";
+import { ffmpegDecodeAll, findPython, runDenoScript, SAMPLE, TESTDATA } from "./_helpers.ts";
+import { FIXTURES } from "../testdata/make_fixtures.ts";
+import {
+  MiniscopeImagingExtractor,
+  MiniscopeMultiRecordingImagingExtractor,
+  MiniscopeSession,
+} from "../mod.ts";
+import { writeNwb } from "../src/nwb/mod.ts";
+import { qtJson, writeRecording } from "../src/sample.ts";
+import { makeFrame } from "../testdata/frames.ts";
+
+const SESSION = join(TESTDATA, FIXTURES.sample.session);
+const { width: WIDTH, height: HEIGHT, frames: FRAMES } = FIXTURES.sample;
+const DUMP = new URL("./_nwb_dump.py", import.meta.url).pathname;
+const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
+const API_SCRIPT = new URL("./_nwb_sandbox_script.ts", import.meta.url).pathname;
+const CHECK = new URL("../../shared/tools/nwb/check_nwb.sh", import.meta.url).pathname;
+const VALIDATOR = join(Deno.env.get("HOME") ?? "/root", ".cache/nwb-validator/bin/nwb-validate");
+const python = await findPython(["h5py", "numpy"]) ??
+  ((await Deno.stat("/usr/bin/python3").then(() => true, () => false)) ? "/usr/bin/python3" : "");
+const canCheck = await Promise.all(
+  [CHECK, VALIDATOR].map((p) => Deno.stat(p).then(() => true, () => false)),
+)
+  .then((found) => found.every(Boolean));
+
+// deno-lint-ignore no-explicit-any
+type Dump = Record<string, any>;
+
+/** Every object of the file as h5py sees it. */
+async function dump(path: string): Promise<Dump> {
+  assert(python !== "", "no python3 with h5py and numpy: install python3-h5py");
+  const output = await new Deno.Command(python, {
+    args: [DUMP, path],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert(output.success, new TextDecoder().decode(output.stderr));
+  return JSON.parse(new TextDecoder().decode(output.stdout));
+}
+
+/**
+ * Runs the offline validator, read-back and inspector on a file, where they are installed.
+ * `readBack: "startingTime"` replaces the read-back of check_nwb.sh, which expects time
+ * stamps, by a pynwb read of `starting_time` and `rate`.
+ */
+async function checkNwb(path: string, options: { readBack?: "startingTime" } = {}): Promise<void> {
+  if (!canCheck) return;
+  const run = async (command: string, args: string[], env: Record<string, string> = {}) => {
+    const output = await new Deno.Command(command, {
+      args,
+      env,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
+    assert(output.success, `${command} ${args.join(" ")} failed on ${path}:\n${text}`);
+    return text;
+  };
+  if (options.readBack === undefined) {
+    await run("bash", [CHECK, path]);
+    return;
+  }
+  await run(VALIDATOR, [path]);
+  const text = await run("/usr/bin/python3", [
+    "-c",
+    `import sys
+from pynwb import NWBHDF5IO
+with NWBHDF5IO(sys.argv[1], "r") as io:
+    s = io.read().acquisition["OnePhotonSeries"]
+    print(s.starting_time, s.rate, s.data.shape, s.imaging_plane.device.name)`,
+    path,
+  ], { PYTHONPATH: join(dirname(dirname(VALIDATOR)), "src") });
+  assert(text.includes("0.0 20.0 (58, 48, 40) Miniscope"), text);
+}
+
+async function sha256(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes.slice());
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Seconds from a `timeStamps.csv`, read independently of the module. */
+async function csvSeconds(path: string): Promise<number[]> {
+  const lines = (await Deno.readTextFile(path)).trim().split("\n").slice(1);
+  return lines.map((line) => Number(line.split(",")[1]) / 1000);
+}
+
+async function copyTree(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    if (entry.isDirectory) await copyTree(join(from, entry.name), join(to, entry.name));
+    else await Deno.copyFile(join(from, entry.name), join(to, entry.name));
+  }
+}
+
+async function withTemp(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "miniscope_nwb_" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function listing(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+  return names.sort();
+}
+
+const float64 = (value: number | string) => ["<f8", value];
+const text = (value: string) => ["vlen-utf-8", value];
+
+Deno.test("writeNwb() writes a session that h5py reads back exactly: transposed frames, time stamps, types, links", async () => {
+  await withTemp(async (dir) => {
+    const out = join(dir, "session.nwb");
+    const session = await MiniscopeSession.open(SESSION);
+    const result = await writeNwb(session, out, {
+      identifier: "test-0001",
+      sessionDescription: "sample session",
+      species: "Mus musculus",
+      sex: "F",
+      age: "P90D",
+      indicator: "GCaMP6f",
+      location: "CA1",
+      excitationLambda: 470,
+      emissionLambda: 525,
+      onWarning() {},
+    });
+    assertEquals(result.sessionStartTime, "2022-09-19T09:18:41.007+00:00");
+    assertEquals(result.series.map((s) => [s.path, s.samples]), [
+      ["/acquisition/OnePhotonSeries", FRAMES],
+      ["/acquisition/HeadOrientation", 50],
+      ["/acquisition/notes", 1],
+    ]);
+    const f = await dump(out);
+    assertEquals(f.libver, ["earliest", "v110"]);
+    assertEquals(f["/"].attrs.neurodata_type, text("NWBFile"));
+    assertEquals(f["/"].attrs.nwb_version, text("2.6.0"));
+    assertEquals(f["/session_start_time"].value, "2022-09-19T09:18:41.007+00:00");
+    assertEquals(f["/session_start_time"].dtype, "vlen-ascii");
+    assertEquals(f["/timestamps_reference_time"].value, "2022-09-19T09:18:41.007+00:00");
+    assertEquals(f["/file_create_date"].shape, [1]);
+    assert(/\+00:00$/.test(f["/file_create_date"].value[0]), f["/file_create_date"].value[0]);
+    assertEquals(f["/identifier"].value, "test-0001");
+    assertEquals(f["/general/experimenter"].value, ["lab"]);
+    assertEquals(f["/general/experiment_description"].value, "exp1");
+    assertEquals(f["/general/subject/subject_id"].value, "mouse1");
+    assertEquals(f["/general/subject/species"].value, "Mus musculus");
+    assertEquals(f["/general/subject/age"].attrs.reference, text("birth"));
+    for (const name of ["analysis", "processing", "stimulus/presentation", "stimulus/templates"]) {
+      assertEquals(f[`/${name}`].kind, "group", name);
+    }
+    // Device and imaging plane.
+    const device = f["/general/devices/Miniscope"];
+    assertEquals(device.attrs.neurodata_type, text("Device"));
+    for (
+      const part of ["Miniscope_V4_BNO", "frame rate 30FPS", "gain 3.5", "LED 1", "EWL focus 70"]
+    ) {
+      assert(device.attrs.description[1].includes(part), device.attrs.description[1]);
+    }
+    const plane = "/general/optophysiology/ImagingPlane";
+    assertEquals(f[`${plane}/device`], { kind: "softlink", target: "/general/devices/Miniscope" });
+    assertEquals(f[`${plane}/excitation_lambda`].value, 470);
+    assertEquals(f[`${plane}/excitation_lambda`].dtype, "<f8");
+    assertEquals(f[`${plane}/OpticalChannel/emission_lambda`].value, 525);
+    assertEquals(f[`${plane}/indicator`].value, "GCaMP6f");
+    assertEquals(f[`${plane}/location`].value, "CA1");
+    const extractor = await session.openDevice("Miniscope", { onWarning() {} });
+    assertEquals(f[`${plane}/imaging_rate`].value, extractor.getSamplingFrequency());
+    // The series: frames transposed back equal a plain ffmpeg decode, byte for byte.
+    const series = "/acquisition/OnePhotonSeries";
+    assertEquals(f[series].attrs.neurodata_type, text("OnePhotonSeries"));
+    assertEquals(f[series].attrs.binning, ["<u8", 1]);
+    assert(f[series].attrs.comments[1].includes("1 dropped frame"), f[series].attrs.comments[1]);
+    assertEquals(f[`${series}/imaging_plane`], { kind: "softlink", target: plane });
+    const data = f[`${series}/data`];
+    assertEquals([data.dtype, data.shape], ["|u1", [FRAMES, WIDTH, HEIGHT]]);
+    assertEquals([data.maxshape, data.chunks], [[null, WIDTH, HEIGHT], [1, WIDTH, HEIGHT]]);
+    assertEquals([data.compression, data.compression_opts], ["gzip", 4]);
+    assertEquals(data.attrs, {
+      conversion: float64(1),
+      offset: float64(0),
+      resolution: float64(-1),
+      unit: text("n.a."),
+    });
+    const decoded = await ffmpegDecodeAll([0, 1, 2].map((i) => join(SAMPLE, `${i}.avi`)));
+    assertEquals(data.sha256, await sha256(decoded));
+    assertEquals(data.first, hex(decoded.subarray(0, WIDTH * HEIGHT)));
+    const times = f[`${series}/timestamps`];
+    assertEquals(times.value, await csvSeconds(join(SAMPLE, "timeStamps.csv")));
+    assertEquals(times.attrs, { interval: ["<i8", 1], unit: text("seconds") });
+    // Head orientation and notes.
+    const head = f["/acquisition/HeadOrientation"];
+    assertEquals(head.attrs.neurodata_type, text("TimeSeries"));
+    const rows = (await Deno.readTextFile(join(SAMPLE, "headOrientation.csv"))).trim().split("\n")
+      .slice(1).map((line) => line.split(",").map(Number));
+    assertEquals(f["/acquisition/HeadOrientation/data"].value, rows.map((r) => r.slice(1)));
+    assertEquals(f["/acquisition/HeadOrientation/data"].attrs.unit, text("n.a."));
+    assertEquals(f["/acquisition/HeadOrientation/timestamps"].value, rows.map((r) => r[0]! / 1000));
+    assertEquals(f["/acquisition/notes"].attrs.neurodata_type, text("AnnotationSeries"));
+    assertEquals(f["/acquisition/notes/data"].value, ["start of baseline"]);
+    assertEquals(f["/acquisition/notes/timestamps"].value, [1.2]);
+    await checkNwb(out);
+  });
+});
+
+Deno.test("an NWB file reads back with h5wasm in Deno: the frames transposed, attributes typed", async () => {
+  await withTemp(async (dir) => {
+    const out = join(dir, "device.nwb");
+    const extractor = await MiniscopeImagingExtractor.open({ folderPath: SAMPLE, onWarning() {} });
+    await writeNwb(extractor, out, { compression: "none", onWarning() {} });
+    await h5wasm.ready;
+    const file = new h5wasm.File(out, "r");
+    try {
+      const data = file.get("acquisition/OnePhotonSeries/data") as InstanceType<
+        typeof h5wasm.Dataset
+      >;
+      assertEquals(data.shape, [FRAMES, WIDTH, HEIGHT]);
+      assertEquals(data.filters, []);
+      const stored = data.slice([[7, 8]]) as Uint8Array;
+      const frame = makeFrame(7, WIDTH, HEIGHT);
+      for (let r = 0; r < HEIGHT; r++) {
+        for (let c = 0; c < WIDTH; c++) {
+          if (stored[c * HEIGHT + r] !== frame[r * WIDTH + c]) {
+            throw new Error(`frame 7 differs at row ${r}, column ${c}`);
+          }
+        }
+      }
+      assertEquals(data.attrs.conversion!.metadata.size, 8);
+      assertEquals(data.attrs.conversion!.value, 1);
+      const link = file.get_link("acquisition/OnePhotonSeries/imaging_plane");
+      assertEquals(link, "/general/optophysiology/ImagingPlane");
+    } finally {
+      file.close();
+    }
+    await checkNwb(out);
+  });
+});
+
+Deno.test("a slice, no compression and a device folder: the frames and time stamps of the slice", async () => {
+  await withTemp(async (dir) => {
+    const out = join(dir, "slice.nwb");
+    const extractor = await MiniscopeImagingExtractor.open({ folderPath: SAMPLE, onWarning() {} });
+    const result = await writeNwb(extractor, out, {
+      start: 3,
+      end: 55,
+      compression: "none",
+      onWarning() {},
+    });
+    assertEquals(result.series[0]!.samples, 52);
+    const f = await dump(out);
+    const data = f["/acquisition/OnePhotonSeries/data"];
+    assertEquals([data.shape, data.compression], [[52, WIDTH, HEIGHT], null]);
+    const decoded = await ffmpegDecodeAll([0, 1, 2].map((i) => join(SAMPLE, `${i}.avi`)));
+    assertEquals(
+      data.sha256,
+      await sha256(decoded.subarray(3 * WIDTH * HEIGHT, 55 * WIDTH * HEIGHT)),
+    );
+    const seconds = await csvSeconds(join(SAMPLE, "timeStamps.csv"));
+    assertEquals(f["/acquisition/OnePhotonSeries/timestamps"].value, seconds.slice(3, 55));
+    const head = f["/acquisition/HeadOrientation/timestamps"].value as number[];
+    assert(head[0]! >= seconds[3]! && head.at(-1)! <= seconds[54]!, String(head));
+    await checkNwb(out);
+  });
+});
+
+Deno.test("a recording without timeStamps.csv is written with starting_time and rate, and says so", async () => {
+  await withTemp(async (dir) => {
+    const device = join(dir, "session", "Miniscope");
+    await copyTree(SESSION, join(dir, "session"));
+    await Deno.remove(join(device, "timeStamps.csv"));
+    await Deno.remove(join(device, "headOrientation.csv"));
+    const extractor = await MiniscopeImagingExtractor.open({
+      folderPath: device,
+      samplingFrequency: 20,
+      onWarning() {},
+    });
+    const out = join(dir, "rate.nwb");
+    await writeNwb(extractor, out, { onWarning() {} });
+    const f = await dump(out);
+    const series = "/acquisition/OnePhotonSeries";
+    assertEquals(f[`${series}/timestamps`], undefined);
+    assertEquals(f[`${series}/starting_time`].value, 0);
+    assertEquals(f[`${series}/starting_time`].attrs.rate, float64(20));
+    assert(f[series].attrs.description[1].includes("without timeStamps.csv"));
+    assertEquals(f[`${series}/data`].shape, [FRAMES, WIDTH, HEIGHT]);
+    // check_nwb.sh's read-back prints time stamps, which such a series has not: validate, then
+    // read it back with the same pynwb here.
+    await checkNwb(out, { readBack: "startingTime" });
+  });
+});
+
+/** A copy of the sample session with a behaviour camera of two MJPG files (5 and 3 frames). */
+async function sessionWithCamera(dir: string): Promise<string> {
+  const root = join(dir, "session");
+  await copyTree(SESSION, root);
+  const camera = join(root, "BehavCam_0");
+  await Deno.mkdir(camera);
+  for (const [file, frames] of [["0.avi", 5], ["1.avi", 3]] as const) {
+    const { success, stderr } = await new Deno.Command("ffmpeg", {
+      args: [
+        ...["-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=32x24:rate=60"],
+        ...["-frames:v", String(frames), "-c:v", "mjpeg", "-pix_fmt", "yuvj420p"],
+        ...["-f", "avi", join(camera, file)],
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assert(success, new TextDecoder().decode(stderr));
+  }
+  const stamps = [-20, 13, 47, 80, 113, 147, 180, 213];
+  await Deno.writeTextFile(
+    join(camera, "timeStamps.csv"),
+    "Frame Number,Time Stamp (ms),Buffer Index\n" +
+      stamps.map((ms, i) => `${i},${ms},0`).join("\n") + "\n",
+  );
+  await Deno.writeTextFile(
+    join(camera, "metaData.json"),
+    qtJson({
+      compression: "MJPG",
+      deviceName: "BehavCam 0",
+      deviceType: "WebCam",
+      framesPerFile: 5,
+    }),
+  );
+  const metadata = JSON.parse(await Deno.readTextFile(join(root, "metaData.json")));
+  await Deno.writeTextFile(
+    join(root, "metaData.json"),
+    qtJson({ ...metadata, cameras: ["BehavCam 0"] }),
+  );
+  return root;
+}
+
+Deno.test("a behaviour camera becomes an ImageSeries of its videos: relative paths, starting frames, time stamps", async () => {
+  await withTemp(async (dir) => {
+    const root = await sessionWithCamera(dir);
+    const out = join(dir, "out", "camera.nwb");
+    await Deno.mkdir(dirname(out));
+    const result = await writeNwb(await MiniscopeSession.open(root), out, { onWarning() {} });
+    assert(result.series.some((s) => s.path === "/acquisition/BehavCam_0" && s.samples === 8));
+    const f = await dump(out);
+    const series = "/acquisition/BehavCam_0";
+    assertEquals(f[series].attrs.neurodata_type, text("ImageSeries"));
+    assertEquals(f[`${series}/external_file`].value, [
+      "../session/BehavCam_0/0.avi",
+      "../session/BehavCam_0/1.avi",
+    ]);
+    assertEquals(f[`${series}/external_file`].attrs.starting_frame, ["<i8", [0, 5]]);
+    assertEquals(f[`${series}/format`].value, "external");
+    assertEquals(f[`${series}/data`].shape, [0, 0, 0]);
+    assertEquals(
+      f[`${series}/timestamps`].value,
+      [-20, 13, 47, 80, 113, 147, 180, 213].map((ms) => ms / 1000),
+    );
+    assertEquals(f["/general/devices/BehavCam_0"].attrs.neurodata_type, text("Device"));
+    // The Miniscope is still there, and the paths resolve from the file's folder.
+    assertEquals(f["/acquisition/OnePhotonSeries/data"].shape, [FRAMES, WIDTH, HEIGHT]);
+    for (const file of f[`${series}/external_file`].value) {
+      await Deno.stat(join(dirname(out), file));
+    }
+    await checkNwb(out);
+  });
+});
+
+Deno.test("two Miniscopes in a session get their own device, plane and series, linked to each other", async () => {
+  await withTemp(async (dir) => {
+    const root = join(dir, "session");
+    await copyTree(SESSION, root);
+    await writeRecording(join(root, "HPC_miniscope2"), {
+      width: 24,
+      height: 16,
+      frames: 30,
+      framesPerFile: 30,
+      deviceType: "Miniscope_V4_BNO",
+      frame: (i) => makeFrame(i, 24, 16, 5),
+    });
+    const out = join(dir, "two.nwb");
+    await writeNwb(await MiniscopeSession.open(root), out, { onWarning() {} });
+    const f = await dump(out);
+    for (
+      const [device, shape] of [["Miniscope", [FRAMES, WIDTH, HEIGHT]], ["HPC_miniscope2", [
+        30,
+        24,
+        16,
+      ]]] as const
+    ) {
+      const series = `/acquisition/OnePhotonSeries_${device}`;
+      const plane = `/general/optophysiology/ImagingPlane_${device}`;
+      assertEquals(f[`${series}/data`].shape, shape);
+      assertEquals(f[`${series}/imaging_plane`].target, plane);
+      assertEquals(f[`${plane}/device`].target, `/general/devices/${device}`);
+    }
+    const decoded = await ffmpegDecodeAll([join(root, "HPC_miniscope2", "0.avi")]);
+    assertEquals(
+      f["/acquisition/OnePhotonSeries_HPC_miniscope2/data"].sha256,
+      await sha256(decoded),
+    );
+    assertEquals(f["/acquisition/HeadOrientation_Miniscope"].kind, "group");
+    await checkNwb(out);
+  });
+});
+
+Deno.test("several recordings of a device become one series on the first recording's clock", async () => {
+  await withTemp(async (dir) => {
+    const day = join(dir, "2022_09_19");
+    await copyTree(SESSION, join(day, "09_18_41"));
+    await copyTree(SESSION, join(day, "09_20_00"));
+    const later = join(day, "09_20_00", "metaData.json");
+    const metadata = JSON.parse(await Deno.readTextFile(later));
+    metadata.recordingStartTime = {
+      ...metadata.recordingStartTime,
+      minute: 20,
+      second: 0,
+      msec: 0,
+      msecSinceEpoch: 1663579200000,
+    };
+    await Deno.writeTextFile(later, qtJson(metadata));
+    const multi = await MiniscopeMultiRecordingImagingExtractor.open({
+      folderPath: day,
+      onWarning() {},
+    });
+    const out = join(dir, "day.nwb");
+    await writeNwb(multi, out, { onWarning() {} });
+    const f = await dump(out);
+    const seconds = await csvSeconds(join(SAMPLE, "timeStamps.csv"));
+    const offset = (1663579200000 - 1663579121007) / 1000;
+    assertEquals(f["/session_start_time"].value, "2022-09-19T09:18:41.007+00:00");
+    assertEquals(f["/acquisition/OnePhotonSeries/timestamps"].value, [
+      ...seconds,
+      ...seconds.map((s) => s + offset),
+    ]);
+    assertEquals(f["/acquisition/OnePhotonSeries/data"].shape, [2 * FRAMES, WIDTH, HEIGHT]);
+    const decoded = await ffmpegDecodeAll([0, 1, 2].map((i) => join(SAMPLE, `${i}.avi`)));
+    const twice = new Uint8Array(decoded.length * 2);
+    twice.set(decoded);
+    twice.set(decoded, decoded.length);
+    assertEquals(f["/acquisition/OnePhotonSeries/data"].sha256, await sha256(twice));
+    assertEquals(f["/acquisition/HeadOrientation/timestamps"].value.length, 100);
+    assertEquals(f["/acquisition/notes/timestamps"].value, [1.2, 1.2 + offset]);
+    await checkNwb(out);
+  });
+});
+
+Deno.test("the UTC offset comes from msecSinceEpoch, else from the time zone; without either the error says what to pass", async () => {
+  await withTemp(async (dir) => {
+    const root = join(dir, "session");
+    await copyTree(SESSION, root);
+    const path = join(root, "metaData.json");
+    const metadata = JSON.parse(await Deno.readTextFile(path));
+    // Calendar fields 09:18:41.007 local, 07:18:41.007 UTC: two hours east.
+    metadata.recordingStartTime.msecSinceEpoch = 1663579121007 - 2 * 3600_000;
+    await Deno.writeTextFile(path, qtJson(metadata));
+    const east = await writeNwb(await MiniscopeSession.open(root), join(dir, "east.nwb"), {
+      onWarning() {},
+    });
+    assertEquals(east.sessionStartTime, "2022-09-19T09:18:41.007+02:00");
+    assertEquals(
+      (await dump(join(dir, "east.nwb")))["/session_start_time"].value,
+      east.sessionStartTime,
+    );
+
+    delete metadata.recordingStartTime.msecSinceEpoch;
+    await Deno.writeTextFile(path, qtJson(metadata));
+    const session = await MiniscopeSession.open(root);
+    await assertRejects(
+      () => writeNwb(session, join(dir, "none.nwb"), { onWarning() {} }),
+      Error,
+      "--timezone",
+    );
+    assertEquals(await listing(dir), ["east.nwb", "session"]);
+    const newYork = await writeNwb(session, join(dir, "ny.nwb"), {
+      timezone: "America/New_York",
+      onWarning() {},
+    });
+    assertEquals(newYork.sessionStartTime, "2022-09-19T09:18:41.007-04:00");
+    await assertRejects(
+      () => writeNwb(session, join(dir, "bad.nwb"), { timezone: "Mars/Olympus" }),
+      RangeError,
+      "Mars/Olympus",
+    );
+  });
+});
+
+Deno.test("an existing file is kept unless overwrite is set, and a wrong option is refused before writing", async () => {
+  await withTemp(async (dir) => {
+    const out = join(dir, "kept.nwb");
+    await Deno.writeTextFile(out, "not an NWB file");
+    const session = await MiniscopeSession.open(SESSION);
+    await assertRejects(
+      () => writeNwb(session, out, { onWarning() {} }),
+      Deno.errors.AlreadyExists,
+      "overwrite",
+    );
+    assertEquals(await Deno.readTextFile(out), "not an NWB file");
+    await assertRejects(
+      () => writeNwb(session, join(dir, "x.nwb"), { level: 12 }),
+      RangeError,
+      "level",
+    );
+    await assertRejects(
+      () => writeNwb(session, join(dir, "x.nwb"), { end: 500, onWarning() {} }),
+      RangeError,
+      "58 samples",
+    );
+    assertEquals(await listing(dir), ["kept.nwb"]);
+    await writeNwb(session, out, { overwrite: true, onWarning() {} });
+    assertEquals((await dump(out))["/acquisition/OnePhotonSeries/data"].shape, [
+      FRAMES,
+      WIDTH,
+      HEIGHT,
+    ]);
+  });
+});
+
+Deno.test("an export aborted midway rejects with the reason and leaves no file, partial or whole", async () => {
+  await withTemp(async (dir) => {
+    const device = join(dir, "rec", "Miniscope");
+    await writeRecording(device, {
+      width: 64,
+      height: 48,
+      frames: 400,
+      framesPerFile: 100,
+      frame: (i) => makeFrame(i, 64, 48),
+    });
+    const extractor = await MiniscopeImagingExtractor.open({ folderPath: device, onWarning() {} });
+    const controller = new AbortController();
+    const reason = new Error("stop here");
+    let seen = 0;
+    await assertRejects(
+      () =>
+        writeNwb(extractor, join(dir, "aborted.nwb"), {
+          sessionStartTime: "2022-09-19T09:18:41.007+02:00",
+          signal: controller.signal,
+          onProgress(done) {
+            seen = done;
+            controller.abort(reason);
+          },
+        }),
+      Error,
+      "stop here",
+    );
+    assert(seen > 0 && seen < 400, `aborted after ${seen} frames`);
+    assertEquals(await listing(dir), ["rec"]);
+  });
+});
+
+Deno.test("the CLI exports a session under exactly the narrow permissions, and SIGTERM leaves no file", async () => {
+  await withTemp(async (dir) => {
+    const out = join(dir, "out");
+    await Deno.mkdir(out);
+    const flags = [`--allow-read=${SESSION},${out}`, `--allow-write=${out}`, "--allow-run=ffmpeg"];
+    const file = join(out, "cli.nwb");
+    const ok = await runDenoScript(CLI, flags, [
+      "export",
+      SESSION,
+      "--out",
+      file,
+      "--species",
+      "Mus musculus",
+      "--sex",
+      "U",
+    ]);
+    assertEquals(ok.code, 0, ok.stderr);
+    assert(
+      ok.stdout.includes("/acquisition/OnePhotonSeries (OnePhotonSeries, 58 samples)"),
+      ok.stdout,
+    );
+    const f = await dump(file);
+    const decoded = await ffmpegDecodeAll([0, 1, 2].map((i) => join(SAMPLE, `${i}.avi`)));
+    assertEquals(f["/acquisition/OnePhotonSeries/data"].sha256, await sha256(decoded));
+    await checkNwb(file);
+    // The same again is refused; a bad option is a usage error.
+    const again = await runDenoScript(CLI, flags, ["export", SESSION, "--out", file]);
+    assertEquals(again.code, 1);
+    assert(again.stderr.includes("--overwrite"), again.stderr);
+    const bad = await runDenoScript(CLI, flags, ["export", SESSION, "--out", file, "--sex", "X"]);
+    assertEquals(bad.code, 2);
+    assert(bad.stderr.includes("--sex"), bad.stderr);
+    await Deno.remove(file);
+
+    // The API under the same flags.
+    const api = await runDenoScript(API_SCRIPT, flags, [SESSION, join(out, "api.nwb")]);
+    assertEquals(JSON.parse(api.stdout), {
+      ok: true,
+      series: [
+        "/acquisition/OnePhotonSeries",
+        "/acquisition/HeadOrientation",
+        "/acquisition/notes",
+      ],
+    });
+    await checkNwb(join(out, "api.nwb"));
+    await Deno.remove(join(out, "api.nwb"));
+
+    // A longer recording, stopped with SIGTERM once the partial file exists.
+    const device = join(dir, "long", "Miniscope");
+    await writeRecording(device, {
+      width: 160,
+      height: 120,
+      frames: 1500,
+      framesPerFile: 500,
+      frame: (i) => makeFrame(i, 160, 120),
+    });
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-prompt",
+        "--quiet",
+        `--allow-read=${device},${out}`,
+        `--allow-write=${out}`,
+        "--allow-run=ffmpeg",
+        CLI,
+        "export",
+        device,
+        "--out",
+        join(out, "long.nwb"),
+        "--session-start-time",
+        "2022-09-19T09:18:41+02:00",
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const stderr = new Response(child.stderr).text();
+    const started = Date.now();
+    while ((await listing(out)).length === 0 && Date.now() - started < 60_000) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert((await listing(out))[0]?.includes(".partial-"), String(await listing(out)));
+    child.kill("SIGTERM");
+    const status = await child.status;
+    assertEquals(status.code, 1, await stderr);
+    assert((await stderr).includes("Interrupted"), await stderr);
+    assertEquals(await listing(out), []);
+  });
+});
