@@ -241,3 +241,19 @@ export async function withByteSource<T>(
 export function defaultTimestampsPath(firstVideo: string): string {
   return join(dirname(firstVideo), "timeStamps.csv");
 }
+
+/**
+ * Whether a path exists; a missing permission is an error, not a no.
+ *
+ * @param path The path.
+ * @returns `true` when it exists.
+ */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}

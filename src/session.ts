@@ -7,7 +7,7 @@
 
 import { join } from "node:path";
 
-import { explainFsError, isHidden, warnHidden } from "./files.ts";
+import { exists, explainFsError, isHidden, warnHidden } from "./files.ts";
 import { MiniscopeImagingExtractor, type MiniscopeOpenOptions } from "./extractor.ts";
 import {
   type DeviceMetadata,
@@ -62,16 +62,6 @@ async function readText(path: string, what: string): Promise<string> {
     return await Deno.readTextFile(path);
   } catch (error) {
     throw explainFsError(error, path, what);
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
   }
 }
 

@@ -32,16 +32,11 @@
 import { basename, dirname, isAbsolute, join, relative } from "node:path";
 import type { DroppedFrames } from "../../mod.ts";
 import type { FileFields, NwbLayout } from "./content.ts";
+import { exists } from "../files.ts";
 import { streamFrames } from "./frames.ts";
 import { NwbFileWriter } from "./writer.ts";
 import { checkOptions, type NwbOptions, type NwbResult, type NwbSeries } from "./options.ts";
-import {
-  type DeviceSettings,
-  exists,
-  type ExportPlan,
-  type NwbSource,
-  planExport,
-} from "./plan.ts";
+import { type DeviceSettings, type ExportPlan, type NwbSource, planExport } from "./plan.ts";
 import { checkIsoWithOffset, nowUtc, startTimeWithOffset } from "./start_time.ts";
 
 export type { NwbOptions, NwbResult, NwbSeries } from "./options.ts";

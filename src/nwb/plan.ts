@@ -18,6 +18,7 @@ import {
   readHeadOrientation,
   type RecordingStartTime,
 } from "../../mod.ts";
+import { exists } from "../files.ts";
 
 /** A Miniscope device to write as a `OnePhotonSeries`. */
 export interface ScopePlan {
@@ -135,17 +136,6 @@ function sessionFacts(session: MiniscopeSession): Omit<ExportPlan, "scopes" | "c
   };
 }
 
-/** Whether a path exists (a missing permission is an error, not a no). */
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
 /** Head orientation rows shifted by `offset` seconds and kept within `[from, to]`. */
 function shiftAndCut(
   head: HeadOrientation,
@@ -234,7 +224,12 @@ async function planCamera(
   const device = session.getDevice(name);
   let extractor: MiniscopeImagingExtractor;
   try {
-    extractor = await MiniscopeImagingExtractor.open({ folderPath: device.path, onWarning() {} });
+    // Headers and time stamps only; rgb24 so that a colour camera is not refused.
+    extractor = await MiniscopeImagingExtractor.open({
+      folderPath: device.path,
+      pixelFormat: "rgb24",
+      onWarning() {},
+    });
   } catch (error) {
     warn(
       `behaviour camera "${name}" is left out: ${(error as Error).message}`,
@@ -249,6 +244,7 @@ async function planCamera(
     const one = await MiniscopeImagingExtractor.open({
       filePaths: [file],
       timestampsPath: csv,
+      pixelFormat: "rgb24",
       onWarning() {},
     });
     const frames = one.getFrameCounts().video;
