@@ -180,7 +180,8 @@ export function toOpenDml(original: Uint8Array): Uint8Array {
  */
 export async function findPython(modules: string[]): Promise<string | undefined> {
   const dirs = (Deno.env.get("PATH") ?? "").split(":").filter((dir) => dir !== "");
-  for (const candidate of [...new Set(dirs.map((dir) => `${dir}/python3`))]) {
+  const candidates = [...dirs.map((dir) => `${dir}/python3`), "/usr/bin/python3"];
+  for (const candidate of new Set(candidates)) {
     try {
       const probe = await new Deno.Command(candidate, {
         args: ["-c", `import ${modules.join(", ")}`],
