@@ -46,7 +46,7 @@ export interface FrameStoreOptions {
   signal: AbortSignal;
   /** Bytes of PNG kept. Default: 128 MiB. */
   cacheBytes?: number;
-  /** Frames decoded together around a frame asked for. Default: 24. */
+  /** Frames decoded together around a frame asked for. Default: 48. */
   window?: number;
 }
 
@@ -77,6 +77,8 @@ export class FrameStore {
   readonly #signal: AbortSignal;
   readonly #cacheBytes: number;
   readonly #window: number;
+  /** Backward windows are shorter: their last frame, the one asked for, comes last. */
+  readonly #back: number;
   readonly #rows: number;
   readonly #cols: number;
   readonly #pngs = new Map<number, Uint8Array>();
@@ -96,7 +98,8 @@ export class FrameStore {
     this.#extractor = extractor;
     this.#signal = options.signal;
     this.#cacheBytes = options.cacheBytes ?? 128 * 2 ** 20;
-    this.#window = options.window ?? 24;
+    this.#window = options.window ?? 48;
+    this.#back = Math.max(1, Math.ceil(this.#window / 4));
     [this.#rows, this.#cols] = extractor.getImageShape();
   }
 
@@ -124,8 +127,9 @@ export class FrameStore {
       });
       if (!this.#coming(index)) {
         this.#makeRoom(index);
-        const start = direction > 0 ? index : Math.max(0, index - this.#window + 1);
-        this.#decode(start, Math.min(this.#extractor.getNumSamples(), start + this.#window));
+        const start = direction > 0 ? index : Math.max(0, index - this.#back + 1);
+        const end = direction > 0 ? index + this.#window : index + 1;
+        this.#decode(start, Math.min(this.#extractor.getNumSamples(), end));
       }
     }
     this.#readAhead(index, direction);
@@ -155,16 +159,15 @@ export class FrameStore {
     }
   }
 
-  /** Starts decoding the next window in the direction of travel once half the current is used. */
+  /** Starts decoding the next window in the direction of travel, so it is ready in time. */
   #readAhead(index: number, direction: 1 | -1): void {
     const samples = this.#extractor.getNumSamples();
-    const horizon = Math.ceil(this.#window / 2);
-    for (let step = 1; step <= horizon; step++) {
+    for (let step = 1; step <= this.#window; step++) {
       const k = index + direction * step;
       if (k < 0 || k >= samples) return;
       if (this.#pngs.has(k) || this.#coming(k)) continue;
       if (this.#decodes.size >= MAX_DECODES) return;
-      const start = direction > 0 ? k : Math.max(0, k - this.#window + 1);
+      const start = direction > 0 ? k : Math.max(0, k - this.#back + 1);
       this.#decode(start, Math.min(samples, direction > 0 ? k + this.#window : k + 1));
       return;
     }
