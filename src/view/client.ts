@@ -170,7 +170,7 @@ export function viewerPage(): void {
 
   const status = (message: string) => {
     $("status").textContent = message;
-    if (message) console.warn(message);
+    if (message) console.error(message);
   };
 
   let info: Info = { folder: "", session: null, devices: [] };
