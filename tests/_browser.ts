@@ -20,10 +20,16 @@ export interface TestBrowser {
 
 /** Starts headless Chromium with a new temporary profile, talking over a pipe. */
 export async function launchBrowser(): Promise<TestBrowser> {
+  const executable = chromiumPath();
+  if (!(await Deno.stat(executable).then((info) => info.isFile, () => false))) {
+    throw new Deno.errors.NotFound(
+      `Chromium not found at "${executable}": install Debian's chromium or set CHROMIUM`,
+    );
+  }
   const profile = await Deno.makeTempDir({ prefix: "miniscope_chromium_" });
   try {
     const browser = await puppeteer.launch({
-      executablePath: chromiumPath(),
+      executablePath: executable,
       pipe: true,
       userDataDir: profile,
       defaultViewport: { width: 1280, height: 900 },

@@ -428,7 +428,8 @@ export function viewerPage(): void {
       return mark;
     });
     $("drops").replaceChildren(...marks);
-    $("drop-count").textContent = `${main.drops?.count ?? 0} dropped frames`;
+    const dropped = main.drops?.count ?? 0;
+    $("drop-count").textContent = `${dropped} dropped frame${dropped === 1 ? "" : "s"}`;
     canvas.addEventListener("click", (event) => {
       const bounds = canvas.getBoundingClientRect();
       go(((event.clientX - bounds.left) / bounds.width) * (n - 1));
