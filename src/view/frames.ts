@@ -99,7 +99,7 @@ export class FrameStore {
     this.#signal = options.signal;
     this.#cacheBytes = options.cacheBytes ?? 128 * 2 ** 20;
     this.#window = options.window ?? 48;
-    this.#back = Math.max(1, Math.ceil(this.#window / 4));
+    this.#back = Math.max(1, Math.ceil(this.#window / 2));
     [this.#rows, this.#cols] = extractor.getImageShape();
   }
 
@@ -159,10 +159,11 @@ export class FrameStore {
     }
   }
 
-  /** Starts decoding the next window in the direction of travel, so it is ready in time. */
+  /** Keeps up to two windows decoded or decoding ahead in the direction of travel. */
   #readAhead(index: number, direction: 1 | -1): void {
     const samples = this.#extractor.getNumSamples();
-    for (let step = 1; step <= this.#window; step++) {
+    const horizon = 2 * (direction > 0 ? this.#window : this.#back);
+    for (let step = 1; step <= horizon; step++) {
       const k = index + direction * step;
       if (k < 0 || k >= samples) return;
       if (this.#pngs.has(k) || this.#coming(k)) continue;
