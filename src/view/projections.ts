@@ -29,6 +29,8 @@ export class Projections {
   #run: Promise<void> | null = null;
 
   /**
+   * Prepares the projections of a recording; nothing is read before {@linkcode start}.
+   *
    * @param extractor The recording.
    * @param signal Stops the computation.
    */
