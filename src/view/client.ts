@@ -210,10 +210,6 @@ export function viewerPage(): void {
       $("frame-file").textContent = file ? `${file.name}, frame ${index - file.firstSample}` : "";
       scrubber.value = String(index);
       $("cursor").style.left = `${(index / Math.max(1, main.samples - 1)) * 100}%`;
-      if (autoPending) {
-        autoPending = false;
-        autoContrast();
-      }
       camera?.follow(times[index] ?? 0);
     };
     const go = (index: number) => {
@@ -231,7 +227,6 @@ export function viewerPage(): void {
       lut = lookup(map.value, Number(low.value), Number(high.value));
       for (const v of views) v.draw();
     };
-    let autoPending = false;
     const autoContrast = () => {
       const p = view.picture;
       if (!p) return;
@@ -366,7 +361,6 @@ export function viewerPage(): void {
       action();
     });
 
-    autoPending = false;
     go(0);
   }
 
@@ -399,7 +393,8 @@ export function viewerPage(): void {
     const x = (index: number) => (index / Math.max(1, n - 1)) * (width - 1);
     const intervals = new Float64Array(n);
     for (let i = 1; i < n; i++) intervals[i] = (times[i]! - times[i - 1]!) * 1000;
-    const top = Math.max(1, ...intervals) * 1.1;
+    let top = 1;
+    for (const interval of intervals) top = Math.max(top, interval * 1.1);
     const y = (ms: number) => height - 4 - (ms / top) * (height - 14);
     const context = canvas.getContext("2d")!;
     context.fillStyle = "#fff";
