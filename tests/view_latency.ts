@@ -81,6 +81,7 @@ try {
   await waitForFrame(page, 2999, 60_000);
   const back = await run(48, 150, "ArrowLeft");
   console.log(summary("single steps backward from the end, 150 ms apart", back));
+  if (Deno.env.get("VIEW_DEBUG")) console.log(back.map((v) => v.toFixed(0)).join(" "));
   await page.close();
 } finally {
   await chromium.close();

@@ -150,6 +150,7 @@ Deno.test("bad frame and device indices give 400 or 404 with a JSON error, and t
       ["/api/frames", 404],
       ["/api/frames/0?device=1", 404],
       ["/api/frames/0?device=x", 400],
+      ["/api/frames/0?ahead=2", 400],
       ["/api/timestamps?device=-1", 400],
       ["/api/projections/median", 404],
       ["/api/projections/mean", 409],

@@ -144,7 +144,9 @@ export function viewerPage(): void {
       this.busy = true;
       let ok = true;
       try {
-        const picture = await decodePng(await fetch(`api/frames/${index}?device=${this.device}`));
+        const picture = await decodePng(
+          await fetch(`api/frames/${index}?device=${this.device}&ahead=${direction}`),
+        );
         this.cache.set(index, picture);
         if (this.cache.size > 256) this.cache.delete(this.cache.keys().next().value!);
         if (index === this.wanted) this.onFrame(index, picture);

@@ -63,7 +63,7 @@ interface Decode {
   next: number;
 }
 
-/** Most decodes at once; a further request ends a decode nobody waits for. */
+/** Most decodes reading ahead at once. */
 const MAX_DECODES = 2;
 
 /**
@@ -107,11 +107,13 @@ export class FrameStore {
    * The PNG of frame `index`.
    *
    * @param index A sample index, checked by the caller.
+   * @param ahead The direction to read ahead in: 1 forward, -1 backward. Default: guessed from
+   *   the previous frame asked for.
    * @returns The PNG bytes.
    */
-  png(index: number): Promise<Uint8Array> {
+  png(index: number, ahead?: 1 | -1): Promise<Uint8Array> {
     this.#signal.throwIfAborted();
-    const direction = index >= this.#last ? 1 : -1;
+    const direction = ahead ?? (index >= this.#last ? 1 : -1);
     this.#last = index;
     const cached = this.#pngs.get(index);
     let result: Promise<Uint8Array>;
@@ -126,10 +128,11 @@ export class FrameStore {
         else this.#waiters.set(index, [{ resolve, reject }]);
       });
       if (!this.#coming(index)) {
-        this.#makeRoom(index);
-        const start = direction > 0 ? index : Math.max(0, index - this.#back + 1);
+        this.#dropStale(index);
+        // Backward, the frame asked for alone, so it does not wait for the frames before it;
+        // reading ahead decodes those beside it.
         const end = direction > 0 ? index + this.#window : index + 1;
-        this.#decode(start, Math.min(this.#extractor.getNumSamples(), end));
+        this.#decode(index, Math.min(this.#extractor.getNumSamples(), end));
       }
     }
     this.#readAhead(index, direction);
@@ -147,15 +150,19 @@ export class FrameStore {
     return false;
   }
 
-  /** Ends decodes nobody waits for, furthest from `index` first, to keep within the limit. */
-  #makeRoom(index: number): void {
-    const idle = [...this.#decodes]
-      .filter((d) => ![...this.#waiters.keys()].some((k) => k >= d.next && k < d.end))
-      .sort((a, b) => Math.abs(b.start - index) - Math.abs(a.start - index));
-    while (this.#decodes.size >= MAX_DECODES && idle.length > 0) {
-      const decode = idle.shift()!;
-      decode.controller.abort();
-      this.#decodes.delete(decode);
+  /**
+   * Ends the decodes nobody waits for that lie away from `index`: after a jump they are stale
+   * work, and reading ahead starts again from here.
+   */
+  #dropStale(index: number): void {
+    const reach = 2 * this.#window;
+    for (const decode of [...this.#decodes]) {
+      const waited = [...this.#waiters.keys()].some((k) => k >= decode.next && k < decode.end);
+      const near = decode.end > index - reach && decode.start < index + reach;
+      if (!waited && !near) {
+        decode.controller.abort();
+        this.#decodes.delete(decode);
+      }
     }
   }
 

@@ -205,7 +205,14 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
       const state = device(url);
       const samples = state.device.extractor.getNumSamples();
       const k = index(decodeURIComponent(arg), "Frame", samples, "frames");
-      return bytes(await state.frames.png(k), "image/png");
+      const ahead = url.searchParams.get("ahead");
+      if (ahead !== null && ahead !== "1" && ahead !== "-1") {
+        throw new HttpError(400, `ahead must be 1 or -1, got ${JSON.stringify(ahead)}`);
+      }
+      return bytes(
+        await state.frames.png(k, ahead === null ? undefined : Number(ahead) as 1 | -1),
+        "image/png",
+      );
     }
     if (name === "projections" && arg === undefined) {
       allow("GET", "HEAD", "POST");
