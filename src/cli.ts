@@ -5,7 +5,7 @@
  * deno run --allow-read=<folder> --allow-run=ffmpeg jsr:@miniscope/reader/cli info <folder>
  * ```
  *
- * Commands: `info`, `export`, `preview`, `demo`. Exit codes: 0 on success, 1 when the
+ * Commands: `info`, `export`, `preview`, `view`, `demo`. Exit codes: 0 on success, 1 when the
  * recording cannot be read or written (one line on stderr), 2 on bad usage.
  *
  * @module
@@ -19,6 +19,7 @@ import { exportRecording } from "./cli/export.ts";
 import { writePreview } from "./cli/preview.ts";
 import { withInterrupt } from "./cli/signals.ts";
 import { exportNwb, NWB_ARGS, NWB_HELP, nwbOptionsFromArgs } from "./nwb/cli.ts";
+import { openBrowser, startView } from "./view/server.ts";
 import { writeSampleSession } from "./sample.ts";
 
 const USAGE = `miniscope ${denoJson.version}: inspect, check and convert Miniscope recordings
@@ -28,6 +29,7 @@ Usage:
   miniscope export <device-folder> --out <path> [--format npy|tiff] [--start N] [--end N]
   miniscope export <device-or-session-folder> --out <file.nwb> [NWB options]
   miniscope preview <device-folder> --out <dir>
+  miniscope view <device-or-session-folder> [--port N] [--open]
   miniscope demo
 
 Run "miniscope <command> --help" for a command's options.`;
@@ -71,6 +73,18 @@ intervals over time, dropped frames marked), and prints the saturated-pixel shar
   --help      show this help
 
 Permissions: --allow-read=<session folder> --allow-run=ffmpeg --allow-write=<dir>`,
+  view: `Usage: miniscope view <device-or-session-folder> [--port N] [--open]
+
+Serves a page to scrub, play and inspect the recording on 127.0.0.1 and prints its address
+with an access token. For a session folder, every device is listed and a behaviour camera is
+shown beside the Miniscope. Ctrl-C stops the server and every decoder.
+
+  --port N   the port (default 0: a free one)
+  --open     open the page in the default browser
+  --help     show this help
+
+Permissions: --allow-read=<folder> --allow-run=ffmpeg --allow-net=127.0.0.1 (with --open, also
+--allow-run for xdg-open, open or cmd)`,
   demo: `Usage: miniscope demo
 
 Writes a small sample session with ffmpeg into a new temporary folder, then runs info and
@@ -101,12 +115,15 @@ function parse(command: string, args: string[]) {
       start: { type: "string" },
       end: { type: "string" },
       ...NWB_ARGS,
+      port: { type: "string" },
+      open: { type: "boolean", default: false },
     },
   });
   const allowed: Record<string, string[]> = {
     info: ["json", "help"],
     export: ["out", "format", "start", "end", "help", ...Object.keys(NWB_ARGS)],
     preview: ["out", "help"],
+    view: ["port", "open", "help"],
     demo: ["help"],
   };
   for (const key of Object.keys(values)) {
@@ -145,6 +162,17 @@ async function run(command: string, args: string[]): Promise<number> {
   if (command === "info") {
     const { info } = await gatherInfo(folder);
     console.log(values.json ? JSON.stringify(info, null, 2) : formatInfo(info));
+    return 0;
+  }
+  if (command === "view") {
+    const port = integer(values.port, "port") ?? 0;
+    if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
+    await withInterrupt(async (signal) => {
+      const server = await startView({ folder, port, signal });
+      console.log(`Viewing ${folder}\nOpen ${server.url}\nPress Ctrl-C to stop`);
+      if (values.open) await openBrowser(server.url);
+      await server.finished;
+    });
     return 0;
   }
   if (values.out === undefined) throw new UsageError(`${command} needs --out`);

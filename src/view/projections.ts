@@ -1,0 +1,97 @@
+/**
+ * Mean and max projections for the viewer, computed once by streaming every frame.
+ *
+ * @module
+ */
+
+import type { MiniscopeImagingExtractor } from "../extractor.ts";
+import { readFrames } from "./frames.ts";
+import { encodePng } from "./png.ts";
+
+/** Where the computation is, as `GET /api/projections` reports it. */
+export interface ProjectionStatus {
+  /** `idle` before the first request, then `running`, `done` or `failed`. */
+  state: "idle" | "running" | "done" | "failed";
+  /** Frames read so far. */
+  done: number;
+  /** Frames in all. */
+  total: number;
+  /** Why it failed, when it did. */
+  error?: string;
+}
+
+/** The mean (rounded to the nearest integer) and max of every pixel over all frames. */
+export class Projections {
+  readonly #extractor: MiniscopeImagingExtractor;
+  readonly #signal: AbortSignal;
+  #status: ProjectionStatus;
+  #pngs: { mean: Uint8Array; max: Uint8Array } | null = null;
+  #run: Promise<void> | null = null;
+
+  /**
+   * Prepares the projections of a recording; nothing is read before {@linkcode start}.
+   *
+   * @param extractor The recording.
+   * @param signal Stops the computation.
+   */
+  constructor(extractor: MiniscopeImagingExtractor, signal: AbortSignal) {
+    this.#extractor = extractor;
+    this.#signal = signal;
+    this.#status = { state: "idle", done: 0, total: extractor.getNumSamples() };
+  }
+
+  /** The current status. */
+  status(): ProjectionStatus {
+    return { ...this.#status };
+  }
+
+  /** Starts the computation unless it ran or runs already. */
+  start(): void {
+    if (this.#run) return;
+    this.#status.state = "running";
+    this.#run = this.#compute().then(
+      () => {
+        this.#status.state = "done";
+      },
+      (error: unknown) => {
+        this.#status.state = "failed";
+        this.#status.error = error instanceof Error ? error.message : String(error);
+      },
+    );
+  }
+
+  /**
+   * A projection as 8-bit PNG, once computed.
+   *
+   * @param kind `mean` or `max`.
+   * @returns The PNG, or null while not computed.
+   */
+  png(kind: "mean" | "max"): Uint8Array | null {
+    return this.#pngs?.[kind] ?? null;
+  }
+
+  /** Waits for the computation to end, if it started. */
+  async settled(): Promise<void> {
+    await this.#run;
+  }
+
+  async #compute(): Promise<void> {
+    const [rows, cols] = this.#extractor.getImageShape();
+    const size = rows * cols;
+    const sum = new Float64Array(size);
+    const max = new Uint8Array(size);
+    const total = this.#status.total;
+    for await (const frame of readFrames(this.#extractor, 0, total, this.#signal)) {
+      const data = frame.data;
+      for (let i = 0; i < size; i++) {
+        const v = data[i * frame.channels]!;
+        sum[i]! += v;
+        if (v > max[i]!) max[i] = v;
+      }
+      this.#status.done++;
+    }
+    const mean = new Uint8Array(size);
+    for (let i = 0; i < size; i++) mean[i] = Math.round(sum[i]! / Math.max(1, total));
+    this.#pngs = { mean: encodePng(cols, rows, 1, mean), max: encodePng(cols, rows, 1, max) };
+  }
+}

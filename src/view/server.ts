@@ -1,0 +1,299 @@
+/**
+ * The viewer's HTTP server: the page and a small JSON and PNG API over one recording or
+ * session, on 127.0.0.1 only, behind a random token.
+ *
+ * Routes are matched by name; no URL path is ever mapped to a file.
+ *
+ * @module
+ */
+
+import { FrameStore } from "./frames.ts";
+import { PAGE_CSS, PAGE_HTML, pageScript } from "./page.ts";
+import { Projections } from "./projections.ts";
+import { deviceInfo, openViewSource, type ViewDevice, type ViewSource } from "./source.ts";
+
+/** Options of {@linkcode startView}. */
+export interface ViewOptions {
+  /** A device folder (with `0.avi, ...`) or a session folder (with device folders). */
+  folder: string;
+  /** The port; 0 picks a free one. Default: 0. */
+  port?: number;
+  /** The access token. Default: 32 random bytes in hex. */
+  token?: string;
+  /** Stops the server and every decoder. */
+  signal?: AbortSignal;
+  /** Bytes of PNG frames cached per device. Default: 128 MiB. */
+  cacheBytes?: number;
+  /** Receives warnings about the recordings. Default: `console.warn`. */
+  onWarning?: (message: string) => void;
+}
+
+/** A running viewer. */
+export interface ViewServer {
+  /** The address to open, with the token: `http://127.0.0.1:PORT/?token=...`. */
+  url: string;
+  /** The port listened on. */
+  port: number;
+  /** The access token. */
+  token: string;
+  /** What is shown. */
+  source: ViewSource;
+  /** Resolves once the server and every decoder have stopped. */
+  finished: Promise<void>;
+  /** Stops the server and every decoder. */
+  close(): Promise<void>;
+}
+
+interface DeviceState {
+  device: ViewDevice;
+  frames: FrameStore;
+  projections: Projections;
+}
+
+class HttpError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
+const SECURITY_HEADERS = {
+  "cache-control": "no-store",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+};
+
+function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { ...JSON_HEADERS, ...SECURITY_HEADERS, ...headers },
+  });
+}
+
+function bytes(body: Uint8Array, type: string): Response {
+  return new Response(body as Uint8Array<ArrayBuffer>, {
+    headers: { "content-type": type, ...SECURITY_HEADERS },
+  });
+}
+
+function text(body: string, type: string, headers: Record<string, string> = {}): Response {
+  return new Response(body, {
+    headers: { "content-type": `${type}; charset=utf-8`, ...SECURITY_HEADERS, ...headers },
+  });
+}
+
+/** Compares two strings in time independent of where they differ. */
+function sameToken(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}
+
+function cookieValue(header: string | null, name: string): string | null {
+  for (const part of (header ?? "").split(";")) {
+    const [key, ...rest] = part.trim().split("=");
+    if (key === name) return rest.join("=");
+  }
+  return null;
+}
+
+/** A whole number in `[0, limit)` from a path segment or query value. */
+function index(value: string | null, what: string, limit: number, unit: string): number {
+  if (value === null || !/^\d{1,15}$/.test(value)) {
+    throw new HttpError(400, `${what} must be a whole number, got ${JSON.stringify(value)}`);
+  }
+  const n = Number(value);
+  if (n >= limit) {
+    throw new HttpError(404, `${what} ${n} is out of range: there are ${limit} ${unit}`);
+  }
+  return n;
+}
+
+/**
+ * Opens a recording or session and serves the viewer for it on 127.0.0.1.
+ *
+ * @param options The folder, port, token and stop signal.
+ * @returns The running server, once it listens.
+ * @throws {Deno.errors.NotFound} When the folder is missing or holds no recording.
+ * @throws {MalformedRecordingError} When a recording cannot be read.
+ */
+export async function startView(options: ViewOptions): Promise<ViewServer> {
+  const source = await openViewSource(options.folder, options.onWarning);
+  const token = options.token ?? Array.from(
+    crypto.getRandomValues(new Uint8Array(32)),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const devices: DeviceState[] = source.devices.map((device) => ({
+    device,
+    frames: new FrameStore(device.extractor, {
+      signal,
+      ...(options.cacheBytes !== undefined ? { cacheBytes: options.cacheBytes } : {}),
+    }),
+    projections: new Projections(device.extractor, signal),
+  }));
+  const info = {
+    folder: source.folder,
+    session: source.session,
+    devices: source.devices.map((device, id) => deviceInfo(device, id)),
+  };
+  const script = pageScript();
+  let port = 0;
+  const cookie = () => `miniscope_view_${port}`;
+
+  function authorised(request: Request, url: URL): boolean {
+    const given = url.searchParams.get("token") ??
+      cookieValue(request.headers.get("cookie"), cookie()) ??
+      request.headers.get("authorization")?.replace(/^token\s+/i, "") ?? null;
+    return given !== null && sameToken(given, token);
+  }
+
+  function device(url: URL): DeviceState {
+    const value = url.searchParams.get("device");
+    return devices[value === null ? 0 : index(value, "Device", devices.length, "devices")]!;
+  }
+
+  async function route(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const host = request.headers.get("host");
+    if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) {
+      throw new HttpError(403, `Host ${JSON.stringify(host)} is not this server`);
+    }
+    if (!authorised(request, url)) {
+      throw new HttpError(401, "Missing or wrong token: open the URL printed by miniscope view");
+    }
+    const method = request.method;
+    const parts = url.pathname.split("/").slice(1);
+    const allow = (...methods: string[]) => {
+      if (!methods.includes(method)) {
+        throw new HttpError(405, `${method} is not allowed on ${url.pathname}`);
+      }
+    };
+    if (url.pathname === "/") {
+      allow("GET", "HEAD");
+      const setCookie = url.searchParams.has("token")
+        ? { "set-cookie": `${cookie()}=${token}; Path=/; HttpOnly; SameSite=Strict` }
+        : {};
+      return text(PAGE_HTML, "text/html", setCookie);
+    }
+    if (url.pathname === "/app.js") {
+      allow("GET", "HEAD");
+      return text(script, "text/javascript");
+    }
+    if (url.pathname === "/style.css") {
+      allow("GET", "HEAD");
+      return text(PAGE_CSS, "text/css");
+    }
+    if (parts[0] !== "api") throw new HttpError(404, `No such page: ${url.pathname}`);
+    const [, name, arg, ...rest] = parts;
+    if (name === "info" && arg === undefined) {
+      allow("GET", "HEAD");
+      return json(info);
+    }
+    if (name === "timestamps" && arg === undefined) {
+      allow("GET", "HEAD");
+      const { device: d } = device(url);
+      return json({ timestamps: Array.from(d.extractor.getTimestamps()) });
+    }
+    if (name === "frames" && arg !== undefined && rest.length === 0) {
+      allow("GET", "HEAD");
+      const state = device(url);
+      const samples = state.device.extractor.getNumSamples();
+      const k = index(decodeURIComponent(arg), "Frame", samples, "frames");
+      const ahead = url.searchParams.get("ahead");
+      if (ahead !== null && ahead !== "1" && ahead !== "-1") {
+        throw new HttpError(400, `ahead must be 1 or -1, got ${JSON.stringify(ahead)}`);
+      }
+      return bytes(
+        await state.frames.png(k, ahead === null ? undefined : Number(ahead) as 1 | -1),
+        "image/png",
+      );
+    }
+    if (name === "projections" && arg === undefined) {
+      allow("GET", "HEAD", "POST");
+      const state = device(url);
+      if (method === "POST") state.projections.start();
+      return json(state.projections.status(), method === "POST" ? 202 : 200);
+    }
+    if (name === "projections" && (arg === "mean" || arg === "max") && rest.length === 0) {
+      allow("GET", "HEAD");
+      const png = device(url).projections.png(arg);
+      if (!png) {
+        throw new HttpError(409, "The projections are not computed yet: POST /api/projections");
+      }
+      return bytes(png, "image/png");
+    }
+    throw new HttpError(404, `No such API route: ${url.pathname}`);
+  }
+
+  async function handle(request: Request): Promise<Response> {
+    try {
+      return await route(request);
+    } catch (error) {
+      if (error instanceof HttpError) return json({ error: error.message }, error.status);
+      if (signal.aborted) return json({ error: "The viewer is stopping" }, 503);
+      if (error instanceof URIError) return json({ error: "Malformed URL encoding" }, 400);
+      const message = error instanceof Error ? error.message : String(error);
+      return json({ error: message }, 500);
+    }
+  }
+
+  const listening = Promise.withResolvers<Deno.NetAddr>();
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: options.port ?? 0,
+    signal,
+    onListen: (address) => listening.resolve(address as Deno.NetAddr),
+    onError: (error) =>
+      json({ error: error instanceof Error ? error.message : String(error) }, 500),
+  }, handle);
+  port = (await listening.promise).port;
+
+  const finished = (async () => {
+    await server.finished;
+    stop.abort();
+    await Promise.all(devices.flatMap((d) => [d.frames.settled(), d.projections.settled()]));
+  })();
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    source,
+    finished,
+    async close() {
+      stop.abort();
+      await finished;
+    },
+  };
+}
+
+/**
+ * Opens an address in the default browser: `xdg-open` on Linux, `open` on macOS, `start` on
+ * Windows. A failure is reported on stderr and otherwise ignored: the address is printed anyway.
+ *
+ * @param url The address.
+ */
+export async function openBrowser(url: string): Promise<void> {
+  const [command, args] = Deno.build.os === "darwin"
+    ? ["open", [url]]
+    : Deno.build.os === "windows"
+    ? ["cmd", ["/c", "start", "", url]]
+    : ["xdg-open", [url]];
+  try {
+    const child = new Deno.Command(command, {
+      args,
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const { success } = await child.status;
+    if (!success) console.error(`Could not open a browser with ${command}; open the address above`);
+  } catch (error) {
+    console.error(`Could not open a browser with ${command}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * What the viewer shows: a device folder, or a session folder with its devices.
+ *
+ * @module
+ */
+
+import { basename, join } from "node:path";
+import { MiniscopeImagingExtractor } from "../extractor.ts";
+import { MiniscopeSession } from "../session.ts";
+import type { DroppedFrames } from "../analysis/dropped_frames.ts";
+
+/** A video file of a device and where its frames sit among the samples. */
+export interface ViewFile {
+  /** The file name, such as `0.avi`. */
+  name: string;
+  /** The sample index of its first frame. */
+  firstSample: number;
+  /** Its frames. */
+  frames: number;
+}
+
+/** One device the viewer can show. */
+export interface ViewDevice {
+  /** The folder name, such as `Miniscope` or `BehavCam 0`. */
+  name: string;
+  /** The recording. */
+  extractor: MiniscopeImagingExtractor;
+  /** Its `metaData.json` as written, or null without one. */
+  metadata: Record<string, unknown> | null;
+  /** Its video files in order. */
+  files: ViewFile[];
+  /** Whether it is a behaviour camera rather than a Miniscope. */
+  camera: boolean;
+}
+
+/** What was opened: the devices, the one shown first, and the session facts if any. */
+export interface ViewSource {
+  /** The folder given. */
+  folder: string;
+  /** The devices; the first is shown in the main view. */
+  devices: ViewDevice[];
+  /** The session's names, start time and notes, or null for a single device folder. */
+  session: Record<string, unknown> | null;
+}
+
+async function hasVideo(folder: string): Promise<boolean> {
+  for await (const entry of Deno.readDir(folder)) {
+    if (entry.isFile && entry.name.toLowerCase().endsWith(".avi")) return true;
+  }
+  return false;
+}
+
+/** Each file's frame count, by opening it alone (its time stamps are not needed). */
+async function filesOf(extractor: MiniscopeImagingExtractor): Promise<ViewFile[]> {
+  const files: ViewFile[] = [];
+  let firstSample = 0;
+  const samples = extractor.getNumSamples();
+  for (const path of extractor.getFilePaths()) {
+    const alone = await MiniscopeImagingExtractor.open({
+      filePaths: [path],
+      samplingFrequency: extractor.getSamplingFrequency(),
+      onWarning: () => {},
+    });
+    const frames = Math.min(alone.getFrameCounts().video, Math.max(0, samples - firstSample));
+    files.push({ name: basename(path), firstSample, frames });
+    firstSample += frames;
+  }
+  return files;
+}
+
+async function readMetadata(folder: string): Promise<Record<string, unknown> | null> {
+  try {
+    return await MiniscopeImagingExtractor.loadMiniscopeConfig(join(folder, "metaData.json"));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}
+
+function isCamera(name: string, metadata: Record<string, unknown> | null): boolean {
+  const type = String(metadata?.deviceType ?? "");
+  if (/miniscope/i.test(type)) return false;
+  return /cam/i.test(type) || /cam/i.test(name);
+}
+
+async function openDevice(
+  name: string,
+  folder: string,
+  extractor: MiniscopeImagingExtractor,
+): Promise<ViewDevice> {
+  const metadata = await readMetadata(folder);
+  return {
+    name,
+    extractor,
+    metadata,
+    files: await filesOf(extractor),
+    camera: isCamera(name, metadata),
+  };
+}
+
+/**
+ * Opens a device folder (with `.avi` files in it) or a session folder (with device folders).
+ *
+ * @param folder The folder.
+ * @param onWarning Receives warnings about the recordings.
+ * @returns The devices, Miniscopes first.
+ * @throws {Deno.errors.NotFound} When the folder is missing or a session has no device.
+ * @throws {MalformedRecordingError} When a recording cannot be read.
+ */
+export async function openViewSource(
+  folder: string,
+  onWarning?: (message: string) => void,
+): Promise<ViewSource> {
+  const options = onWarning ? { onWarning } : {};
+  if (await hasVideo(folder)) {
+    const extractor = await MiniscopeImagingExtractor.open({ folderPath: folder, ...options });
+    return {
+      folder,
+      devices: [await openDevice(basename(folder), folder, extractor)],
+      session: null,
+    };
+  }
+  const session = await MiniscopeSession.open(folder);
+  if (session.devices.length === 0) {
+    throw new Deno.errors.NotFound(`Session "${folder}" has no device folder with videos`);
+  }
+  const devices: ViewDevice[] = [];
+  for (const device of session.devices) {
+    devices.push(
+      await openDevice(device.name, device.path, await session.openDevice(device.name, options)),
+    );
+  }
+  devices.sort((a, b) => Number(a.camera) - Number(b.camera));
+  return {
+    folder,
+    devices,
+    session: {
+      researcherName: session.researcherName,
+      animalName: session.animalName,
+      experimentName: session.experimentName,
+      startTime: session.startTime.local,
+      notes: session.notes,
+    },
+  };
+}
+
+/** The JSON of `GET /api/info` for one device. */
+export function deviceInfo(device: ViewDevice, id: number): Record<string, unknown> {
+  const extractor = device.extractor;
+  const [rows, cols] = extractor.getImageShape();
+  const dropped: DroppedFrames | null = extractor.getDroppedFrames();
+  return {
+    id,
+    name: device.name,
+    camera: device.camera,
+    channels: 1,
+    samples: extractor.getNumSamples(),
+    shape: [rows, cols],
+    frequency: extractor.getSamplingFrequency(),
+    frameCounts: extractor.getFrameCounts(),
+    files: device.files,
+    drops: dropped,
+    metadata: device.metadata,
+  };
+}

@@ -1,0 +1,155 @@
+import { join } from "node:path";
+import { MiniscopeImagingExtractor } from "../mod.ts";
+import { startView } from "../src/view/server.ts";
+import { assert, assertBytesEqual, assertEquals } from "./_assert.ts";
+import { ffmpegDecodeAll } from "./_helpers.ts";
+import { canvasGray, collectProblems, launchBrowser, waitForFrame } from "./_browser.ts";
+import { CAMERA, cameraSession } from "./_view.ts";
+
+/** The index of the time in `times` nearest to `t`, the earlier one on a tie. */
+function nearest(times: Float64Array, t: number): number {
+  let best = 0;
+  for (let i = 1; i < times.length; i++) {
+    if (Math.abs(times[i]! - t) < Math.abs(times[best]! - t)) best = i;
+  }
+  return best;
+}
+
+Deno.test("in Chromium the page shows exact frames, steps with keys, plays, jumps to a drop and shows the camera", async (t) => {
+  const session = await cameraSession();
+  const scopeFolder = join(session, "Miniscope");
+  const scope = await MiniscopeImagingExtractor.open({ folderPath: scopeFolder });
+  const camera = await MiniscopeImagingExtractor.open({ folderPath: join(session, CAMERA.name) });
+  const [rows, cols] = scope.getImageShape();
+  const size = rows * cols;
+  const frames = await ffmpegDecodeAll(scope.getFilePaths());
+  const cameraFrames = await ffmpegDecodeAll(camera.getFilePaths());
+  const times = scope.getTimestamps();
+  const cameraTimes = camera.getTimestamps();
+  const frame = (k: number) => frames.subarray(k * size, (k + 1) * size);
+  const cameraSize = CAMERA.width * CAMERA.height;
+
+  const server = await startView({ folder: session, onWarning: () => {} });
+  const chromium = await launchBrowser();
+  try {
+    const page = await chromium.browser.newPage();
+    const problems = collectProblems(page);
+    const text = (id: string) => page.$eval(`#${id}`, (element) => element.textContent ?? "");
+
+    /** Checks that frame `k` is on the canvas with its time and file, and the camera's beside it. */
+    const shows = async (k: number) => {
+      await waitForFrame(page, k);
+      assertBytesEqual(await canvasGray(page, "frame"), frame(k), `frame ${k} on the canvas`);
+      assertEquals(await text("frame-time"), `${times[k]!.toFixed(3)} s`);
+      const file = k < 24
+        ? `0.avi, frame ${k}`
+        : k < 48
+        ? `1.avi, frame ${k - 24}`
+        : `2.avi, frame ${k - 48}`;
+      assertEquals(await text("frame-file"), file);
+      const c = nearest(cameraTimes, times[k]!);
+      await page.waitForFunction(
+        (label: string) => document.getElementById("camera-index")?.textContent?.startsWith(label),
+        { timeout: 30_000 },
+        `frame ${c},`,
+      );
+      assertBytesEqual(
+        await canvasGray(page, "camera"),
+        cameraFrames.subarray(c * cameraSize, (c + 1) * cameraSize),
+        `camera frame ${c} beside frame ${k}`,
+      );
+    };
+
+    await t.step(
+      "the page loads with no console error and shows frame 0 and the devices",
+      async () => {
+        await page.goto(server.url, { waitUntil: "load" });
+        await shows(0);
+        const devices = await page.$$eval(
+          "#devices li",
+          (items) => items.map((i) => i.textContent),
+        );
+        assertEquals(devices.length, 2);
+        assert(devices[0]!.startsWith("Miniscope (Miniscope_V4_BNO): 58 frames"), devices[0]!);
+        assert(devices[1]!.startsWith(`${CAMERA.name} (BehavCam): 20 frames`), devices[1]!);
+      },
+    );
+
+    await t.step("keys step one frame, ten with shift, to the ends with Home and End", async () => {
+      await page.keyboard.press("ArrowRight");
+      await shows(1);
+      await page.keyboard.down("Shift");
+      await page.keyboard.press("ArrowRight");
+      await page.keyboard.up("Shift");
+      await shows(11);
+      await page.keyboard.press("ArrowLeft");
+      await shows(10);
+      await page.keyboard.press("End");
+      await shows(57);
+      await page.keyboard.press("ArrowRight");
+      await page.keyboard.press("Home");
+      await shows(0);
+      await page.keyboard.press("ArrowLeft");
+      await page.keyboard.press("ArrowRight");
+      await page.keyboard.press("ArrowRight");
+      await shows(2);
+    });
+
+    await t.step("a click on the dropped frame in the intervals plot jumps to it", async () => {
+      const gap = scope.getDroppedFrames()!.gaps[0]!;
+      const mark = await page.$(`.drop[data-sample="${gap.afterSample + 1}"]`);
+      assert(mark, "the drop is marked");
+      const box = (await mark.boundingBox())!;
+      await page.mouse.click(box.x + box.width / 2, box.y + box.height * 0.7);
+      await shows(gap.afterSample + 1);
+    });
+
+    await t.step("space plays at no more than the recorded rate, and stops", async () => {
+      await page.keyboard.press("Home");
+      await shows(0);
+      const started = performance.now();
+      await page.keyboard.press(" ");
+      await page.waitForFunction(
+        () => Number(document.getElementById("frame-index")!.textContent) >= 6,
+        { timeout: 30_000, polling: "raf" },
+      );
+      const shown = Number(await text("frame-index"));
+      const elapsed = (performance.now() - started) / 1000;
+      assert(
+        times[shown]! - times[0]! <= elapsed + 0.1,
+        `frame ${shown} (${times[shown]} s) shown ${elapsed.toFixed(3)} s after play`,
+      );
+      await page.keyboard.press(" ");
+      const paused = Number(await text("frame-index"));
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const later = Number(await text("frame-index"));
+      assert(later - paused <= 1, `still playing: ${paused} then ${later}`);
+      assertEquals(await text("play"), "Play");
+    });
+
+    await t.step("the mean projection toggle shows the mean of all frames", async () => {
+      await page.click("#show-mean");
+      await page.waitForFunction(
+        () => (document.getElementById("mean") as HTMLCanvasElement).width > 1,
+        {
+          timeout: 60_000,
+        },
+      );
+      const mean = new Uint8Array(size);
+      for (let i = 0; i < size; i++) {
+        let sum = 0;
+        for (let k = 0; k < scope.getNumSamples(); k++) sum += frames[k * size + i]!;
+        mean[i] = Math.round(sum / scope.getNumSamples());
+      }
+      assertBytesEqual(await canvasGray(page, "mean"), mean, "mean projection");
+    });
+
+    assertEquals(await text("status"), "");
+    assertEquals(problems, []);
+    await page.close();
+  } finally {
+    await chromium.close();
+    await server.close();
+    await Deno.remove(join(session, ".."), { recursive: true });
+  }
+});

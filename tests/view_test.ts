@@ -1,0 +1,414 @@
+import { join } from "node:path";
+import { decode } from "fast-png";
+import { MiniscopeImagingExtractor } from "../mod.ts";
+import { startView, type ViewServer } from "../src/view/server.ts";
+import { assert, assertBytesEqual, assertEquals } from "./_assert.ts";
+import {
+  copyFixture,
+  ffmpegDecodeAll,
+  ffmpegProcessesMentioning,
+  MANY,
+  removeCopy,
+  runDenoScript,
+  SAMPLE,
+  TESTDATA,
+} from "./_helpers.ts";
+import { CAMERA, cameraSession, rawRequest } from "./_view.ts";
+
+const SESSION = join(TESTDATA, "sample_session");
+const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
+
+async function withView(
+  folder: string,
+  body: (
+    server: ViewServer,
+    get: (path: string, init?: RequestInit) => Promise<Response>,
+  ) => Promise<void>,
+): Promise<void> {
+  const server = await startView({ folder, onWarning: () => {} });
+  const base = `http://127.0.0.1:${server.port}`;
+  const get = (path: string, init: RequestInit = {}) =>
+    fetch(`${base}${path}`, {
+      ...init,
+      headers: { authorization: `token ${server.token}`, ...init.headers },
+    });
+  try {
+    await body(server, get);
+  } finally {
+    await server.close();
+  }
+}
+
+/** Decodes a PNG with ffmpeg, independently of the PNG library the server uses. */
+async function ffmpegPng(png: Uint8Array): Promise<Uint8Array> {
+  const child = new Deno.Command("ffmpeg", {
+    args: [
+      "-nostdin",
+      "-loglevel",
+      "error",
+      "-f",
+      "png_pipe",
+      "-i",
+      "-",
+      "-f",
+      "rawvideo",
+      "-pix_fmt",
+      "gray",
+      "-",
+    ],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(png);
+  await writer.close();
+  const output = await child.output();
+  if (!output.success) throw new Error(new TextDecoder().decode(output.stderr));
+  return output.stdout;
+}
+
+async function errorOf(response: Response): Promise<string> {
+  assertEquals(response.headers.get("content-type"), "application/json; charset=utf-8");
+  const body = await response.json();
+  assert(typeof body.error === "string" && body.error.length > 0, JSON.stringify(body));
+  return body.error;
+}
+
+Deno.test("view answers 401 to every request without the right token, and the page sets a cookie that works", async () => {
+  await withView(SAMPLE, async (server) => {
+    const base = `http://127.0.0.1:${server.port}`;
+    for (const path of ["/", "/app.js", "/api/info", "/api/frames/0", "/api/timestamps", "/nope"]) {
+      for (const query of ["", "?token=", `?token=${server.token.slice(0, -1)}0`]) {
+        const response = await fetch(`${base}${path}${query}`);
+        assertEquals(response.status, 401, `${path}${query}`);
+        await errorOf(response);
+      }
+    }
+    const page = await fetch(`${base}/?token=${server.token}`);
+    assertEquals(page.status, 200);
+    assert((await page.text()).includes('id="frame-index"'));
+    const cookie = page.headers.get("set-cookie")!.split(";")[0]!;
+    assert(cookie.endsWith(`=${server.token}`), cookie);
+    const info = await fetch(`${base}/api/info`, { headers: { cookie } });
+    assertEquals(info.status, 200);
+    assertEquals((await info.json()).devices[0].samples, 58);
+    const otherPort = await fetch(`${base}/api/info`, {
+      headers: { cookie: `miniscope_view_1=${server.token}` },
+    });
+    assertEquals(otherPort.status, 401);
+    await otherPort.body?.cancel();
+    assert(server.url.startsWith(`http://127.0.0.1:${server.port}/?token=`), server.url);
+    assert(/^[0-9a-f]{64}$/.test(server.token), server.token);
+  });
+});
+
+Deno.test("GET /api/frames/{k} gives gray PNGs that decode to exactly the recording's frames", async () => {
+  await withView(SAMPLE, async (_server, get) => {
+    const extractor = await MiniscopeImagingExtractor.open({ folderPath: SAMPLE });
+    const [rows, cols] = extractor.getImageShape();
+    const expected = await ffmpegDecodeAll(extractor.getFilePaths());
+    const n = extractor.getNumSamples();
+    // Forward, backward and jumping, as a viewer moves.
+    const order = [0, 1, 2, 57, 56, 30, 31, 29, 12, ...Array.from({ length: n }, (_, k) => k)];
+    for (const k of order) {
+      const response = await get(`/api/frames/${k}`);
+      assertEquals(response.status, 200, `frame ${k}`);
+      assertEquals(response.headers.get("content-type"), "image/png");
+      const png = new Uint8Array(await response.arrayBuffer());
+      const image = decode(png);
+      assertEquals([image.width, image.height, image.channels, image.depth], [cols, rows, 1, 8]);
+      assertBytesEqual(
+        image.data as Uint8Array,
+        expected.subarray(k * rows * cols, (k + 1) * rows * cols),
+        `frame ${k}`,
+      );
+      if (k === 57 || k === 30) {
+        assertBytesEqual(
+          await ffmpegPng(png),
+          (await extractor.getSamples([k])).data,
+          `frame ${k}`,
+        );
+      }
+    }
+  });
+});
+
+Deno.test("bad frame and device indices give 400 or 404 with a JSON error, and the server goes on", async () => {
+  await withView(SAMPLE, async (_server, get) => {
+    const cases: [string, number][] = [
+      ["/api/frames/58", 404],
+      ["/api/frames/99999999", 404],
+      ["/api/frames/99999999999999999999", 400],
+      ["/api/frames/-1", 400],
+      ["/api/frames/1.5", 400],
+      ["/api/frames/1e3", 400],
+      ["/api/frames/abc", 400],
+      ["/api/frames/%20", 400],
+      ["/api/frames/%E0%A4%A", 400],
+      ["/api/frames/", 400],
+      ["/api/frames", 404],
+      ["/api/frames/0?device=1", 404],
+      ["/api/frames/0?device=x", 400],
+      ["/api/frames/0?ahead=2", 400],
+      ["/api/timestamps?device=-1", 400],
+      ["/api/projections/median", 404],
+      ["/api/projections/mean", 409],
+      ["/api/nothing", 404],
+    ];
+    for (const [path, status] of cases) {
+      const response = await get(path);
+      assertEquals(response.status, status, path);
+      await errorOf(response);
+    }
+    const post = await get("/api/frames/0", { method: "POST" });
+    assertEquals(post.status, 405);
+    await errorOf(post);
+    assertEquals((await get("/api/frames/57")).status, 200);
+  });
+});
+
+Deno.test("no path reaches a file, whatever its dots and encoded slashes", async () => {
+  await withView(SAMPLE, async (server) => {
+    const auth = { authorization: `token ${server.token}` };
+    const paths = [
+      "/../../../../etc/passwd",
+      "/api/frames/../../../../etc/passwd",
+      "/api/frames/..%2F..%2F..%2F..%2Fetc%2Fpasswd",
+      "/api/frames/..%2f..%2fmetaData.json",
+      "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+      "/api/%2e%2e/%2e%2e/etc/passwd",
+      "/api/frames/0/../../../timeStamps.csv",
+      "/api/frames/0%2F..%2F..%2FtimeStamps.csv",
+      "//etc/passwd",
+      "/timeStamps.csv",
+      "/metaData.json",
+      "/0.avi",
+      "/Miniscope/0.avi",
+      `/${SAMPLE}/timeStamps.csv`,
+      "/api/frames/%00",
+      "/api/frames/0%00.png",
+      "/..\\..\\etc\\passwd",
+      "/api/frames/..\\..\\timeStamps.csv",
+    ];
+    for (const path of paths) {
+      const answer = await rawRequest(server.port, path, auth);
+      assert(answer.status === 400 || answer.status === 404, `${path}: ${answer.status}`);
+      assert(answer.body.includes('"error"'), `${path}: ${answer.body}`);
+      for (const secret of ["root:", "Frame Number", "deviceType", "RIFF"]) {
+        assert(!answer.body.includes(secret), `${path} leaked ${secret}`);
+      }
+    }
+  });
+});
+
+Deno.test("malformed requests and a slow client that never reads do not stop or block the server", async () => {
+  await withView(MANY, async (server, get) => {
+    const connections: Deno.Conn[] = [];
+    try {
+      for (
+        const garbage of [
+          "GARBAGE\r\n\r\n",
+          "GET /api/info HTTP/1.1\r\nHost: 127.0.0.1\r\n" + "X: y\r\n".repeat(20000) + "\r\n",
+          "GET /api/frames/0",
+        ]
+      ) {
+        const connection = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+        connections.push(connection);
+        await connection.write(new TextEncoder().encode(garbage)).catch(() => 0);
+      }
+      // A client that asks for many frames and reads none of the answers.
+      const slow = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+      connections.push(slow);
+      const request = (k: number) =>
+        `GET /api/frames/${k % 24} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n` +
+        `Authorization: token ${server.token}\r\n\r\n`;
+      await slow.write(
+        new TextEncoder().encode(Array.from({ length: 200 }, (_, k) => request(k)).join("")),
+      );
+      // A blocked server would leave these unanswered: the guard turns that into a failure.
+      const info = await get("/api/info", { signal: AbortSignal.timeout(120_000) });
+      assertEquals(info.status, 200);
+      await info.body?.cancel();
+      const frame = await get("/api/frames/23", { signal: AbortSignal.timeout(120_000) });
+      assertEquals(frame.status, 200);
+      await frame.body?.cancel();
+      const wrongHost = await rawRequest(server.port, "/api/info", {
+        host: "evil.example:80",
+        authorization: `token ${server.token}`,
+      });
+      assertEquals(wrongHost.status, 403);
+      assert(wrongHost.body.includes("is not this server"), wrongHost.body);
+    } finally {
+      for (const connection of connections) connection.close();
+    }
+  });
+});
+
+Deno.test("info and timestamps describe the recording: files, frame counts, the dropped frame", async () => {
+  await withView(SAMPLE, async (_server, get) => {
+    const extractor = await MiniscopeImagingExtractor.open({ folderPath: SAMPLE });
+    const info = await (await get("/api/info")).json();
+    assertEquals(info.session, null);
+    assertEquals(info.devices.length, 1);
+    const device = info.devices[0];
+    assertEquals(device.name, "Miniscope");
+    assertEquals(device.samples, 58);
+    assertEquals(device.shape, [40, 48]);
+    assertEquals(device.frequency, extractor.getSamplingFrequency());
+    assertEquals(device.files, [
+      { name: "0.avi", firstSample: 0, frames: 24 },
+      { name: "1.avi", firstSample: 24, frames: 24 },
+      { name: "2.avi", firstSample: 48, frames: 10 },
+    ]);
+    assertEquals(device.drops.count, 1);
+    assertEquals(device.drops.gaps[0].afterSample, 30);
+    assertEquals(device.metadata.deviceType, "Miniscope_V4_BNO");
+    const { timestamps } = await (await get("/api/timestamps")).json();
+    assertEquals(timestamps, Array.from(extractor.getTimestamps()));
+  });
+});
+
+Deno.test("projections are computed once on request, with progress, and equal the mean and max of the frames", async () => {
+  await withView(SAMPLE, async (_server, get) => {
+    const idle = await (await get("/api/projections")).json();
+    assertEquals(idle, { state: "idle", done: 0, total: 58 });
+    const started = await get("/api/projections", { method: "POST" });
+    assertEquals(started.status, 202);
+    assert(["running", "done"].includes((await started.json()).state));
+    let status = await (await get("/api/projections")).json();
+    while (status.state === "running") {
+      assert(status.done <= status.total);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      status = await (await get("/api/projections")).json();
+    }
+    assertEquals(status, { state: "done", done: 58, total: 58 });
+    const frames = await ffmpegDecodeAll(
+      (await MiniscopeImagingExtractor.open({ folderPath: SAMPLE })).getFilePaths(),
+    );
+    const size = 40 * 48;
+    const mean = new Uint8Array(size);
+    const max = new Uint8Array(size);
+    for (let i = 0; i < size; i++) {
+      let sum = 0;
+      for (let k = 0; k < 58; k++) {
+        const v = frames[k * size + i]!;
+        sum += v;
+        max[i] = Math.max(max[i]!, v);
+      }
+      mean[i] = Math.round(sum / 58);
+    }
+    for (const [kind, expected] of [["mean", mean], ["max", max]] as const) {
+      const response = await get(`/api/projections/${kind}`);
+      assertEquals(response.status, 200);
+      const image = decode(new Uint8Array(await response.arrayBuffer()));
+      assertBytesEqual(image.data as Uint8Array, expected, kind);
+    }
+    // A second request does not start again.
+    const again = await (await get("/api/projections", { method: "POST" })).json();
+    assertEquals(again.state, "done");
+  });
+});
+
+Deno.test("a session lists its devices and serves the behaviour camera's frames beside the Miniscope", async () => {
+  const session = await cameraSession();
+  try {
+    await withView(session, async (_server, get) => {
+      const info = await (await get("/api/info")).json();
+      assertEquals(info.devices.map((d: { name: string }) => d.name), ["Miniscope", CAMERA.name]);
+      assertEquals(info.devices.map((d: { camera: boolean }) => d.camera), [false, true]);
+      assertEquals(info.session.animalName, "mouse1");
+      const camera = await MiniscopeImagingExtractor.open({
+        folderPath: join(session, CAMERA.name),
+      });
+      const expected = await ffmpegDecodeAll(camera.getFilePaths());
+      const size = CAMERA.width * CAMERA.height;
+      for (const k of [0, 7, 19]) {
+        const image = decode(
+          new Uint8Array(await (await get(`/api/frames/${k}?device=1`)).arrayBuffer()),
+        );
+        assertEquals([image.width, image.height], [CAMERA.width, CAMERA.height]);
+        assertBytesEqual(image.data as Uint8Array, expected.subarray(k * size, (k + 1) * size));
+      }
+      const { timestamps } = await (await get("/api/timestamps?device=1")).json();
+      assertEquals(timestamps, Array.from(camera.getTimestamps()));
+      const missing = await get("/api/frames/20?device=1");
+      assertEquals(missing.status, 404);
+      await errorOf(missing);
+    });
+  } finally {
+    await Deno.remove(join(session, ".."), { recursive: true });
+  }
+});
+
+Deno.test("close() during decoding ends every ffmpeg of the viewer", async () => {
+  const copy = await copyFixture(MANY, "view_close_marker");
+  try {
+    const server = await startView({ folder: copy, onWarning: () => {} });
+    const base = `http://127.0.0.1:${server.port}`;
+    const headers = { authorization: `token ${server.token}` };
+    const projections = await fetch(`${base}/api/projections`, { method: "POST", headers });
+    await projections.body?.cancel();
+    const frames = [3, 13, 21].map((k) =>
+      fetch(`${base}/api/frames/${k}`, { headers }).then((r) => r.body?.cancel()).catch(() => {})
+    );
+    const deadline = performance.now() + 10_000;
+    while (await ffmpegProcessesMentioning("view_close_marker") === 0) {
+      assert(performance.now() < deadline, "no decoder started");
+    }
+    await server.close();
+    await Promise.all(frames);
+    assertEquals(await ffmpegProcessesMentioning("view_close_marker"), 0);
+  } finally {
+    await removeCopy(copy);
+  }
+});
+
+Deno.test({
+  name:
+    "the view command runs with read, ffmpeg and 127.0.0.1 only, prints one URL and stops on SIGTERM",
+  ignore: Deno.build.os === "windows",
+  fn: async () => {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-prompt",
+        "--quiet",
+        `--allow-read=${SESSION}`,
+        "--allow-run=ffmpeg",
+        "--allow-net=127.0.0.1",
+        CLI,
+        "view",
+        SESSION,
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const stderr = new Response(child.stderr).text();
+    const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let out = "";
+    while (!/token=[0-9a-f]{64}\n/.test(out)) {
+      const { value, done } = await lines.read();
+      if (done) break;
+      out += value;
+    }
+    const urls = out.match(/http:\/\/\S+/g) ?? [];
+    assertEquals(urls.length, 1, out);
+    const url = new URL(urls[0]!);
+    assertEquals(url.hostname, "127.0.0.1");
+    const page = await fetch(url);
+    assertEquals(page.status, 200);
+    await page.body?.cancel();
+    const frame = await fetch(new URL(`/api/frames/5?token=${url.searchParams.get("token")}`, url));
+    assertEquals(frame.status, 200);
+    await frame.body?.cancel();
+    child.kill("SIGTERM");
+    const status = await child.status;
+    await lines.cancel();
+    assertEquals(status.code, 0, await stderr);
+    const usage = await runDenoScript(CLI, ["--allow-read"], ["view", SESSION, "--port", "x"]);
+    assertEquals(usage.code, 2);
+    assert(usage.stderr.includes("--port must be a whole number"), usage.stderr);
+  },
+});
