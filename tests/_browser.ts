@@ -89,6 +89,18 @@ export async function waitForFrame(page: Page, index: number, timeout = 30_000):
   );
 }
 
+/** The RGB bytes (alpha dropped) of a canvas. */
+export async function canvasRgb(page: Page, id: string): Promise<Uint8Array> {
+  const values = await page.evaluate((canvasId: string) => {
+    const canvas = document.getElementById(canvasId) as HTMLCanvasElement;
+    const rgba = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
+    const rgb: number[] = [];
+    for (let i = 0; i < rgba.length; i += 4) rgb.push(rgba[i]!, rgba[i + 1]!, rgba[i + 2]!);
+    return rgb;
+  }, id);
+  return Uint8Array.from(values);
+}
+
 /** The red channel of a canvas of the page, after checking that it is gray (R = G = B). */
 export async function canvasGray(page: Page, id: string): Promise<Uint8Array> {
   const values = await page.evaluate((canvasId: string) => {

@@ -7,10 +7,10 @@
 
 import { join } from "node:path";
 import { writeRecording } from "../src/sample.ts";
-import { makeFrame } from "../testdata/frames.ts";
+import { colourFrame } from "../testdata/make_fixtures.ts";
 import { SAMPLE, TESTDATA } from "./_helpers.ts";
 
-/** The behaviour camera of {@linkcode cameraSession}: 20 frames of 32x24 at 10 Hz. */
+/** The colour behaviour camera of {@linkcode cameraSession}: 20 MJPG frames of 32x24 at 10 Hz. */
 export const CAMERA = { name: "BehavCam 0", width: 32, height: 24, frames: 20, seed: 7 };
 
 /**
@@ -35,7 +35,9 @@ export async function cameraSession(): Promise<string> {
     framesPerFile: CAMERA.frames,
     deviceType: "BehavCam",
     timestamps: { startMs: 0, intervalMs: 100 },
-    frame: (i) => makeFrame(i, CAMERA.width, CAMERA.height, CAMERA.seed),
+    codec: "MJPG",
+    input: "rgb24",
+    frame: (i) => colourFrame(i, CAMERA.width, CAMERA.height),
   });
   return session;
 }

@@ -3,7 +3,7 @@ import { MiniscopeImagingExtractor } from "../mod.ts";
 import { startView } from "../src/view/server.ts";
 import { assert, assertBytesEqual, assertEquals } from "./_assert.ts";
 import { ffmpegDecodeAll } from "./_helpers.ts";
-import { canvasGray, collectProblems, launchBrowser, waitForFrame } from "./_browser.ts";
+import { canvasGray, canvasRgb, collectProblems, launchBrowser, waitForFrame } from "./_browser.ts";
 import { CAMERA, cameraSession } from "./_view.ts";
 
 /** The index of the time in `times` nearest to `t`, the earlier one on a tie. */
@@ -19,15 +19,18 @@ Deno.test("in Chromium the page shows exact frames, steps with keys, plays, jump
   const session = await cameraSession();
   const scopeFolder = join(session, "Miniscope");
   const scope = await MiniscopeImagingExtractor.open({ folderPath: scopeFolder });
-  const camera = await MiniscopeImagingExtractor.open({ folderPath: join(session, CAMERA.name) });
+  const camera = await MiniscopeImagingExtractor.open({
+    folderPath: join(session, CAMERA.name),
+    pixelFormat: "rgb24",
+  });
   const [rows, cols] = scope.getImageShape();
   const size = rows * cols;
   const frames = await ffmpegDecodeAll(scope.getFilePaths());
-  const cameraFrames = await ffmpegDecodeAll(camera.getFilePaths());
+  const cameraFrames = await ffmpegDecodeAll(camera.getFilePaths(), "rgb24");
   const times = scope.getTimestamps();
   const cameraTimes = camera.getTimestamps();
   const frame = (k: number) => frames.subarray(k * size, (k + 1) * size);
-  const cameraSize = CAMERA.width * CAMERA.height;
+  const cameraSize = CAMERA.width * CAMERA.height * 3;
 
   const server = await startView({ folder: session, onWarning: () => {} });
   const chromium = await launchBrowser();
@@ -54,7 +57,7 @@ Deno.test("in Chromium the page shows exact frames, steps with keys, plays, jump
         `frame ${c},`,
       );
       assertBytesEqual(
-        await canvasGray(page, "camera"),
+        await canvasRgb(page, "camera"),
         cameraFrames.subarray(c * cameraSize, (c + 1) * cameraSize),
         `camera frame ${c} beside frame ${k}`,
       );

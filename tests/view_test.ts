@@ -318,16 +318,19 @@ Deno.test("a session lists its devices and serves the behaviour camera's frames 
       assertEquals(info.devices.map((d: { name: string }) => d.name), ["Miniscope", CAMERA.name]);
       assertEquals(info.devices.map((d: { camera: boolean }) => d.camera), [false, true]);
       assertEquals(info.session.animalName, "mouse1");
+      assertEquals(info.devices.map((d: { channels: number }) => d.channels), [1, 3]);
       const camera = await MiniscopeImagingExtractor.open({
         folderPath: join(session, CAMERA.name),
+        pixelFormat: "rgb24",
       });
-      const expected = await ffmpegDecodeAll(camera.getFilePaths());
-      const size = CAMERA.width * CAMERA.height;
+      // The camera is in colour: its PNGs hold exactly ffmpeg's RGB decode.
+      const expected = await ffmpegDecodeAll(camera.getFilePaths(), "rgb24");
+      const size = CAMERA.width * CAMERA.height * 3;
       for (const k of [0, 7, 19]) {
         const image = decode(
           new Uint8Array(await (await get(`/api/frames/${k}?device=1`)).arrayBuffer()),
         );
-        assertEquals([image.width, image.height], [CAMERA.width, CAMERA.height]);
+        assertEquals([image.width, image.height, image.channels], [CAMERA.width, CAMERA.height, 3]);
         assertBytesEqual(image.data as Uint8Array, expected.subarray(k * size, (k + 1) * size));
       }
       const { timestamps } = await (await get("/api/timestamps?device=1")).json();

@@ -34,7 +34,10 @@ export function viewerPage(): void {
   interface Picture {
     width: number;
     height: number;
+    /** The gray values (the red channel of a colour picture). */
     gray: Uint8ClampedArray;
+    /** The pixels of a colour picture as RGBA, shown as they are; null for gray. */
+    rgba: Uint8ClampedArray | null;
   }
 
   const $ = <T extends HTMLElement>(id: string): T => {
@@ -61,8 +64,12 @@ export function viewerPage(): void {
     bitmap.close();
     const rgba = scratch.getImageData(0, 0, width, height).data;
     const gray = new Uint8ClampedArray(width * height);
-    for (let i = 0; i < gray.length; i++) gray[i] = rgba[i * 4]!;
-    return { width, height, gray };
+    let colour = false;
+    for (let i = 0; i < gray.length; i++) {
+      gray[i] = rgba[i * 4]!;
+      if (rgba[i * 4] !== rgba[i * 4 + 1] || rgba[i * 4] !== rgba[i * 4 + 2]) colour = true;
+    }
+    return { width, height, gray, rgba: colour ? rgba : null };
   }
 
   /** Colour maps as 256 RGB entries, from a few control points. */
@@ -99,7 +106,10 @@ export function viewerPage(): void {
         const x = Math.floor(((event.clientX - box.left) / box.width) * p.width);
         const y = Math.floor(((event.clientY - box.top) / box.height) * p.height);
         if (x < 0 || y < 0 || x >= p.width || y >= p.height) return;
-        readout.textContent = `x ${x}, y ${y}: ${p.gray[y * p.width + x]}`;
+        const at = y * p.width + x;
+        readout.textContent = p.rgba
+          ? `x ${x}, y ${y}: rgb ${p.rgba[at * 4]}, ${p.rgba[at * 4 + 1]}, ${p.rgba[at * 4 + 2]}`
+          : `x ${x}, y ${y}: ${p.gray[at]}`;
       });
       canvas.addEventListener("mouseleave", () => (readout.textContent = ""));
     }
@@ -113,8 +123,13 @@ export function viewerPage(): void {
       }
       this.canvas.style.width = `${width * zoom}px`;
       const image = new ImageData(width, height);
-      const out = new Uint32Array(image.data.buffer);
-      for (let i = 0; i < gray.length; i++) out[i] = lut[gray[i]!]!;
+      if (picture.rgba) {
+        // Colour cameras are shown in their own colours.
+        image.data.set(picture.rgba);
+      } else {
+        const out = new Uint32Array(image.data.buffer);
+        for (let i = 0; i < gray.length; i++) out[i] = lut[gray[i]!]!;
+      }
       this.canvas.getContext("2d")!.putImageData(image, 0, 0);
     }
   }

@@ -21,7 +21,7 @@ export interface ViewFrame {
 
 /**
  * The one place the viewer reads pixels: frames `[start, end)` of a recording, in order.
- * Every device is read as 8-bit gray today; colour devices will be read as RGB here.
+ * Gray devices give one byte a pixel, colour cameras (opened as `rgb24`) three.
  *
  * @param extractor The recording.
  * @param start First sample.
@@ -35,8 +35,9 @@ export async function* readFrames(
   end: number,
   signal: AbortSignal,
 ): AsyncGenerator<ViewFrame, void, undefined> {
+  const channels = extractor.getPixelFormat() === "rgb24" ? 3 : 1;
   for await (const frame of extractor.stream({ start, end, signal })) {
-    yield { index: frame.index, data: frame.data, channels: 1 };
+    yield { index: frame.index, data: frame.data, channels };
   }
 }
 

@@ -59,6 +59,7 @@ async function filesOf(extractor: MiniscopeImagingExtractor): Promise<ViewFile[]
     const alone = await MiniscopeImagingExtractor.open({
       filePaths: [path],
       samplingFrequency: extractor.getSamplingFrequency(),
+      pixelFormat: extractor.getPixelFormat(),
       onWarning: () => {},
     });
     const frames = Math.min(alone.getFrameCounts().video, Math.max(0, samples - firstSample));
@@ -83,19 +84,22 @@ function isCamera(name: string, metadata: Record<string, unknown> | null): boole
   return /cam/i.test(type) || /cam/i.test(name);
 }
 
+/**
+ * Opens one device: a behaviour camera in colour (`rgb24`), a Miniscope in gray.
+ *
+ * @param name The device folder's name.
+ * @param folder The device folder.
+ * @param open Opens its recording with the given pixel format.
+ */
 async function openDevice(
   name: string,
   folder: string,
-  extractor: MiniscopeImagingExtractor,
+  open: (pixelFormat: "gray8" | "rgb24") => Promise<MiniscopeImagingExtractor>,
 ): Promise<ViewDevice> {
   const metadata = await readMetadata(folder);
-  return {
-    name,
-    extractor,
-    metadata,
-    files: await filesOf(extractor),
-    camera: isCamera(name, metadata),
-  };
+  const camera = isCamera(name, metadata);
+  const extractor = await open(camera ? "rgb24" : "gray8");
+  return { name, extractor, metadata, files: await filesOf(extractor), camera };
 }
 
 /**
@@ -113,10 +117,15 @@ export async function openViewSource(
 ): Promise<ViewSource> {
   const options = onWarning ? { onWarning } : {};
   if (await hasVideo(folder)) {
-    const extractor = await MiniscopeImagingExtractor.open({ folderPath: folder, ...options });
+    const device = await openDevice(
+      basename(folder),
+      folder,
+      (pixelFormat) =>
+        MiniscopeImagingExtractor.open({ folderPath: folder, pixelFormat, ...options }),
+    );
     return {
       folder,
-      devices: [await openDevice(basename(folder), folder, extractor)],
+      devices: [device],
       session: null,
     };
   }
@@ -127,7 +136,11 @@ export async function openViewSource(
   const devices: ViewDevice[] = [];
   for (const device of session.devices) {
     devices.push(
-      await openDevice(device.name, device.path, await session.openDevice(device.name, options)),
+      await openDevice(
+        device.name,
+        device.path,
+        (pixelFormat) => session.openDevice(device.name, { pixelFormat, ...options }),
+      ),
     );
   }
   devices.sort((a, b) => Number(a.camera) - Number(b.camera));
@@ -153,7 +166,7 @@ export function deviceInfo(device: ViewDevice, id: number): Record<string, unkno
     id,
     name: device.name,
     camera: device.camera,
-    channels: 1,
+    channels: extractor.getPixelFormat() === "rgb24" ? 3 : 1,
     samples: extractor.getNumSamples(),
     shape: [rows, cols],
     frequency: extractor.getSamplingFrequency(),
