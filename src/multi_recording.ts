@@ -19,6 +19,7 @@ import {
 } from "./recording.ts";
 import { MalformedRecordingError } from "./errors.ts";
 import type { VideoFile } from "./ffmpeg/decode.ts";
+import { frameCacheBytesOption, LiveDecoders } from "./live_decoders.ts";
 
 /** Options of {@linkcode MiniscopeMultiRecordingImagingExtractor.open}. */
 export interface MultiRecordingOpenOptions {
@@ -30,6 +31,10 @@ export interface MultiRecordingOpenOptions {
   ffmpegPath?: string;
   /** How many ffmpeg processes may decode at once. Default: the number of CPU cores. */
   concurrency?: number;
+  /** Bytes of decoded frames kept for later reads; see {@linkcode MiniscopeOpenOptions}. */
+  frameCacheBytes?: number;
+  /** Whether decoders are kept alive between reads; see {@linkcode MiniscopeOpenOptions}. */
+  liveDecoders?: boolean;
   /** Receives warnings. Default: `console.warn`. */
   onWarning?: (message: string) => void;
 }
@@ -216,6 +221,14 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
       concurrency,
       pixelFormat: "gray8",
       stallTimeoutMs: undefined,
+      live: new LiveDecoders({
+        ffmpegPath: options.ffmpegPath ?? "ffmpeg",
+        pixelFormat: "gray8",
+        stallTimeoutMs: undefined,
+        concurrency,
+        frameCacheBytes: frameCacheBytesOption(options.frameCacheBytes),
+        enabled: options.liveDecoders ?? true,
+      }),
     };
     return new MiniscopeMultiRecordingImagingExtractor(recording, samples, parts);
   }
