@@ -33,6 +33,8 @@ export {
   type ImageSeries,
   MiniscopeImagingExtractor,
   type MiniscopeOpenOptions,
+  type PixelFormat,
+  type ReadOptions,
   type StreamOptions,
 } from "./src/extractor.ts";
 export { FfmpegError, type FfmpegFailure, MalformedRecordingError } from "./src/errors.ts";

@@ -57,11 +57,17 @@ export class LiveDecodeFailed extends Error {}
  * frames and no chunk is empty (an empty chunk gives no frame, which would break the count).
  */
 export function canDecodeLive(video: VideoFile): boolean {
-  if (video.reorders || video.frameCount === 0) return false;
-  const sizes = video.index.frameSizes;
-  for (let k = 0; k < video.frameCount; k++) if (sizes[k] === 0) return false;
-  return true;
+  let answer = liveCapable.get(video);
+  if (answer === undefined) {
+    const sizes = video.index.frameSizes;
+    answer = !video.reorders && video.frameCount > 0;
+    for (let k = 0; answer && k < video.frameCount; k++) answer = sizes[k] !== 0;
+    liveCapable.set(video, answer);
+  }
+  return answer;
 }
+
+const liveCapable = new WeakMap<VideoFile, boolean>();
 
 /** Decoders alive in this program, killed when it exits. */
 const alive = new Set<FfmpegProcess>();
