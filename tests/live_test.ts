@@ -115,6 +115,61 @@ async function exactEveryFrame(c: Case, folder: string): Promise<void> {
   assertEquals(await ffmpegProcessesMentioning(folder), 0, "close() ends the decoders");
 }
 
+Deno.test("live decoders: frames whose chunks are larger than a pipe read exactly in every order", async () => {
+  // Noise does not compress: each FFV1 chunk is larger than the 64 KiB a pipe holds, so ffmpeg
+  // takes a chunk only while its frames are read, the case a small fixture never meets.
+  const dir = await Deno.makeTempDir({ prefix: "miniscope_live_" });
+  try {
+    const path = join(dir, "0.avi");
+    const { success, stderr } = await new Deno.Command("ffmpeg", {
+      args: [
+        "-nostdin",
+        "-loglevel",
+        "error",
+        "-f",
+        "lavfi",
+        "-i",
+        "nullsrc=size=320x240:rate=30,geq=lum='random(1)*255':cb=128:cr=128",
+        "-frames:v",
+        "40",
+        "-pix_fmt",
+        "gray",
+        "-c:v",
+        "ffv1",
+        "-g",
+        "12",
+        "-f",
+        "avi",
+        path,
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (!success) throw new Error(new TextDecoder().decode(stderr));
+    await using ex = await MiniscopeImagingExtractor.open({
+      filePaths: [path],
+      samplingFrequency: 30,
+      frameCacheBytes: 0,
+      onWarning: () => {},
+    });
+    const reference = await ffmpegDecodeAll([path]);
+    const size = 320 * 240;
+    assertEquals(reference.length, 40 * size);
+    for (const order of [range(0, 40), shuffled(range(0, 40), 5), range(0, 40).reverse()]) {
+      for (const k of order) {
+        const { data } = await ex.getSamples([k]);
+        assertBytesEqual(data, reference.subarray(k * size, (k + 1) * size), `frame ${k}`);
+      }
+    }
+    assertEquals(await ffmpegProcessesMentioning(dir), 1, "one live decoder");
+    await ex.close();
+    assertEquals(await ffmpegProcessesMentioning(dir), 0, "none after close()");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("live decoders: concurrent reads of one file from several callers stay exact", async () => {
   await using ex = await MiniscopeImagingExtractor.open({
     folderPath: SAMPLE,

@@ -40,9 +40,11 @@ const NUDGE_MS = 40;
 const FIRST_NUDGE_MS = 250;
 
 /**
- * Chunks fed after the wanted one. ffmpeg 5.1 with its stderr unread writes a frame once it has
- * read two more chunks (one more when stderr is read); a chunk fed beyond what it needs only
- * makes the next frame ready sooner.
+ * Chunks fed after the wanted one at first. ffmpeg 5.1 here writes a frame once it has read one
+ * or two more chunks. A decoder that gives the wanted frame before it has taken the second
+ * chunk after it is fed one from then on (a chunk larger than the pipe would otherwise be
+ * waited for, behind a frame not asked for); one that needs a chunk it was not given goes back
+ * to two.
  */
 const LEAD = 2;
 
@@ -111,6 +113,8 @@ export class LiveDecoder {
   #started = false;
   /** The frame of each chunk fed whose output has not been read yet, oldest first. */
   readonly #fed: number[] = [];
+  /** Chunks fed after the wanted one. */
+  #lead = LEAD;
   /** Reads and closes waiting for the process. */
   #holds = 0;
   /** Whether a frame came out yet. */
@@ -202,7 +206,10 @@ export class LiveDecoder {
         new Promise((resolve) => (timer = setTimeout(resolve, wait))),
       ]);
       clearTimeout(timer);
-      if (!done && this.#unwritten === 0 && !this.#closed) await this.#feedNext(source);
+      if (!done && this.#unwritten === 0 && !this.#closed) {
+        if (this.#answered) this.#lead = LEAD;
+        await this.#feedNext(source);
+      }
     }
     const got = await reading;
     if (this.#closed) throw new LiveDecodeFailed(`${this.video.displayPath}: decoder closed`);
@@ -259,13 +266,17 @@ export class LiveDecoder {
         for (let i = from; i <= k; i++) await this.#feedChunk(source, i);
       }
       // The chunks after k push k out, and their frames are ready for the next reads.
-      while (this.#fed.length - 1 - this.#fed.indexOf(k) < LEAD) await this.#feedNext(source);
+      while (this.#fed.length - 1 - this.#fed.indexOf(k) < this.#lead) await this.#feedNext(source);
       const outputs: [number, Uint8Array][] = [];
       let result: Uint8Array | undefined;
       while (!result) {
         const output = await this.#readOutput(source);
         outputs.push(output);
-        if (output[0] === k) result = output[1];
+        if (output[0] === k) {
+          result = output[1];
+          // It came before ffmpeg took every chunk fed after it: one chunk ahead is enough.
+          if (this.#unwritten > 0) this.#lead = 1;
+        }
       }
       // Leave nothing pending between reads: frames come out until ffmpeg took every byte.
       for (let i = 0; this.#unwritten > 0 && !this.#feedFailed; i++) {
