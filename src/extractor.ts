@@ -38,6 +38,7 @@ import {
   resolveConcurrency,
 } from "./recording.ts";
 import { balance, type Piece, split } from "./plan.ts";
+import { frameCacheBytesOption, LiveDecoders } from "./live_decoders.ts";
 import { BoundedQueue } from "./queue.ts";
 
 /** Options of {@linkcode MiniscopeImagingExtractor.open}. Pass `folderPath` or `filePaths`. */
@@ -76,6 +77,18 @@ export interface MiniscopeOpenOptions {
    * Default: 120,000.
    */
   stallTimeoutMs?: number;
+  /**
+   * Bytes of decoded frames kept for later reads (a viewer stepping back and forth decodes
+   * each frame once), least recently used dropped first; 0 keeps none. Default: 64 MiB.
+   */
+  frameCacheBytes?: number;
+  /**
+   * Whether ffmpeg processes are kept alive between reads, so that a frame, or the next one,
+   * comes without starting a process (at most `concurrency`, closed after 5 s unused and by
+   * {@linkcode MiniscopeImagingExtractor.close}). For codecs that store frames out of display
+   * order (B-frames) every read starts its own process regardless. Default: true.
+   */
+  liveDecoders?: boolean;
 }
 
 export type { PixelFormat };
@@ -128,6 +141,12 @@ export interface StreamOptions {
 
 /** Default read-ahead of {@linkcode MiniscopeImagingExtractor.stream}: 64 MiB. */
 const DEFAULT_READ_AHEAD = 64 * 2 ** 20;
+
+/**
+ * Reads spanning at most this many frames of a file use a decoder kept alive; longer ones are
+ * split across fresh processes, which decode in parallel.
+ */
+const LIVE_SPAN = 96;
 
 /** Consecutive frames are decoded together when the gap between wanted frames is at most this. */
 const MAX_GAP = 24;
@@ -219,6 +238,7 @@ export class MiniscopeImagingExtractor {
         `Cannot open the recording: stallTimeoutMs ${stallTimeoutMs} is not a positive number`,
       );
     }
+    const frameCacheBytes = frameCacheBytesOption(options.frameCacheBytes);
     if (options.configurationFilePath !== undefined) {
       warn("configurationFilePath is deprecated and ignored; metaData.json is not needed to read");
     }
@@ -304,6 +324,14 @@ export class MiniscopeImagingExtractor {
       concurrency,
       pixelFormat,
       stallTimeoutMs,
+      live: new LiveDecoders({
+        ffmpegPath,
+        pixelFormat,
+        stallTimeoutMs,
+        concurrency,
+        frameCacheBytes,
+        enabled: options.liveDecoders ?? true,
+      }),
     };
     return new MiniscopeImagingExtractor(recording, 0, samples, null);
   }
@@ -473,15 +501,18 @@ export class MiniscopeImagingExtractor {
     options.signal?.throwIfAborted();
     const frameSize = this.#frameSize();
     const data = new Uint8Array((end - start) * frameSize);
-    const pieces = balance(this.#pieces(start, end), this.#recording.concurrency);
-    const jobs = pieces.map(({ video, local, count, at }) => (signal: AbortSignal) =>
-      decodeInto(
-        video,
-        { start: local, count },
-        data.subarray(at * frameSize, (at + count) * frameSize),
-        this.#decodeOptions(signal),
-      )
-    );
+    const short = end - start <= LIVE_SPAN;
+    const pieces = short
+      ? this.#pieces(start, end)
+      : balance(this.#pieces(start, end), this.#recording.concurrency);
+    const jobs = pieces.map(({ video, local, count, at }) => async (signal: AbortSignal) => {
+      const target = data.subarray(at * frameSize, (at + count) * frameSize);
+      const frames = Array.from({ length: count }, (_, i) => local + i);
+      const place = (frame: number, bytes: Uint8Array) =>
+        target.set(bytes, (frame - local) * frameSize);
+      if (short && await this.#recording.live.read(video, frames, place, signal)) return;
+      await decodeInto(video, { start: local, count }, target, this.#decodeOptions(signal));
+    });
     await runPool(jobs, this.#recording.concurrency, options.signal);
     return { data, shape: this.#shape(end - start) };
   }
@@ -540,6 +571,15 @@ export class MiniscopeImagingExtractor {
     const jobs = groups.map((group) => async (signal: AbortSignal) => {
       const from = group.frames[0]!;
       const to = group.frames.at(-1)! + 1;
+      const place = (local: number, frame: Uint8Array) => {
+        for (const position of targets.get(group.first + local)!) {
+          data.set(frame, position * frameSize);
+        }
+      };
+      if (
+        to - from <= LIVE_SPAN &&
+        await this.#recording.live.read(group.video, group.frames, place, signal)
+      ) return;
       let local = from;
       let next = 0;
       for await (
@@ -550,9 +590,7 @@ export class MiniscopeImagingExtractor {
         )
       ) {
         if (local === group.frames[next]) {
-          for (const position of targets.get(group.first + local)!) {
-            data.set(frame, position * frameSize);
-          }
+          place(local, frame);
           next++;
         }
         local++;
@@ -589,6 +627,18 @@ export class MiniscopeImagingExtractor {
     const frameSize = this.#frameSize();
     const readAhead = options.readAheadBytes ?? DEFAULT_READ_AHEAD;
     if (!(readAhead >= 0)) throw new RangeError(`readAheadBytes ${readAhead} is negative`);
+    const live = this.#recording.live;
+    if (
+      end - start <= LIVE_SPAN && this.#pieces(start, end).every((p) => live.canServe(p.video))
+    ) {
+      // A short range: frame after frame from the live decoders, each continuing the last.
+      const signal = options.signal;
+      for (let i = start; i < end; i++) {
+        const { data } = await this.getSamples([i], signal ? { signal } : {});
+        yield { index: i, timestamp: times[i - start]!, data };
+      }
+      return;
+    }
     // With read-ahead, the range is cut into keyframe-aligned chunks and up to `decoders`
     // chunks decode at once; each chunk's queue holds at most a chunk, so memory stays about
     // `readAhead`. Without, one process decodes each file as frames are consumed.
@@ -640,6 +690,33 @@ export class MiniscopeImagingExtractor {
       for (const { queue } of running) queue.end();
       await Promise.all(running.map((r) => r.done));
     }
+  }
+
+  /**
+   * Ends the ffmpeg processes kept alive between reads and empties the frame cache, for this
+   * extractor and every slice of its recording. Reads after it still work, each decoding with
+   * a process of its own. Decoders left open are closed after 5 s unused and when the program
+   * exits, and never keep it running; `await using` closes them at the end of a block.
+   *
+   * @example
+   * ```ts
+   * import { MiniscopeImagingExtractor } from "@miniscope/reader";
+   *
+   * await using extractor = await MiniscopeImagingExtractor.open({
+   *   folderPath: "testdata/v1_device",
+   * });
+   * const first = await extractor.getSamples([3]); // starts a decoder
+   * const next = await extractor.getSamples([4]); // continues it
+   * console.log(first.shape, next.shape); // [1, 24, 32] [1, 24, 32]
+   * ```
+   */
+  async close(): Promise<void> {
+    await this.#recording.live.close();
+  }
+
+  /** {@linkcode close}, for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   /**

@@ -22,6 +22,7 @@ import {
 import { MalformedRecordingError } from "./errors.ts";
 import type { RowSegment } from "./analysis/dropped_frames.ts";
 import type { VideoFile } from "./ffmpeg/decode.ts";
+import { frameCacheBytesOption, LiveDecoders } from "./live_decoders.ts";
 
 /** Options of {@linkcode MiniscopeMultiRecordingImagingExtractor.open}. */
 export interface MultiRecordingOpenOptions {
@@ -33,6 +34,10 @@ export interface MultiRecordingOpenOptions {
   ffmpegPath?: string;
   /** How many ffmpeg processes may decode at once. Default: the number of CPU cores. */
   concurrency?: number;
+  /** Bytes of decoded frames kept for later reads; see {@linkcode MiniscopeOpenOptions}. */
+  frameCacheBytes?: number;
+  /** Whether decoders are kept alive between reads; see {@linkcode MiniscopeOpenOptions}. */
+  liveDecoders?: boolean;
   /** Receives warnings. Default: `console.warn`. */
   onWarning?: (message: string) => void;
 }
@@ -274,6 +279,14 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
       concurrency,
       pixelFormat: "gray8",
       stallTimeoutMs: undefined,
+      live: new LiveDecoders({
+        ffmpegPath: options.ffmpegPath ?? "ffmpeg",
+        pixelFormat: "gray8",
+        stallTimeoutMs: undefined,
+        concurrency,
+        frameCacheBytes: frameCacheBytesOption(options.frameCacheBytes),
+        enabled: options.liveDecoders ?? true,
+      }),
     };
     return new MiniscopeMultiRecordingImagingExtractor(recording, 0, samples, null, parts);
   }

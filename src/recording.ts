@@ -20,6 +20,7 @@ import { MalformedRecordingError } from "./errors.ts";
 import { explainFsError, withByteSource } from "./files.ts";
 import { runPool } from "./pool.ts";
 import { basename, dirname, join } from "node:path";
+import type { LiveDecoders } from "./live_decoders.ts";
 
 export /** What all views of one opened recording share. */
 interface Recording {
@@ -49,6 +50,8 @@ interface Recording {
   pixelFormat: PixelFormat;
   /** How long a decode waits for ffmpeg's output before taking it as stalled. */
   stallTimeoutMs: number | undefined;
+  /** The decoders kept alive between reads and the cache of decoded frames. */
+  live: LiveDecoders;
 }
 
 /** Videos of a recording, checked to agree, with where each starts. */

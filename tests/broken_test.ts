@@ -26,8 +26,8 @@ async function withCopy(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-function openQuiet(dir: string) {
-  return MiniscopeImagingExtractor.open({ folderPath: dir, onWarning: () => {} });
+function openQuiet(dir: string, liveDecoders = true) {
+  return MiniscopeImagingExtractor.open({ folderPath: dir, onWarning: () => {}, liveDecoders });
 }
 
 Deno.test("a zero-byte video is an error naming it", () =>
@@ -58,7 +58,10 @@ Deno.test("a last file cut in half (a crashed recording) keeps its complete fram
     // Cut inside frame 6, as a crash while writing it would: frames 0 to 5 are complete.
     await Deno.writeFile(path, bytes.subarray(0, frameChunkOffset(bytes, 6) + 20));
     const w = warnings();
-    const ex = await MiniscopeImagingExtractor.open({ folderPath: dir, onWarning: w.onWarning });
+    await using ex = await MiniscopeImagingExtractor.open({
+      folderPath: dir,
+      onWarning: w.onWarning,
+    });
     const present = ex.getNumSamples() - 48;
     assertEquals(present, 6);
     assert(
@@ -79,7 +82,10 @@ Deno.test("a header that claims more frames than the file holds is read by its i
     new DataView(bytes.buffer).setUint32(strh + 8 + 32, 240, true);
     await Deno.writeFile(path, bytes);
     const w = warnings();
-    const ex = await MiniscopeImagingExtractor.open({ folderPath: dir, onWarning: w.onWarning });
+    await using ex = await MiniscopeImagingExtractor.open({
+      folderPath: dir,
+      onWarning: w.onWarning,
+    });
     assertEquals(ex.getNumSamples(), 58);
     assertEquals(w.list, [`"${path}": its header claims 240 frames but only 24 are present`]);
     assertBytesEqual((await ex.getSeries(20, 30)).data, expectedFrames(range(20, 30), 48, 40));
@@ -104,13 +110,13 @@ Deno.test("an empty timeStamps.csv and one with an unknown header are errors nam
 
 Deno.test("a timeStamps.csv with CRLF endings, a byte-order mark and trailing blank lines reads as the plain one", () =>
   withCopy(async (dir) => {
-    const plain = await openQuiet(dir);
+    await using plain = await openQuiet(dir);
     const text = timestampsCsv({ frames: 58, ...sample.timestamps });
     await Deno.writeTextFile(
       join(dir, "timeStamps.csv"),
       "\ufeff" + text.replaceAll("\n", "\r\n") + "\r\n\r\n",
     );
-    const odd = await openQuiet(dir);
+    await using odd = await openQuiet(dir);
     assertEquals([...odd.getTimestamps()], [...plain.getTimestamps()]);
     assertEquals(odd.getSamplingFrequency(), plain.getSamplingFrequency());
   }));
@@ -145,7 +151,7 @@ Deno.test("ffmpeg failing mid-stream ends the stream with its error after the go
     const at = frameChunkOffset(bytes, 6);
     bytes.fill(0xff, at + 8, at + 8 + new DataView(bytes.buffer).getUint32(at + 4, true));
     await Deno.writeFile(path, bytes);
-    const ex = await openQuiet(dir);
+    await using ex = await openQuiet(dir);
     const seen: number[] = [];
     const error = await assertRejects(
       async () => {
@@ -163,19 +169,26 @@ Deno.test("ffmpeg failing mid-stream ends the stream with its error after the go
     );
     assert(seen.length >= 4 && seen.every((index) => index < 30), `seen ${seen.join(",")}`);
     assert(error.message.includes("ffmpeg exited with code"), error.message);
+    // The decoder kept alive for the first file ends with the extractor.
+    await ex.close();
     assertEquals(await ffmpegProcessesMentioning(dir), 0);
   }));
 
 Deno.test("aborting a stream mid-frame rejects with the abort reason and stops ffmpeg at once", () =>
   withCopy(async (dir) => {
-    const ex = await openQuiet(dir);
-    const controller = new AbortController();
-    const iterator = ex.stream({ signal: controller.signal })[Symbol.asyncIterator]();
-    assertEquals((await iterator.next()).value?.index, 0);
-    const pending = iterator.next();
-    controller.abort(new Error("stopped by the test"));
-    await assertRejects(() => pending, Error, "stopped by the test");
-    assertEquals(await ffmpegProcessesMentioning(dir), 0);
+    for (const liveDecoders of [false, true]) {
+      await using ex = await openQuiet(dir, liveDecoders);
+      const controller = new AbortController();
+      const iterator = ex.stream({ signal: controller.signal })[Symbol.asyncIterator]();
+      assertEquals((await iterator.next()).value?.index, 0);
+      const pending = iterator.next();
+      controller.abort(new Error("stopped by the test"));
+      await assertRejects(() => pending, Error, "stopped by the test");
+      // A decoder kept alive between reads belongs to the extractor, and ends with it.
+      if (liveDecoders) await ex.close();
+      assertEquals(await ffmpegProcessesMentioning(dir), 0);
+    }
+    await using ex = await openQuiet(dir);
     const before = new AbortController();
     before.abort(new Error("aborted before"));
     await assertRejects(
@@ -195,7 +208,7 @@ Deno.test("a damaged chunk header is an error naming the file and frame, not oth
     bytes[at + 3] = 0; // the chunk id "00dc" becomes "00d\0"
     bytes[at + 4] = 5; // and its size 5 bytes: ffmpeg would decode a cut packet without error
     await Deno.writeFile(path, bytes);
-    const ex = await openQuiet(dir);
+    await using ex = await openQuiet(dir);
     const message = `"${path}": frame 4 is damaged: its chunk header at byte ${at}`;
     await assertRejects(() => ex.getSeries(), MalformedRecordingError, message);
     await assertRejects(() => ex.getSamples([7]), MalformedRecordingError, message);

@@ -28,7 +28,7 @@ function frameOf(all: Uint8Array, k: number, size: number): Uint8Array {
  * of the whole files by ffmpeg.
  */
 async function assertExactEveryWay(folder: string, pixelFormat: "gray8" | "rgb24") {
-  const ex = await MiniscopeImagingExtractor.open({
+  await using ex = await MiniscopeImagingExtractor.open({
     folderPath: folder,
     pixelFormat,
     onWarning: () => {},
@@ -105,7 +105,7 @@ Deno.test("openDevice() passes pixelFormat to the extractor of a session's devic
       join(session, "metaData.json"),
     );
     const opened = await MiniscopeSession.open(session);
-    const camera = await opened.openDevice("BehavCam", { pixelFormat: "rgb24" });
+    await using camera = await opened.openDevice("BehavCam", { pixelFormat: "rgb24" });
     assertEquals(camera.getSampleShape(), [height, width, 3]);
     const reference = await ffmpegDecodeAll(camera.getFilePaths(), "rgb24");
     const { data } = await camera.getSamples([33]);

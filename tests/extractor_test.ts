@@ -33,7 +33,7 @@ Deno.test({
   name: "open() reads count, shape, dtype and sampling frequency of a folder without decoding",
   permissions: { read: [TESTDATA] }, // no run permission: nothing may be spawned
   fn: async () => {
-    const ex = await open();
+    await using ex = await open();
     assertEquals(ex.getNumSamples(), 58);
     assertEquals(ex.getImageShape(), [40, 48]);
     assertEquals(ex.getFrameShape(), [40, 48]);
@@ -49,7 +49,7 @@ Deno.test({
   name: "open() orders folder videos numerically, 10.avi after 9.avi",
   permissions: readSample,
   fn: async () => {
-    const ex = await open(MANY);
+    await using ex = await open(MANY);
     assertEquals(
       ex.getFilePaths().map((p) => p.split("/").pop()),
       range(0, 12).map((i) => `${i}.avi`),
@@ -66,7 +66,7 @@ Deno.test({
     "getSeries() returns frames bit-identical to a sequential ffmpeg decode and to the generated pixels",
   permissions: readSample,
   fn: async () => {
-    const ex = await open();
+    await using ex = await open();
     const series = await ex.getSeries();
     assertEquals(series.shape, [58, 40, 48]);
     assertBytesEqual(series.data, await ffmpegDecodeAll(sampleFiles), "against ffmpeg");
@@ -78,7 +78,7 @@ Deno.test({
   name: "getSeries() returns [start, end) across file boundaries, and getSeries(0, 0) is empty",
   permissions: readSample,
   fn: async () => {
-    const ex = await open(SAMPLE, { concurrency: 2 });
+    await using ex = await open(SAMPLE, { concurrency: 2 });
     for (const [start, end] of [[5, 10], [20, 30], [23, 49], [0, 1], [57, 58], [24, 48]] as const) {
       const series = await ex.getSeries(start, end);
       assertEquals(series.shape, [end - start, 40, 48]);
@@ -99,7 +99,7 @@ Deno.test({
   name: "getSeries() throws RangeError for out-of-range, fractional or reversed bounds",
   permissions: { read: [TESTDATA] },
   fn: async () => {
-    const ex = await open();
+    await using ex = await open();
     await assertRejects(() => ex.getSeries(0, 59), RangeError, "endSample 59 is out of range");
     await assertRejects(() => ex.getSeries(-1, 2), RangeError, "startSample -1");
     await assertRejects(() => ex.getSeries(1.5, 2), RangeError, "startSample 1.5");
@@ -115,7 +115,7 @@ Deno.test({
   name: "getSamples() returns frames in the order asked, repeats included, for every index",
   permissions: readSample,
   fn: async () => {
-    const ex = await open();
+    await using ex = await open();
     const indices = [57, 0, 13, 13, 24, 1, 47, 12, 35, 0];
     const got = await ex.getSamples(indices);
     assertEquals(got.shape, [indices.length, 40, 48]);
@@ -139,7 +139,7 @@ Deno.test({
   name: "stream() yields each frame with its index and timestamp and stops ffmpeg on break",
   permissions: readSample,
   fn: async () => {
-    const ex = await open();
+    await using ex = await open();
     const stamps = ex.getTimestamps();
     const seen: number[] = [];
     for await (const frame of ex.stream({ start: 20, end: 50 })) {
@@ -159,7 +159,7 @@ Deno.test({
     "getNativeTimestamps() returns the CSV seconds, not re-zeroed, and getTimestamps() prefers set times",
   permissions: { read: [TESTDATA] },
   fn: async () => {
-    const ex = await open();
+    await using ex = await open();
     const ms = timestampsMs({ frames: 58, ...sample.timestamps });
     assertEquals([...ex.getNativeTimestamps()!], ms.map((t) => t / 1000));
     assert(ex.getNativeTimestamps()![0]! < 0);
@@ -187,7 +187,7 @@ Deno.test({
   name: "timeToSampleIndices() gives the last sample at or before each time, -1 before the first",
   permissions: { read: [TESTDATA] },
   fn: async () => {
-    const ex = await open();
+    await using ex = await open();
     const t = ex.getTimestamps();
     const got = ex.timeToSampleIndices([
       t[0]! - 1,
@@ -205,7 +205,7 @@ Deno.test({
   name: "sliceSamples() is a view with its own indices, frames and timestamps",
   permissions: readSample,
   fn: async () => {
-    const ex = await open();
+    await using ex = await open();
     const slice = ex.sliceSamples(20, 40);
     assertEquals(slice.getNumSamples(), 20);
     assertEquals([...slice.getTimestamps()], [...ex.getTimestamps(20, 40)]);
@@ -228,7 +228,10 @@ Deno.test({
   permissions: readSample,
   fn: async () => {
     const files = [join(SAMPLE, "1.avi"), join(SAMPLE, "0.avi")];
-    const ex = await MiniscopeImagingExtractor.open({ filePaths: files, onWarning: () => {} });
+    await using ex = await MiniscopeImagingExtractor.open({
+      filePaths: files,
+      onWarning: () => {},
+    });
     assertEquals(ex.getFilePaths(), files);
     const series = await ex.getSeries(22, 26);
     assertEquals([...range(0, 4)].map((i) => frameIndexOf(series.data.subarray(i * FRAME))), [
@@ -237,7 +240,7 @@ Deno.test({
       0,
       1,
     ]);
-    const fromV1 = await MiniscopeImagingExtractor.open({
+    await using fromV1 = await MiniscopeImagingExtractor.open({
       filePaths: [join(V1, "0.avi")],
       timestampsPath: join(V1, "timeStamps.csv"),
       onWarning: () => {},
@@ -321,7 +324,7 @@ Deno.test("open() without timeStamps.csv needs samplingFrequency, and with it wa
       error.message,
     );
     const w = warnings();
-    const ex = await MiniscopeImagingExtractor.open({
+    await using ex = await MiniscopeImagingExtractor.open({
       folderPath: dir,
       samplingFrequency: 20,
       onWarning: w.onWarning,
@@ -347,7 +350,10 @@ Deno.test("open() with more or fewer CSV rows than frames warns once with both n
         timestampsCsv({ frames: rows, ...sample.timestamps }),
       );
       const w = warnings();
-      const ex = await MiniscopeImagingExtractor.open({ folderPath: dir, onWarning: w.onWarning });
+      await using ex = await MiniscopeImagingExtractor.open({
+        folderPath: dir,
+        onWarning: w.onWarning,
+      });
       assertEquals(w.list.length, 1);
       assert(w.list[0]!.includes(`has ${rows} rows but the videos hold 58 frames`), w.list[0]);
       assertEquals(ex.getNumSamples(), Math.min(rows, 58));
@@ -419,7 +425,7 @@ Deno.test("a video that decodes to fewer frames than its container holds is an e
       extra: ["-vf", "setpts=N+gte(N\\,5)", "-vsync", "passthrough", "-g", "12"],
     });
     await Deno.writeTextFile(join(dir, "timeStamps.csv"), timestampsCsv({ frames: 13 }));
-    const ex = await open(dir);
+    await using ex = await open(dir);
     assertEquals(ex.getNumSamples(), 13);
     await assertRejects(
       () => ex.getSeries(),
@@ -441,7 +447,7 @@ Deno.test("a frame that fails to decode stops the read with ffmpeg's error inste
     const size = new DataView(bytes.buffer).getUint32(at + 4, true);
     bytes.fill(0xff, at + 8, at + 8 + size);
     await Deno.writeFile(path, bytes);
-    const ex = await open(dir);
+    await using ex = await open(dir);
     const error = await assertRejects(
       () => ex.getSeries(0, 10),
       FfmpegError,
@@ -466,7 +472,7 @@ Deno.test("open() warns once that configurationFilePath is deprecated and ignore
 });
 
 Deno.test("reading with an ffmpegPath that does not exist says to install ffmpeg", async () => {
-  const ex = await open(SAMPLE, { ffmpegPath: "/nonexistent/ffmpeg" });
+  await using ex = await open(SAMPLE, { ffmpegPath: "/nonexistent/ffmpeg" });
   const error = await assertRejects(
     () => ex.getSeries(0, 1),
     Deno.errors.NotFound,
@@ -486,7 +492,7 @@ Deno.test("files named with spaces, commas, quotes, a leading '-' and protocol p
       }
       const odd = join(dir, "-0.avi");
       await Deno.rename(join(dir, "0.avi"), odd);
-      const ex = await MiniscopeImagingExtractor.open({
+      await using ex = await MiniscopeImagingExtractor.open({
         filePaths: [odd, join(dir, "1.avi")],
         timestampsPath: join(dir, "timeStamps.csv"),
       });
@@ -558,7 +564,7 @@ Deno.test("a recording whose files carry only OpenDML indexes reads and seeks ex
     for (const name of ["0.avi", "1.avi", "2.avi"]) {
       await Deno.writeFile(join(dir, name), toOpenDml(await Deno.readFile(join(SAMPLE, name))));
     }
-    const ex = await open(dir);
+    await using ex = await open(dir);
     assertEquals(ex.getNumSamples(), 58);
     const files = [0, 1, 2].map((i) => join(dir, `${i}.avi`));
     assertBytesEqual((await ex.getSeries()).data, await ffmpegDecodeAll(files), "against ffmpeg");

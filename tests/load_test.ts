@@ -19,7 +19,7 @@ Deno.test("8 extractors reading at once, with broken and aborted streams and ran
     let checked = 0;
     await Promise.all(
       range(0, 8).map(async (worker) => {
-        const ex = await MiniscopeImagingExtractor.open({
+        await using ex = await MiniscopeImagingExtractor.open({
           folderPath: dir,
           concurrency: 2,
           onWarning: () => {},

@@ -50,7 +50,7 @@ Deno.test("mutated AVI headers and indexes end in a documented error or exact fr
           for (const m of mutations) bytes.set(m.bytes.subarray(0, bytes.length - m.at), m.at);
           await Deno.writeFile(join(device, "0.avi"), bytes);
           try {
-            const ex = await MiniscopeImagingExtractor.open({
+            await using ex = await MiniscopeImagingExtractor.open({
               folderPath: device,
               onWarning: () => {},
             });

@@ -39,7 +39,7 @@ Deno.test("getSeries() split across parallel decoders is bit-identical to a sequ
     const sequential = await ffmpegDecodeAll([join(dir, "0.avi"), join(dir, "1.avi")]);
     const frame = WIDTH * HEIGHT;
     for (const concurrency of [1, 2, 3, 5]) {
-      const ex = await MiniscopeImagingExtractor.open({ folderPath: dir, concurrency });
+      await using ex = await MiniscopeImagingExtractor.open({ folderPath: dir, concurrency });
       for (const [start, end] of [[0, 650], [7, 643], [130, 401], [399, 650]] as const) {
         const series = await ex.getSeries(start, end);
         assertBytesEqual(
@@ -58,7 +58,7 @@ Deno.test("getSeries() split across parallel decoders is bit-identical to a sequ
 Deno.test("getSamples() is exact for every index of a long file, near and far apart", async () => {
   const dir = await longRecording();
   try {
-    const ex = await MiniscopeImagingExtractor.open({ folderPath: dir });
+    await using ex = await MiniscopeImagingExtractor.open({ folderPath: dir });
     const indices = [649, 0, 399, 400, 13, 12, 11, 200, 201, 230, 600, 600, 1, 388];
     assertBytesEqual((await ex.getSamples(indices)).data, expectedFrames(indices, WIDTH, HEIGHT));
     const every = range(0, 650).reverse();
@@ -71,7 +71,7 @@ Deno.test("getSamples() is exact for every index of a long file, near and far ap
 Deno.test("a failing parallel read stops the other decoders and leaves no ffmpeg running", async () => {
   const dir = await longRecording();
   try {
-    const ex = await MiniscopeImagingExtractor.open({ folderPath: dir, concurrency: 2 });
+    await using ex = await MiniscopeImagingExtractor.open({ folderPath: dir, concurrency: 2 });
     // Break the second file after open: its decode fails while the first file's chunks run.
     await Deno.writeFile(join(dir, "1.avi"), new Uint8Array(1000));
     let failed = false;
@@ -125,7 +125,7 @@ Deno.test("balance() splits long ranges at keyframes into contiguous chunks, abo
 Deno.test("stream() with read-ahead decodes chunks in parallel and still yields every frame exactly, in order", async () => {
   const dir = await longRecording();
   try {
-    const ex = await MiniscopeImagingExtractor.open({ folderPath: dir, concurrency: 3 });
+    await using ex = await MiniscopeImagingExtractor.open({ folderPath: dir, concurrency: 3 });
     const stamps = ex.getTimestamps();
     for (const readAheadBytes of [0, WIDTH * HEIGHT * 40, WIDTH * HEIGHT * 300, undefined]) {
       const seen: number[] = [];
@@ -156,7 +156,7 @@ Deno.test("stream() with read-ahead runs ahead of a slow consumer only by its bo
     const wrapper = join(dir, "ffmpeg-logged");
     await Deno.writeTextFile(wrapper, `#!/bin/sh\necho "$*" >> '${log}'\nexec ffmpeg "$@"\n`);
     await Deno.chmod(wrapper, 0o755);
-    const ex = await MiniscopeImagingExtractor.open({
+    await using ex = await MiniscopeImagingExtractor.open({
       folderPath: dir,
       concurrency: 2,
       ffmpegPath: wrapper,
@@ -183,7 +183,7 @@ Deno.test("stream() with read-ahead runs ahead of a slow consumer only by its bo
 Deno.test("breaking out of or aborting a read-ahead stream stops every decoder", async () => {
   const dir = await longRecording();
   try {
-    const ex = await MiniscopeImagingExtractor.open({ folderPath: dir, concurrency: 3 });
+    await using ex = await MiniscopeImagingExtractor.open({ folderPath: dir, concurrency: 3 });
     for await (const frame of ex.stream({ readAheadBytes: WIDTH * HEIGHT * 30 })) {
       if (frame.index === 100) break;
     }

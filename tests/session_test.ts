@@ -90,7 +90,7 @@ Deno.test("MiniscopeSession reads start time, names, custom keys, devices with s
         value: "12",
       },
     ]);
-    const extractor = await session.openDevice("BehavCam 0", { onWarning: () => {} });
+    await using extractor = await session.openDevice("BehavCam 0", { onWarning: () => {} });
     assertBytesEqual(
       (await extractor.getSeries(10, 14)).data,
       expectedFrames(range(10, 14), 32, 24, 11),
@@ -213,7 +213,7 @@ Deno.test("MiniscopeMultiRecordingImagingExtractor orders recordings by start ti
   const root = await Deno.makeTempDir({ prefix: "miniscope_multi_" });
   try {
     const recordings = await threeRecordings(root);
-    const ex = await MiniscopeMultiRecordingImagingExtractor.open({
+    await using ex = await MiniscopeMultiRecordingImagingExtractor.open({
       folderPath: root,
       onWarning: () => {},
     });

@@ -108,13 +108,14 @@ export function planDecode(video: VideoFile, range: FrameRange): DecodePlan {
 /**
  * The ffmpeg arguments that read an AVI stream on stdin and write `frames` frames to stdout.
  *
- * @param frames How many frames to write.
+ * @param frames How many frames to write, or `null` for a decoder kept alive, fed chunk by
+ *   chunk, that writes a frame for each chunk until its stdin closes.
  * @param format The pixel format of the output.
  * @param source The file the stream comes from: named in the arguments, so that a process
  *   list shows which file each ffmpeg decodes.
  * @returns The arguments.
  */
-export function decodeArgs(frames: number, format: PixelFormat, source: string): string[] {
+export function decodeArgs(frames: number | null, format: PixelFormat, source: string): string[] {
   return [
     "-nostdin",
     "-hide_banner",
@@ -124,14 +125,17 @@ export function decodeArgs(frames: number, format: PixelFormat, source: string):
     // Stop at the first decode error. Otherwise ffmpeg drops the broken frame and goes on,
     // and every later frame would arrive one place early.
     "-xerror",
+    // A decoder kept alive answers frame by frame: one thread, so no frame waits in a
+    // frame-threading queue, and no probing of the stream, which would hold back the first
+    // chunks until several had arrived.
+    ...(frames === null ? ["-threads", "1", "-nofind_stream_info"] : []),
     "-f",
     "avi",
     "-i",
     "pipe:0",
     "-map",
     "0:v:0",
-    "-frames:v",
-    String(frames),
+    ...(frames === null ? [] : ["-frames:v", String(frames)]),
     "-vsync",
     "passthrough",
     "-f",
@@ -176,38 +180,56 @@ async function unindexedFrame(
   return undefined;
 }
 
+/**
+ * Reads the headers of `video`: the bytes a decoder is given before any frame chunk.
+ *
+ * @throws {MalformedRecordingError} When the file is shorter than its headers.
+ */
+export async function readHeaders(source: ByteSource, video: VideoFile): Promise<Uint8Array> {
+  const header = await source.read(0, video.headerSize);
+  if (header.length < video.headerSize) {
+    throw new MalformedRecordingError(video.displayPath, "the file is shorter than its headers");
+  }
+  return header;
+}
+
+/**
+ * Reads the chunk of frame `k` as stored (its 8-byte header, the data and the pad byte of an
+ * odd size), checked against the index. With `afterPrevious`, the chunk follows frame `k - 1`
+ * in the decode, and the bytes between the two are checked for a frame the index does not list.
+ *
+ * @throws {MalformedRecordingError} When the chunk or the gap before it is damaged.
+ */
+export async function readChunk(
+  source: ByteSource,
+  video: VideoFile,
+  k: number,
+  afterPrevious: boolean,
+): Promise<Uint8Array> {
+  if (afterPrevious && k > 0) {
+    const problem = await unindexedFrame(source, video, k);
+    if (problem) throw new MalformedRecordingError(video.displayPath, problem);
+  }
+  const { frameOffsets, frameSizes } = video.index;
+  const size = frameSizes[k]!;
+  const chunk = await source.read(frameOffsets[k]! - 8, 8 + size + (size & 1));
+  const problem = chunkProblem(chunk, k, frameOffsets[k]! - 8, video.index);
+  if (problem) throw new MalformedRecordingError(video.displayPath, problem);
+  if (chunk.length === 8 + size && (size & 1) === 1) {
+    // The last chunk of a file cut after its data has no pad byte; the stream needs it.
+    const padded = new Uint8Array(8 + size + 1);
+    padded.set(chunk);
+    return padded;
+  }
+  return chunk;
+}
+
 /** Writes the headers of `video`, then chunks `[first, end)` as they are in the index. */
 function feedChunks(video: VideoFile, first: number, end: number) {
   return (write: (bytes: Uint8Array) => Promise<void>) =>
     withByteSource(video.path, async (source) => {
-      const header = await source.read(0, video.headerSize);
-      if (header.length < video.headerSize) {
-        throw new MalformedRecordingError(
-          video.displayPath,
-          "the file is shorter than its headers",
-        );
-      }
-      await write(header);
-      const { frameOffsets, frameSizes } = video.index;
-      for (let k = first; k < end; k++) {
-        if (k > first) {
-          const problem = await unindexedFrame(source, video, k);
-          if (problem) throw new MalformedRecordingError(video.displayPath, problem);
-        }
-        const size = frameSizes[k]!;
-        // The chunk as stored: its 8-byte header, the data and the pad byte of an odd size.
-        const chunk = await source.read(frameOffsets[k]! - 8, 8 + size + (size & 1));
-        const problem = chunkProblem(chunk, k, frameOffsets[k]! - 8, video.index);
-        if (problem) throw new MalformedRecordingError(video.displayPath, problem);
-        if (chunk.length === 8 + size) {
-          // The last chunk of a file cut after its data has no pad byte; the stream needs it.
-          const padded = new Uint8Array(8 + size + (size & 1));
-          padded.set(chunk);
-          await write(padded);
-        } else {
-          await write(chunk);
-        }
-      }
+      await write(await readHeaders(source, video));
+      for (let k = first; k < end; k++) await write(await readChunk(source, video, k, k > first));
     });
 }
 
@@ -223,8 +245,14 @@ export interface DecodeOptions {
   stallTimeoutMs?: number | undefined;
 }
 
-/** Waits for `promise`, or rejects with the abort reason as soon as `signal` aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+/**
+ * Waits for `promise`, or rejects with the abort reason as soon as `signal` aborts.
+ *
+ * @param promise What to wait for.
+ * @param signal Ends the wait.
+ * @returns What `promise` gives.
+ */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
   signal.throwIfAborted();
   let onAbort = () => {};

@@ -54,6 +54,11 @@ export interface SpawnOptions {
    * network share, a program that never answers) and stopped. Default: 30 s.
    */
   stallTimeoutMs?: number;
+  /**
+   * Leaves stderr unread (sent to /dev/null) and lets this program exit while ffmpeg runs: for
+   * a process kept alive between reads, which must hold no pending read of its own while idle.
+   */
+  background?: boolean;
 }
 
 /**
@@ -88,13 +93,14 @@ export class FfmpegProcess implements AsyncDisposable {
     this.#options = options;
     this.#reader = child.stdout.getReader();
     child.status.then(() => (this.#exited = true), () => (this.#exited = true));
-    this.#stderrDone = (async () => {
+    this.#stderrDone = options.background ? Promise.resolve() : (async () => {
       try {
         for await (const chunk of child.stderr) this.#stderr.push(chunk);
       } catch {
         // The stream errors only when the process is torn down; nothing to keep.
       }
     })();
+    if (options.background) child.unref();
     this.#feedDone = options.feed ? this.#runFeed(options.feed) : Promise.resolve();
   }
 
@@ -112,7 +118,7 @@ export class FfmpegProcess implements AsyncDisposable {
       args: options.args,
       stdin: options.feed ? "piped" : "null",
       stdout: "piped",
-      stderr: "piped",
+      stderr: options.background ? "null" : "piped",
       // Its own process group: Ctrl-C in a terminal reaches this process, which stops
       // ffmpeg itself, instead of ffmpeg dying first and its failure hiding the interrupt.
       detached: true,
@@ -268,6 +274,26 @@ export class FfmpegProcess implements AsyncDisposable {
       new Promise<void>((resolve) => (timer = setTimeout(resolve, FEED_GRACE_MS))),
     ]);
     clearTimeout(timer);
+  }
+
+  /**
+   * Whether the process keeps this program alive. A background process is let go between
+   * uses; while something waits for it, it must hold the program, or the program would end
+   * with the wait pending.
+   */
+  hold(held: boolean): void {
+    if (held) this.#child.ref();
+    else this.#child.unref();
+  }
+
+  /** Sends SIGKILL at once without waiting, for a process exit; never throws. */
+  killNow(): void {
+    if (this.#exited) return;
+    try {
+      this.#child.kill("SIGKILL");
+    } catch {
+      // Already exited.
+    }
   }
 
   /** Kills and reaps the process if it was not finished; for `await using`. */

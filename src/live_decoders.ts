@@ -1,0 +1,275 @@
+/**
+ * The decoders an opened recording keeps alive between reads, and its cache of decoded frames.
+ *
+ * At most `concurrency` decoders live at once, one per file in use; a read of a file waits for
+ * the read before it on the same decoder, and a read that finds every decoder busy with other
+ * files is decoded by a process of its own instead. A decoder unused for a few seconds is
+ * closed. Whenever a live decoder fails or is interrupted it is killed, and the frames not yet
+ * read are left to the caller's one-shot decode, which is exact and names any damage.
+ *
+ * @module
+ */
+
+import { type PixelFormat, untilAborted, type VideoFile } from "./ffmpeg/decode.ts";
+import { canDecodeLive, LiveDecoder } from "./ffmpeg/live.ts";
+
+/** Default bound of the cache of decoded frames: 64 MiB. */
+export const DEFAULT_FRAME_CACHE_BYTES = 64 * 2 ** 20;
+
+/**
+ * The frame cache bound from an open() option: the default when not given.
+ *
+ * @throws {RangeError} When it is not a whole number of bytes >= 0.
+ */
+export function frameCacheBytesOption(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_FRAME_CACHE_BYTES;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`Cannot open the recording: frameCacheBytes ${value} is not >= 0`);
+  }
+  return value;
+}
+
+/** How long a decoder may stay unused before it is closed. */
+const IDLE_MS = 5_000;
+
+/** Decoded frames, least recently used dropped first, bounded in bytes. */
+export class FrameCache {
+  readonly #frames = new Map<string, Uint8Array>();
+  readonly #maxBytes: number;
+  #bytes = 0;
+
+  /** @param maxBytes The most bytes of frames held. */
+  constructor(maxBytes: number) {
+    this.#maxBytes = maxBytes;
+  }
+
+  /** Bytes held. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** A frame, marked as just used, or `undefined`. */
+  get(video: VideoFile, frame: number): Uint8Array | undefined {
+    const key = `${frame}:${video.path}`;
+    const data = this.#frames.get(key);
+    if (data) {
+      this.#frames.delete(key);
+      this.#frames.set(key, data);
+    }
+    return data;
+  }
+
+  /** Keeps a frame (not copied: it must not change), dropping the oldest beyond the bound. */
+  set(video: VideoFile, frame: number, data: Uint8Array): void {
+    if (data.length > this.#maxBytes) return;
+    const key = `${frame}:${video.path}`;
+    const old = this.#frames.get(key);
+    if (old) {
+      this.#frames.delete(key);
+      this.#bytes -= old.length;
+    }
+    this.#frames.set(key, data);
+    this.#bytes += data.length;
+    for (const [oldest, bytes] of this.#frames) {
+      if (this.#bytes <= this.#maxBytes) break;
+      this.#frames.delete(oldest);
+      this.#bytes -= bytes.length;
+    }
+  }
+
+  /** Drops every frame. */
+  clear(): void {
+    this.#frames.clear();
+    this.#bytes = 0;
+  }
+}
+
+/** A live decoder with the reads waiting for it. */
+interface Slot {
+  video: VideoFile;
+  decoder: LiveDecoder | undefined;
+  /** Settles when the last read queued on the slot is done. */
+  tail: Promise<void>;
+  /** Reads running or waiting. */
+  users: number;
+  lastUsed: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** How an opened recording decodes. */
+export interface LiveDecodersOptions {
+  /** The ffmpeg executable. */
+  ffmpegPath: string;
+  /** The pixel format of the frames. */
+  pixelFormat: PixelFormat;
+  /** How long to wait for ffmpeg's output before taking it as stalled. */
+  stallTimeoutMs: number | undefined;
+  /** The most decoders alive at once. */
+  concurrency: number;
+  /** The bound of the frame cache in bytes; 0 turns it off. */
+  frameCacheBytes: number;
+  /** Whether decoders are kept alive at all. */
+  enabled: boolean;
+}
+
+/** The live decoders and the frame cache of one opened recording. */
+export class LiveDecoders {
+  readonly #options: LiveDecodersOptions;
+  readonly #slots = new Map<VideoFile, Slot>();
+  readonly #cache: FrameCache;
+  #closed = false;
+
+  /** @param options ffmpeg, pixel format, bounds. */
+  constructor(options: LiveDecodersOptions) {
+    this.#options = options;
+    this.#cache = new FrameCache(options.frameCacheBytes);
+  }
+
+  /** How many decoders are alive. */
+  get alive(): number {
+    let count = 0;
+    for (const slot of this.#slots.values()) if (slot.decoder) count++;
+    return count;
+  }
+
+  /** Whether reads of `video` can use a live decoder. */
+  canServe(video: VideoFile): boolean {
+    return this.#options.enabled && !this.#closed && canDecodeLive(video);
+  }
+
+  /**
+   * Delivers frames of one file from the cache or a live decoder.
+   *
+   * @param video The file.
+   * @param frames The frames wanted, 0-based within the file, in increasing order.
+   * @param deliver Receives each wanted frame (shared with the cache: copy, do not change).
+   * @param signal Stops the read; a live decoder in the middle of it is killed.
+   * @returns Whether every frame was delivered; when not, the caller decodes them otherwise
+   *   (some may have been delivered already).
+   * @throws The abort reason when `signal` aborts.
+   */
+  async read(
+    video: VideoFile,
+    frames: readonly number[],
+    deliver: (frame: number, data: Uint8Array) => void,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    const missing = frames.filter((frame) => {
+      const data = this.#cache.get(video, frame);
+      if (data) deliver(frame, data);
+      return !data;
+    });
+    if (missing.length === 0) return true;
+    if (!this.canServe(video)) return false;
+    const slot = await this.#slotFor(video);
+    if (!slot) return false;
+    slot.users++;
+    clearTimeout(slot.timer);
+    const previous = slot.tail;
+    let release = () => {};
+    slot.tail = new Promise<void>((resolve) => (release = resolve));
+    try {
+      await untilAborted(previous, signal);
+      for (const frame of missing) {
+        signal?.throwIfAborted();
+        if (this.#closed) return false;
+        const cached = this.#cache.get(video, frame);
+        if (cached) {
+          deliver(frame, cached);
+          continue;
+        }
+        slot.decoder ??= new LiveDecoder(video, this.#options);
+        const decoder = slot.decoder;
+        const reading = decoder.read(frame, (k, bytes) => this.#cache.set(video, k, bytes));
+        let data: Uint8Array;
+        try {
+          data = await untilAborted(reading, signal);
+        } catch {
+          // Interrupted or failed: its frame bookkeeping is no longer trusted.
+          if (slot.decoder === decoder) slot.decoder = undefined;
+          await decoder.close();
+          await reading.catch(() => {});
+          if (signal?.aborted) throw signal.reason;
+          return false;
+        }
+        deliver(frame, data);
+        if (decoder.unsettled) {
+          slot.decoder = undefined;
+          await decoder.close();
+        }
+      }
+      return true;
+    } finally {
+      // The next read may run once the previous one is done, even when this one was aborted.
+      void previous.then(release);
+      slot.users--;
+      slot.lastUsed = performance.now();
+      this.#scheduleIdle(slot);
+    }
+  }
+
+  /** The slot of `video`, made when a decoder may be added; undefined when all are busy. */
+  async #slotFor(video: VideoFile): Promise<Slot | undefined> {
+    const existing = this.#slots.get(video);
+    if (existing) return existing;
+    if (this.#slots.size >= this.#options.concurrency) {
+      // Make room by closing the decoder unused for longest, if one is idle.
+      let oldest: Slot | undefined;
+      for (const slot of this.#slots.values()) {
+        if (slot.users === 0 && (!oldest || slot.lastUsed < oldest.lastUsed)) oldest = slot;
+      }
+      if (!oldest) return undefined;
+      this.#slots.delete(oldest.video);
+      clearTimeout(oldest.timer);
+      await oldest.decoder?.close();
+      // Another read may have taken the room while this one waited.
+      if (this.#slots.size >= this.#options.concurrency) return this.#slots.get(video);
+    }
+    const made = this.#slots.get(video);
+    if (made) return made;
+    const slot: Slot = {
+      video,
+      decoder: undefined,
+      tail: Promise.resolve(),
+      users: 0,
+      lastUsed: performance.now(),
+      timer: undefined,
+    };
+    this.#slots.set(video, slot);
+    return slot;
+  }
+
+  #scheduleIdle(slot: Slot): void {
+    clearTimeout(slot.timer);
+    if (slot.users > 0) return;
+    if (!slot.decoder || this.#closed) {
+      if (this.#slots.get(slot.video) === slot && slot.users === 0) this.#slots.delete(slot.video);
+      return;
+    }
+    const timer = setTimeout(() => {
+      if (slot.users > 0 || this.#slots.get(slot.video) !== slot) return;
+      this.#slots.delete(slot.video);
+      void slot.decoder?.close();
+    }, IDLE_MS);
+    // A decoder waiting to be closed never keeps the program alive.
+    Deno.unrefTimer(timer);
+    slot.timer = timer;
+  }
+
+  /**
+   * Closes every live decoder and empties the cache; reads after it decode with a process of
+   * their own. Never throws.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const slots = [...this.#slots.values()];
+    this.#slots.clear();
+    this.#cache.clear();
+    await Promise.all(slots.map(async (slot) => {
+      clearTimeout(slot.timer);
+      const decoder = slot.decoder;
+      slot.decoder = undefined;
+      await decoder?.close();
+    }));
+  }
+}
