@@ -70,6 +70,18 @@ export function expectedFrames(
   return all;
 }
 
+/** A fixed shuffle, so a failure can be replayed. */
+export function shuffled(values: number[], seed: number): number[] {
+  const out = [...values];
+  let state = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    const j = state % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
 /** Integers `[start, end)`. */
 export function range(start: number, end: number): number[] {
   return Array.from({ length: end - start }, (_, i) => start + i);

@@ -2,21 +2,9 @@ import { join } from "node:path";
 import { assertBytesEqual, assertEquals } from "./_assert.ts";
 import { MiniscopeImagingExtractor, MiniscopeSession } from "../mod.ts";
 import { CODECS } from "../testdata/make_fixtures.ts";
-import { expectedFrames, ffmpegDecodeAll, range, TESTDATA } from "./_helpers.ts";
+import { expectedFrames, ffmpegDecodeAll, range, shuffled, TESTDATA } from "./_helpers.ts";
 
 const { width, height, frames } = CODECS;
-
-/** A fixed shuffle, so a failure can be replayed. */
-function shuffled(values: number[], seed: number): number[] {
-  const out = [...values];
-  let state = seed;
-  for (let i = out.length - 1; i > 0; i--) {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    const j = state % (i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
 
 /** Frame `k` of a series of frames of `size` bytes. */
 function frameOf(all: Uint8Array, k: number, size: number): Uint8Array {

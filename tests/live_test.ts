@@ -10,23 +10,12 @@ import {
   removeCopy,
   runDenoScript,
   SAMPLE,
+  shuffled,
   TESTDATA,
 } from "./_helpers.ts";
 
 function assert(condition: boolean, message: string): void {
   assertEquals(condition, true, message);
-}
-
-/** A fixed shuffle, so a failure can be replayed. */
-function shuffled(values: number[], seed: number): number[] {
-  const out = [...values];
-  let state = seed;
-  for (let i = out.length - 1; i > 0; i--) {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    const j = state % (i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
 }
 
 const CODEC_FOLDERS = [
