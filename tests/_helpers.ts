@@ -247,7 +247,14 @@ export async function runDenoScript(
 /** Encodes `frames` frames of ffmpeg's test pattern as FFV1 in AVI, with extra output options. */
 export async function encodeTestPattern(
   path: string,
-  options: { size: string; frames: number; pixelFormat: string; extra?: string[] },
+  options: {
+    size: string;
+    frames: number;
+    pixelFormat: string;
+    extra?: string[];
+    /** An lavfi source instead of the test pattern. */
+    source?: string;
+  },
 ): Promise<void> {
   const { success, stderr } = await new Deno.Command("ffmpeg", {
     args: [
@@ -258,7 +265,7 @@ export async function encodeTestPattern(
       "-f",
       "lavfi",
       "-i",
-      `testsrc=size=${options.size}:rate=60`,
+      options.source ?? `testsrc=size=${options.size}:rate=60`,
       "-frames:v",
       String(options.frames),
       ...(options.extra ?? []),

@@ -4,6 +4,7 @@ import { MiniscopeImagingExtractor } from "../mod.ts";
 import { FrameCache } from "../src/live_decoders.ts";
 import {
   copyFixture,
+  encodeTestPattern,
   ffmpegDecodeAll,
   ffmpegProcessesMentioning,
   range,
@@ -110,32 +111,13 @@ Deno.test("live decoders: frames whose chunks are larger than a pipe read exactl
   const dir = await Deno.makeTempDir({ prefix: "miniscope_live_" });
   try {
     const path = join(dir, "0.avi");
-    const { success, stderr } = await new Deno.Command("ffmpeg", {
-      args: [
-        "-nostdin",
-        "-loglevel",
-        "error",
-        "-f",
-        "lavfi",
-        "-i",
-        "nullsrc=size=320x240:rate=30,geq=lum='random(1)*255':cb=128:cr=128",
-        "-frames:v",
-        "40",
-        "-pix_fmt",
-        "gray",
-        "-c:v",
-        "ffv1",
-        "-g",
-        "12",
-        "-f",
-        "avi",
-        path,
-      ],
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    if (!success) throw new Error(new TextDecoder().decode(stderr));
+    await encodeTestPattern(path, {
+      size: "320x240",
+      frames: 40,
+      pixelFormat: "gray",
+      extra: ["-g", "12"],
+      source: "nullsrc=size=320x240:rate=30,geq=lum='random(1)*255':cb=128:cr=128",
+    });
     await using ex = await MiniscopeImagingExtractor.open({
       filePaths: [path],
       samplingFrequency: 30,
