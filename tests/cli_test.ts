@@ -294,7 +294,7 @@ Deno.test("demo writes a sample session with ffmpeg and runs info and preview on
   }
 });
 
-Deno.test("export stopped by SIGTERM, SIGHUP or SIGINT says Interrupted and leaves no file or ffmpeg behind", async () => {
+Deno.test("export stopped by SIGTERM, SIGHUP, SIGINT or a terminal's Ctrl-C says Interrupted and leaves no file or ffmpeg behind", async () => {
   const root = await Deno.makeTempDir({ prefix: "miniscope_export_" });
   try {
     // Long enough that the export is still running when the signal comes.
@@ -307,8 +307,17 @@ Deno.test("export stopped by SIGTERM, SIGHUP or SIGINT says Interrupted and leav
       extra: ["-g", "12"],
     });
     await Deno.writeTextFile(join(device, "timeStamps.csv"), timestampsCsv({ frames: 1500 }));
-    for (const signal of ["SIGTERM", "SIGHUP", "SIGINT"] as const) {
-      const out = join(root, `out_${signal}`);
+    // Ctrl-C in a terminal is a SIGINT to the whole foreground process group: ffmpeg gets it
+    // too, and may fail before the command line hears of it.
+    const cases = [
+      { signal: "SIGTERM", group: false },
+      { signal: "SIGHUP", group: false },
+      { signal: "SIGINT", group: false },
+      { signal: "SIGINT", group: true },
+    ] as const;
+    for (const { signal, group } of cases) {
+      const what = group ? `${signal} to the process group` : signal;
+      const out = join(root, `out_${signal}${group ? "_group" : ""}`);
       await Deno.mkdir(out);
       const child = new Deno.Command(Deno.execPath(), {
         args: [
@@ -327,6 +336,8 @@ Deno.test("export stopped by SIGTERM, SIGHUP or SIGINT says Interrupted and leav
         stdin: "null",
         stdout: "piped",
         stderr: "piped",
+        // A group of its own, as a terminal gives a command it runs.
+        detached: group,
       }).spawn();
       const stdout = new Response(child.stdout).text();
       const stderr = new Response(child.stderr).text();
@@ -336,15 +347,16 @@ Deno.test("export stopped by SIGTERM, SIGHUP or SIGINT says Interrupted and leav
         writing = [...Deno.readDirSync(out)].some((e) => e.name.includes(".partial-"));
         if (!writing) await new Promise((resolve) => setTimeout(resolve, 10));
       }
-      assert(writing, `${signal}: the export never started writing`);
-      child.kill(signal);
+      assert(writing, `${what}: the export never started writing`);
+      if (group) Deno.kill(-child.pid, signal);
+      else child.kill(signal);
       const status = await child.status;
       const message = (await stderr).trim();
       await stdout;
-      assertEquals(status.code, 1, `${signal}: ${message}`);
-      assertEquals(message, "Error: Interrupted", signal);
-      assertEquals([...Deno.readDirSync(out)], [], `${signal}: files left behind`);
-      assertEquals(await ffmpegProcessesMentioning(device), 0, `${signal}: ffmpeg left running`);
+      assertEquals(status.code, 1, `${what}: ${message}`);
+      assertEquals(message, "Error: Interrupted", what);
+      assertEquals([...Deno.readDirSync(out)], [], `${what}: files left behind`);
+      assertEquals(await ffmpegProcessesMentioning(device), 0, `${what}: ffmpeg left running`);
     }
   } finally {
     await Deno.remove(root, { recursive: true });

@@ -224,12 +224,88 @@ export async function readChunk(
   return chunk;
 }
 
-/** Writes the headers of `video`, then chunks `[first, end)` as they are in the index. */
+/** The most bytes of the file read at once when feeding a long range. */
+const FEED_BLOCK_BYTES = 4 << 20;
+
+/** Chunks `[first, end)` of a file, read from it in one piece. */
+interface Block {
+  first: number;
+  end: number;
+  /** File offset of `bytes[0]`. */
+  at: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * Reads the chunks from `first` on that lie in order within {@linkcode FEED_BLOCK_BYTES} of the
+ * first one's header (at least that chunk), with the bytes between them, in one read.
+ */
+async function readBlock(
+  source: ByteSource,
+  video: VideoFile,
+  first: number,
+  end: number,
+): Promise<Block> {
+  const { frameOffsets, frameSizes } = video.index;
+  const at = frameOffsets[first]! - 8;
+  let last = at;
+  let k = first;
+  while (k < end) {
+    const start = frameOffsets[k]! - 8;
+    const stop = frameOffsets[k]! + frameSizes[k]! + (frameSizes[k]! & 1);
+    if (k > first && (start < last || stop - at > FEED_BLOCK_BYTES)) break;
+    last = stop;
+    k++;
+  }
+  return { first, end: k, at, bytes: await source.read(at, last - at) };
+}
+
+/**
+ * Writes the headers of `video`, then chunks `[first, end)` as they are in the index, each
+ * checked as {@linkcode readChunk} does. The file is read in large blocks, the next one while
+ * the last is written, and chunks that follow each other in the file are written together.
+ */
 function feedChunks(video: VideoFile, first: number, end: number) {
   return (write: (bytes: Uint8Array) => Promise<void>) =>
     withByteSource(video.path, async (source) => {
       await write(await readHeaders(source, video));
-      for (let k = first; k < end; k++) await write(await readChunk(source, video, k, k > first));
+      const { frameOffsets, frameSizes } = video.index;
+      let next: Promise<Block> | undefined = readBlock(source, video, first, end);
+      while (next) {
+        const block: Block = await next;
+        next = block.end < end ? readBlock(source, video, block.end, end) : undefined;
+        // Keep the read ahead from being reported unhandled when a write fails first.
+        next?.catch(() => {});
+        let runStart = -1;
+        let runEnd = -1;
+        for (let k = block.first; k < block.end; k++) {
+          const start = frameOffsets[k]! - 8 - block.at;
+          const size = frameSizes[k]!;
+          const stop = start + 8 + size + (size & 1);
+          if (stop > block.bytes.length) {
+            // The file ends inside this chunk: the careful path has the message (or the pad).
+            if (runStart >= 0) await write(block.bytes.subarray(runStart, runEnd));
+            runStart = runEnd = -1;
+            await write(await readChunk(source, video, k, k > first));
+            continue;
+          }
+          if (k > first && start !== runEnd) {
+            const problem = await unindexedFrame(source, video, k);
+            if (problem) throw new MalformedRecordingError(video.displayPath, problem);
+          }
+          const chunk = block.bytes.subarray(start, stop);
+          const problem = chunkProblem(chunk, k, block.at + start, video.index);
+          if (problem) throw new MalformedRecordingError(video.displayPath, problem);
+          if (runStart >= 0 && start === runEnd) {
+            runEnd = stop;
+          } else {
+            if (runStart >= 0) await write(block.bytes.subarray(runStart, runEnd));
+            runStart = start;
+            runEnd = stop;
+          }
+        }
+        if (runStart >= 0) await write(block.bytes.subarray(runStart, runEnd));
+      }
     });
 }
 

@@ -119,9 +119,10 @@ export class FfmpegProcess implements AsyncDisposable {
       stdin: options.feed ? "piped" : "null",
       stdout: "piped",
       stderr: options.background ? "null" : "piped",
-      // Its own process group: Ctrl-C in a terminal reaches this process, which stops
-      // ffmpeg itself, instead of ffmpeg dying first and its failure hiding the interrupt.
-      detached: true,
+      // Not `detached`: a process of its own group is started by a fork of this one, and every
+      // page of this process's memory then faults once on its next write, which made a full
+      // read a quarter slower. Ctrl-C in a terminal therefore reaches ffmpeg too; the command
+      // line tells that failure from a real one (see `cli/signals.ts`).
     });
     try {
       return new FfmpegProcess(command.spawn(), options);
