@@ -38,6 +38,7 @@ import {
   resolveConcurrency,
 } from "./recording.ts";
 import { balance, type Piece, split } from "./plan.ts";
+import { canDecodeLive } from "./ffmpeg/live.ts";
 import { frameCacheBytesOption, LiveDecoders } from "./live_decoders.ts";
 import { BoundedQueue } from "./queue.ts";
 
@@ -648,23 +649,50 @@ export class MiniscopeImagingExtractor {
       ? split(this.#pieces(start, end), chunk)
       : this.#pieces(start, end);
     const capacity = readAhead > 0 && decoders > 1 ? chunk * 2 : 1;
+    // Piece j is decoded in lane j % decoders once piece j - decoders, the lane's last, has
+    // been consumed. Where the codec never reorders frames, the pieces of one file in a lane
+    // are one run, fed to one ffmpeg: a long read starts a process per file and lane, not per
+    // piece (a start costs as much as decoding tens of frames).
+    const runOf = pieces.map((_, j) => j);
+    const lastOfRun = pieces.map(() => true);
+    for (let j = decoders; j < pieces.length; j++) {
+      const video = pieces[j]!.video;
+      if (pieces[j - decoders]!.video === video && canDecodeLive(video)) {
+        runOf[j] = runOf[j - decoders]!;
+        lastOfRun[j - decoders] = false;
+      }
+    }
+    const runs = new Map<number, AsyncGenerator<Uint8Array, void, undefined>>();
     const controller = new AbortController();
     const onAbort = () => controller.abort(options.signal?.reason);
     options.signal?.addEventListener("abort", onAbort, { once: true });
     const running: { piece: Piece; queue: BoundedQueue<Uint8Array>; done: Promise<void> }[] = [];
     let next = 0;
+    const runFrames = (j: number) => {
+      const run = runOf[j]!;
+      let frames = runs.get(run);
+      if (!frames) {
+        const ranges = pieces.filter((_, i) => runOf[i] === run)
+          .map((piece) => ({ start: piece.local, count: piece.count }));
+        frames = decodeFrames(pieces[j]!.video, ranges, this.#decodeOptions(controller.signal));
+        runs.set(run, frames);
+      }
+      return frames;
+    };
     const launch = () => {
-      const piece = pieces[next++]!;
+      const j = next++;
+      const piece = pieces[j]!;
       const queue = new BoundedQueue<Uint8Array>(capacity);
       const done = (async () => {
         try {
-          for await (
-            const data of decodeFrames(
-              piece.video,
-              { start: piece.local, count: piece.count },
-              this.#decodeOptions(controller.signal),
-            )
-          ) await queue.push(data);
+          const frames = runFrames(j);
+          for (let i = 0; i < piece.count; i++) {
+            const frame = await frames.next();
+            if (frame.done) throw new Error(`The decoder of frame ${start + piece.at + i} ended`);
+            await queue.push(frame.value);
+          }
+          // The run's last frames are out: let ffmpeg exit, and report it if it failed.
+          if (lastOfRun[j]) await frames.next();
           queue.end();
         } catch (error) {
           queue.fail(error);
@@ -689,6 +717,7 @@ export class MiniscopeImagingExtractor {
       controller.abort(new Error("The stream was closed"));
       for (const { queue } of running) queue.end();
       await Promise.all(running.map((r) => r.done));
+      await Promise.all([...runs.values()].map((frames) => frames.return()));
     }
   }
 

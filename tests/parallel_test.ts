@@ -6,7 +6,13 @@ import { readAviInfo } from "../src/formats/avi.ts";
 import { withByteSource } from "../src/files.ts";
 import { timestampsCsv, writeVideo } from "../testdata/make_fixtures.ts";
 import { makeFrame } from "../testdata/frames.ts";
-import { expectedFrames, ffmpegDecodeAll, ffmpegProcessesMentioning, range } from "./_helpers.ts";
+import {
+  encodeTestPattern,
+  expectedFrames,
+  ffmpegDecodeAll,
+  ffmpegProcessesMentioning,
+  range,
+} from "./_helpers.ts";
 
 const WIDTH = 16;
 const HEIGHT = 8;
@@ -148,32 +154,59 @@ Deno.test("stream() with read-ahead decodes chunks in parallel and still yields 
   }
 });
 
-Deno.test("stream() with read-ahead runs ahead of a slow consumer only by its bound", async () => {
-  const dir = await longRecording();
+Deno.test("stream() with read-ahead runs ahead of a slow consumer only by its bound, with one ffmpeg per file and lane", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "miniscope_bound_" });
   try {
-    // An ffmpeg that logs each start, to see how far decoding ran ahead.
-    const log = join(dir, "starts.log");
+    // Frames large enough (75 KiB) that a pipe holds less than one.
+    const [width, height, size] = [320, 240, 320 * 240];
+    for (const [name, frames] of [["0.avi", 300], ["1.avi", 200]] as const) {
+      await encodeTestPattern(join(dir, name), {
+        size: `${width}x${height}`,
+        frames,
+        pixelFormat: "gray",
+        extra: ["-g", "10"],
+      });
+    }
+    await Deno.writeTextFile(join(dir, "timeStamps.csv"), timestampsCsv({ frames: 500 }));
+    // An ffmpeg that logs each decode it starts and copies every byte it writes to a file, to
+    // see how far decoding ran ahead.
+    const starts = join(dir, "starts.log");
+    const written = join(dir, "written.raw");
     const wrapper = join(dir, "ffmpeg-logged");
-    await Deno.writeTextFile(wrapper, `#!/bin/sh\necho "$*" >> '${log}'\nexec ffmpeg "$@"\n`);
+    await Deno.writeTextFile(
+      wrapper,
+      `#!/bin/sh\ncase "$*" in *-decoders*) exec ffmpeg "$@";; esac\n` +
+        `echo "$*" >> '${starts}'\nffmpeg "$@" | tee -a '${written}'\n`,
+    );
     await Deno.chmod(wrapper, 0o755);
     await using ex = await MiniscopeImagingExtractor.open({
       folderPath: dir,
       concurrency: 2,
       ffmpegPath: wrapper,
     });
-    // 40 frames of read-ahead over 2 decoders: chunks of 20 frames, 33 chunks in all.
-    const iterator = ex.stream({ readAheadBytes: WIDTH * HEIGHT * 40 })[Symbol.asyncIterator]();
+    // 40 frames of read-ahead over 2 decoders: pieces of 20 frames, 25 in all, each lane
+    // holding at most one piece at a time.
+    const iterator = ex.stream({ readAheadBytes: size * 40 })[Symbol.asyncIterator]();
     assertEquals((await iterator.next()).value?.index, 0);
-    await new Promise((resolve) => setTimeout(resolve, 700)); // time enough to decode it all
-    // Decodes only; the one check that the program is ffmpeg runs "ffmpeg -decoders".
-    const decodes = async () =>
-      (await Deno.readTextFile(log)).trim().split("\n").filter((l) => !l.includes("-decoders"));
-    const started = await decodes();
-    assertEquals(started.length, 2, started.join("\n"));
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // time enough to decode it all
+    const ranAhead = (await Deno.stat(written)).size / size;
+    // Two pieces queued, and at most a few frames more in each decoder's pipes.
+    assert(ranAhead >= 20 && ranAhead <= 50, `decoded ${ranAhead} frames ahead of the consumer`);
+    const reference = await ffmpegDecodeAll([join(dir, "0.avi"), join(dir, "1.avi")]);
     let count = 1;
-    while (!(await iterator.next()).done) count++;
-    assertEquals(count, 650);
-    assert((await decodes()).length >= 30);
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      const { index, data } = next.value;
+      assertBytesEqual(
+        data,
+        reference.subarray(index * size, (index + 1) * size),
+        `frame ${index}`,
+      );
+      count++;
+    }
+    assertEquals(count, 500);
+    // Two lanes, two files: four processes, not one per piece.
+    const decodes = (await Deno.readTextFile(starts)).trim().split("\n");
+    assertEquals(decodes.length, 4, decodes.join("\n"));
     assertEquals(await ffmpegProcessesMentioning(dir), 0);
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -261,52 +261,63 @@ async function readBlock(
 }
 
 /**
- * Writes the headers of `video`, then chunks `[first, end)` as they are in the index, each
+ * Writes the headers of `video`, then the chunks of each plan as they are in the index, each
  * checked as {@linkcode readChunk} does. The file is read in large blocks, the next one while
  * the last is written, and chunks that follow each other in the file are written together.
  */
-function feedChunks(video: VideoFile, first: number, end: number) {
+function feedChunks(video: VideoFile, plans: readonly DecodePlan[]) {
   return (write: (bytes: Uint8Array) => Promise<void>) =>
     withByteSource(video.path, async (source) => {
       await write(await readHeaders(source, video));
-      const { frameOffsets, frameSizes } = video.index;
-      let next: Promise<Block> | undefined = readBlock(source, video, first, end);
-      while (next) {
-        const block: Block = await next;
-        next = block.end < end ? readBlock(source, video, block.end, end) : undefined;
-        // Keep the read ahead from being reported unhandled when a write fails first.
-        next?.catch(() => {});
-        let runStart = -1;
-        let runEnd = -1;
-        for (let k = block.first; k < block.end; k++) {
-          const start = frameOffsets[k]! - 8 - block.at;
-          const size = frameSizes[k]!;
-          const stop = start + 8 + size + (size & 1);
-          if (stop > block.bytes.length) {
-            // The file ends inside this chunk: the careful path has the message (or the pad).
-            if (runStart >= 0) await write(block.bytes.subarray(runStart, runEnd));
-            runStart = runEnd = -1;
-            await write(await readChunk(source, video, k, k > first));
-            continue;
-          }
-          if (k > first && start !== runEnd) {
-            const problem = await unindexedFrame(source, video, k);
-            if (problem) throw new MalformedRecordingError(video.displayPath, problem);
-          }
-          const chunk = block.bytes.subarray(start, stop);
-          const problem = chunkProblem(chunk, k, block.at + start, video.index);
-          if (problem) throw new MalformedRecordingError(video.displayPath, problem);
-          if (runStart >= 0 && start === runEnd) {
-            runEnd = stop;
-          } else {
-            if (runStart >= 0) await write(block.bytes.subarray(runStart, runEnd));
-            runStart = start;
-            runEnd = stop;
-          }
-        }
-        if (runStart >= 0) await write(block.bytes.subarray(runStart, runEnd));
-      }
+      for (const { first, end } of plans) await feedRange(source, video, first, end, write);
     });
+}
+
+/** Writes chunks `[first, end)` of `video` (see {@linkcode feedChunks}). */
+async function feedRange(
+  source: ByteSource,
+  video: VideoFile,
+  first: number,
+  end: number,
+  write: (bytes: Uint8Array) => Promise<void>,
+): Promise<void> {
+  const { frameOffsets, frameSizes } = video.index;
+  let next: Promise<Block> | undefined = readBlock(source, video, first, end);
+  while (next) {
+    const block: Block = await next;
+    next = block.end < end ? readBlock(source, video, block.end, end) : undefined;
+    // Keep the read ahead from being reported unhandled when a write fails first.
+    next?.catch(() => {});
+    let runStart = -1;
+    let runEnd = -1;
+    for (let k = block.first; k < block.end; k++) {
+      const start = frameOffsets[k]! - 8 - block.at;
+      const size = frameSizes[k]!;
+      const stop = start + 8 + size + (size & 1);
+      if (stop > block.bytes.length) {
+        // The file ends inside this chunk: the careful path has the message (or the pad).
+        if (runStart >= 0) await write(block.bytes.subarray(runStart, runEnd));
+        runStart = runEnd = -1;
+        await write(await readChunk(source, video, k, k > first));
+        continue;
+      }
+      if (k > first && start !== runEnd) {
+        const problem = await unindexedFrame(source, video, k);
+        if (problem) throw new MalformedRecordingError(video.displayPath, problem);
+      }
+      const chunk = block.bytes.subarray(start, stop);
+      const problem = chunkProblem(chunk, k, block.at + start, video.index);
+      if (problem) throw new MalformedRecordingError(video.displayPath, problem);
+      if (runStart >= 0 && start === runEnd) {
+        runEnd = stop;
+      } else {
+        if (runStart >= 0) await write(block.bytes.subarray(runStart, runEnd));
+        runStart = start;
+        runEnd = stop;
+      }
+    }
+    if (runStart >= 0) await write(block.bytes.subarray(runStart, runEnd));
+  }
 }
 
 /** Options shared by the decode functions. */
@@ -341,20 +352,27 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undef
   );
 }
 
-/** One ffmpeg decode of a frame range, read in exact amounts. */
+/**
+ * One ffmpeg decode of frame ranges of a file, read in exact amounts. Several ranges are fed
+ * one after the other to the same process, each from its seek point: only for codecs that
+ * never reorder frames, where a seek point starts a clean decode whatever came before.
+ */
 class Decoder {
   readonly #process: FfmpegProcess;
   readonly #video: VideoFile;
   readonly #signal: AbortSignal | undefined;
   readonly #verified: Promise<unknown>;
   readonly #onAbort = () => void this.#process.kill();
-  readonly plan: DecodePlan;
+  readonly plans: DecodePlan[];
   readonly frameSize: number;
 
-  constructor(video: VideoFile, range: FrameRange, options: DecodeOptions) {
+  constructor(video: VideoFile, ranges: readonly FrameRange[], options: DecodeOptions) {
     const { signal } = options;
     signal?.throwIfAborted();
-    this.plan = planDecode(video, range);
+    if (ranges.length > 1 && video.reorders) {
+      throw new Error(`Cannot decode several ranges of "${video.displayPath}" in one process`);
+    }
+    this.plans = ranges.map((range) => planDecode(video, range));
     this.#video = video;
     this.#signal = signal;
     this.frameSize = video.width * video.height * channelsOf(options.pixelFormat);
@@ -362,11 +380,12 @@ class Decoder {
     // has passed.
     this.#verified = verifyFfmpeg(options.ffmpegPath, video.codec, video.displayPath);
     this.#verified.catch(() => {});
+    const frames = ranges.reduce((sum, range, i) => sum + this.plans[i]!.skip + range.count, 0);
     this.#process = FfmpegProcess.spawn({
       ffmpegPath: options.ffmpegPath,
-      args: decodeArgs(this.plan.skip + range.count, options.pixelFormat, video.path),
+      args: decodeArgs(frames, options.pixelFormat, video.path),
       description: `Cannot decode "${video.displayPath}"`,
-      feed: feedChunks(video, this.plan.first, this.plan.end),
+      feed: feedChunks(video, this.plans),
       ...(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs }),
     });
     signal?.addEventListener("abort", this.#onAbort, { once: true });
@@ -398,10 +417,11 @@ class Decoder {
     }
   }
 
-  /** Drops the frames decoded before the range. */
-  async skipLeading(): Promise<void> {
+  /** Drops the frames decoded before range `i`. */
+  async skipLeading(i: number): Promise<void> {
+    const { first, skip } = this.plans[i]!;
     const scratch = new Uint8Array(this.frameSize);
-    for (let i = 0; i < this.plan.skip; i++) await this.read(scratch, this.plan.first + i);
+    for (let k = 0; k < skip; k++) await this.read(scratch, first + k);
   }
 
   /** Waits for ffmpeg to exit after the last read; throws its error if it failed. */
@@ -427,22 +447,26 @@ class Decoder {
  * signal) kills and reaps ffmpeg before the generator returns.
  *
  * @param video The file.
- * @param range The frames wanted.
+ * @param ranges The frames wanted: one range, or several in the order given, decoded by one
+ *   process (only for a codec that never reorders frames: `video.reorders` false).
  * @param options ffmpeg, pixel format, signal.
  * @returns An async generator of frames, each a fresh `Uint8Array`.
  */
 export async function* decodeFrames(
   video: VideoFile,
-  range: FrameRange,
+  ranges: FrameRange | readonly FrameRange[],
   options: DecodeOptions,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  const decoder = new Decoder(video, range, options);
+  const list = "start" in ranges ? [ranges] : ranges;
+  const decoder = new Decoder(video, list, options);
   try {
-    await decoder.skipLeading();
-    for (let i = 0; i < range.count; i++) {
-      const frame = new Uint8Array(decoder.frameSize);
-      await decoder.read(frame, range.start + i);
-      yield frame;
+    for (const [i, range] of list.entries()) {
+      await decoder.skipLeading(i);
+      for (let k = 0; k < range.count; k++) {
+        const frame = new Uint8Array(decoder.frameSize);
+        await decoder.read(frame, range.start + k);
+        yield frame;
+      }
     }
     await decoder.finish();
   } finally {
@@ -468,9 +492,9 @@ export async function decodeInto(
   target: Uint8Array,
   options: DecodeOptions,
 ): Promise<void> {
-  const decoder = new Decoder(video, range, options);
+  const decoder = new Decoder(video, [range], options);
   try {
-    await decoder.skipLeading();
+    await decoder.skipLeading(0);
     await decoder.read(target, range.start);
     await decoder.finish();
   } finally {
