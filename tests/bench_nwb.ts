@@ -24,6 +24,8 @@ const HEIGHT = 608;
 const FRAMES = 3000;
 const CORES = navigator.hardwareConcurrency;
 const LEVEL = 4;
+/** Rounds of every measure; the best of each is reported. */
+const ROUNDS = 2;
 const cacheRoot = Deno.env.get("XDG_CACHE_HOME") ?? join(Deno.env.get("HOME") ?? "/tmp", ".cache");
 const root = join(cacheRoot, "miniscope-reader-bench", `v2-${WIDTH}x${HEIGHT}x${FRAMES}`);
 const device = join(root, "Miniscope");
@@ -167,11 +169,26 @@ if (Deno.args.length === 2) {
   for (const file of files) await Deno.readFile(file); // into the page cache
   const dir = await Deno.makeTempDir({ prefix: "miniscope_bench_nwb_" });
   try {
-    const bare = await bareParallel();
-    const streamed = await measure("stream", join(dir, "unused"));
-    const none = await measure("none", join(dir, "none.nwb"));
-    const floor = await measure("floor", join(dir, "floor.h5"));
-    const gzip = await measure("gzip", join(dir, "gzip.nwb"));
+    // The machine may be shared: each measure is taken in rounds that alternate them, and the
+    // best of each is kept (the peak memory is that run's).
+    const rounds: Record<string, { seconds: number; peakMb: number }[]> = {};
+    const take = async (name: string, run: () => Promise<{ seconds: number; peakMb: number }>) =>
+      (rounds[name] ??= []).push(await run());
+    for (let round = 0; round < ROUNDS; round++) {
+      await take("bare", async () => ({ seconds: await bareParallel(), peakMb: 0 }));
+      await take("stream", () => measure("stream", join(dir, "unused")));
+      await take("none", () => measure("none", join(dir, "none.nwb")));
+      await take("floor", () => measure("floor", join(dir, "floor.h5")));
+      await take("gzip", () => measure("gzip", join(dir, "gzip.nwb")));
+    }
+    const best = (name: string) => rounds[name]!.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+    const bare = best("bare").seconds;
+    const [streamed, none, floor, gzip] = ["stream", "none", "floor", "gzip"].map(best) as [
+      { seconds: number; peakMb: number },
+      { seconds: number; peakMb: number },
+      { seconds: number; peakMb: number },
+      { seconds: number; peakMb: number },
+    ];
     const rows: [string, string, string, string, boolean][] = [
       [
         `NWB export, gzip ${LEVEL}, vs h5wasm alone from memory`,
