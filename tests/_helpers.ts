@@ -35,6 +35,17 @@ export function assertBytesEqual(actual: Uint8Array, expected: Uint8Array, what 
   }
 }
 
+/**
+ * A check for `throws` and `rejects` of `node:assert`, which take an error class or a
+ * function: the error is a `type` whose message includes `part`.
+ */
+export function errorWith(
+  type: abstract new (...args: never[]) => Error,
+  part: string,
+): (error: unknown) => boolean {
+  return (error) => error instanceof type && error.message.includes(part);
+}
+
 /** Decodes a whole AVI with a plain ffmpeg command, independent of the module's code. */
 export async function ffmpegDecode(
   path: string,

@@ -7,6 +7,7 @@ import { FIXTURES, timestampsCsv } from "../testdata/make_fixtures.ts";
 import {
   assertBytesEqual,
   copyFixture,
+  errorWith,
   expectedFrames,
   ffmpegProcessesMentioning,
   frameChunkOffset,
@@ -34,18 +35,23 @@ function openQuiet(dir: string, liveDecoders = true) {
 Deno.test("a zero-byte video is an error naming it", () =>
   withCopy(async (dir) => {
     await Deno.writeFile(join(dir, "1.avi"), new Uint8Array());
-    await rejects(() => openQuiet(dir), (e) =>
-      e instanceof MalformedRecordingError &&
-      e.message.includes(`Cannot read "${join(dir, "1.avi")}": the file is empty (0 bytes)`));
+    await rejects(
+      () => openQuiet(dir),
+      errorWith(
+        MalformedRecordingError,
+        `Cannot read "${join(dir, "1.avi")}": the file is empty (0 bytes)`,
+      ),
+    );
   }));
 
 Deno.test("random bytes named .avi are an error naming the file", () =>
   withCopy(async (dir) => {
     const noise = new Uint8Array(20_000).map((_, i) => (i * 2654435761) >>> 24);
     await Deno.writeFile(join(dir, "0.avi"), noise);
-    await rejects(() => openQuiet(dir), (e) =>
-      e instanceof MalformedRecordingError &&
-      e.message.includes(`"${join(dir, "0.avi")}": it is not an AVI file`));
+    await rejects(
+      () => openQuiet(dir),
+      errorWith(MalformedRecordingError, `"${join(dir, "0.avi")}": it is not an AVI file`),
+    );
   }));
 
 Deno.test("a last file cut in half (a crashed recording) keeps its complete frames readable, with the numbers in a warning", () =>
@@ -94,15 +100,12 @@ Deno.test("an empty timeStamps.csv and one with an unknown header are errors nam
     await Deno.writeTextFile(csv, "");
     await rejects(
       () => openQuiet(dir),
-      (e) =>
-        e instanceof MalformedRecordingError && e.message.includes(`"${csv}": the file is empty`),
+      errorWith(MalformedRecordingError, `"${csv}": the file is empty`),
     );
     await Deno.writeTextFile(csv, "frame,ms\n0,1\n");
     await rejects(
       () => openQuiet(dir),
-      (e) =>
-        e instanceof MalformedRecordingError &&
-        e.message.includes(`"${csv}": line 1 is not a Miniscope timestamps header`),
+      errorWith(MalformedRecordingError, `"${csv}": line 1 is not a Miniscope timestamps header`),
     );
   }));
 
@@ -125,19 +128,17 @@ Deno.test("an invalid or non-object metaData.json is an error giving the file an
     await Deno.writeTextFile(path, '{\n    "ROI": {\n        "height": 40,\n    }\n}\n');
     await rejects(
       () => MiniscopeImagingExtractor.loadMiniscopeConfig(path),
-      (e) =>
-        e instanceof MalformedRecordingError &&
-        e.message.includes(`"${path}": it is not valid JSON at line 4, column 5`),
+      errorWith(MalformedRecordingError, `"${path}": it is not valid JSON at line 4, column 5`),
     );
     await Deno.writeTextFile(path, "[]");
     await rejects(
       () => MiniscopeImagingExtractor.loadMiniscopeConfig(path),
-      (e) => e instanceof MalformedRecordingError && e.message.includes("top level is an array"),
+      errorWith(MalformedRecordingError, "top level is an array"),
     );
     await Deno.remove(path);
     await rejects(
       () => MiniscopeImagingExtractor.loadMiniscopeConfig(path),
-      (e) => e instanceof Deno.errors.NotFound && e.message.includes(path),
+      errorWith(Deno.errors.NotFound, path),
     );
   }));
 
@@ -178,10 +179,7 @@ Deno.test("aborting a stream mid-frame rejects with the abort reason and stops f
       deepStrictEqual((await iterator.next()).value?.index, 0);
       const pending = iterator.next();
       controller.abort(new Error("stopped by the test"));
-      await rejects(
-        () => pending,
-        (e) => e instanceof Error && e.message.includes("stopped by the test"),
-      );
+      await rejects(() => pending, errorWith(Error, "stopped by the test"));
       // A decoder kept alive between reads belongs to the extractor, and ends with it.
       if (liveDecoders) await ex.close();
       deepStrictEqual(await ffmpegProcessesMentioning(dir), 0);
@@ -191,7 +189,7 @@ Deno.test("aborting a stream mid-frame rejects with the abort reason and stops f
     before.abort(new Error("aborted before"));
     await rejects(async () => {
       for await (const _ of ex.stream({ signal: before.signal })) { /* never */ }
-    }, (e) => e instanceof Error && e.message.includes("aborted before"));
+    }, errorWith(Error, "aborted before"));
   }));
 
 Deno.test("a damaged chunk header is an error naming the file and frame, not other pixels", () =>
@@ -204,17 +202,11 @@ Deno.test("a damaged chunk header is an error naming the file and frame, not oth
     await Deno.writeFile(path, bytes);
     await using ex = await openQuiet(dir);
     const message = `"${path}": frame 4 is damaged: its chunk header at byte ${at}`;
-    await rejects(
-      () => ex.getSeries(),
-      (e) => e instanceof MalformedRecordingError && e.message.includes(message),
-    );
-    await rejects(
-      () => ex.getSamples([7]),
-      (e) => e instanceof MalformedRecordingError && e.message.includes(message),
-    );
+    await rejects(() => ex.getSeries(), errorWith(MalformedRecordingError, message));
+    await rejects(() => ex.getSamples([7]), errorWith(MalformedRecordingError, message));
     await rejects(async () => {
       for await (const _ of ex.stream()) { /* */ }
-    }, (e) => e instanceof MalformedRecordingError && e.message.includes(message));
+    }, errorWith(MalformedRecordingError, message));
     // Frames before the damage, up to the keyframe before it, still read.
     assertBytesEqual((await ex.getSeries(0, 4)).data, expectedFrames(range(0, 4), 48, 40));
     // The second file is not affected.
@@ -239,11 +231,10 @@ Deno.test("a stamp of 1e400 is called not a finite number, with the file, line a
     await Deno.writeTextFile(path, lines.join("\n"));
     await rejects(
       () => openQuiet(dir),
-      (e) =>
-        e instanceof MalformedRecordingError &&
-        e.message.includes(
-          `"${path}": line 6, column 2 ("Time Stamp (ms)") is not a finite number: "1e400"`,
-        ),
+      errorWith(
+        MalformedRecordingError,
+        `"${path}": line 6, column 2 ("Time Stamp (ms)") is not a finite number: "1e400"`,
+      ),
     );
   }));
 
@@ -296,9 +287,7 @@ Deno.test("stray video names (00.avi, 1.AVI) keep a clear error naming the file"
       await Deno.copyFile(join(dir, "0.avi"), join(dir, stray));
       await rejects(
         () => openQuiet(dir),
-        (e) =>
-          e instanceof MalformedRecordingError &&
-          e.message.includes(`"${join(dir, stray)}": unexpected video file name`),
+        errorWith(MalformedRecordingError, `"${join(dir, stray)}": unexpected video file name`),
       );
     });
   }

@@ -7,6 +7,7 @@ import {
   assertBytesEqual,
   copyFixture,
   encodeTestPattern,
+  errorWith,
   expectedFrames,
   ffmpegDecodeAll,
   frameChunkOffset,
@@ -101,21 +102,12 @@ Deno.test({
   permissions: { read: [TESTDATA] },
   fn: async () => {
     await using ex = await open();
-    await rejects(
-      () => ex.getSeries(0, 59),
-      (e) => e instanceof RangeError && e.message.includes("endSample 59 is out of range"),
-    );
-    await rejects(
-      () => ex.getSeries(-1, 2),
-      (e) => e instanceof RangeError && e.message.includes("startSample -1"),
-    );
-    await rejects(
-      () => ex.getSeries(1.5, 2),
-      (e) => e instanceof RangeError && e.message.includes("startSample 1.5"),
-    );
+    await rejects(() => ex.getSeries(0, 59), errorWith(RangeError, "endSample 59 is out of range"));
+    await rejects(() => ex.getSeries(-1, 2), errorWith(RangeError, "startSample -1"));
+    await rejects(() => ex.getSeries(1.5, 2), errorWith(RangeError, "startSample 1.5"));
     await rejects(
       () => ex.getSeries(10, 5),
-      (e) => e instanceof RangeError && e.message.includes("endSample 5 is before startSample 10"),
+      errorWith(RangeError, "endSample 5 is before startSample 10"),
     );
   },
 });
@@ -138,7 +130,7 @@ Deno.test({
     deepStrictEqual((await ex.getSamples([])).shape, [0, 40, 48]);
     await rejects(
       () => ex.getSamples([3, 58]),
-      (e) => e instanceof RangeError && e.message.includes("Sample index 58 is out of range"),
+      errorWith(RangeError, "Sample index 58 is out of range"),
     );
   },
 });
@@ -180,13 +172,11 @@ Deno.test({
     deepStrictEqual([...ex.getNativeTimestamps(2, 3)!], [ms[2]! / 1000]);
     throws(
       () => ex.setTimes([1, 2]),
-      (e) =>
-        e instanceof RangeError &&
-        e.message.includes("Cannot set 2 times: the extractor has 58 samples"),
+      errorWith(RangeError, "Cannot set 2 times: the extractor has 58 samples"),
     );
     throws(
       () => ex.setTimes(range(0, 58).map((i) => (i === 9 ? NaN : i))),
-      (e) => e instanceof RangeError && e.message.includes("time 9 is NaN"),
+      errorWith(RangeError, "time 9 is NaN"),
     );
   },
 });
@@ -227,10 +217,7 @@ Deno.test({
     deepStrictEqual(indices, [3, 4, 5]);
     const nested = slice.sliceSamples(5, 10);
     deepStrictEqual([...nested.getTimestamps()], [...ex.getTimestamps(25, 30)]);
-    throws(
-      () => ex.sliceSamples(10, 70),
-      (e) => e instanceof RangeError && e.message.includes("endSample 70"),
-    );
+    throws(() => ex.sliceSamples(10, 70), errorWith(RangeError, "endSample 70"));
   },
 });
 
@@ -268,23 +255,23 @@ Deno.test({
   fn: async () => {
     await rejects(
       () => MiniscopeImagingExtractor.open({}),
-      (e) => e instanceof TypeError && e.message.includes("pass folderPath"),
+      errorWith(TypeError, "pass folderPath"),
     );
     await rejects(
       () => MiniscopeImagingExtractor.open({ folderPath: SAMPLE, filePaths: sampleFiles }),
-      (e) => e instanceof TypeError && e.message.includes("not both"),
+      errorWith(TypeError, "not both"),
     );
     await rejects(
       () => MiniscopeImagingExtractor.open({ filePaths: [] }),
-      (e) => e instanceof TypeError && e.message.includes("filePaths is empty"),
+      errorWith(TypeError, "filePaths is empty"),
     );
     await rejects(
       () => MiniscopeImagingExtractor.open({ filePaths: [join(SAMPLE, "timeStamps.csv")] }),
-      (e) => e instanceof TypeError && e.message.includes("must end in .avi"),
+      errorWith(TypeError, "must end in .avi"),
     );
     await rejects(
       () => open(SAMPLE, { samplingFrequency: -3 }),
-      (e) => e instanceof RangeError && e.message.includes("samplingFrequency -3"),
+      errorWith(RangeError, "samplingFrequency -3"),
     );
   },
 });
@@ -292,18 +279,14 @@ Deno.test({
 Deno.test("open() reports a missing folder, a folder without videos, a gap and a stray name", async () => {
   await rejects(
     () => open(join(TESTDATA, "nope")),
-    (e) =>
-      e instanceof Deno.errors.NotFound &&
-      e.message.includes(`"${join(TESTDATA, "nope")}": it does not exist`),
+    errorWith(Deno.errors.NotFound, `"${join(TESTDATA, "nope")}": it does not exist`),
   );
   const dir = await copyFixture(SAMPLE);
   try {
     await Deno.remove(join(dir, "1.avi"));
     await rejects(
       () => open(dir),
-      (e) =>
-        e instanceof MalformedRecordingError &&
-        e.message.includes(`"${join(dir, "2.avi")}": expected "1.avi" before it`),
+      errorWith(MalformedRecordingError, `"${join(dir, "2.avi")}": expected "1.avi" before it`),
     );
     await Deno.copyFile(join(SAMPLE, "1.avi"), join(dir, "1.avi"));
     await Deno.copyFile(join(SAMPLE, "1.avi"), join(dir, "1 (copy).avi"));
@@ -314,11 +297,7 @@ Deno.test("open() reports a missing folder, a folder without videos, a gap and a
     for (const name of ["0.avi", "1.avi", "2.avi", "1 (copy).avi"]) {
       await Deno.remove(join(dir, name));
     }
-    await rejects(
-      () => open(dir),
-      (e) =>
-        e instanceof MalformedRecordingError && e.message.includes("holds no .avi video files"),
-    );
+    await rejects(() => open(dir), errorWith(MalformedRecordingError, "holds no .avi video files"));
   } finally {
     await removeCopy(dir);
   }
@@ -385,22 +364,17 @@ Deno.test("open() rejects a CSV with fewer than two rows, naming it", async () =
     await Deno.writeTextFile(csv, timestampsCsv({ frames: 1 }));
     await rejects(
       () => open(dir),
-      (e) =>
-        e instanceof MalformedRecordingError &&
-        e.message.includes(`Cannot read "${csv}": at least 2 time stamps`),
+      errorWith(MalformedRecordingError, `Cannot read "${csv}": at least 2 time stamps`),
     );
     await Deno.writeTextFile(csv, "Frame Number,Time Stamp (ms),Buffer Index\n");
     await rejects(
       () => open(dir),
-      (e) =>
-        e instanceof MalformedRecordingError &&
-        e.message.includes(`"${csv}": it has a header but no rows`),
+      errorWith(MalformedRecordingError, `"${csv}": it has a header but no rows`),
     );
     await Deno.writeTextFile(csv, "Frame Number,Time Stamp (ms),Buffer Index\n0,0,0\n1,x,0\n");
     await rejects(
       () => open(dir),
-      (e) =>
-        e instanceof MalformedRecordingError && e.message.includes(`"${csv}": line 3, column 2`),
+      errorWith(MalformedRecordingError, `"${csv}": line 3, column 2`),
     );
     // Two rows are enough, where the reference fails.
     await Deno.writeTextFile(csv, "Frame Number,Time Stamp (ms),Buffer Index\n0,0,0\n1,50,0\n");
@@ -421,9 +395,7 @@ Deno.test("open() rejects a file whose frame shape differs and a colour video, n
     await Deno.copyFile(join(ODD, "colour.avi"), join(dir, "1.avi"));
     await rejects(
       () => open(dir),
-      (e) =>
-        e instanceof MalformedRecordingError &&
-        e.message.includes(`"${join(dir, "1.avi")}": it is a colour video`),
+      errorWith(MalformedRecordingError, `"${join(dir, "1.avi")}": it is a colour video`),
     );
   } finally {
     await removeCopy(dir);
@@ -446,9 +418,10 @@ Deno.test("a video that decodes to fewer frames than its container holds is an e
     deepStrictEqual(ex.getNumSamples(), 13);
     await rejects(
       () => ex.getSeries(),
-      (e) =>
-        e instanceof MalformedRecordingError &&
-        e.message.includes(`"${path}": it decodes to only 12 frames but its container holds 13`),
+      errorWith(
+        MalformedRecordingError,
+        `"${path}": it decodes to only 12 frames but its container holds 13`,
+      ),
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -527,23 +500,23 @@ Deno.test("validateMiniscopeFiles() accepts existing files and names what is wro
   await MiniscopeImagingExtractor.validateMiniscopeFiles(files);
   await rejects(
     () => MiniscopeImagingExtractor.validateMiniscopeFiles([]),
-    (e) => e instanceof TypeError && e.message.includes("empty"),
+    errorWith(TypeError, "empty"),
   );
   await rejects(
     () => MiniscopeImagingExtractor.validateMiniscopeFiles([join(SAMPLE, "9.avi")]),
-    (e) => e instanceof Deno.errors.NotFound && e.message.includes(join(SAMPLE, "9.avi")),
+    errorWith(Deno.errors.NotFound, join(SAMPLE, "9.avi")),
   );
   await rejects(
     () => MiniscopeImagingExtractor.validateMiniscopeFiles([join(SAMPLE, "metaData.json")]),
-    (e) => e instanceof TypeError && e.message.includes("metaData.json"),
+    errorWith(TypeError, "metaData.json"),
   );
   await rejects(
     () => MiniscopeImagingExtractor.validateMiniscopeFiles(files, join(SAMPLE, "none.csv")),
-    (e) => e instanceof Deno.errors.NotFound && e.message.includes("none.csv"),
+    errorWith(Deno.errors.NotFound, "none.csv"),
   );
   await rejects(
     () => MiniscopeImagingExtractor.validateMiniscopeFiles(files, join(SAMPLE, "metaData.json")),
-    (e) => e instanceof TypeError && e.message.includes("must end in .csv"),
+    errorWith(TypeError, "must end in .csv"),
   );
 });
 
@@ -557,16 +530,14 @@ Deno.test("loadMiniscopeConfig() parses metaData.json and names the file when it
   );
   await rejects(
     () => MiniscopeImagingExtractor.loadMiniscopeConfig(join(SAMPLE, "no.json")),
-    (e) => e instanceof Deno.errors.NotFound && e.message.includes("no.json"),
+    errorWith(Deno.errors.NotFound, "no.json"),
   );
   const path = await Deno.makeTempFile({ suffix: ".json" });
   try {
     await Deno.writeTextFile(path, '{"a": 1,}');
     await rejects(
       () => MiniscopeImagingExtractor.loadMiniscopeConfig(path),
-      (e) =>
-        e instanceof MalformedRecordingError &&
-        e.message.includes(`"${path}": it is not valid JSON at line 1, column 9`),
+      errorWith(MalformedRecordingError, `"${path}": it is not valid JSON at line 1, column 9`),
     );
   } finally {
     await Deno.remove(path);

@@ -8,6 +8,7 @@ import { FIXTURES, timestampsCsv, timestampsMs } from "../testdata/make_fixtures
 import {
   assertBytesEqual,
   copyFixture,
+  errorWith,
   expectedFrames,
   frameChunkOffset,
   range,
@@ -122,18 +123,14 @@ Deno.test("an empty file in the middle, or an empty only file, stays an error na
     await Deno.writeFile(join(dir, "1.avi"), new Uint8Array());
     await rejects(
       () => MiniscopeImagingExtractor.open({ folderPath: dir, onWarning: () => {} }),
-      (e) =>
-        e instanceof MalformedRecordingError &&
-        e.message.includes(`"${join(dir, "1.avi")}": the file is empty`),
+      errorWith(MalformedRecordingError, `"${join(dir, "1.avi")}": the file is empty`),
     );
     await Deno.remove(join(dir, "1.avi"));
     await Deno.remove(join(dir, "2.avi"));
     await Deno.writeFile(join(dir, "0.avi"), new Uint8Array());
     await rejects(
       () => MiniscopeImagingExtractor.open({ folderPath: dir, onWarning: () => {} }),
-      (e) =>
-        e instanceof MalformedRecordingError &&
-        e.message.includes(`"${join(dir, "0.avi")}": the file is empty`),
+      errorWith(MalformedRecordingError, `"${join(dir, "0.avi")}": the file is empty`),
     );
   } finally {
     await removeCopy(dir);

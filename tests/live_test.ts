@@ -6,6 +6,7 @@ import {
   assertBytesEqual,
   copyFixture,
   encodeTestPattern,
+  errorWith,
   ffmpegDecodeAll,
   ffmpegProcessesMentioning,
   range,
@@ -237,7 +238,7 @@ Deno.test("live decoders: an abort in the middle of a read ends it and leaves no
     controller.abort(new Error("early"));
     await rejects(
       () => ex.getSamples([3], { signal: controller.signal }),
-      (e) => e instanceof Error && e.message.includes("early"),
+      errorWith(Error, "early"),
     );
   } finally {
     await removeCopy(dir);
@@ -297,7 +298,7 @@ Deno.test("open() refuses a negative or fractional frameCacheBytes", async () =>
   for (const frameCacheBytes of [-1, 1.5, NaN]) {
     await rejects(
       () => MiniscopeImagingExtractor.open({ folderPath: SAMPLE, frameCacheBytes }),
-      (e) => e instanceof RangeError && e.message.includes("frameCacheBytes"),
+      errorWith(RangeError, "frameCacheBytes"),
     );
   }
 });

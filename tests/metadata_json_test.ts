@@ -1,7 +1,7 @@
 import { deepStrictEqual, throws } from "node:assert/strict";
 import { parseMetadataJson } from "../src/formats/metadata_json.ts";
 import { FormatError } from "../src/formats/format_error.ts";
-import { SAMPLE } from "./_helpers.ts";
+import { errorWith, SAMPLE } from "./_helpers.ts";
 
 Deno.test("parseMetadataJson() reads a device metaData.json with string and number values", async () => {
   const meta = parseMetadataJson(await Deno.readTextFile(`${SAMPLE}/metaData.json`));
@@ -14,25 +14,16 @@ Deno.test("parseMetadataJson() reads a device metaData.json with string and numb
 Deno.test("parseMetadataJson() gives the position of invalid JSON", () => {
   throws(
     () => parseMetadataJson('{\n    "gain": 3.5,\n    "led0": }'),
-    (e) => e instanceof FormatError && e.message.includes("not valid JSON at line 3, column 13"),
+    errorWith(FormatError, "not valid JSON at line 3, column 13"),
   );
   throws(
     () => parseMetadataJson('{"a": 1'),
-    (e) => e instanceof FormatError && e.message.includes("not valid JSON at line 1, column 8"),
+    errorWith(FormatError, "not valid JSON at line 1, column 8"),
   );
 });
 
 Deno.test("parseMetadataJson() rejects a top level that is not an object", () => {
-  throws(
-    () => parseMetadataJson("[1, 2]"),
-    (e) => e instanceof FormatError && e.message.includes("top level is an array"),
-  );
-  throws(
-    () => parseMetadataJson("null"),
-    (e) => e instanceof FormatError && e.message.includes("top level is null"),
-  );
-  throws(
-    () => parseMetadataJson("42"),
-    (e) => e instanceof FormatError && e.message.includes("top level is number"),
-  );
+  throws(() => parseMetadataJson("[1, 2]"), errorWith(FormatError, "top level is an array"));
+  throws(() => parseMetadataJson("null"), errorWith(FormatError, "top level is null"));
+  throws(() => parseMetadataJson("42"), errorWith(FormatError, "top level is number"));
 });

@@ -4,7 +4,14 @@
 import { dirname, join } from "node:path";
 import h5wasm from "h5wasm/node";
 import assert, { deepStrictEqual, rejects } from "node:assert/strict";
-import { ffmpegDecodeAll, findPython, runDenoScript, SAMPLE, TESTDATA } from "./_helpers.ts";
+import {
+  errorWith,
+  ffmpegDecodeAll,
+  findPython,
+  runDenoScript,
+  SAMPLE,
+  TESTDATA,
+} from "./_helpers.ts";
 import { FIXTURES } from "../testdata/make_fixtures.ts";
 import {
   MiniscopeImagingExtractor,
@@ -483,7 +490,7 @@ Deno.test("the UTC offset comes from msecSinceEpoch, else from the time zone; wi
     const session = await MiniscopeSession.open(root);
     await rejects(
       () => writeNwb(session, join(dir, "none.nwb"), { onWarning() {} }),
-      (e) => e instanceof Error && e.message.includes("--timezone"),
+      errorWith(Error, "--timezone"),
     );
     deepStrictEqual(await listing(dir), ["east.nwb", "session"]);
     const newYork = await writeNwb(session, join(dir, "ny.nwb"), {
@@ -493,7 +500,7 @@ Deno.test("the UTC offset comes from msecSinceEpoch, else from the time zone; wi
     deepStrictEqual(newYork.sessionStartTime, "2022-09-19T09:18:41.007-04:00");
     await rejects(
       () => writeNwb(session, join(dir, "bad.nwb"), { timezone: "Mars/Olympus" }),
-      (e) => e instanceof RangeError && e.message.includes("Mars/Olympus"),
+      errorWith(RangeError, "Mars/Olympus"),
     );
   });
 });
@@ -505,16 +512,16 @@ Deno.test("an existing file is kept unless overwrite is set, and a wrong option 
     const session = await MiniscopeSession.open(SESSION);
     await rejects(
       () => writeNwb(session, out, { onWarning() {} }),
-      (e) => e instanceof Deno.errors.AlreadyExists && e.message.includes("overwrite"),
+      errorWith(Deno.errors.AlreadyExists, "overwrite"),
     );
     deepStrictEqual(await Deno.readTextFile(out), "not an NWB file");
     await rejects(
       () => writeNwb(session, join(dir, "x.nwb"), { level: 12 }),
-      (e) => e instanceof RangeError && e.message.includes("level"),
+      errorWith(RangeError, "level"),
     );
     await rejects(
       () => writeNwb(session, join(dir, "x.nwb"), { end: 500, onWarning() {} }),
-      (e) => e instanceof RangeError && e.message.includes("58 samples"),
+      errorWith(RangeError, "58 samples"),
     );
     deepStrictEqual(await listing(dir), ["kept.nwb"]);
     await writeNwb(session, out, { overwrite: true, onWarning() {} });
@@ -548,7 +555,7 @@ Deno.test("an export aborted midway rejects with the reason and leaves no file, 
           seen = done;
           controller.abort(reason);
         },
-      }), (e) => e instanceof Error && e.message.includes("stop here"));
+      }), errorWith(Error, "stop here"));
     assert(seen > 0 && seen < 400, `aborted after ${seen} frames`);
     deepStrictEqual(await listing(dir), ["rec"]);
   });

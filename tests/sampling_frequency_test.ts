@@ -1,7 +1,7 @@
 import { deepStrictEqual, throws } from "node:assert/strict";
 import { samplingFrequencyFromTimestamps } from "../src/analysis/sampling_frequency.ts";
 import { parseTimestampsCsv } from "../src/formats/timestamps_csv.ts";
-import { findPython, SAMPLE, V1 } from "./_helpers.ts";
+import { errorWith, findPython, SAMPLE, V1 } from "./_helpers.ts";
 
 // The reference formula, run by numpy exactly as roiextractors writes it.
 const REFERENCE = `
@@ -70,14 +70,11 @@ Deno.test("samplingFrequencyFromTimestamps() works where the reference fails: tw
 Deno.test("samplingFrequencyFromTimestamps() rejects fewer than two stamps and stamps that do not increase", () => {
   throws(
     () => samplingFrequencyFromTimestamps([5]),
-    (e) => e instanceof RangeError && e.message.includes("at least 2 time stamps"),
+    errorWith(RangeError, "at least 2 time stamps"),
   );
-  throws(
-    () => samplingFrequencyFromTimestamps([]),
-    (e) => e instanceof RangeError && e.message.includes("found 0"),
-  );
+  throws(() => samplingFrequencyFromTimestamps([]), errorWith(RangeError, "found 0"));
   throws(
     () => samplingFrequencyFromTimestamps([10, 10, 10]),
-    (e) => e instanceof RangeError && e.message.includes("do not increase"),
+    errorWith(RangeError, "do not increase"),
   );
 });

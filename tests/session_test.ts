@@ -13,7 +13,7 @@ import { parseHeadOrientationCsv } from "../src/formats/head_orientation_csv.ts"
 import { parseDeviceMetadata } from "../src/formats/metadata_json.ts";
 import { FormatError } from "../src/formats/format_error.ts";
 import { FIXTURES, qtJson, timestampsCsv, timestampsMs } from "../testdata/make_fixtures.ts";
-import { assertBytesEqual, expectedFrames, range, SAMPLE, V1 } from "./_helpers.ts";
+import { assertBytesEqual, errorWith, expectedFrames, range, SAMPLE, V1 } from "./_helpers.ts";
 
 async function copyDevice(from: string, to: string): Promise<void> {
   await Deno.mkdir(to, { recursive: true });
@@ -97,8 +97,7 @@ Deno.test("MiniscopeSession reads start time, names, custom keys, devices with s
     );
     throws(
       () => session.getDevice("Nope"),
-      (e) =>
-        e instanceof Deno.errors.NotFound && e.message.includes('"BehavCam 0", "My_V4_Miniscope"'),
+      errorWith(Deno.errors.NotFound, '"BehavCam 0", "My_V4_Miniscope"'),
     );
     const head = await session.readHeadOrientation("My_V4_Miniscope");
     deepStrictEqual(head?.timestamps.length, 50);
@@ -121,14 +120,12 @@ Deno.test("MiniscopeSession reads the flat start time of old files and names the
     await Deno.writeTextFile(join(root, "metaData.json"), qtJson({ year: 2021, month: 10 }));
     await rejects(
       () => MiniscopeSession.open(root),
-      (e) =>
-        e instanceof MalformedRecordingError &&
-        e.message.includes("expected integer keys day, hour, minute, second, msec"),
+      errorWith(MalformedRecordingError, "expected integer keys day, hour, minute, second, msec"),
     );
     await Deno.remove(join(root, "metaData.json"));
     await rejects(
       () => MiniscopeSession.open(root),
-      (e) => e instanceof Deno.errors.NotFound && e.message.includes("metaData.json"),
+      errorWith(Deno.errors.NotFound, "metaData.json"),
     );
   } finally {
     await Deno.remove(root, { recursive: true });
@@ -144,10 +141,7 @@ Deno.test("parseNotesCsv() reads files without a header and tells 4-field settin
     { kind: "setting", timeStampMs: 5, device: "Miniscope", property: "gain", value: "High" },
     { kind: "note", timeStampMs: 6, text: "x,y,z" },
   ]);
-  throws(
-    () => parseNotesCsv("Time Stamp (ms), Note\nsoon,x\n"),
-    (e) => e instanceof FormatError && e.message.includes("line 2"),
-  );
+  throws(() => parseNotesCsv("Time Stamp (ms), Note\nsoon,x\n"), errorWith(FormatError, "line 2"));
 });
 
 Deno.test("parseDeviceMetadata() accepts string and number control values and keeps unknown fields", () => {
@@ -190,7 +184,7 @@ Deno.test("readHeadOrientation() reads quaternions, and orientationForFrames() j
   }
   await rejects(
     () => readHeadOrientation(join(SAMPLE, "timeStamps.csv")),
-    (e) => e instanceof MalformedRecordingError && e.message.includes("head orientation header"),
+    errorWith(MalformedRecordingError, "head orientation header"),
   );
 });
 
@@ -283,25 +277,20 @@ Deno.test("MiniscopeMultiRecordingImagingExtractor names what is missing: the de
           folderPath: root,
           deviceName: "HPC_miniscope1",
         }),
-      (e) =>
-        e instanceof Deno.errors.NotFound &&
-        e.message.includes(`no folder in it holds a "HPC_miniscope1" device folder`),
+      errorWith(Deno.errors.NotFound, `no folder in it holds a "HPC_miniscope1" device folder`),
     );
     await Deno.remove(join(root, "c_second", "Miniscope", "timeStamps.csv"));
     await rejects(
       () => MiniscopeMultiRecordingImagingExtractor.open({ folderPath: root, onWarning: () => {} }),
-      (e) =>
-        e instanceof Deno.errors.NotFound &&
-        e.message.includes(join(root, "c_second", "Miniscope", "timeStamps.csv")),
+      errorWith(Deno.errors.NotFound, join(root, "c_second", "Miniscope", "timeStamps.csv")),
     );
     await Deno.writeTextFile(join(root, "a_third", "metaData.json"), "{}");
     await rejects(
       () => MiniscopeMultiRecordingImagingExtractor.open({ folderPath: root }),
-      (e) =>
-        e instanceof MalformedRecordingError &&
-        e.message.includes(
-          `"${join(root, "a_third", "metaData.json")}": it has no recording start time`,
-        ),
+      errorWith(
+        MalformedRecordingError,
+        `"${join(root, "a_third", "metaData.json")}": it has no recording start time`,
+      ),
     );
   } finally {
     await Deno.remove(root, { recursive: true });
@@ -319,10 +308,10 @@ Deno.test("both extractors refuse a concurrency of NaN, 0, -1 or 1.5 with the sa
           folderPath: root,
           concurrency,
           onWarning: () => {},
-        }), (e) => e instanceof RangeError && e.message.includes(message));
+        }), errorWith(RangeError, message));
       await rejects(
         () => MiniscopeImagingExtractor.open({ folderPath: V1, concurrency, onWarning: () => {} }),
-        (e) => e instanceof RangeError && e.message.includes(message),
+        errorWith(RangeError, message),
       );
     }
     const ex = await MiniscopeMultiRecordingImagingExtractor.open({
@@ -449,13 +438,14 @@ Deno.test("a headOrientation.csv whose last row was cut while writing reads the 
     await Deno.writeTextFile(path, rows.slice(0, 3).join("\n") + "\n1e400,1,0,0,0\n");
     await rejects(
       () => readHeadOrientation(path),
-      (e) =>
-        e instanceof MalformedRecordingError &&
-        e.message.includes(`"${path}": line 4, column 1 is not a finite number: "1e400"`),
+      errorWith(
+        MalformedRecordingError,
+        `"${path}": line 4, column 1 is not a finite number: "1e400"`,
+      ),
     );
     throws(
       () => parseNotesCsv(`${"9".repeat(400)},a note\n`),
-      (e) => e instanceof FormatError && e.message.includes("line 1: the time stamp 9999"),
+      errorWith(FormatError, "line 1: the time stamp 9999"),
     );
   } finally {
     await Deno.remove(root, { recursive: true });

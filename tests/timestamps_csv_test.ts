@@ -1,7 +1,7 @@
 import { deepStrictEqual, throws } from "node:assert/strict";
 import { parseTimestampsCsv } from "../src/formats/timestamps_csv.ts";
 import { FormatError } from "../src/formats/format_error.ts";
-import { SAMPLE, V1 } from "./_helpers.ts";
+import { errorWith, SAMPLE, V1 } from "./_helpers.ts";
 import { timestampsMs } from "../testdata/make_fixtures.ts";
 import { FIXTURES } from "../testdata/make_fixtures.ts";
 
@@ -38,44 +38,35 @@ Deno.test("parseTimestampsCsv() returns no rows for a header-only file", () => {
 });
 
 Deno.test("parseTimestampsCsv() rejects an empty file", () => {
-  throws(
-    () => parseTimestampsCsv(""),
-    (e) => e instanceof FormatError && e.message.includes("empty"),
-  );
-  throws(
-    () => parseTimestampsCsv("\n\r\n  \n"),
-    (e) => e instanceof FormatError && e.message.includes("empty"),
-  );
+  throws(() => parseTimestampsCsv(""), errorWith(FormatError, "empty"));
+  throws(() => parseTimestampsCsv("\n\r\n  \n"), errorWith(FormatError, "empty"));
 });
 
 Deno.test("parseTimestampsCsv() rejects an unknown header and quotes it", () => {
   throws(
     () => parseTimestampsCsv("frame,time\n0,1\n"),
-    (e) =>
-      e instanceof FormatError &&
-      e.message.includes(
-        'line 1 is not a Miniscope timestamps header: expected "Frame Number,Time Stamp (ms),Buffer Index", found "frame,time"',
-      ),
+    errorWith(
+      FormatError,
+      'line 1 is not a Miniscope timestamps header: expected "Frame Number,Time Stamp (ms),Buffer Index", found "frame,time"',
+    ),
   );
 });
 
 Deno.test("parseTimestampsCsv() names the line and column of a non-numeric cell", () => {
   throws(
     () => parseTimestampsCsv("Frame Number,Time Stamp (ms),Buffer Index\n0,0,0\n1,3x3,0\n"),
-    (e) =>
-      e instanceof FormatError &&
-      e.message.includes('line 3, column 2 ("Time Stamp (ms)") is not a number: "3x3"'),
+    errorWith(FormatError, 'line 3, column 2 ("Time Stamp (ms)") is not a number: "3x3"'),
   );
   throws(
     () => parseTimestampsCsv("Frame Number,Time Stamp (ms),Buffer Index\n0,,0\n"),
-    (e) => e instanceof FormatError && e.message.includes("line 2, column 2"),
+    errorWith(FormatError, "line 2, column 2"),
   );
 });
 
 Deno.test("parseTimestampsCsv() rejects a row with the wrong number of cells", () => {
   throws(
     () => parseTimestampsCsv("Frame Number,Time Stamp (ms),Buffer Index\n0,0,0\n1,33\n"),
-    (e) => e instanceof FormatError && e.message.includes("line 3 has 2 cells, expected 3"),
+    errorWith(FormatError, "line 3 has 2 cells, expected 3"),
   );
 });
 
@@ -87,9 +78,7 @@ Deno.test("parseTimestampsCsv() accepts CR-only line ends (old Mac and Excel out
 Deno.test("parseTimestampsCsv() calls a stamp of 1e400 not a finite number, naming line and column", () => {
   throws(
     () => parseTimestampsCsv("Frame Number,Time Stamp (ms),Buffer Index\n0,0,0\n1,1e400,0\n"),
-    (e) =>
-      e instanceof FormatError &&
-      e.message.includes('line 3, column 2 ("Time Stamp (ms)") is not a finite number: "1e400"'),
+    errorWith(FormatError, 'line 3, column 2 ("Time Stamp (ms)") is not a finite number: "1e400"'),
   );
 });
 
@@ -106,10 +95,7 @@ Deno.test("parseTimestampsCsv() leaves out a last row cut while writing, with a 
     );
   }
   // With its line end, the same row is an error; a complete last row without one is kept.
-  throws(
-    () => parseTimestampsCsv(header + "2,6\n"),
-    (e) => e instanceof FormatError && e.message.includes("line 4 has 2 cells"),
-  );
+  throws(() => parseTimestampsCsv(header + "2,6\n"), errorWith(FormatError, "line 4 has 2 cells"));
   const told: string[] = [];
   deepStrictEqual(
     parseTimestampsCsv(header + "2,66,0", (m) => told.push(m)).timeStampsMs.length,
