@@ -5,6 +5,7 @@
  * @module
  */
 
+import { AssertionError } from "node:assert/strict";
 import { join } from "node:path";
 import { FIXTURES } from "../testdata/make_fixtures.ts";
 import { makeFrame } from "../testdata/frames.ts";
@@ -14,6 +15,36 @@ export const SAMPLE = join(TESTDATA, FIXTURES.sample.device);
 export const V1 = join(TESTDATA, FIXTURES.v1.device);
 export const MANY = join(TESTDATA, FIXTURES.many.device);
 export const ODD = join(TESTDATA, "odd");
+
+/**
+ * Asserts that two byte arrays are identical, reporting the first difference briefly rather
+ * than a diff of every byte.
+ */
+export function assertBytesEqual(actual: Uint8Array, expected: Uint8Array, what = "bytes"): void {
+  if (actual.length !== expected.length) {
+    throw new AssertionError({
+      message: `${what}: length ${actual.length} differs from expected ${expected.length}`,
+    });
+  }
+  for (let i = 0; i < actual.length; i++) {
+    if (actual[i] !== expected[i]) {
+      throw new AssertionError({
+        message: `${what}: byte ${i} is ${actual[i]}, expected ${expected[i]}`,
+      });
+    }
+  }
+}
+
+/**
+ * A check for `throws` and `rejects` of `node:assert`, which take an error class or a
+ * function: the error is a `type` whose message includes `part`.
+ */
+export function errorWith(
+  type: abstract new (...args: never[]) => Error,
+  part: string,
+): (error: unknown) => boolean {
+  return (error) => error instanceof type && error.message.includes(part);
+}
 
 /** Decodes a whole AVI with a plain ffmpeg command, independent of the module's code. */
 export async function ffmpegDecode(

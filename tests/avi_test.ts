@@ -1,8 +1,8 @@
-import { assertEquals, assertRejects } from "./_assert.ts";
+import { deepStrictEqual, rejects } from "node:assert/strict";
 import { type ByteSource, readAviInfo } from "../src/formats/avi.ts";
 import { FormatError } from "../src/formats/format_error.ts";
 import { withByteSource } from "../src/files.ts";
-import { ODD, SAMPLE, toOpenDml, V1 } from "./_helpers.ts";
+import { errorWith, ODD, SAMPLE, toOpenDml, V1 } from "./_helpers.ts";
 
 function memory(bytes: Uint8Array): ByteSource {
   return {
@@ -17,27 +17,30 @@ function le32(bytes: Uint8Array, at: number, value: number): void {
 
 Deno.test("readAviInfo() reads size, codec, time base, frame count and keyframes from the headers and idx1", async () => {
   const info = await withByteSource(`${SAMPLE}/0.avi`, readAviInfo);
-  assertEquals([info.width, info.height, info.codec, info.gray], [48, 40, "FFV1", true]);
-  assertEquals([info.scale, info.rate], [1, 60]);
-  assertEquals([info.frameCount, info.declaredFrameCount, info.indexSource], [24, 24, "idx1"]);
-  assertEquals(
+  deepStrictEqual([info.width, info.height, info.codec, info.gray], [48, 40, "FFV1", true]);
+  deepStrictEqual([info.scale, info.rate], [1, 60]);
+  deepStrictEqual([info.frameCount, info.declaredFrameCount, info.indexSource], [24, 24, "idx1"]);
+  deepStrictEqual(
     [...info.keyframes].flatMap((key, i) => (key ? [i] : [])),
     [0, 12],
   );
-  assertEquals(info.warnings, []);
+  deepStrictEqual(info.warnings, []);
   const last = await withByteSource(`${SAMPLE}/2.avi`, readAviInfo);
-  assertEquals(last.frameCount, 10);
+  deepStrictEqual(last.frameCount, 10);
 });
 
 Deno.test("readAviInfo() tells colour FFV1 from gray", async () => {
-  assertEquals((await withByteSource(`${ODD}/colour.avi`, readAviInfo)).gray, false);
-  assertEquals((await withByteSource(`${V1}/0.avi`, readAviInfo)).gray, true);
+  deepStrictEqual((await withByteSource(`${ODD}/colour.avi`, readAviInfo)).gray, false);
+  deepStrictEqual((await withByteSource(`${V1}/0.avi`, readAviInfo)).gray, true);
 });
 
 Deno.test("readAviInfo() rejects an empty file and random bytes", async () => {
-  await assertRejects(() => readAviInfo(memory(new Uint8Array())), FormatError, "empty (0 bytes)");
+  await rejects(
+    () => readAviInfo(memory(new Uint8Array())),
+    errorWith(FormatError, "empty (0 bytes)"),
+  );
   const random = new Uint8Array(5000).map((_, i) => (i * 7919 + 13) & 0xff);
-  await assertRejects(() => readAviInfo(memory(random)), FormatError, "not an AVI file");
+  await rejects(() => readAviInfo(memory(random)), errorWith(FormatError, "not an AVI file"));
 });
 
 Deno.test("readAviInfo() scans a file cut in half and keeps its complete frames, with a warning", async () => {
@@ -47,12 +50,12 @@ Deno.test("readAviInfo() scans a file cut in half and keeps its complete frames,
   const half = await readAviInfo(memory(cut));
   const complete =
     [...info.frameOffsets].filter((offset, i) => offset + info.frameSizes[i]! <= cut.length).length;
-  assertEquals(half.indexSource, "scan");
-  assertEquals(half.frameCount, complete);
-  assertEquals(half.frameCount > 0 && half.frameCount < 24, true);
-  assertEquals([...half.frameOffsets], [...info.frameOffsets].slice(0, complete));
-  assertEquals(half.warnings.length, 1);
-  assertEquals(half.warnings[0]!.includes(`${complete} complete frames`), true);
+  deepStrictEqual(half.indexSource, "scan");
+  deepStrictEqual(half.frameCount, complete);
+  deepStrictEqual(half.frameCount > 0 && half.frameCount < 24, true);
+  deepStrictEqual([...half.frameOffsets], [...info.frameOffsets].slice(0, complete));
+  deepStrictEqual(half.warnings.length, 1);
+  deepStrictEqual(half.warnings[0]!.includes(`${complete} complete frames`), true);
 });
 
 Deno.test("readAviInfo() counts the frames present when the header claims more", async () => {
@@ -60,17 +63,17 @@ Deno.test("readAviInfo() counts the frames present when the header claims more",
   const text = new TextDecoder("latin1").decode(bytes.subarray(0, 4096));
   le32(bytes, text.indexOf("strh") + 8 + 32, 500); // dwLength
   const info = await readAviInfo(memory(bytes));
-  assertEquals([info.frameCount, info.declaredFrameCount], [12, 500]);
-  assertEquals(info.warnings, ["its header claims 500 frames but only 12 are present"]);
+  deepStrictEqual([info.frameCount, info.declaredFrameCount], [12, 500]);
+  deepStrictEqual(info.warnings, ["its header claims 500 frames but only 12 are present"]);
 });
 
 Deno.test("readAviInfo() reads the OpenDML index (indx and ix00) of a file without idx1", async () => {
   const original = await withByteSource(`${SAMPLE}/0.avi`, readAviInfo);
   const info = await readAviInfo(memory(toOpenDml(await Deno.readFile(`${SAMPLE}/0.avi`))));
-  assertEquals(info.indexSource, "odml");
-  assertEquals(info.frameCount, 24);
-  assertEquals([...info.frameOffsets], [...original.frameOffsets]);
-  assertEquals([...info.frameSizes], [...original.frameSizes]);
-  assertEquals([...info.keyframes], [...original.keyframes]);
-  assertEquals(info.warnings, []);
+  deepStrictEqual(info.indexSource, "odml");
+  deepStrictEqual(info.frameCount, 24);
+  deepStrictEqual([...info.frameOffsets], [...original.frameOffsets]);
+  deepStrictEqual([...info.frameSizes], [...original.frameSizes]);
+  deepStrictEqual([...info.keyframes], [...original.keyframes]);
+  deepStrictEqual(info.warnings, []);
 });

@@ -1,11 +1,13 @@
 // Broken recordings: each ends in a clear error naming the file, or in correct frames with a
 // warning that gives the numbers; never wrong pixels or a leftover ffmpeg.
 import { join } from "node:path";
-import { assert, assertBytesEqual, assertEquals, assertRejects } from "./_assert.ts";
+import assert, { deepStrictEqual, rejects } from "node:assert/strict";
 import { FfmpegError, MalformedRecordingError, MiniscopeImagingExtractor } from "../mod.ts";
 import { FIXTURES, timestampsCsv } from "../testdata/make_fixtures.ts";
 import {
+  assertBytesEqual,
   copyFixture,
+  errorWith,
   expectedFrames,
   ffmpegProcessesMentioning,
   frameChunkOffset,
@@ -33,10 +35,12 @@ function openQuiet(dir: string, liveDecoders = true) {
 Deno.test("a zero-byte video is an error naming it", () =>
   withCopy(async (dir) => {
     await Deno.writeFile(join(dir, "1.avi"), new Uint8Array());
-    await assertRejects(
+    await rejects(
       () => openQuiet(dir),
-      MalformedRecordingError,
-      `Cannot read "${join(dir, "1.avi")}": the file is empty (0 bytes)`,
+      errorWith(
+        MalformedRecordingError,
+        `Cannot read "${join(dir, "1.avi")}": the file is empty (0 bytes)`,
+      ),
     );
   }));
 
@@ -44,10 +48,9 @@ Deno.test("random bytes named .avi are an error naming the file", () =>
   withCopy(async (dir) => {
     const noise = new Uint8Array(20_000).map((_, i) => (i * 2654435761) >>> 24);
     await Deno.writeFile(join(dir, "0.avi"), noise);
-    await assertRejects(
+    await rejects(
       () => openQuiet(dir),
-      MalformedRecordingError,
-      `"${join(dir, "0.avi")}": it is not an AVI file`,
+      errorWith(MalformedRecordingError, `"${join(dir, "0.avi")}": it is not an AVI file`),
     );
   }));
 
@@ -63,7 +66,7 @@ Deno.test("a last file cut in half (a crashed recording) keeps its complete fram
       onWarning: w.onWarning,
     });
     const present = ex.getNumSamples() - 48;
-    assertEquals(present, 6);
+    deepStrictEqual(present, 6);
     assert(
       w.list.some((m) => m.includes(path) && m.includes(`${present} complete frames were found`)),
       w.list.join("\n"),
@@ -86,8 +89,8 @@ Deno.test("a header that claims more frames than the file holds is read by its i
       folderPath: dir,
       onWarning: w.onWarning,
     });
-    assertEquals(ex.getNumSamples(), 58);
-    assertEquals(w.list, [`"${path}": its header claims 240 frames but only 24 are present`]);
+    deepStrictEqual(ex.getNumSamples(), 58);
+    deepStrictEqual(w.list, [`"${path}": its header claims 240 frames but only 24 are present`]);
     assertBytesEqual((await ex.getSeries(20, 30)).data, expectedFrames(range(20, 30), 48, 40));
   }));
 
@@ -95,16 +98,14 @@ Deno.test("an empty timeStamps.csv and one with an unknown header are errors nam
   withCopy(async (dir) => {
     const csv = join(dir, "timeStamps.csv");
     await Deno.writeTextFile(csv, "");
-    await assertRejects(
+    await rejects(
       () => openQuiet(dir),
-      MalformedRecordingError,
-      `"${csv}": the file is empty`,
+      errorWith(MalformedRecordingError, `"${csv}": the file is empty`),
     );
     await Deno.writeTextFile(csv, "frame,ms\n0,1\n");
-    await assertRejects(
+    await rejects(
       () => openQuiet(dir),
-      MalformedRecordingError,
-      `"${csv}": line 1 is not a Miniscope timestamps header`,
+      errorWith(MalformedRecordingError, `"${csv}": line 1 is not a Miniscope timestamps header`),
     );
   }));
 
@@ -117,30 +118,27 @@ Deno.test("a timeStamps.csv with CRLF endings, a byte-order mark and trailing bl
       "\ufeff" + text.replaceAll("\n", "\r\n") + "\r\n\r\n",
     );
     await using odd = await openQuiet(dir);
-    assertEquals([...odd.getTimestamps()], [...plain.getTimestamps()]);
-    assertEquals(odd.getSamplingFrequency(), plain.getSamplingFrequency());
+    deepStrictEqual([...odd.getTimestamps()], [...plain.getTimestamps()]);
+    deepStrictEqual(odd.getSamplingFrequency(), plain.getSamplingFrequency());
   }));
 
 Deno.test("an invalid or non-object metaData.json is an error giving the file and position", () =>
   withCopy(async (dir) => {
     const path = join(dir, "metaData.json");
     await Deno.writeTextFile(path, '{\n    "ROI": {\n        "height": 40,\n    }\n}\n');
-    await assertRejects(
+    await rejects(
       () => MiniscopeImagingExtractor.loadMiniscopeConfig(path),
-      MalformedRecordingError,
-      `"${path}": it is not valid JSON at line 4, column 5`,
+      errorWith(MalformedRecordingError, `"${path}": it is not valid JSON at line 4, column 5`),
     );
     await Deno.writeTextFile(path, "[]");
-    await assertRejects(
+    await rejects(
       () => MiniscopeImagingExtractor.loadMiniscopeConfig(path),
-      MalformedRecordingError,
-      "top level is an array",
+      errorWith(MalformedRecordingError, "top level is an array"),
     );
     await Deno.remove(path);
-    await assertRejects(
+    await rejects(
       () => MiniscopeImagingExtractor.loadMiniscopeConfig(path),
-      Deno.errors.NotFound,
-      path,
+      errorWith(Deno.errors.NotFound, path),
     );
   }));
 
@@ -153,25 +151,23 @@ Deno.test("ffmpeg failing mid-stream ends the stream with its error after the go
     await Deno.writeFile(path, bytes);
     await using ex = await openQuiet(dir);
     const seen: number[] = [];
-    const error = await assertRejects(
-      async () => {
-        for await (const frame of ex.stream({ start: 20 })) {
-          assertBytesEqual(
-            frame.data,
-            expectedFrames([frame.index], 48, 40),
-            `frame ${frame.index}`,
-          );
-          seen.push(frame.index);
-        }
-      },
-      FfmpegError,
-      `Cannot decode "${path}"`,
-    );
+    const error = await (async () => {
+      for await (const frame of ex.stream({ start: 20 })) {
+        assertBytesEqual(
+          frame.data,
+          expectedFrames([frame.index], 48, 40),
+          `frame ${frame.index}`,
+        );
+        seen.push(frame.index);
+      }
+    })().catch((e: unknown) => e);
+    assert(error instanceof FfmpegError, String(error));
+    assert(error.message.includes(`Cannot decode "${path}"`), error.message);
     assert(seen.length >= 4 && seen.every((index) => index < 30), `seen ${seen.join(",")}`);
     assert(error.message.includes("ffmpeg exited with code"), error.message);
     // The decoder kept alive for the first file ends with the extractor.
     await ex.close();
-    assertEquals(await ffmpegProcessesMentioning(dir), 0);
+    deepStrictEqual(await ffmpegProcessesMentioning(dir), 0);
   }));
 
 Deno.test("aborting a stream mid-frame rejects with the abort reason and stops ffmpeg at once", () =>
@@ -180,24 +176,20 @@ Deno.test("aborting a stream mid-frame rejects with the abort reason and stops f
       await using ex = await openQuiet(dir, liveDecoders);
       const controller = new AbortController();
       const iterator = ex.stream({ signal: controller.signal })[Symbol.asyncIterator]();
-      assertEquals((await iterator.next()).value?.index, 0);
+      deepStrictEqual((await iterator.next()).value?.index, 0);
       const pending = iterator.next();
       controller.abort(new Error("stopped by the test"));
-      await assertRejects(() => pending, Error, "stopped by the test");
+      await rejects(() => pending, errorWith(Error, "stopped by the test"));
       // A decoder kept alive between reads belongs to the extractor, and ends with it.
       if (liveDecoders) await ex.close();
-      assertEquals(await ffmpegProcessesMentioning(dir), 0);
+      deepStrictEqual(await ffmpegProcessesMentioning(dir), 0);
     }
     await using ex = await openQuiet(dir);
     const before = new AbortController();
     before.abort(new Error("aborted before"));
-    await assertRejects(
-      async () => {
-        for await (const _ of ex.stream({ signal: before.signal })) { /* never */ }
-      },
-      Error,
-      "aborted before",
-    );
+    await rejects(async () => {
+      for await (const _ of ex.stream({ signal: before.signal })) { /* never */ }
+    }, errorWith(Error, "aborted before"));
   }));
 
 Deno.test("a damaged chunk header is an error naming the file and frame, not other pixels", () =>
@@ -210,15 +202,11 @@ Deno.test("a damaged chunk header is an error naming the file and frame, not oth
     await Deno.writeFile(path, bytes);
     await using ex = await openQuiet(dir);
     const message = `"${path}": frame 4 is damaged: its chunk header at byte ${at}`;
-    await assertRejects(() => ex.getSeries(), MalformedRecordingError, message);
-    await assertRejects(() => ex.getSamples([7]), MalformedRecordingError, message);
-    await assertRejects(
-      async () => {
-        for await (const _ of ex.stream()) { /* */ }
-      },
-      MalformedRecordingError,
-      message,
-    );
+    await rejects(() => ex.getSeries(), errorWith(MalformedRecordingError, message));
+    await rejects(() => ex.getSamples([7]), errorWith(MalformedRecordingError, message));
+    await rejects(async () => {
+      for await (const _ of ex.stream()) { /* */ }
+    }, errorWith(MalformedRecordingError, message));
     // Frames before the damage, up to the keyframe before it, still read.
     assertBytesEqual((await ex.getSeries(0, 4)).data, expectedFrames(range(0, 4), 48, 40));
     // The second file is not affected.
@@ -231,8 +219,8 @@ Deno.test("a timeStamps.csv with CR-only line ends reads as the plain one", () =
     const text = timestampsCsv({ frames: 58, ...sample.timestamps });
     await Deno.writeTextFile(join(dir, "timeStamps.csv"), text.replaceAll("\n", "\r"));
     const cr = await openQuiet(dir);
-    assertEquals([...cr.getTimestamps()], [...plain.getTimestamps()]);
-    assertEquals(cr.getSamplingFrequency(), plain.getSamplingFrequency());
+    deepStrictEqual([...cr.getTimestamps()], [...plain.getTimestamps()]);
+    deepStrictEqual(cr.getSamplingFrequency(), plain.getSamplingFrequency());
   }));
 
 Deno.test("a stamp of 1e400 is called not a finite number, with the file, line and column", () =>
@@ -241,10 +229,12 @@ Deno.test("a stamp of 1e400 is called not a finite number, with the file, line a
     const lines = timestampsCsv({ frames: 58, ...sample.timestamps }).split("\n");
     lines[5] = "4,1e400,0,5";
     await Deno.writeTextFile(path, lines.join("\n"));
-    await assertRejects(
+    await rejects(
       () => openQuiet(dir),
-      MalformedRecordingError,
-      `"${path}": line 6, column 2 ("Time Stamp (ms)") is not a finite number: "1e400"`,
+      errorWith(
+        MalformedRecordingError,
+        `"${path}": line 6, column 2 ("Time Stamp (ms)") is not a finite number: "1e400"`,
+      ),
     );
   }));
 
@@ -267,8 +257,8 @@ Deno.test("a clock that steps back is a warning naming the CSV line and frame nu
       ),
       w.list.join("\n"),
     );
-    assertEquals(ex.getDroppedFrames()!.stepsBack, [{ afterSample: 19, intervalMs: -100 }]);
-    assertEquals(ex.getNumSamples(), 58);
+    deepStrictEqual(ex.getDroppedFrames()!.stepsBack, [{ afterSample: 19, intervalMs: -100 }]);
+    deepStrictEqual(ex.getNumSamples(), 58);
   }));
 
 Deno.test("hidden files (macOS ._0.avi, ._timeStamps.csv, .DS_Store) are skipped with one warning naming them", () =>
@@ -281,13 +271,13 @@ Deno.test("hidden files (macOS ._0.avi, ._timeStamps.csv, .DS_Store) are skipped
     const w = warnings();
     const ex = await MiniscopeImagingExtractor.open({ folderPath: dir, onWarning: w.onWarning });
     const hidden = w.list.filter((m) => m.includes("hidden"));
-    assertEquals(hidden.length, 1, w.list.join("\n"));
+    deepStrictEqual(hidden.length, 1, w.list.join("\n"));
     assert(
       hidden[0]!.includes(`"${dir}"`) &&
         hidden[0]!.endsWith(": .DS_Store, ._0.avi, ._timeStamps.csv"),
       hidden[0],
     );
-    assertEquals(ex.getNumSamples(), 58);
+    deepStrictEqual(ex.getNumSamples(), 58);
     assertBytesEqual((await ex.getSeries(20, 30)).data, expectedFrames(range(20, 30), 48, 40));
   }));
 
@@ -295,10 +285,9 @@ Deno.test("stray video names (00.avi, 1.AVI) keep a clear error naming the file"
   for (const stray of ["00.avi", "1.AVI"]) {
     await withCopy(async (dir) => {
       await Deno.copyFile(join(dir, "0.avi"), join(dir, stray));
-      await assertRejects(
+      await rejects(
         () => openQuiet(dir),
-        MalformedRecordingError,
-        `"${join(dir, stray)}": unexpected video file name`,
+        errorWith(MalformedRecordingError, `"${join(dir, stray)}": unexpected video file name`),
       );
     });
   }

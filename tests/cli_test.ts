@@ -1,7 +1,7 @@
 // The command line, run as a subprocess with the narrowest permissions each command needs.
 import { join } from "node:path";
 import { decode } from "fast-png";
-import { assert, assertEquals } from "./_assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { timestampsCsv } from "../src/sample.ts";
 import {
   copyFixture,
@@ -42,14 +42,14 @@ const exportFlags = (
 Deno.test("every command answers --help with exit 0, --version prints the version, bad usage exits 2", async () => {
   for (const command of ["info", "export", "preview", "demo"]) {
     const result = await cli([], [command, "--help"]);
-    assertEquals(result.code, 0, command);
+    deepStrictEqual(result.code, 0, command);
     assert(result.stdout.startsWith(`Usage: miniscope ${command}`), result.stdout);
   }
   const version = await cli(["--allow-read"], ["--version"]);
   const { version: expected } = JSON.parse(
     await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
   );
-  assertEquals([version.code, version.stdout.trim()], [0, expected]);
+  deepStrictEqual([version.code, version.stdout.trim()], [0, expected]);
   for (
     const args of [[], ["frobnicate"], ["info"], ["info", SAMPLE, "--bogus"], ["export", SAMPLE], [
       "export",
@@ -60,35 +60,35 @@ Deno.test("every command answers --help with exit 0, --version prints the versio
       "abc",
     ]]
   ) {
-    assertEquals((await cli(readOnly, args)).code, 2, args.join(" "));
+    deepStrictEqual((await cli(readOnly, args)).code, 2, args.join(" "));
   }
 });
 
 Deno.test("info --json reports counts, shape, frequency, dropped frames, device settings and the session start", async () => {
   const result = await cli(readOnly, ["info", SAMPLE, "--json"]);
-  assertEquals(result.code, 0, result.stderr);
+  deepStrictEqual(result.code, 0, result.stderr);
   const info = JSON.parse(result.stdout);
-  assertEquals(info.files, ["0.avi", "1.avi", "2.avi"]);
-  assertEquals(info.frames, {
+  deepStrictEqual(info.files, ["0.avi", "1.avi", "2.avi"]);
+  deepStrictEqual(info.frames, {
     video: 58,
     timestamps: 58,
     samples: 58,
     mismatch: false,
     lostInFiles: 0,
   });
-  assertEquals(info.shape, { rows: 40, cols: 48 });
+  deepStrictEqual(info.shape, { rows: 40, cols: 48 });
   assert(Math.abs(info.samplingFrequencyHz - 30.0268) < 0.001, String(info.samplingFrequencyHz));
-  assertEquals(info.firstTimestampSeconds, -0.068);
-  assertEquals(info.droppedFrames.count, 1);
-  assertEquals(info.droppedFrames.gaps.map((g: { afterSample: number }) => g.afterSample), [30]);
-  assertEquals(info.droppedFrames.daqCount, 1);
-  assertEquals(info.device.type, "Miniscope_V4_BNO");
-  assertEquals(info.device.frameRate, "30FPS");
-  assertEquals(info.device.gain, 3.5);
-  assertEquals(info.session.startTime.local, "2022-09-19T09:18:41.007");
-  assertEquals(info.session.startTime.msecSinceEpoch, 1663579121007);
+  deepStrictEqual(info.firstTimestampSeconds, -0.068);
+  deepStrictEqual(info.droppedFrames.count, 1);
+  deepStrictEqual(info.droppedFrames.gaps.map((g: { afterSample: number }) => g.afterSample), [30]);
+  deepStrictEqual(info.droppedFrames.daqCount, 1);
+  deepStrictEqual(info.device.type, "Miniscope_V4_BNO");
+  deepStrictEqual(info.device.frameRate, "30FPS");
+  deepStrictEqual(info.device.gain, 3.5);
+  deepStrictEqual(info.session.startTime.local, "2022-09-19T09:18:41.007");
+  deepStrictEqual(info.session.startTime.msecSinceEpoch, 1663579121007);
   const text = await cli(readOnly, ["info", SAMPLE]);
-  assertEquals(text.code, 0);
+  deepStrictEqual(text.code, 0);
   assert(
     text.stdout.includes("Dropped      1 by time stamps") &&
       text.stdout.includes("1 after sample 30"),
@@ -98,8 +98,8 @@ Deno.test("info --json reports counts, shape, frequency, dropped frames, device 
 
 Deno.test("info on a missing folder exits 1 with one line on stderr", async () => {
   const result = await cli([`--allow-read=${TESTDATA}`], ["info", join(TESTDATA, "nope")]);
-  assertEquals(result.code, 1);
-  assertEquals(result.stderr.trim().split("\n").length, 1);
+  deepStrictEqual(result.code, 1);
+  deepStrictEqual(result.stderr.trim().split("\n").length, 1);
   assert(result.stderr.includes("does not exist"), result.stderr);
 });
 
@@ -120,7 +120,7 @@ Deno.test({
         "--end",
         "50",
       ]);
-      assertEquals(result.code, 0, result.stderr);
+      deepStrictEqual(result.code, 0, result.stderr);
       const report = JSON.parse(
         await runPython(
           python!,
@@ -133,15 +133,15 @@ print(json.dumps({"shape": list(a.shape), "dtype": str(a.dtype), "sha": hashlib.
           [path, join(out, "frames.timestamps.npy")],
         ),
       );
-      assertEquals(report.shape, [45, 40, 48]);
-      assertEquals(report.dtype, "uint8");
-      assertEquals(report.sha, await sha256(expectedFrames(range(5, 50), 48, 40)));
+      deepStrictEqual(report.shape, [45, 40, 48]);
+      deepStrictEqual(report.dtype, "uint8");
+      deepStrictEqual(report.sha, await sha256(expectedFrames(range(5, 50), 48, 40)));
       const csv = (await Deno.readTextFile(join(SAMPLE, "timeStamps.csv"))).trim().split("\n")
         .slice(1);
-      assertEquals(report.t, csv.slice(5, 50).map((line) => Number(line.split(",")[1]) / 1000));
+      deepStrictEqual(report.t, csv.slice(5, 50).map((line) => Number(line.split(",")[1]) / 1000));
       const meta = JSON.parse(await Deno.readTextFile(join(out, "frames.metadata.json")));
-      assertEquals(meta.export, { start: 5, end: 50, format: "npy", shape: [45, 40, 48] });
-      assertEquals([...Deno.readDirSync(out)].map((e) => e.name).sort(), [
+      deepStrictEqual(meta.export, { start: 5, end: 50, format: "npy", shape: [45, 40, 48] });
+      deepStrictEqual([...Deno.readDirSync(out)].map((e) => e.name).sort(), [
         "frames.metadata.json",
         "frames.npy",
         "frames.timestamps.npy",
@@ -166,7 +166,7 @@ Deno.test({
         "--out",
         path,
       ]);
-      assertEquals(result.code, 0, result.stderr);
+      deepStrictEqual(result.code, 0, result.stderr);
       const read = `
 import sys, json, hashlib, numpy as np, tifffile
 with tifffile.TiffFile(sys.argv[1]) as f:
@@ -174,7 +174,7 @@ with tifffile.TiffFile(sys.argv[1]) as f:
     print(json.dumps({"shape": list(a.shape), "dtype": str(a.dtype), "big": f.is_bigtiff, "pages": len(f.pages), "sha": hashlib.sha256(a.tobytes()).hexdigest()}))
 `;
       const report = JSON.parse(await runPython(python!, read, [path]));
-      assertEquals(report, {
+      deepStrictEqual(report, {
         shape: [58, 40, 48],
         dtype: "uint8",
         big: false,
@@ -196,7 +196,7 @@ with tifffile.TiffFile(sys.argv[1]) as f:
       const big = join(out, "big.tif");
       await Deno.writeFile(big, new Uint8Array(parts.flatMap((p) => [...p])));
       const bigReport = JSON.parse(await runPython(python!, read, [big]));
-      assertEquals(bigReport, {
+      deepStrictEqual(bigReport, {
         shape: [3, 5, 7],
         dtype: "uint8",
         big: true,
@@ -226,9 +226,9 @@ Deno.test("export that fails midway leaves no file under the final names and exi
       [`--allow-read=${root}`, "--allow-run=ffmpeg", `--allow-write=${out}`],
       ["export", device, "--out", join(out, "frames.npy")],
     );
-    assertEquals(result.code, 1, result.stdout + result.stderr);
+    deepStrictEqual(result.code, 1, result.stdout + result.stderr);
     assert(result.stderr.startsWith("Error: "), result.stderr);
-    assertEquals([...Deno.readDirSync(out)], []);
+    deepStrictEqual([...Deno.readDirSync(out)], []);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
@@ -243,7 +243,7 @@ Deno.test("preview writes mean and max PNGs of the frame size and an interval pl
       "--out",
       out,
     ]);
-    assertEquals(result.code, 0, result.stderr);
+    deepStrictEqual(result.code, 0, result.stderr);
     assert(result.stdout.includes("saturated"), result.stdout);
     // The pictures are contrast stretches of the projections: monotonic in the true values.
     const frames = expectedFrames(range(0, 58), 48, 40);
@@ -259,7 +259,7 @@ Deno.test("preview writes mean and max PNGs of the frame size and an interval pl
     }
     for (const [name, truth] of [["mean.png", sum], ["max.png", max]] as const) {
       const image = decode(await Deno.readFile(join(out, name)));
-      assertEquals([image.width, image.height, image.channels, image.depth], [48, 40, 1, 8]);
+      deepStrictEqual([image.width, image.height, image.channels, image.depth], [48, 40, 1, 8]);
       const order = range(0, size).sort((a, b) => truth[a]! - truth[b]!);
       for (let k = 1; k < size; k++) {
         const [a, b] = [order[k - 1]!, order[k]!];
@@ -267,12 +267,12 @@ Deno.test("preview writes mean and max PNGs of the frame size and an interval pl
           assert(image.data[a]! <= image.data[b]!, `${name}: pixel ${a} vs ${b}`);
         }
       }
-      assertEquals(Math.max(...image.data), 255);
-      assertEquals(Math.min(...image.data), 0);
+      deepStrictEqual(Math.max(...image.data), 255);
+      deepStrictEqual(Math.min(...image.data), 0);
     }
     const svg = await Deno.readTextFile(join(out, "intervals.svg"));
     assert(svg.startsWith("<svg") && svg.includes("<polyline"), svg.slice(0, 100));
-    assertEquals(svg.match(/<circle/g)?.length, 1);
+    deepStrictEqual(svg.match(/<circle/g)?.length, 1);
     assert(svg.includes("1 dropped after sample 30"));
   } finally {
     await Deno.remove(out, { recursive: true });
@@ -281,7 +281,7 @@ Deno.test("preview writes mean and max PNGs of the frame size and an interval pl
 
 Deno.test("demo writes a sample session with ffmpeg and runs info and preview on it", async () => {
   const result = await cli(["--allow-read", "--allow-write", "--allow-run=ffmpeg"], ["demo"]);
-  assertEquals(result.code, 0, result.stderr);
+  deepStrictEqual(result.code, 0, result.stderr);
   assert(result.stdout.includes("Frames       240 of 120 x 160 pixels"), result.stdout);
   assert(result.stdout.includes("Dropped      1 by time stamps"), result.stdout);
   const folder = /Writing a sample session with ffmpeg to (\S+)/.exec(result.stdout)![1]!;
@@ -353,10 +353,10 @@ Deno.test("export stopped by SIGTERM, SIGHUP, SIGINT or a terminal's Ctrl-C says
       const status = await child.status;
       const message = (await stderr).trim();
       await stdout;
-      assertEquals(status.code, 1, `${what}: ${message}`);
-      assertEquals(message, "Error: Interrupted", what);
-      assertEquals([...Deno.readDirSync(out)], [], `${what}: files left behind`);
-      assertEquals(await ffmpegProcessesMentioning(device), 0, `${what}: ffmpeg left running`);
+      deepStrictEqual(status.code, 1, `${what}: ${message}`);
+      deepStrictEqual(message, "Error: Interrupted", what);
+      deepStrictEqual([...Deno.readDirSync(out)], [], `${what}: files left behind`);
+      deepStrictEqual(await ffmpegProcessesMentioning(device), 0, `${what}: ffmpeg left running`);
     }
   } finally {
     await Deno.remove(root, { recursive: true });
@@ -386,14 +386,14 @@ Deno.test("info warns about a broken device or session metaData.json (truncated,
       const saved = await Deno.readTextFile(path!);
       await Deno.writeTextFile(path!, text!);
       const result = await cli(flags, ["info", device, "--json"]);
-      assertEquals(result.code, 0, result.stderr);
+      deepStrictEqual(result.code, 0, result.stderr);
       const info = JSON.parse(result.stdout);
-      assertEquals(info.frames.samples, 58);
+      deepStrictEqual(info.frames.samples, 58);
       assert(
         info.warnings.filter((w: string) => w.includes(`"${path}"`)).length === 1,
         info.warnings.join("\n"),
       );
-      assertEquals(path === deviceMeta ? info.device : info.session, null);
+      deepStrictEqual(path === deviceMeta ? info.device : info.session, null);
       await Deno.writeTextFile(path!, saved);
     }
   } finally {
@@ -403,11 +403,11 @@ Deno.test("info warns about a broken device or session metaData.json (truncated,
 
 Deno.test("info with read access to the device folder only reads it and notes the session metaData.json it could not read", async () => {
   const result = await cli([`--allow-read=${SAMPLE}`], ["info", SAMPLE, "--json"]);
-  assertEquals(result.code, 0, result.stderr);
+  deepStrictEqual(result.code, 0, result.stderr);
   const info = JSON.parse(result.stdout);
-  assertEquals(info.frames.samples, 58);
-  assertEquals(info.session, null);
-  assertEquals(info.device.type, "Miniscope_V4_BNO");
+  deepStrictEqual(info.frames.samples, 58);
+  deepStrictEqual(info.session, null);
+  deepStrictEqual(info.device.type, "Miniscope_V4_BNO");
   assert(
     info.warnings.some((w: string) =>
       w.includes(join(SESSION, "metaData.json")) && w.includes(`--allow-read=${SESSION}`)
@@ -430,15 +430,15 @@ Deno.test("info shows a clock that steps back and frames lost from a cut file, i
     await Deno.writeFile(video, bytes.subarray(0, frameChunkOffset(bytes, 20) + 20));
     const flags = [`--allow-read=${join(device, "..")}`];
     const json = await cli(flags, ["info", device, "--json"]);
-    assertEquals(json.code, 0, json.stderr);
+    deepStrictEqual(json.code, 0, json.stderr);
     const info = JSON.parse(json.stdout);
-    assertEquals(info.droppedFrames.stepsBack, [{ afterSample: 9, intervalMs: -50 }]);
-    assertEquals(info.droppedFrames.lostInFiles, [{ afterSample: 43, missing: 4, file: video }]);
-    assertEquals(info.frames.lostInFiles, 4);
-    assertEquals(info.frames.samples, 54);
+    deepStrictEqual(info.droppedFrames.stepsBack, [{ afterSample: 9, intervalMs: -50 }]);
+    deepStrictEqual(info.droppedFrames.lostInFiles, [{ afterSample: 43, missing: 4, file: video }]);
+    deepStrictEqual(info.frames.lostInFiles, 4);
+    deepStrictEqual(info.frames.samples, 54);
     assert(info.warnings.some((w: string) => w.includes("CSV line 12")), info.warnings.join("\n"));
     const text = await cli(flags, ["info", device]);
-    assertEquals(text.code, 0, text.stderr);
+    deepStrictEqual(text.code, 0, text.stderr);
     assert(
       text.stdout.includes("Clock        steps back 1 time: after sample 9 (-50 ms)"),
       text.stdout,
@@ -481,14 +481,14 @@ Deno.test({
       // 58 frames of 48 x 40 bytes do not fit in 64 KiB.
       const path = join(out, "frames.npy");
       const result = await cli(exportFlags(out), ["export", SAMPLE, "--out", path]);
-      assertEquals(result.code, 1, result.stderr);
+      deepStrictEqual(result.code, 1, result.stderr);
       const lines = result.stderr.trim().split("\n").filter((l) => !l.startsWith("Exporting"));
-      assertEquals(lines.length, 1, result.stderr);
+      deepStrictEqual(lines.length, 1, result.stderr);
       assert(
         lines[0]!.includes(`Cannot write "${path}": No space left on device`),
         result.stderr,
       );
-      assertEquals([...Deno.readDirSync(out)], []);
+      deepStrictEqual([...Deno.readDirSync(out)], []);
     } finally {
       await new Deno.Command("umount", { args: [out] }).output();
       await Deno.remove(out);

@@ -1,8 +1,15 @@
 import { join } from "node:path";
-import { assertBytesEqual, assertEquals } from "./_assert.ts";
+import { deepStrictEqual } from "node:assert/strict";
 import { MiniscopeImagingExtractor, MiniscopeSession } from "../mod.ts";
 import { CODECS } from "../testdata/make_fixtures.ts";
-import { expectedFrames, ffmpegDecodeAll, range, shuffled, TESTDATA } from "./_helpers.ts";
+import {
+  assertBytesEqual,
+  expectedFrames,
+  ffmpegDecodeAll,
+  range,
+  shuffled,
+  TESTDATA,
+} from "./_helpers.ts";
 
 const { width, height, frames } = CODECS;
 
@@ -27,8 +34,8 @@ async function assertExactEveryWay(folder: string, pixelFormat: "gray8" | "rgb24
     ex.getFilePaths(),
     pixelFormat === "rgb24" ? "rgb24" : "gray",
   );
-  assertEquals(reference.length, frames * size, "the independent decode holds every frame");
-  assertEquals(ex.getNumSamples(), frames);
+  deepStrictEqual(reference.length, frames * size, "the independent decode holds every frame");
+  deepStrictEqual(ex.getNumSamples(), frames);
 
   const series = await ex.getSeries();
   assertBytesEqual(series.data, reference, "getSeries()");
@@ -52,7 +59,7 @@ async function assertExactEveryWay(folder: string, pixelFormat: "gray8" | "rgb24
       assertBytesEqual(frame.data, frameOf(reference, frame.index, size), `stream ${frame.index}`);
       seen++;
     }
-    assertEquals(seen, frames - 5);
+    deepStrictEqual(seen, frames - 5);
   }
   return { ex, reference };
 }
@@ -60,7 +67,7 @@ async function assertExactEveryWay(folder: string, pixelFormat: "gray8" | "rgb24
 for (const codec of CODECS.gray) {
   Deno.test(`a ${codec} recording reads exactly through getSeries, getSamples and stream`, async () => {
     const { ex, reference } = await assertExactEveryWay(join(TESTDATA, "codecs", codec), "gray8");
-    assertEquals(ex.getSampleShape(), [height, width]);
+    deepStrictEqual(ex.getSampleShape(), [height, width]);
     if (codec === "GREY" || codec === "FFV1") {
       // Lossless codecs also give back the generated pixels.
       assertBytesEqual(reference, expectedFrames(range(0, frames), width, height, 3), "pixels");
@@ -71,11 +78,11 @@ for (const codec of CODECS.gray) {
 for (const codec of CODECS.colour) {
   Deno.test(`a colour ${codec} camera read with pixelFormat "rgb24" matches ffmpeg's rgb24 decode`, async () => {
     const { ex } = await assertExactEveryWay(join(TESTDATA, "codecs", `colour_${codec}`), "rgb24");
-    assertEquals(ex.getSampleShape(), [height, width, 3]);
-    assertEquals(ex.getPixelFormat(), "rgb24");
+    deepStrictEqual(ex.getSampleShape(), [height, width, 3]);
+    deepStrictEqual(ex.getPixelFormat(), "rgb24");
     const { shape, data } = await ex.getSeries(0, 2);
-    assertEquals(shape, [2, height, width, 3]);
-    assertEquals(data.length, 2 * height * width * 3);
+    deepStrictEqual(shape, [2, height, width, 3]);
+    deepStrictEqual(data.length, 2 * height * width * 3);
   });
 }
 
@@ -94,7 +101,7 @@ Deno.test("openDevice() passes pixelFormat to the extractor of a session's devic
     );
     const opened = await MiniscopeSession.open(session);
     await using camera = await opened.openDevice("BehavCam", { pixelFormat: "rgb24" });
-    assertEquals(camera.getSampleShape(), [height, width, 3]);
+    deepStrictEqual(camera.getSampleShape(), [height, width, 3]);
     const reference = await ffmpegDecodeAll(camera.getFilePaths(), "rgb24");
     const { data } = await camera.getSamples([33]);
     assertBytesEqual(data, frameOf(reference, 33, width * height * 3), "frame 33");

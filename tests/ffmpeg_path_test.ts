@@ -6,9 +6,15 @@
  */
 
 import { join } from "node:path";
-import { assert, assertEquals, assertRejects } from "./_assert.ts";
+import assert, { deepStrictEqual, rejects } from "node:assert/strict";
 import { FfmpegError, MiniscopeImagingExtractor } from "../mod.ts";
-import { copyFixture, ffmpegProcessesMentioning, removeCopy, SAMPLE } from "./_helpers.ts";
+import {
+  copyFixture,
+  errorWith,
+  ffmpegProcessesMentioning,
+  removeCopy,
+  SAMPLE,
+} from "./_helpers.ts";
 
 /** Writes an executable shell script into a new temporary folder. */
 async function script(body: string): Promise<{ path: string; dir: string }> {
@@ -31,8 +37,8 @@ Deno.test("a program that prints bytes and exits 0 is refused as ffmpeg, not rea
   const { path, dir } = await script("head -c 1000000 /dev/zero; exit 0");
   try {
     await using ex = await open(path);
-    await assertRejects(() => ex.getSeries(0, 3), Error, "does not answer as ffmpeg does");
-    await assertRejects(() => ex.getSamples([5]), Error, `Cannot use "${path}" as ffmpeg`);
+    await rejects(() => ex.getSeries(0, 3), errorWith(Error, "does not answer as ffmpeg does"));
+    await rejects(() => ex.getSamples([5]), errorWith(Error, `Cannot use "${path}" as ffmpeg`));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -40,7 +46,8 @@ Deno.test("a program that prints bytes and exits 0 is refused as ffmpeg, not rea
 
 Deno.test("/bin/true as ffmpeg is named as not ffmpeg instead of blaming the recording", async () => {
   await using ex = await open("/bin/true");
-  const error = await assertRejects(() => ex.getSeries(0, 2), Error);
+  const error = await ex.getSeries(0, 2).catch((e: unknown) => e);
+  assert(error instanceof Error, String(error));
   assert(error.message.includes('Cannot use "/bin/true" as ffmpeg'), error.message);
   assert(!error.message.includes("decodes to only"), error.message);
 });
@@ -52,7 +59,8 @@ Deno.test("a folder or a file without execute permission as ffmpegPath says so",
     await Deno.writeTextFile(plain, "not a program");
     for (const path of [dir, plain]) {
       await using ex = await open(path);
-      const error = await assertRejects(() => ex.getSeries(0, 1), Deno.errors.PermissionDenied);
+      const error = await ex.getSeries(0, 1).catch((e: unknown) => e);
+      assert(error instanceof Deno.errors.PermissionDenied, String(error));
       assert(error.message.includes("not an executable program"), error.message);
       assert(!error.message.includes("--allow-run"), error.message);
     }
@@ -67,7 +75,8 @@ Deno.test("a program that never answers is stopped after the stall time-out", as
   try {
     await using ex = await open(path, { stallTimeoutMs: 400 });
     const started = performance.now();
-    const error = await assertRejects(() => ex.getSeries(0, 2), FfmpegError);
+    const error = await ex.getSeries(0, 2).catch((e: unknown) => e);
+    assert(error instanceof FfmpegError, String(error));
     assert(error.message.includes("wrote nothing for 0.4 s"), error.message);
     assert(performance.now() - started < 10_000, "the read ended long before the program would");
   } finally {
@@ -82,7 +91,8 @@ Deno.test("a decoder that stalls mid-read is stopped after the stall time-out", 
   );
   try {
     await using ex = await open(path, { stallTimeoutMs: 500 });
-    const error = await assertRejects(() => ex.getSamples([3, 40]), FfmpegError);
+    const error = await ex.getSamples([3, 40]).catch((e: unknown) => e);
+    assert(error instanceof FfmpegError, String(error));
     assert(error.message.includes("wrote nothing for 0.5 s"), error.message);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -103,7 +113,7 @@ esac`,
     const started = performance.now();
     const read = ex.getSeries(0, 5, { signal: controller.signal });
     setTimeout(() => controller.abort(new Error("stop now")), 1_500);
-    await assertRejects(() => read, Error, "stop now");
+    await rejects(() => read, errorWith(Error, "stop now"));
     assert(performance.now() - started < 10_000, "the abort was not ignored");
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -115,8 +125,11 @@ Deno.test("getSeries() and getSamples() take a signal: an abort kills their deco
   await using ex = await MiniscopeImagingExtractor.open({ folderPath: dir, concurrency: 2 });
   const aborted = new AbortController();
   aborted.abort(new Error("already"));
-  await assertRejects(() => ex.getSeries(0, 10, { signal: aborted.signal }), Error, "already");
-  await assertRejects(() => ex.getSamples([1, 2], { signal: aborted.signal }), Error, "already");
+  await rejects(() => ex.getSeries(0, 10, { signal: aborted.signal }), errorWith(Error, "already"));
+  await rejects(
+    () => ex.getSamples([1, 2], { signal: aborted.signal }),
+    errorWith(Error, "already"),
+  );
   for (
     const read of [
       (signal: AbortSignal) => ex.getSeries(0, 58, { signal }),
@@ -127,8 +140,8 @@ Deno.test("getSeries() and getSamples() take a signal: an abort kills their deco
     const pending = read(controller.signal);
     await new Promise((resolve) => setTimeout(resolve, 20));
     controller.abort(new Error("cancelled"));
-    await assertRejects(() => pending, Error, "cancelled");
+    await rejects(() => pending, errorWith(Error, "cancelled"));
   }
-  assertEquals(await ffmpegProcessesMentioning(dir), 0);
+  deepStrictEqual(await ffmpegProcessesMentioning(dir), 0);
   await removeCopy(dir);
 });

@@ -1,4 +1,4 @@
-import { assertEquals } from "./_assert.ts";
+import { deepStrictEqual } from "node:assert/strict";
 import { isGray8, readFfv1Layout } from "../src/formats/ffv1.ts";
 import { readAviInfo } from "../src/formats/avi.ts";
 import { withByteSource } from "../src/files.ts";
@@ -27,7 +27,7 @@ for (const [pixelFormat, extra, gray] of cases) {
     async () => {
       const path = await encode(pixelFormat, extra);
       try {
-        assertEquals((await withByteSource(path, readAviInfo)).gray, gray);
+        deepStrictEqual((await withByteSource(path, readAviInfo)).gray, gray);
       } finally {
         await Deno.remove(path);
       }
@@ -36,8 +36,8 @@ for (const [pixelFormat, extra, gray] of cases) {
 }
 
 Deno.test("readFfv1Layout() reads no layout from a frame without the keyframe bit", () => {
-  assertEquals(readFfv1Layout(new Uint8Array(), new Uint8Array([0x00, 0x00, 0x00])), undefined);
-  assertEquals(
+  deepStrictEqual(readFfv1Layout(new Uint8Array(), new Uint8Array([0x00, 0x00, 0x00])), undefined);
+  deepStrictEqual(
     isGray8({
       version: 0,
       colorspace: 0,

@@ -2,11 +2,13 @@
 // header, or has its RIFF sizes still at the writer's placeholder zeros, and the last CSV row
 // may be cut. What is complete reads exactly, with warnings; nothing else is guessed.
 import { join } from "node:path";
-import { assert, assertBytesEqual, assertEquals, assertRejects } from "./_assert.ts";
+import assert, { deepStrictEqual, rejects } from "node:assert/strict";
 import { MalformedRecordingError, MiniscopeImagingExtractor } from "../mod.ts";
 import { FIXTURES, timestampsCsv, timestampsMs } from "../testdata/make_fixtures.ts";
 import {
+  assertBytesEqual,
   copyFixture,
+  errorWith,
   expectedFrames,
   frameChunkOffset,
   range,
@@ -49,8 +51,8 @@ function unfinished(bytes: Uint8Array, frames: number): Uint8Array {
 async function openAndCheck(dir: string, samples: number): Promise<string[]> {
   const w = warnings();
   const ex = await MiniscopeImagingExtractor.open({ folderPath: dir, onWarning: w.onWarning });
-  assertEquals(ex.getNumSamples(), samples);
-  assertEquals([...ex.getNativeTimestamps()!], STAMPS.slice(0, samples).map((ms) => ms / 1000));
+  deepStrictEqual(ex.getNumSamples(), samples);
+  deepStrictEqual([...ex.getNativeTimestamps()!], STAMPS.slice(0, samples).map((ms) => ms / 1000));
   assertBytesEqual((await ex.getSeries()).data, expectedFrames(range(0, samples), 48, 40));
   const ends = [samples - 1, 0, samples - 2];
   assertBytesEqual((await ex.getSamples(ends)).data, expectedFrames(ends, 48, 40));
@@ -119,18 +121,16 @@ Deno.test("an empty file in the middle, or an empty only file, stays an error na
   const dir = await copyFixture(SAMPLE);
   try {
     await Deno.writeFile(join(dir, "1.avi"), new Uint8Array());
-    await assertRejects(
+    await rejects(
       () => MiniscopeImagingExtractor.open({ folderPath: dir, onWarning: () => {} }),
-      MalformedRecordingError,
-      `"${join(dir, "1.avi")}": the file is empty`,
+      errorWith(MalformedRecordingError, `"${join(dir, "1.avi")}": the file is empty`),
     );
     await Deno.remove(join(dir, "1.avi"));
     await Deno.remove(join(dir, "2.avi"));
     await Deno.writeFile(join(dir, "0.avi"), new Uint8Array());
-    await assertRejects(
+    await rejects(
       () => MiniscopeImagingExtractor.open({ folderPath: dir, onWarning: () => {} }),
-      MalformedRecordingError,
-      `"${join(dir, "0.avi")}": the file is empty`,
+      errorWith(MalformedRecordingError, `"${join(dir, "0.avi")}": the file is empty`),
     );
   } finally {
     await removeCopy(dir);

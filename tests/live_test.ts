@@ -1,10 +1,12 @@
 import { join } from "node:path";
-import { assertBytesEqual, assertEquals, assertRejects } from "./_assert.ts";
+import { deepStrictEqual, rejects } from "node:assert/strict";
 import { MiniscopeImagingExtractor } from "../mod.ts";
 import { FrameCache } from "../src/live_decoders.ts";
 import {
+  assertBytesEqual,
   copyFixture,
   encodeTestPattern,
+  errorWith,
   ffmpegDecodeAll,
   ffmpegProcessesMentioning,
   range,
@@ -16,7 +18,7 @@ import {
 } from "./_helpers.ts";
 
 function assert(condition: boolean, message: string): void {
-  assertEquals(condition, true, message);
+  deepStrictEqual(condition, true, message);
 }
 
 const CODEC_FOLDERS = [
@@ -92,7 +94,7 @@ async function exactEveryFrame(c: Case, folder: string): Promise<void> {
   // A live decoder stays after a read for the codecs that allow it, and only for them.
   const alive = await ffmpegProcessesMentioning(folder);
   if (c.live) assert(alive >= 1, `${c.name}: a live decoder stays between reads`);
-  else assertEquals(alive, 0, `${c.name}: no process stays`);
+  else deepStrictEqual(alive, 0, `${c.name}: no process stays`);
   // Short ranges and short streams read from the live decoders too.
   for (const start of shuffled(range(0, n - 5), 3).slice(0, 8)) {
     const { data } = await ex.getSeries(start, start + 5);
@@ -102,7 +104,7 @@ async function exactEveryFrame(c: Case, folder: string): Promise<void> {
     }
   }
   await ex.close();
-  assertEquals(await ffmpegProcessesMentioning(folder), 0, "close() ends the decoders");
+  deepStrictEqual(await ffmpegProcessesMentioning(folder), 0, "close() ends the decoders");
 }
 
 Deno.test("live decoders: frames whose chunks are larger than a pipe read exactly in every order", async () => {
@@ -126,16 +128,16 @@ Deno.test("live decoders: frames whose chunks are larger than a pipe read exactl
     });
     const reference = await ffmpegDecodeAll([path]);
     const size = 320 * 240;
-    assertEquals(reference.length, 40 * size);
+    deepStrictEqual(reference.length, 40 * size);
     for (const order of [range(0, 40), shuffled(range(0, 40), 5), range(0, 40).reverse()]) {
       for (const k of order) {
         const { data } = await ex.getSamples([k]);
         assertBytesEqual(data, reference.subarray(k * size, (k + 1) * size), `frame ${k}`);
       }
     }
-    assertEquals(await ffmpegProcessesMentioning(dir), 1, "one live decoder");
+    deepStrictEqual(await ffmpegProcessesMentioning(dir), 1, "one live decoder");
     await ex.close();
-    assertEquals(await ffmpegProcessesMentioning(dir), 0, "none after close()");
+    deepStrictEqual(await ffmpegProcessesMentioning(dir), 0, "none after close()");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -190,11 +192,15 @@ Deno.test("live decoders: at most concurrency stay alive, and close() ends them 
     const alive = await ffmpegProcessesMentioning(dir);
     assert(alive >= 1 && alive <= 2, `${alive} live decoders for concurrency 2`);
     await ex.close();
-    assertEquals(await ffmpegProcessesMentioning(dir), 0, "no ffmpeg after close()");
+    deepStrictEqual(await ffmpegProcessesMentioning(dir), 0, "no ffmpeg after close()");
     // Reads after close() still work, with a process each, which ends with the read.
     const { data } = await ex.getSamples([40]);
     assertBytesEqual(data, reference.subarray(40 * size, 41 * size), "a read after close()");
-    assertEquals(await ffmpegProcessesMentioning(dir), 0, "no ffmpeg after a read after close()");
+    deepStrictEqual(
+      await ffmpegProcessesMentioning(dir),
+      0,
+      "no ffmpeg after a read after close()",
+    );
   } finally {
     await removeCopy(dir);
   }
@@ -211,7 +217,7 @@ Deno.test("live decoders: an abort in the middle of a read ends it and leaves no
     const reference = await ffmpegDecodeAll(ex.getFilePaths());
     const size = 48 * 40;
     await ex.getSamples([1]); // the decoder is alive
-    assertEquals(await ffmpegProcessesMentioning(dir), 1);
+    deepStrictEqual(await ffmpegProcessesMentioning(dir), 1);
     for (const k of [23, 11, 22]) {
       const controller = new AbortController();
       const reason = new Error(`stop ${k}`);
@@ -222,7 +228,7 @@ Deno.test("live decoders: an abort in the middle of a read ends it and leaves no
       if (error !== undefined) {
         assert(error === reason, `the read rejects with the abort reason: ${error}`);
         // The decoder interrupted mid-read was killed, not left with frames unaccounted for.
-        assertEquals(await ffmpegProcessesMentioning(dir), 0, "no ffmpeg after the abort");
+        deepStrictEqual(await ffmpegProcessesMentioning(dir), 0, "no ffmpeg after the abort");
       }
       const { data } = await ex.getSamples([k]);
       assertBytesEqual(data, reference.subarray(k * size, (k + 1) * size), `frame ${k} after`);
@@ -230,7 +236,10 @@ Deno.test("live decoders: an abort in the middle of a read ends it and leaves no
     // An abort before the read starts rejects at once and changes nothing.
     const controller = new AbortController();
     controller.abort(new Error("early"));
-    await assertRejects(() => ex.getSamples([3], { signal: controller.signal }), Error, "early");
+    await rejects(
+      () => ex.getSamples([3], { signal: controller.signal }),
+      errorWith(Error, "early"),
+    );
   } finally {
     await removeCopy(dir);
   }
@@ -253,14 +262,14 @@ Deno.test("live decoders: a script that never calls close() ends at once and lea
     const started = performance.now();
     const result = await runDenoScript(script, ["--allow-read", "--allow-run=ffmpeg"], [dir]);
     const seconds = (performance.now() - started) / 1000;
-    assertEquals(result.code, 0, result.stderr);
-    assertEquals(result.stdout.trim(), String(48 * 40));
+    deepStrictEqual(result.code, 0, result.stderr);
+    deepStrictEqual(result.stdout.trim(), String(48 * 40));
     // Decoders are closed after 5 s unused; the script must not wait for that.
     assert(seconds < 5, `the script took ${seconds.toFixed(1)} s`);
     for (let i = 0; i < 50 && (await ffmpegProcessesMentioning(dir)) > 0; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    assertEquals(await ffmpegProcessesMentioning(dir), 0, "no ffmpeg outlives the script");
+    deepStrictEqual(await ffmpegProcessesMentioning(dir), 0, "no ffmpeg outlives the script");
   } finally {
     await removeCopy(dir);
   }
@@ -270,27 +279,26 @@ Deno.test("FrameCache keeps the most recently used frames within its byte bound"
   const video = { path: "/a.avi" } as Parameters<FrameCache["get"]>[0];
   const cache = new FrameCache(3 * 100);
   for (let k = 0; k < 5; k++) cache.set(video, k, new Uint8Array(100).fill(k));
-  assertEquals(cache.bytes, 300);
-  assertEquals(cache.get(video, 0), undefined);
-  assertEquals(cache.get(video, 1), undefined);
-  assertEquals(cache.get(video, 2)![0], 2);
+  deepStrictEqual(cache.bytes, 300);
+  deepStrictEqual(cache.get(video, 0), undefined);
+  deepStrictEqual(cache.get(video, 1), undefined);
+  deepStrictEqual(cache.get(video, 2)![0], 2);
   cache.set(video, 9, new Uint8Array(100).fill(9)); // drops 3, the least recently used
-  assertEquals(cache.get(video, 3), undefined);
-  assertEquals(cache.get(video, 4)![0], 4);
+  deepStrictEqual(cache.get(video, 3), undefined);
+  deepStrictEqual(cache.get(video, 4)![0], 4);
   cache.set(video, 10, new Uint8Array(301)); // larger than the bound: not kept
-  assertEquals(cache.get(video, 10), undefined);
-  assertEquals(cache.bytes, 300);
+  deepStrictEqual(cache.get(video, 10), undefined);
+  deepStrictEqual(cache.bytes, 300);
   const none = new FrameCache(0);
   none.set(video, 1, new Uint8Array(1));
-  assertEquals(none.get(video, 1), undefined);
+  deepStrictEqual(none.get(video, 1), undefined);
 });
 
 Deno.test("open() refuses a negative or fractional frameCacheBytes", async () => {
   for (const frameCacheBytes of [-1, 1.5, NaN]) {
-    await assertRejects(
+    await rejects(
       () => MiniscopeImagingExtractor.open({ folderPath: SAMPLE, frameCacheBytes }),
-      RangeError,
-      "frameCacheBytes",
+      errorWith(RangeError, "frameCacheBytes"),
     );
   }
 });

@@ -1,8 +1,9 @@
 // Load: many extractors at once, streams broken off and aborted, a storm of random reads;
 // afterwards every frame was right and no ffmpeg of ours is left (the sanitizers check the rest).
-import { assertBytesEqual, assertEquals } from "./_assert.ts";
+import { deepStrictEqual } from "node:assert/strict";
 import { MiniscopeImagingExtractor } from "../mod.ts";
 import {
+  assertBytesEqual,
   copyFixture,
   expectedFrames,
   ffmpegProcessesMentioning,
@@ -46,8 +47,8 @@ Deno.test("8 extractors reading at once, with broken and aborted streams and ran
         }));
       }),
     );
-    assertEquals(checked > 8 * 12, true);
-    assertEquals(await ffmpegProcessesMentioning(dir), 0);
+    deepStrictEqual(checked > 8 * 12, true);
+    deepStrictEqual(await ffmpegProcessesMentioning(dir), 0);
   } finally {
     await removeCopy(dir);
   }

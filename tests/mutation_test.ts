@@ -3,9 +3,9 @@
 // pixels, never a hang, never a leftover ffmpeg.
 import { join } from "node:path";
 import fc from "fast-check";
-import { assertBytesEqual } from "./_assert.ts";
 import { FfmpegError, MalformedRecordingError, MiniscopeImagingExtractor } from "../mod.ts";
 import {
+  assertBytesEqual,
   expectedFrames,
   ffmpegProcessesMentioning,
   frameChunkOffset,

@@ -3,8 +3,15 @@
 // validator set of ../shared/tools/nwb is installed, passed through check_nwb.sh.
 import { dirname, join } from "node:path";
 import h5wasm from "h5wasm/node";
-import { assert, assertEquals, assertRejects } from "./_assert.ts";
-import { ffmpegDecodeAll, findPython, runDenoScript, SAMPLE, TESTDATA } from "./_helpers.ts";
+import assert, { deepStrictEqual, rejects } from "node:assert/strict";
+import {
+  errorWith,
+  ffmpegDecodeAll,
+  findPython,
+  runDenoScript,
+  SAMPLE,
+  TESTDATA,
+} from "./_helpers.ts";
 import { FIXTURES } from "../testdata/make_fixtures.ts";
 import {
   MiniscopeImagingExtractor,
@@ -138,80 +145,86 @@ Deno.test("writeNwb() writes a session that h5py reads back exactly: transposed 
       emissionLambda: 525,
       onWarning() {},
     });
-    assertEquals(result.sessionStartTime, "2022-09-19T09:18:41.007+00:00");
-    assertEquals(result.series.map((s) => [s.path, s.samples]), [
+    deepStrictEqual(result.sessionStartTime, "2022-09-19T09:18:41.007+00:00");
+    deepStrictEqual(result.series.map((s) => [s.path, s.samples]), [
       ["/acquisition/OnePhotonSeries", FRAMES],
       ["/acquisition/HeadOrientation", 50],
       ["/acquisition/notes", 1],
     ]);
     const f = await dump(out);
-    assertEquals(f.libver, ["earliest", "v110"]);
-    assertEquals(f["/"].attrs.neurodata_type, text("NWBFile"));
-    assertEquals(f["/"].attrs.nwb_version, text("2.6.0"));
-    assertEquals(f["/session_start_time"].value, "2022-09-19T09:18:41.007+00:00");
-    assertEquals(f["/session_start_time"].dtype, "vlen-ascii");
-    assertEquals(f["/timestamps_reference_time"].value, "2022-09-19T09:18:41.007+00:00");
-    assertEquals(f["/file_create_date"].shape, [1]);
+    deepStrictEqual(f.libver, ["earliest", "v110"]);
+    deepStrictEqual(f["/"].attrs.neurodata_type, text("NWBFile"));
+    deepStrictEqual(f["/"].attrs.nwb_version, text("2.6.0"));
+    deepStrictEqual(f["/session_start_time"].value, "2022-09-19T09:18:41.007+00:00");
+    deepStrictEqual(f["/session_start_time"].dtype, "vlen-ascii");
+    deepStrictEqual(f["/timestamps_reference_time"].value, "2022-09-19T09:18:41.007+00:00");
+    deepStrictEqual(f["/file_create_date"].shape, [1]);
     assert(/\+00:00$/.test(f["/file_create_date"].value[0]), f["/file_create_date"].value[0]);
-    assertEquals(f["/identifier"].value, "test-0001");
-    assertEquals(f["/general/experimenter"].value, ["lab"]);
-    assertEquals(f["/general/experiment_description"].value, "exp1");
-    assertEquals(f["/general/subject/subject_id"].value, "mouse1");
-    assertEquals(f["/general/subject/species"].value, "Mus musculus");
-    assertEquals(f["/general/subject/age"].attrs.reference, text("birth"));
+    deepStrictEqual(f["/identifier"].value, "test-0001");
+    deepStrictEqual(f["/general/experimenter"].value, ["lab"]);
+    deepStrictEqual(f["/general/experiment_description"].value, "exp1");
+    deepStrictEqual(f["/general/subject/subject_id"].value, "mouse1");
+    deepStrictEqual(f["/general/subject/species"].value, "Mus musculus");
+    deepStrictEqual(f["/general/subject/age"].attrs.reference, text("birth"));
     for (const name of ["analysis", "processing", "stimulus/presentation", "stimulus/templates"]) {
-      assertEquals(f[`/${name}`].kind, "group", name);
+      deepStrictEqual(f[`/${name}`].kind, "group", name);
     }
     // Device and imaging plane.
     const device = f["/general/devices/Miniscope"];
-    assertEquals(device.attrs.neurodata_type, text("Device"));
+    deepStrictEqual(device.attrs.neurodata_type, text("Device"));
     for (
       const part of ["Miniscope_V4_BNO", "frame rate 30FPS", "gain 3.5", "LED 1", "EWL focus 70"]
     ) {
       assert(device.attrs.description[1].includes(part), device.attrs.description[1]);
     }
     const plane = "/general/optophysiology/ImagingPlane";
-    assertEquals(f[`${plane}/device`], { kind: "softlink", target: "/general/devices/Miniscope" });
-    assertEquals(f[`${plane}/excitation_lambda`].value, 470);
-    assertEquals(f[`${plane}/excitation_lambda`].dtype, "<f8");
-    assertEquals(f[`${plane}/OpticalChannel/emission_lambda`].value, 525);
-    assertEquals(f[`${plane}/indicator`].value, "GCaMP6f");
-    assertEquals(f[`${plane}/location`].value, "CA1");
+    deepStrictEqual(f[`${plane}/device`], {
+      kind: "softlink",
+      target: "/general/devices/Miniscope",
+    });
+    deepStrictEqual(f[`${plane}/excitation_lambda`].value, 470);
+    deepStrictEqual(f[`${plane}/excitation_lambda`].dtype, "<f8");
+    deepStrictEqual(f[`${plane}/OpticalChannel/emission_lambda`].value, 525);
+    deepStrictEqual(f[`${plane}/indicator`].value, "GCaMP6f");
+    deepStrictEqual(f[`${plane}/location`].value, "CA1");
     const extractor = await session.openDevice("Miniscope", { onWarning() {} });
-    assertEquals(f[`${plane}/imaging_rate`].value, extractor.getSamplingFrequency());
+    deepStrictEqual(f[`${plane}/imaging_rate`].value, extractor.getSamplingFrequency());
     // The series: frames transposed back equal a plain ffmpeg decode, byte for byte.
     const series = "/acquisition/OnePhotonSeries";
-    assertEquals(f[series].attrs.neurodata_type, text("OnePhotonSeries"));
-    assertEquals(f[series].attrs.binning, ["<u8", 1]);
+    deepStrictEqual(f[series].attrs.neurodata_type, text("OnePhotonSeries"));
+    deepStrictEqual(f[series].attrs.binning, ["<u8", 1]);
     assert(f[series].attrs.comments[1].includes("1 dropped frame"), f[series].attrs.comments[1]);
-    assertEquals(f[`${series}/imaging_plane`], { kind: "softlink", target: plane });
+    deepStrictEqual(f[`${series}/imaging_plane`], { kind: "softlink", target: plane });
     const data = f[`${series}/data`];
-    assertEquals([data.dtype, data.shape], ["|u1", [FRAMES, WIDTH, HEIGHT]]);
-    assertEquals([data.maxshape, data.chunks], [[null, WIDTH, HEIGHT], [1, WIDTH, HEIGHT]]);
-    assertEquals([data.compression, data.compression_opts], ["gzip", 4]);
-    assertEquals(data.attrs, {
+    deepStrictEqual([data.dtype, data.shape], ["|u1", [FRAMES, WIDTH, HEIGHT]]);
+    deepStrictEqual([data.maxshape, data.chunks], [[null, WIDTH, HEIGHT], [1, WIDTH, HEIGHT]]);
+    deepStrictEqual([data.compression, data.compression_opts], ["gzip", 4]);
+    deepStrictEqual(data.attrs, {
       conversion: float64(1),
       offset: float64(0),
       resolution: float64(-1),
       unit: text("n.a."),
     });
     const decoded = await ffmpegDecodeAll([0, 1, 2].map((i) => join(SAMPLE, `${i}.avi`)));
-    assertEquals(data.sha256, await sha256(decoded));
-    assertEquals(data.first, hex(decoded.subarray(0, WIDTH * HEIGHT)));
+    deepStrictEqual(data.sha256, await sha256(decoded));
+    deepStrictEqual(data.first, hex(decoded.subarray(0, WIDTH * HEIGHT)));
     const times = f[`${series}/timestamps`];
-    assertEquals(times.value, await csvSeconds(join(SAMPLE, "timeStamps.csv")));
-    assertEquals(times.attrs, { interval: ["<i8", 1], unit: text("seconds") });
+    deepStrictEqual(times.value, await csvSeconds(join(SAMPLE, "timeStamps.csv")));
+    deepStrictEqual(times.attrs, { interval: ["<i8", 1], unit: text("seconds") });
     // Head orientation and notes.
     const head = f["/acquisition/HeadOrientation"];
-    assertEquals(head.attrs.neurodata_type, text("TimeSeries"));
+    deepStrictEqual(head.attrs.neurodata_type, text("TimeSeries"));
     const rows = (await Deno.readTextFile(join(SAMPLE, "headOrientation.csv"))).trim().split("\n")
       .slice(1).map((line) => line.split(",").map(Number));
-    assertEquals(f["/acquisition/HeadOrientation/data"].value, rows.map((r) => r.slice(1)));
-    assertEquals(f["/acquisition/HeadOrientation/data"].attrs.unit, text("n.a."));
-    assertEquals(f["/acquisition/HeadOrientation/timestamps"].value, rows.map((r) => r[0]! / 1000));
-    assertEquals(f["/acquisition/notes"].attrs.neurodata_type, text("AnnotationSeries"));
-    assertEquals(f["/acquisition/notes/data"].value, ["start of baseline"]);
-    assertEquals(f["/acquisition/notes/timestamps"].value, [1.2]);
+    deepStrictEqual(f["/acquisition/HeadOrientation/data"].value, rows.map((r) => r.slice(1)));
+    deepStrictEqual(f["/acquisition/HeadOrientation/data"].attrs.unit, text("n.a."));
+    deepStrictEqual(
+      f["/acquisition/HeadOrientation/timestamps"].value,
+      rows.map((r) => r[0]! / 1000),
+    );
+    deepStrictEqual(f["/acquisition/notes"].attrs.neurodata_type, text("AnnotationSeries"));
+    deepStrictEqual(f["/acquisition/notes/data"].value, ["start of baseline"]);
+    deepStrictEqual(f["/acquisition/notes/timestamps"].value, [1.2]);
     await checkNwb(out);
   });
 });
@@ -227,8 +240,8 @@ Deno.test("an NWB file reads back with h5wasm in Deno: the frames transposed, at
       const data = file.get("acquisition/OnePhotonSeries/data") as InstanceType<
         typeof h5wasm.Dataset
       >;
-      assertEquals(data.shape, [FRAMES, WIDTH, HEIGHT]);
-      assertEquals(data.filters, []);
+      deepStrictEqual(data.shape, [FRAMES, WIDTH, HEIGHT]);
+      deepStrictEqual(data.filters, []);
       const stored = data.slice([[7, 8]]) as Uint8Array;
       const frame = makeFrame(7, WIDTH, HEIGHT);
       for (let r = 0; r < HEIGHT; r++) {
@@ -238,10 +251,10 @@ Deno.test("an NWB file reads back with h5wasm in Deno: the frames transposed, at
           }
         }
       }
-      assertEquals(data.attrs.conversion!.metadata.size, 8);
-      assertEquals(data.attrs.conversion!.value, 1);
+      deepStrictEqual(data.attrs.conversion!.metadata.size, 8);
+      deepStrictEqual(data.attrs.conversion!.value, 1);
       const link = file.get_link("acquisition/OnePhotonSeries/imaging_plane");
-      assertEquals(link, "/general/optophysiology/ImagingPlane");
+      deepStrictEqual(link, "/general/optophysiology/ImagingPlane");
     } finally {
       file.close();
     }
@@ -259,17 +272,17 @@ Deno.test("a slice, no compression and a device folder: the frames and time stam
       compression: "none",
       onWarning() {},
     });
-    assertEquals(result.series[0]!.samples, 52);
+    deepStrictEqual(result.series[0]!.samples, 52);
     const f = await dump(out);
     const data = f["/acquisition/OnePhotonSeries/data"];
-    assertEquals([data.shape, data.compression], [[52, WIDTH, HEIGHT], null]);
+    deepStrictEqual([data.shape, data.compression], [[52, WIDTH, HEIGHT], null]);
     const decoded = await ffmpegDecodeAll([0, 1, 2].map((i) => join(SAMPLE, `${i}.avi`)));
-    assertEquals(
+    deepStrictEqual(
       data.sha256,
       await sha256(decoded.subarray(3 * WIDTH * HEIGHT, 55 * WIDTH * HEIGHT)),
     );
     const seconds = await csvSeconds(join(SAMPLE, "timeStamps.csv"));
-    assertEquals(f["/acquisition/OnePhotonSeries/timestamps"].value, seconds.slice(3, 55));
+    deepStrictEqual(f["/acquisition/OnePhotonSeries/timestamps"].value, seconds.slice(3, 55));
     const head = f["/acquisition/HeadOrientation/timestamps"].value as number[];
     assert(head[0]! >= seconds[3]! && head.at(-1)! <= seconds[54]!, String(head));
     await checkNwb(out);
@@ -291,11 +304,11 @@ Deno.test("a recording without timeStamps.csv is written with starting_time and 
     await writeNwb(extractor, out, { onWarning() {} });
     const f = await dump(out);
     const series = "/acquisition/OnePhotonSeries";
-    assertEquals(f[`${series}/timestamps`], undefined);
-    assertEquals(f[`${series}/starting_time`].value, 0);
-    assertEquals(f[`${series}/starting_time`].attrs.rate, float64(20));
+    deepStrictEqual(f[`${series}/timestamps`], undefined);
+    deepStrictEqual(f[`${series}/starting_time`].value, 0);
+    deepStrictEqual(f[`${series}/starting_time`].attrs.rate, float64(20));
     assert(f[series].attrs.description[1].includes("without timeStamps.csv"));
-    assertEquals(f[`${series}/data`].shape, [FRAMES, WIDTH, HEIGHT]);
+    deepStrictEqual(f[`${series}/data`].shape, [FRAMES, WIDTH, HEIGHT]);
     // check_nwb.sh's read-back prints time stamps, which such a series has not: validate, then
     // read it back with the same pynwb here.
     await checkNwb(out, { readBack: "startingTime" });
@@ -353,21 +366,21 @@ Deno.test("a behaviour camera becomes an ImageSeries of its videos: relative pat
     assert(result.series.some((s) => s.path === "/acquisition/BehavCam_0" && s.samples === 8));
     const f = await dump(out);
     const series = "/acquisition/BehavCam_0";
-    assertEquals(f[series].attrs.neurodata_type, text("ImageSeries"));
-    assertEquals(f[`${series}/external_file`].value, [
+    deepStrictEqual(f[series].attrs.neurodata_type, text("ImageSeries"));
+    deepStrictEqual(f[`${series}/external_file`].value, [
       "../session/BehavCam_0/0.avi",
       "../session/BehavCam_0/1.avi",
     ]);
-    assertEquals(f[`${series}/external_file`].attrs.starting_frame, ["<i8", [0, 5]]);
-    assertEquals(f[`${series}/format`].value, "external");
-    assertEquals(f[`${series}/data`].shape, [0, 0, 0]);
-    assertEquals(
+    deepStrictEqual(f[`${series}/external_file`].attrs.starting_frame, ["<i8", [0, 5]]);
+    deepStrictEqual(f[`${series}/format`].value, "external");
+    deepStrictEqual(f[`${series}/data`].shape, [0, 0, 0]);
+    deepStrictEqual(
       f[`${series}/timestamps`].value,
       [-20, 13, 47, 80, 113, 147, 180, 213].map((ms) => ms / 1000),
     );
-    assertEquals(f["/general/devices/BehavCam_0"].attrs.neurodata_type, text("Device"));
+    deepStrictEqual(f["/general/devices/BehavCam_0"].attrs.neurodata_type, text("Device"));
     // The Miniscope is still there, and the paths resolve from the file's folder.
-    assertEquals(f["/acquisition/OnePhotonSeries/data"].shape, [FRAMES, WIDTH, HEIGHT]);
+    deepStrictEqual(f["/acquisition/OnePhotonSeries/data"].shape, [FRAMES, WIDTH, HEIGHT]);
     for (const file of f[`${series}/external_file`].value) {
       await Deno.stat(join(dirname(out), file));
     }
@@ -399,16 +412,16 @@ Deno.test("two Miniscopes in a session get their own device, plane and series, l
     ) {
       const series = `/acquisition/OnePhotonSeries_${device}`;
       const plane = `/general/optophysiology/ImagingPlane_${device}`;
-      assertEquals(f[`${series}/data`].shape, shape);
-      assertEquals(f[`${series}/imaging_plane`].target, plane);
-      assertEquals(f[`${plane}/device`].target, `/general/devices/${device}`);
+      deepStrictEqual(f[`${series}/data`].shape, shape);
+      deepStrictEqual(f[`${series}/imaging_plane`].target, plane);
+      deepStrictEqual(f[`${plane}/device`].target, `/general/devices/${device}`);
     }
     const decoded = await ffmpegDecodeAll([join(root, "HPC_miniscope2", "0.avi")]);
-    assertEquals(
+    deepStrictEqual(
       f["/acquisition/OnePhotonSeries_HPC_miniscope2/data"].sha256,
       await sha256(decoded),
     );
-    assertEquals(f["/acquisition/HeadOrientation_Miniscope"].kind, "group");
+    deepStrictEqual(f["/acquisition/HeadOrientation_Miniscope"].kind, "group");
     await checkNwb(out);
   });
 });
@@ -437,19 +450,19 @@ Deno.test("several recordings of a device become one series on the first recordi
     const f = await dump(out);
     const seconds = await csvSeconds(join(SAMPLE, "timeStamps.csv"));
     const offset = (1663579200000 - 1663579121007) / 1000;
-    assertEquals(f["/session_start_time"].value, "2022-09-19T09:18:41.007+00:00");
-    assertEquals(f["/acquisition/OnePhotonSeries/timestamps"].value, [
+    deepStrictEqual(f["/session_start_time"].value, "2022-09-19T09:18:41.007+00:00");
+    deepStrictEqual(f["/acquisition/OnePhotonSeries/timestamps"].value, [
       ...seconds,
       ...seconds.map((s) => s + offset),
     ]);
-    assertEquals(f["/acquisition/OnePhotonSeries/data"].shape, [2 * FRAMES, WIDTH, HEIGHT]);
+    deepStrictEqual(f["/acquisition/OnePhotonSeries/data"].shape, [2 * FRAMES, WIDTH, HEIGHT]);
     const decoded = await ffmpegDecodeAll([0, 1, 2].map((i) => join(SAMPLE, `${i}.avi`)));
     const twice = new Uint8Array(decoded.length * 2);
     twice.set(decoded);
     twice.set(decoded, decoded.length);
-    assertEquals(f["/acquisition/OnePhotonSeries/data"].sha256, await sha256(twice));
-    assertEquals(f["/acquisition/HeadOrientation/timestamps"].value.length, 100);
-    assertEquals(f["/acquisition/notes/timestamps"].value, [1.2, 1.2 + offset]);
+    deepStrictEqual(f["/acquisition/OnePhotonSeries/data"].sha256, await sha256(twice));
+    deepStrictEqual(f["/acquisition/HeadOrientation/timestamps"].value.length, 100);
+    deepStrictEqual(f["/acquisition/notes/timestamps"].value, [1.2, 1.2 + offset]);
     await checkNwb(out);
   });
 });
@@ -466,8 +479,8 @@ Deno.test("the UTC offset comes from msecSinceEpoch, else from the time zone; wi
     const east = await writeNwb(await MiniscopeSession.open(root), join(dir, "east.nwb"), {
       onWarning() {},
     });
-    assertEquals(east.sessionStartTime, "2022-09-19T09:18:41.007+02:00");
-    assertEquals(
+    deepStrictEqual(east.sessionStartTime, "2022-09-19T09:18:41.007+02:00");
+    deepStrictEqual(
       (await dump(join(dir, "east.nwb")))["/session_start_time"].value,
       east.sessionStartTime,
     );
@@ -475,21 +488,19 @@ Deno.test("the UTC offset comes from msecSinceEpoch, else from the time zone; wi
     delete metadata.recordingStartTime.msecSinceEpoch;
     await Deno.writeTextFile(path, qtJson(metadata));
     const session = await MiniscopeSession.open(root);
-    await assertRejects(
+    await rejects(
       () => writeNwb(session, join(dir, "none.nwb"), { onWarning() {} }),
-      Error,
-      "--timezone",
+      errorWith(Error, "--timezone"),
     );
-    assertEquals(await listing(dir), ["east.nwb", "session"]);
+    deepStrictEqual(await listing(dir), ["east.nwb", "session"]);
     const newYork = await writeNwb(session, join(dir, "ny.nwb"), {
       timezone: "America/New_York",
       onWarning() {},
     });
-    assertEquals(newYork.sessionStartTime, "2022-09-19T09:18:41.007-04:00");
-    await assertRejects(
+    deepStrictEqual(newYork.sessionStartTime, "2022-09-19T09:18:41.007-04:00");
+    await rejects(
       () => writeNwb(session, join(dir, "bad.nwb"), { timezone: "Mars/Olympus" }),
-      RangeError,
-      "Mars/Olympus",
+      errorWith(RangeError, "Mars/Olympus"),
     );
   });
 });
@@ -499,25 +510,22 @@ Deno.test("an existing file is kept unless overwrite is set, and a wrong option 
     const out = join(dir, "kept.nwb");
     await Deno.writeTextFile(out, "not an NWB file");
     const session = await MiniscopeSession.open(SESSION);
-    await assertRejects(
+    await rejects(
       () => writeNwb(session, out, { onWarning() {} }),
-      Deno.errors.AlreadyExists,
-      "overwrite",
+      errorWith(Deno.errors.AlreadyExists, "overwrite"),
     );
-    assertEquals(await Deno.readTextFile(out), "not an NWB file");
-    await assertRejects(
+    deepStrictEqual(await Deno.readTextFile(out), "not an NWB file");
+    await rejects(
       () => writeNwb(session, join(dir, "x.nwb"), { level: 12 }),
-      RangeError,
-      "level",
+      errorWith(RangeError, "level"),
     );
-    await assertRejects(
+    await rejects(
       () => writeNwb(session, join(dir, "x.nwb"), { end: 500, onWarning() {} }),
-      RangeError,
-      "58 samples",
+      errorWith(RangeError, "58 samples"),
     );
-    assertEquals(await listing(dir), ["kept.nwb"]);
+    deepStrictEqual(await listing(dir), ["kept.nwb"]);
     await writeNwb(session, out, { overwrite: true, onWarning() {} });
-    assertEquals((await dump(out))["/acquisition/OnePhotonSeries/data"].shape, [
+    deepStrictEqual((await dump(out))["/acquisition/OnePhotonSeries/data"].shape, [
       FRAMES,
       WIDTH,
       HEIGHT,
@@ -539,21 +547,17 @@ Deno.test("an export aborted midway rejects with the reason and leaves no file, 
     const controller = new AbortController();
     const reason = new Error("stop here");
     let seen = 0;
-    await assertRejects(
-      () =>
-        writeNwb(extractor, join(dir, "aborted.nwb"), {
-          sessionStartTime: "2022-09-19T09:18:41.007+02:00",
-          signal: controller.signal,
-          onProgress(done) {
-            seen = done;
-            controller.abort(reason);
-          },
-        }),
-      Error,
-      "stop here",
-    );
+    await rejects(() =>
+      writeNwb(extractor, join(dir, "aborted.nwb"), {
+        sessionStartTime: "2022-09-19T09:18:41.007+02:00",
+        signal: controller.signal,
+        onProgress(done) {
+          seen = done;
+          controller.abort(reason);
+        },
+      }), errorWith(Error, "stop here"));
     assert(seen > 0 && seen < 400, `aborted after ${seen} frames`);
-    assertEquals(await listing(dir), ["rec"]);
+    deepStrictEqual(await listing(dir), ["rec"]);
   });
 });
 
@@ -573,27 +577,27 @@ Deno.test("the CLI exports a session under exactly the narrow permissions, and S
       "--sex",
       "U",
     ]);
-    assertEquals(ok.code, 0, ok.stderr);
+    deepStrictEqual(ok.code, 0, ok.stderr);
     assert(
       ok.stdout.includes("/acquisition/OnePhotonSeries (OnePhotonSeries, 58 samples)"),
       ok.stdout,
     );
     const f = await dump(file);
     const decoded = await ffmpegDecodeAll([0, 1, 2].map((i) => join(SAMPLE, `${i}.avi`)));
-    assertEquals(f["/acquisition/OnePhotonSeries/data"].sha256, await sha256(decoded));
+    deepStrictEqual(f["/acquisition/OnePhotonSeries/data"].sha256, await sha256(decoded));
     await checkNwb(file);
     // The same again is refused; a bad option is a usage error.
     const again = await runDenoScript(CLI, flags, ["export", SESSION, "--out", file]);
-    assertEquals(again.code, 1);
+    deepStrictEqual(again.code, 1);
     assert(again.stderr.includes("--overwrite"), again.stderr);
     const bad = await runDenoScript(CLI, flags, ["export", SESSION, "--out", file, "--sex", "X"]);
-    assertEquals(bad.code, 2);
+    deepStrictEqual(bad.code, 2);
     assert(bad.stderr.includes("--sex"), bad.stderr);
     await Deno.remove(file);
 
     // The API under the same flags.
     const api = await runDenoScript(API_SCRIPT, flags, [SESSION, join(out, "api.nwb")]);
-    assertEquals(JSON.parse(api.stdout), {
+    deepStrictEqual(JSON.parse(api.stdout), {
       ok: true,
       series: [
         "/acquisition/OnePhotonSeries",
@@ -641,8 +645,8 @@ Deno.test("the CLI exports a session under exactly the narrow permissions, and S
     assert((await listing(out))[0]?.includes(".partial-"), String(await listing(out)));
     child.kill("SIGTERM");
     const status = await child.status;
-    assertEquals(status.code, 1, await stderr);
+    deepStrictEqual(status.code, 1, await stderr);
     assert((await stderr).includes("Interrupted"), await stderr);
-    assertEquals(await listing(out), []);
+    deepStrictEqual(await listing(out), []);
   });
 });

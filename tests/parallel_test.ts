@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { assert, assertBytesEqual, assertEquals } from "./_assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { MiniscopeImagingExtractor } from "../mod.ts";
 import { balance } from "../src/plan.ts";
 import { readAviInfo } from "../src/formats/avi.ts";
@@ -7,6 +7,7 @@ import { withByteSource } from "../src/files.ts";
 import { timestampsCsv, writeVideo } from "../testdata/make_fixtures.ts";
 import { makeFrame } from "../testdata/frames.ts";
 import {
+  assertBytesEqual,
   encodeTestPattern,
   expectedFrames,
   ffmpegDecodeAll,
@@ -82,8 +83,8 @@ Deno.test("a failing parallel read stops the other decoders and leaves no ffmpeg
     await Deno.writeFile(join(dir, "1.avi"), new Uint8Array(1000));
     let failed = false;
     await ex.getSeries().catch(() => (failed = true));
-    assertEquals(failed, true);
-    assertEquals(await ffmpegProcessesMentioning(dir), 0);
+    deepStrictEqual(failed, true);
+    deepStrictEqual(await ffmpegProcessesMentioning(dir), 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -106,20 +107,24 @@ Deno.test("balance() splits long ranges at keyframes into contiguous chunks, abo
       index: info,
     };
     const whole = [{ video, local: 5, count: 395, at: 0 }];
-    assertEquals(balance(whole, 1), whole);
+    deepStrictEqual(balance(whole, 1), whole);
     for (const concurrency of [2, 4]) {
       const pieces = balance(whole, concurrency);
-      assertEquals(pieces.length > 1, true, `concurrency ${concurrency}: ${pieces.length} pieces`);
+      deepStrictEqual(
+        pieces.length > 1,
+        true,
+        `concurrency ${concurrency}: ${pieces.length} pieces`,
+      );
       let next = 5;
       for (const piece of pieces) {
-        assertEquals(piece.local, next);
-        assertEquals(piece.at, next - 5);
-        if (piece !== pieces[0]) assertEquals(info.keyframes[piece.local], 1);
+        deepStrictEqual(piece.local, next);
+        deepStrictEqual(piece.at, next - 5);
+        if (piece !== pieces[0]) deepStrictEqual(info.keyframes[piece.local], 1);
         next += piece.count;
       }
-      assertEquals(next, 400);
+      deepStrictEqual(next, 400);
     }
-    assertEquals(
+    deepStrictEqual(
       balance([{ ...whole[0]!, video: { ...video, keyframes: Uint8Array.of(1) } }], 2).length,
       1,
     );
@@ -144,10 +149,10 @@ Deno.test("stream() with read-ahead decodes chunks in parallel and still yields 
           expectedFrames([frame.index], WIDTH, HEIGHT),
           `frame ${frame.index}`,
         );
-        assertEquals(frame.timestamp, stamps[frame.index]);
+        deepStrictEqual(frame.timestamp, stamps[frame.index]);
         seen.push(frame.index);
       }
-      assertEquals(seen, range(5, 640), `readAheadBytes ${readAheadBytes}`);
+      deepStrictEqual(seen, range(5, 640), `readAheadBytes ${readAheadBytes}`);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -187,7 +192,7 @@ Deno.test("stream() with read-ahead runs ahead of a slow consumer only by its bo
     // 40 frames of read-ahead over 2 decoders: pieces of 20 frames, 25 in all, each lane
     // holding at most one piece at a time.
     const iterator = ex.stream({ readAheadBytes: size * 40 })[Symbol.asyncIterator]();
-    assertEquals((await iterator.next()).value?.index, 0);
+    deepStrictEqual((await iterator.next()).value?.index, 0);
     await new Promise((resolve) => setTimeout(resolve, 1000)); // time enough to decode it all
     const ranAhead = (await Deno.stat(written)).size / size;
     // Two pieces queued, and at most a few frames more in each decoder's pipes.
@@ -203,11 +208,11 @@ Deno.test("stream() with read-ahead runs ahead of a slow consumer only by its bo
       );
       count++;
     }
-    assertEquals(count, 500);
+    deepStrictEqual(count, 500);
     // Two lanes, two files: four processes, not one per piece.
     const decodes = (await Deno.readTextFile(starts)).trim().split("\n");
-    assertEquals(decodes.length, 4, decodes.join("\n"));
-    assertEquals(await ffmpegProcessesMentioning(dir), 0);
+    deepStrictEqual(decodes.length, 4, decodes.join("\n"));
+    deepStrictEqual(await ffmpegProcessesMentioning(dir), 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -220,7 +225,7 @@ Deno.test("breaking out of or aborting a read-ahead stream stops every decoder",
     for await (const frame of ex.stream({ readAheadBytes: WIDTH * HEIGHT * 30 })) {
       if (frame.index === 100) break;
     }
-    assertEquals(await ffmpegProcessesMentioning(dir), 0);
+    deepStrictEqual(await ffmpegProcessesMentioning(dir), 0);
     const controller = new AbortController();
     let failed: unknown;
     try {
@@ -232,8 +237,8 @@ Deno.test("breaking out of or aborting a read-ahead stream stops every decoder",
     } catch (error) {
       failed = error;
     }
-    assertEquals((failed as Error).message, "enough");
-    assertEquals(await ffmpegProcessesMentioning(dir), 0);
+    deepStrictEqual((failed as Error).message, "enough");
+    deepStrictEqual(await ffmpegProcessesMentioning(dir), 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

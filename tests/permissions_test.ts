@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { assert, assertEquals } from "./_assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { expectedFrames, range, runDenoScript, SAMPLE, V1 } from "./_helpers.ts";
 
 const SCRIPT = new URL("./_sandbox_script.ts", import.meta.url).pathname;
@@ -18,7 +18,11 @@ function sumOf(bytes: Uint8Array): number {
 
 Deno.test("a script with only --allow-read=<recording> --allow-run=ffmpeg opens and reads the recording", async () => {
   const result = await runSandboxed([`--allow-read=${SAMPLE}`, "--allow-run=ffmpeg"], [SAMPLE]);
-  assertEquals(result, { ok: true, samples: 58, sum: sumOf(expectedFrames(range(0, 58), 48, 40)) });
+  deepStrictEqual(result, {
+    ok: true,
+    samples: 58,
+    sum: sumOf(expectedFrames(range(0, 58), 48, 40)),
+  });
 });
 
 Deno.test("a read scope narrower than the recording fails with a permission error naming the flag", async () => {
@@ -26,7 +30,7 @@ Deno.test("a read scope narrower than the recording fails with a permission erro
     [`--allow-read=${join(SAMPLE, "0.avi")}`, "--allow-run=ffmpeg"],
     [SAMPLE],
   );
-  assertEquals([result.ok, result.name], [false, "NotCapable"]);
+  deepStrictEqual([result.ok, result.name], [false, "NotCapable"]);
   assert(String(result.message).includes("--allow-read"), String(result.message));
 });
 
@@ -36,13 +40,13 @@ Deno.test("a video outside the read scope is refused before ffmpeg could read it
     [`--allow-read=${SAMPLE}`, "--allow-run=ffmpeg"],
     [join(SAMPLE, "0.avi"), outside, join(SAMPLE, "timeStamps.csv")],
   );
-  assertEquals([result.ok, result.name], [false, "NotCapable"]);
+  deepStrictEqual([result.ok, result.name], [false, "NotCapable"]);
   assert(String(result.message).includes(outside), String(result.message));
 });
 
 Deno.test("without --allow-run the error says to add --allow-run=ffmpeg", async () => {
   const result = await runSandboxed([`--allow-read=${SAMPLE}`], [SAMPLE]);
-  assertEquals([result.ok, result.name], [false, "NotCapable"]);
+  deepStrictEqual([result.ok, result.name], [false, "NotCapable"]);
   assert(String(result.message).includes("--allow-run=ffmpeg"), String(result.message));
 });
 
@@ -61,8 +65,8 @@ Deno.test("a video that is a symbolic link out of the read scope is refused nami
     const result = await runSandboxed([`--allow-read=${join(root, "in")}`, "--allow-run=ffmpeg"], [
       device,
     ]);
-    assertEquals([result.ok, result.name], [false, "NotCapable"]);
-    assertEquals(
+    deepStrictEqual([result.ok, result.name], [false, "NotCapable"]);
+    deepStrictEqual(
       result.message,
       `Cannot open file "${join(device, "1.avi")}": it is a symbolic link to ` +
         `"${join(outside, "1.avi")}", outside the folders this script may read; run Deno ` +
@@ -73,7 +77,11 @@ Deno.test("a video that is a symbolic link out of the read scope is refused nami
       [`--allow-read=${join(root, "in")},${outside}`, "--allow-run=ffmpeg"],
       [device],
     );
-    assertEquals(ok, { ok: true, samples: 58, sum: sumOf(expectedFrames(range(0, 58), 48, 40)) });
+    deepStrictEqual(ok, {
+      ok: true,
+      samples: 58,
+      sum: sumOf(expectedFrames(range(0, 58), 48, 40)),
+    });
   } finally {
     await Deno.remove(root, { recursive: true });
   }

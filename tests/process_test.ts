@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertRejects } from "./_assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { FfmpegError } from "../mod.ts";
 import { FfmpegProcess } from "../src/ffmpeg/process.ts";
 import { decodeArgs, planDecode } from "../src/ffmpeg/decode.ts";
@@ -22,14 +22,12 @@ Deno.test("a failing ffmpeg run raises FfmpegError with its arguments, exit code
     args,
     description: 'Cannot decode "x.avi"',
   });
-  const error = await assertRejects(
-    () => process.finish(),
-    FfmpegError,
-    'Cannot decode "x.avi": ffmpeg exited with code 1',
-  );
+  const error = await process.finish().catch((e: unknown) => e);
+  assert(error instanceof FfmpegError, String(error));
+  assert(error.message.includes('Cannot decode "x.avi": ffmpeg exited with code 1'), error.message);
   const failure = error as FfmpegError;
-  assertEquals(failure.args, args);
-  assertEquals(failure.code, 1);
+  deepStrictEqual(failure.args, args);
+  deepStrictEqual(failure.code, 1);
   assert(failure.stderr.includes("No such file or directory"), failure.stderr);
 });
 
@@ -53,10 +51,10 @@ Deno.test("kill() stops a running ffmpeg and reaps it", async () => {
     description: "test",
   });
   const frame = new Uint8Array(16 * 16 * 3);
-  assertEquals(await process.readInto(frame), frame.length);
-  assertEquals(await ffmpegProcessesMentioning(marker), 1);
+  deepStrictEqual(await process.readInto(frame), frame.length);
+  deepStrictEqual(await ffmpegProcessesMentioning(marker), 1);
   await process.kill();
-  assertEquals(await ffmpegProcessesMentioning(marker), 0);
+  deepStrictEqual(await ffmpegProcessesMentioning(marker), 0);
 });
 
 Deno.test("planDecode() feeds from the keyframe at or before a range to the keyframe after it", () => {
@@ -74,17 +72,17 @@ Deno.test("planDecode() feeds from the keyframe at or before a range to the keyf
     reorders: true,
     index: { frameOffsets: new Float64Array(14), frameSizes: new Uint32Array(14), chunkIds: [] },
   };
-  assertEquals(planDecode(video, { start: 0, count: 1 }), { first: 0, end: 5, skip: 0 });
-  assertEquals(planDecode(video, { start: 7, count: 2 }), { first: 5, end: 10, skip: 2 });
-  assertEquals(planDecode(video, { start: 5, count: 5 }), { first: 5, end: 10, skip: 0 });
-  assertEquals(planDecode(video, { start: 9, count: 3 }), { first: 5, end: 14, skip: 4 });
+  deepStrictEqual(planDecode(video, { start: 0, count: 1 }), { first: 0, end: 5, skip: 0 });
+  deepStrictEqual(planDecode(video, { start: 7, count: 2 }), { first: 5, end: 10, skip: 2 });
+  deepStrictEqual(planDecode(video, { start: 5, count: 5 }), { first: 5, end: 10, skip: 0 });
+  deepStrictEqual(planDecode(video, { start: 9, count: 3 }), { first: 5, end: 14, skip: 4 });
   // Without seek points past frame 0 every decode starts at frame 0.
   const scanned = { ...video, keyframes: Uint8Array.of(1, ...new Uint8Array(13)) };
-  assertEquals(planDecode(scanned, { start: 7, count: 2 }), { first: 0, end: 14, skip: 7 });
+  deepStrictEqual(planDecode(scanned, { start: 7, count: 2 }), { first: 0, end: 14, skip: 7 });
   const args = decodeArgs(9, "rgb24", "/data/0.avi");
   assert(args.includes("source=/data/0.avi"));
-  assertEquals(args[args.indexOf("-i") + 1], "pipe:0");
-  assertEquals(args[args.indexOf("-frames:v") + 1], "9");
-  assertEquals(args[args.indexOf("-pix_fmt") + 1], "rgb24");
+  deepStrictEqual(args[args.indexOf("-i") + 1], "pipe:0");
+  deepStrictEqual(args[args.indexOf("-frames:v") + 1], "9");
+  deepStrictEqual(args[args.indexOf("-pix_fmt") + 1], "rgb24");
   assert(SAMPLE.length > 0);
 });

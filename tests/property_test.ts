@@ -1,7 +1,7 @@
 // Property tests: random and mutated inputs to the parsers only ever end in their documented
 // error (FormatError) or a value, and always finish.
 import fc from "fast-check";
-import { assert } from "./_assert.ts";
+import assert from "node:assert/strict";
 import { type ByteSource, readAviInfo } from "../src/formats/avi.ts";
 import { FormatError } from "../src/formats/format_error.ts";
 import { parseTimestampsCsv } from "../src/formats/timestamps_csv.ts";

@@ -1,7 +1,7 @@
-import { assertEquals, assertThrows } from "./_assert.ts";
+import { deepStrictEqual, throws } from "node:assert/strict";
 import { samplingFrequencyFromTimestamps } from "../src/analysis/sampling_frequency.ts";
 import { parseTimestampsCsv } from "../src/formats/timestamps_csv.ts";
-import { findPython, SAMPLE, V1 } from "./_helpers.ts";
+import { errorWith, findPython, SAMPLE, V1 } from "./_helpers.ts";
 
 // The reference formula, run by numpy exactly as roiextractors writes it.
 const REFERENCE = `
@@ -57,18 +57,24 @@ Deno.test({
     series.forEach((stamps, i) => {
       const ours = samplingFrequencyFromTimestamps(stamps);
       const relative = Math.abs(ours - expected[i]!) / expected[i]!;
-      assertEquals(relative < 1e-9, true, `series ${i}: ${ours} vs ${expected[i]}`);
+      deepStrictEqual(relative < 1e-9, true, `series ${i}: ${ours} vs ${expected[i]}`);
     });
   },
 });
 
 Deno.test("samplingFrequencyFromTimestamps() works where the reference fails: two stamps and equal intervals", () => {
-  assertEquals(samplingFrequencyFromTimestamps([0, 50]), 20);
-  assertEquals(samplingFrequencyFromTimestamps([-100, -50, 0, 50, 100]), 20);
+  deepStrictEqual(samplingFrequencyFromTimestamps([0, 50]), 20);
+  deepStrictEqual(samplingFrequencyFromTimestamps([-100, -50, 0, 50, 100]), 20);
 });
 
 Deno.test("samplingFrequencyFromTimestamps() rejects fewer than two stamps and stamps that do not increase", () => {
-  assertThrows(() => samplingFrequencyFromTimestamps([5]), RangeError, "at least 2 time stamps");
-  assertThrows(() => samplingFrequencyFromTimestamps([]), RangeError, "found 0");
-  assertThrows(() => samplingFrequencyFromTimestamps([10, 10, 10]), RangeError, "do not increase");
+  throws(
+    () => samplingFrequencyFromTimestamps([5]),
+    errorWith(RangeError, "at least 2 time stamps"),
+  );
+  throws(() => samplingFrequencyFromTimestamps([]), errorWith(RangeError, "found 0"));
+  throws(
+    () => samplingFrequencyFromTimestamps([10, 10, 10]),
+    errorWith(RangeError, "do not increase"),
+  );
 });

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { assert, assertBytesEqual, assertEquals, assertRejects, assertThrows } from "./_assert.ts";
+import assert, { deepStrictEqual, rejects, throws } from "node:assert/strict";
 import {
   MalformedRecordingError,
   MiniscopeImagingExtractor,
@@ -13,7 +13,7 @@ import { parseHeadOrientationCsv } from "../src/formats/head_orientation_csv.ts"
 import { parseDeviceMetadata } from "../src/formats/metadata_json.ts";
 import { FormatError } from "../src/formats/format_error.ts";
 import { FIXTURES, qtJson, timestampsCsv, timestampsMs } from "../testdata/make_fixtures.ts";
-import { expectedFrames, range, SAMPLE, V1 } from "./_helpers.ts";
+import { assertBytesEqual, errorWith, expectedFrames, range, SAMPLE, V1 } from "./_helpers.ts";
 
 async function copyDevice(from: string, to: string): Promise<void> {
   await Deno.mkdir(to, { recursive: true });
@@ -62,24 +62,24 @@ Deno.test("MiniscopeSession reads start time, names, custom keys, devices with s
         "3000,My_V4_Miniscope,led0,12\n",
     );
     const session = await MiniscopeSession.open(root);
-    assertEquals(session.startTime.local, "2022-09-19T09:18:41.007");
-    assertEquals(session.startTime.msecSinceEpoch, Date.UTC(2022, 8, 19, 9, 18, 41, 7));
-    assertEquals([session.researcherName, session.experimentName, session.animalName], [
+    deepStrictEqual(session.startTime.local, "2022-09-19T09:18:41.007");
+    deepStrictEqual(session.startTime.msecSinceEpoch, Date.UTC(2022, 8, 19, 9, 18, 41, 7));
+    deepStrictEqual([session.researcherName, session.experimentName, session.animalName], [
       "ana",
       "fear",
       "m12",
     ]);
-    assertEquals(session.customKeys, { cohort: "B" });
-    assertEquals(session.devices.map((d) => d.name), ["BehavCam 0", "My_V4_Miniscope"]);
+    deepStrictEqual(session.customKeys, { cohort: "B" });
+    deepStrictEqual(session.devices.map((d) => d.name), ["BehavCam 0", "My_V4_Miniscope"]);
     const scope = session.getDevice("My_V4_Miniscope");
-    assertEquals(scope.metadata.deviceType, "Miniscope_V4_BNO");
-    assertEquals(scope.metadata.frameRate, "30FPS");
-    assertEquals(scope.metadata.frameRateHz, 30);
-    assertEquals(scope.metadata.gain, 3.5);
-    assertEquals(scope.metadata.roi, { height: 40, width: 48, leftEdge: 0, topEdge: 0 });
-    assertEquals(scope.hasHeadOrientation, true);
-    assertEquals(session.getDevice("BehavCam 0").metadata.deviceType, "Miniscope_V3");
-    assertEquals(session.notes, [
+    deepStrictEqual(scope.metadata.deviceType, "Miniscope_V4_BNO");
+    deepStrictEqual(scope.metadata.frameRate, "30FPS");
+    deepStrictEqual(scope.metadata.frameRateHz, 30);
+    deepStrictEqual(scope.metadata.gain, 3.5);
+    deepStrictEqual(scope.metadata.roi, { height: 40, width: 48, leftEdge: 0, topEdge: 0 });
+    deepStrictEqual(scope.hasHeadOrientation, true);
+    deepStrictEqual(session.getDevice("BehavCam 0").metadata.deviceType, "Miniscope_V3");
+    deepStrictEqual(session.notes, [
       { kind: "note", timeStampMs: 1200, text: "start of baseline" },
       { kind: "note", timeStampMs: 2500, text: "shock, then freezing, 3 s" },
       {
@@ -95,14 +95,13 @@ Deno.test("MiniscopeSession reads start time, names, custom keys, devices with s
       (await extractor.getSeries(10, 14)).data,
       expectedFrames(range(10, 14), 32, 24, 11),
     );
-    assertThrows(
+    throws(
       () => session.getDevice("Nope"),
-      Deno.errors.NotFound,
-      '"BehavCam 0", "My_V4_Miniscope"',
+      errorWith(Deno.errors.NotFound, '"BehavCam 0", "My_V4_Miniscope"'),
     );
     const head = await session.readHeadOrientation("My_V4_Miniscope");
-    assertEquals(head?.timestamps.length, 50);
-    assertEquals(await session.readHeadOrientation("BehavCam 0"), null);
+    deepStrictEqual(head?.timestamps.length, 50);
+    deepStrictEqual(await session.readHeadOrientation("BehavCam 0"), null);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
@@ -116,31 +115,33 @@ Deno.test("MiniscopeSession reads the flat start time of old files and names the
       qtJson({ ...startTime(Date.UTC(2021, 9, 14, 10, 11, 24, 779), true) }),
     );
     const session = await MiniscopeSession.open(root);
-    assertEquals(session.startTime.local, "2021-10-14T10:11:24.779");
-    assertEquals([session.devices, session.notes], [[], []]);
+    deepStrictEqual(session.startTime.local, "2021-10-14T10:11:24.779");
+    deepStrictEqual([session.devices, session.notes], [[], []]);
     await Deno.writeTextFile(join(root, "metaData.json"), qtJson({ year: 2021, month: 10 }));
-    await assertRejects(
+    await rejects(
       () => MiniscopeSession.open(root),
-      MalformedRecordingError,
-      "expected integer keys day, hour, minute, second, msec",
+      errorWith(MalformedRecordingError, "expected integer keys day, hour, minute, second, msec"),
     );
     await Deno.remove(join(root, "metaData.json"));
-    await assertRejects(() => MiniscopeSession.open(root), Deno.errors.NotFound, "metaData.json");
+    await rejects(
+      () => MiniscopeSession.open(root),
+      errorWith(Deno.errors.NotFound, "metaData.json"),
+    );
   } finally {
     await Deno.remove(root, { recursive: true });
   }
 });
 
 Deno.test("parseNotesCsv() reads files without a header and tells 4-field setting rows from notes", () => {
-  assertEquals(parseNotesCsv("10,a\r\n20,b,c\n"), [
+  deepStrictEqual(parseNotesCsv("10,a\r\n20,b,c\n"), [
     { kind: "note", timeStampMs: 10, text: "a" },
     { kind: "note", timeStampMs: 20, text: "b,c" },
   ]);
-  assertEquals(parseNotesCsv("5,Miniscope,gain,High\n6,x,y,z\n", ["Miniscope"]), [
+  deepStrictEqual(parseNotesCsv("5,Miniscope,gain,High\n6,x,y,z\n", ["Miniscope"]), [
     { kind: "setting", timeStampMs: 5, device: "Miniscope", property: "gain", value: "High" },
     { kind: "note", timeStampMs: 6, text: "x,y,z" },
   ]);
-  assertThrows(() => parseNotesCsv("Time Stamp (ms), Note\nsoon,x\n"), FormatError, "line 2");
+  throws(() => parseNotesCsv("Time Stamp (ms), Note\nsoon,x\n"), errorWith(FormatError, "line 2"));
 });
 
 Deno.test("parseDeviceMetadata() accepts string and number control values and keeps unknown fields", () => {
@@ -151,37 +152,39 @@ Deno.test("parseDeviceMetadata() accepts string and number control values and ke
     ewl: 3.5,
     customThing: [1],
   });
-  assertEquals([fromWindow.frameRate, fromWindow.frameRateHz, fromWindow.gain, fromWindow.led0], [
-    20,
-    20,
-    "High",
-    50,
-  ]);
-  assertEquals(fromWindow.extra, { customThing: [1] });
-  assertEquals(parseDeviceMetadata({ frameRate: "15FPS", ROI: { height: 1 } }).frameRateHz, 15);
-  assertEquals(parseDeviceMetadata({ ROI: { height: 1 } }).roi, null);
+  deepStrictEqual(
+    [fromWindow.frameRate, fromWindow.frameRateHz, fromWindow.gain, fromWindow.led0],
+    [
+      20,
+      20,
+      "High",
+      50,
+    ],
+  );
+  deepStrictEqual(fromWindow.extra, { customThing: [1] });
+  deepStrictEqual(parseDeviceMetadata({ frameRate: "15FPS", ROI: { height: 1 } }).frameRateHz, 15);
+  deepStrictEqual(parseDeviceMetadata({ ROI: { height: 1 } }).roi, null);
 });
 
 Deno.test("readHeadOrientation() reads quaternions, and orientationForFrames() joins on the time stamp", async () => {
   const head = await readHeadOrientation(join(SAMPLE, "headOrientation.csv"));
   const stamps = timestampsMs({ frames: 58, ...FIXTURES.sample.timestamps });
-  assertEquals(head.timeStampsMs.length, 50);
-  assertEquals(head.quaternions.length, 200);
-  assertEquals([...head.quaternions.subarray(0, 4)], [1, 0, 0, 6.10352e-05]);
-  assertEquals(head.timestamps[1], stamps[1]! / 1000);
+  deepStrictEqual(head.timeStampsMs.length, 50);
+  deepStrictEqual(head.quaternions.length, 200);
+  deepStrictEqual([...head.quaternions.subarray(0, 4)], [1, 0, 0, 6.10352e-05]);
+  deepStrictEqual(head.timestamps[1], stamps[1]! / 1000);
   const perFrame = orientationForFrames(head, stamps.map((ms) => ms / 1000));
-  assertEquals(perFrame.length, 58 * 4);
+  deepStrictEqual(perFrame.length, 58 * 4);
   for (let frame = 0; frame < 58; frame++) {
     const missing = frame % 7 === 3;
-    assertEquals(Number.isNaN(perFrame[frame * 4]!), missing, `frame ${frame}`);
+    deepStrictEqual(Number.isNaN(perFrame[frame * 4]!), missing, `frame ${frame}`);
     if (!missing) {
-      assertEquals(perFrame[frame * 4 + 1], Number((Math.sin(frame / 40) * 0.6).toPrecision(6)));
+      deepStrictEqual(perFrame[frame * 4 + 1], Number((Math.sin(frame / 40) * 0.6).toPrecision(6)));
     }
   }
-  await assertRejects(
+  await rejects(
     () => readHeadOrientation(join(SAMPLE, "timeStamps.csv")),
-    MalformedRecordingError,
-    "head orientation header",
+    errorWith(MalformedRecordingError, "head orientation header"),
   );
 });
 
@@ -218,11 +221,15 @@ Deno.test("MiniscopeMultiRecordingImagingExtractor orders recordings by start ti
       onWarning: () => {},
     });
     const parts = ex.getRecordings();
-    assertEquals(parts.map((p) => p.folder.split("/").pop()), ["b_first", "c_second", "a_third"]);
-    assertEquals(parts.map((p) => p.offsetSeconds), [0, 3600.123, 7205.999]);
-    assertEquals(parts.map((p) => [p.firstSample, p.samples]), [[0, 19], [19, 19], [38, 19]]);
-    assertEquals(ex.getNumSamples(), 57);
-    assertEquals(ex.getFrameCounts(), { video: 57, timestamps: 57, lostInFiles: 0 });
+    deepStrictEqual(parts.map((p) => p.folder.split("/").pop()), [
+      "b_first",
+      "c_second",
+      "a_third",
+    ]);
+    deepStrictEqual(parts.map((p) => p.offsetSeconds), [0, 3600.123, 7205.999]);
+    deepStrictEqual(parts.map((p) => [p.firstSample, p.samples]), [[0, 19], [19, 19], [38, 19]]);
+    deepStrictEqual(ex.getNumSamples(), 57);
+    deepStrictEqual(ex.getFrameCounts(), { video: 57, timestamps: 57, lostInFiles: 0 });
     const t = ex.getTimestamps();
     recordings.forEach((r, i) => {
       const own = timestampsMs({ frames: 19, intervalMs: r.interval, startMs: -34 });
@@ -253,7 +260,7 @@ Deno.test("MiniscopeMultiRecordingImagingExtractor orders recordings by start ti
     const mean = intervals.reduce((a, b) => a + b) / intervals.length;
     const std = Math.sqrt(intervals.reduce((a, b) => a + (b - mean) ** 2, 0) / intervals.length);
     const kept = intervals.filter((x) => Math.abs(x - mean) < 3 * std);
-    assertEquals(ex.getSamplingFrequency(), 1 / (kept.reduce((a, b) => a + b) / kept.length));
+    deepStrictEqual(ex.getSamplingFrequency(), 1 / (kept.reduce((a, b) => a + b) / kept.length));
     assert(Math.abs(ex.getSamplingFrequency() - 20) > 0.5, "not the first recording's 20 Hz");
   } finally {
     await Deno.remove(root, { recursive: true });
@@ -264,26 +271,26 @@ Deno.test("MiniscopeMultiRecordingImagingExtractor names what is missing: the de
   const root = await Deno.makeTempDir({ prefix: "miniscope_multi_" });
   try {
     await threeRecordings(root);
-    await assertRejects(
+    await rejects(
       () =>
         MiniscopeMultiRecordingImagingExtractor.open({
           folderPath: root,
           deviceName: "HPC_miniscope1",
         }),
-      Deno.errors.NotFound,
-      `no folder in it holds a "HPC_miniscope1" device folder`,
+      errorWith(Deno.errors.NotFound, `no folder in it holds a "HPC_miniscope1" device folder`),
     );
     await Deno.remove(join(root, "c_second", "Miniscope", "timeStamps.csv"));
-    await assertRejects(
+    await rejects(
       () => MiniscopeMultiRecordingImagingExtractor.open({ folderPath: root, onWarning: () => {} }),
-      Deno.errors.NotFound,
-      join(root, "c_second", "Miniscope", "timeStamps.csv"),
+      errorWith(Deno.errors.NotFound, join(root, "c_second", "Miniscope", "timeStamps.csv")),
     );
     await Deno.writeTextFile(join(root, "a_third", "metaData.json"), "{}");
-    await assertRejects(
+    await rejects(
       () => MiniscopeMultiRecordingImagingExtractor.open({ folderPath: root }),
-      MalformedRecordingError,
-      `"${join(root, "a_third", "metaData.json")}": it has no recording start time`,
+      errorWith(
+        MalformedRecordingError,
+        `"${join(root, "a_third", "metaData.json")}": it has no recording start time`,
+      ),
     );
   } finally {
     await Deno.remove(root, { recursive: true });
@@ -296,20 +303,15 @@ Deno.test("both extractors refuse a concurrency of NaN, 0, -1 or 1.5 with the sa
     await threeRecordings(root);
     for (const concurrency of [NaN, 0, -1, 1.5]) {
       const message = `concurrency ${concurrency} is not a whole number >= 1`;
-      await assertRejects(
-        () =>
-          MiniscopeMultiRecordingImagingExtractor.open({
-            folderPath: root,
-            concurrency,
-            onWarning: () => {},
-          }),
-        RangeError,
-        message,
-      );
-      await assertRejects(
+      await rejects(() =>
+        MiniscopeMultiRecordingImagingExtractor.open({
+          folderPath: root,
+          concurrency,
+          onWarning: () => {},
+        }), errorWith(RangeError, message));
+      await rejects(
         () => MiniscopeImagingExtractor.open({ folderPath: V1, concurrency, onWarning: () => {} }),
-        RangeError,
-        message,
+        errorWith(RangeError, message),
       );
     }
     const ex = await MiniscopeMultiRecordingImagingExtractor.open({
@@ -341,8 +343,8 @@ Deno.test("hidden entries of session and day folders are skipped with a warning 
     await Deno.mkdir(join(root, ".Spotlight-V100", "Miniscope"), { recursive: true });
     const w: string[] = [];
     const opened = await MiniscopeSession.open(session, { onWarning: (m) => w.push(m) });
-    assertEquals(opened.devices.map((d) => d.name), ["Miniscope"]);
-    assertEquals(w, [
+    deepStrictEqual(opened.devices.map((d) => d.name), ["Miniscope"]);
+    deepStrictEqual(w, [
       `"${session}": skipped 2 hidden entries (names starting with ".", such as macOS "._" and ` +
       `".DS_Store" files), not part of the recording: .Trashes, ._Miniscope`,
     ]);
@@ -351,7 +353,7 @@ Deno.test("hidden entries of session and day folders are skipped with a warning 
       folderPath: root,
       onWarning: (message) => m.push(message),
     });
-    assertEquals(day.getRecordings().length, 3);
+    deepStrictEqual(day.getRecordings().length, 3);
     assert(
       m.some((x) => x.includes(`"${root}"`) && x.endsWith(": .Spotlight-V100, ._b_first")),
       m.join("\n"),
@@ -381,28 +383,28 @@ Deno.test("a multi-recording reports each recording's drops in its own sample in
     });
     const dropped = ex.getDroppedFrames()!;
     // The hours between recordings are no drop; the second recording's own drop is at 19 + 5.
-    assertEquals(dropped.gaps.map((g) => [g.afterSample, g.missing]), [[24, 1]]);
-    assertEquals(dropped.count, 1);
-    assertEquals(dropped.stepsBack, []);
+    deepStrictEqual(dropped.gaps.map((g) => [g.afterSample, g.missing]), [[24, 1]]);
+    deepStrictEqual(dropped.count, 1);
+    deepStrictEqual(dropped.stepsBack, []);
 
     const slice = ex.sliceSamples(15, 45);
     assert(slice instanceof MiniscopeMultiRecordingImagingExtractor);
-    assertEquals(
+    deepStrictEqual(
       slice.getRecordings().map((p) => [p.folder.split("/").pop(), p.firstSample, p.samples]),
       [["b_first", 0, 4], ["c_second", 4, 19], ["a_third", 23, 7]],
     );
-    assertEquals(slice.getDroppedFrames()!.gaps.map((g) => g.afterSample), [9]);
-    assertEquals([...slice.getTimestamps()], [...ex.getTimestamps(15, 45)]);
+    deepStrictEqual(slice.getDroppedFrames()!.gaps.map((g) => g.afterSample), [9]);
+    deepStrictEqual([...slice.getTimestamps()], [...ex.getTimestamps(15, 45)]);
     assertBytesEqual(
       (await slice.getSeries()).data,
       expectedFrames([...range(15, 19), ...range(0, 19), ...range(0, 7)], 32, 24, 11),
     );
     const inner = slice.sliceSamples(5, 11);
-    assertEquals(
+    deepStrictEqual(
       inner.getRecordings().map((p) => [p.folder.split("/").pop(), p.firstSample, p.samples]),
       [["c_second", 0, 6]],
     );
-    assertEquals(inner.getDroppedFrames()!.gaps.map((g) => g.afterSample), [4]);
+    deepStrictEqual(inner.getDroppedFrames()!.gaps.map((g) => g.afterSample), [4]);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
@@ -412,11 +414,11 @@ Deno.test("headOrientation.csv and notes.csv with CR-only line ends read as with
   const lf = await Deno.readTextFile(join(SAMPLE, "headOrientation.csv"));
   const plain = parseHeadOrientationCsv(lf);
   const cr = parseHeadOrientationCsv(lf.replaceAll("\n", "\r"));
-  assertEquals([...cr.timeStampsMs], [...plain.timeStampsMs]);
-  assertEquals([...cr.quaternions], [...plain.quaternions]);
+  deepStrictEqual([...cr.timeStampsMs], [...plain.timeStampsMs]);
+  deepStrictEqual([...cr.quaternions], [...plain.quaternions]);
   const notes = "Time Stamp (ms), Note\n1200,start of baseline\n3000,Miniscope,led0,12\n";
-  assertEquals(parseNotesCsv(notes.replaceAll("\n", "\r")), parseNotesCsv(notes));
-  assertEquals(parseNotesCsv(notes.replaceAll("\n", "\r")).length, 2);
+  deepStrictEqual(parseNotesCsv(notes.replaceAll("\n", "\r")), parseNotesCsv(notes));
+  deepStrictEqual(parseNotesCsv(notes.replaceAll("\n", "\r")).length, 2);
 });
 
 Deno.test("a headOrientation.csv whose last row was cut while writing reads the complete rows, with a warning naming it", async () => {
@@ -429,20 +431,21 @@ Deno.test("a headOrientation.csv whose last row was cut while writing reads the 
     await Deno.writeTextFile(path, rows.join("\n") + "\n" + "1900,0.99,0.0");
     const w: string[] = [];
     const head = await readHeadOrientation(path, (m) => w.push(m));
-    assertEquals([...head.timeStampsMs], [...full.timeStampsMs]);
-    assertEquals(w.length, 1);
+    deepStrictEqual([...head.timeStampsMs], [...full.timeStampsMs]);
+    deepStrictEqual(w.length, 1);
     assert(w[0]!.startsWith(`"${path}": its last row is incomplete`), w[0]);
     // A stamp that is not finite is an error naming line and column.
     await Deno.writeTextFile(path, rows.slice(0, 3).join("\n") + "\n1e400,1,0,0,0\n");
-    await assertRejects(
+    await rejects(
       () => readHeadOrientation(path),
-      MalformedRecordingError,
-      `"${path}": line 4, column 1 is not a finite number: "1e400"`,
+      errorWith(
+        MalformedRecordingError,
+        `"${path}": line 4, column 1 is not a finite number: "1e400"`,
+      ),
     );
-    assertThrows(
+    throws(
       () => parseNotesCsv(`${"9".repeat(400)},a note\n`),
-      FormatError,
-      "line 1: the time stamp 9999",
+      errorWith(FormatError, "line 1: the time stamp 9999"),
     );
   } finally {
     await Deno.remove(root, { recursive: true });
@@ -462,14 +465,14 @@ Deno.test("a device metaData.json half-written while recording is a warning: the
     await Deno.writeTextFile(path, text.slice(0, text.length >> 1));
     const w: string[] = [];
     const session = await MiniscopeSession.open(root, { onWarning: (m) => w.push(m) });
-    assertEquals(session.devices.map((d) => [d.name, d.metadata.deviceType]), [[
+    deepStrictEqual(session.devices.map((d) => [d.name, d.metadata.deviceType]), [[
       "Miniscope",
       null,
     ]]);
     assert(w.length === 1 && w[0]!.startsWith(`Cannot read "${path}": it is not valid JSON`), w[0]);
     const ow: string[] = [];
     const scope = await session.openDevice("Miniscope", { onWarning: (m) => ow.push(m) });
-    assertEquals(scope.getNumSamples(), 58);
+    deepStrictEqual(scope.getNumSamples(), 58);
     assert(
       ow.some((m) => m.includes(path) && m.includes("framesPerFile is unknown")),
       ow.join("\n"),

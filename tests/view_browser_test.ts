@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { MiniscopeImagingExtractor } from "../mod.ts";
 import { startView } from "../src/view/server.ts";
-import { assert, assertBytesEqual, assertEquals } from "./_assert.ts";
-import { ffmpegDecodeAll } from "./_helpers.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
+import { assertBytesEqual, ffmpegDecodeAll } from "./_helpers.ts";
 import { canvasGray, canvasRgb, collectProblems, launchBrowser, waitForFrame } from "./_browser.ts";
 import { CAMERA, cameraSession } from "./_view.ts";
 
@@ -43,13 +43,13 @@ Deno.test("in Chromium the page shows exact frames, steps with keys, plays, jump
     const shows = async (k: number) => {
       await waitForFrame(page, k);
       assertBytesEqual(await canvasGray(page, "frame"), frame(k), `frame ${k} on the canvas`);
-      assertEquals(await text("frame-time"), `${times[k]!.toFixed(3)} s`);
+      deepStrictEqual(await text("frame-time"), `${times[k]!.toFixed(3)} s`);
       const file = k < 24
         ? `0.avi, frame ${k}`
         : k < 48
         ? `1.avi, frame ${k - 24}`
         : `2.avi, frame ${k - 48}`;
-      assertEquals(await text("frame-file"), file);
+      deepStrictEqual(await text("frame-file"), file);
       const c = nearest(cameraTimes, times[k]!);
       await page.waitForFunction(
         (label: string) => document.getElementById("camera-index")?.textContent?.startsWith(label),
@@ -72,7 +72,7 @@ Deno.test("in Chromium the page shows exact frames, steps with keys, plays, jump
           "#devices li",
           (items) => items.map((i) => i.textContent),
         );
-        assertEquals(devices.length, 2);
+        deepStrictEqual(devices.length, 2);
         assert(devices[0]!.startsWith("Miniscope (Miniscope_V4_BNO): 58 frames"), devices[0]!);
         assert(devices[1]!.startsWith(`${CAMERA.name} (BehavCam): 20 frames`), devices[1]!);
       },
@@ -127,7 +127,7 @@ Deno.test("in Chromium the page shows exact frames, steps with keys, plays, jump
       await new Promise((resolve) => setTimeout(resolve, 400));
       const later = Number(await text("frame-index"));
       assert(later - paused <= 1, `still playing: ${paused} then ${later}`);
-      assertEquals(await text("play"), "Play");
+      deepStrictEqual(await text("play"), "Play");
     });
 
     await t.step("the mean projection toggle shows the mean of all frames", async () => {
@@ -147,8 +147,8 @@ Deno.test("in Chromium the page shows exact frames, steps with keys, plays, jump
       assertBytesEqual(await canvasGray(page, "mean"), mean, "mean projection");
     });
 
-    assertEquals(await text("status"), "");
-    assertEquals(problems, []);
+    deepStrictEqual(await text("status"), "");
+    deepStrictEqual(problems, []);
     await page.close();
   } finally {
     await chromium.close();

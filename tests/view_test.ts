@@ -2,8 +2,9 @@ import { join } from "node:path";
 import { decode } from "fast-png";
 import { MiniscopeImagingExtractor } from "../mod.ts";
 import { startView, type ViewServer } from "../src/view/server.ts";
-import { assert, assertBytesEqual, assertEquals } from "./_assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import {
+  assertBytesEqual,
   copyFixture,
   ffmpegDecodeAll,
   ffmpegProcessesMentioning,
@@ -69,7 +70,7 @@ async function ffmpegPng(png: Uint8Array): Promise<Uint8Array> {
 }
 
 async function errorOf(response: Response): Promise<string> {
-  assertEquals(response.headers.get("content-type"), "application/json; charset=utf-8");
+  deepStrictEqual(response.headers.get("content-type"), "application/json; charset=utf-8");
   const body = await response.json();
   assert(typeof body.error === "string" && body.error.length > 0, JSON.stringify(body));
   return body.error;
@@ -81,22 +82,22 @@ Deno.test("view answers 401 to every request without the right token, and the pa
     for (const path of ["/", "/app.js", "/api/info", "/api/frames/0", "/api/timestamps", "/nope"]) {
       for (const query of ["", "?token=", `?token=${server.token.slice(0, -1)}0`]) {
         const response = await fetch(`${base}${path}${query}`);
-        assertEquals(response.status, 401, `${path}${query}`);
+        deepStrictEqual(response.status, 401, `${path}${query}`);
         await errorOf(response);
       }
     }
     const page = await fetch(`${base}/?token=${server.token}`);
-    assertEquals(page.status, 200);
+    deepStrictEqual(page.status, 200);
     assert((await page.text()).includes('id="frame-index"'));
     const cookie = page.headers.get("set-cookie")!.split(";")[0]!;
     assert(cookie.endsWith(`=${server.token}`), cookie);
     const info = await fetch(`${base}/api/info`, { headers: { cookie } });
-    assertEquals(info.status, 200);
-    assertEquals((await info.json()).devices[0].samples, 58);
+    deepStrictEqual(info.status, 200);
+    deepStrictEqual((await info.json()).devices[0].samples, 58);
     const otherPort = await fetch(`${base}/api/info`, {
       headers: { cookie: `miniscope_view_1=${server.token}` },
     });
-    assertEquals(otherPort.status, 401);
+    deepStrictEqual(otherPort.status, 401);
     await otherPort.body?.cancel();
     assert(server.url.startsWith(`http://127.0.0.1:${server.port}/?token=`), server.url);
     assert(/^[0-9a-f]{64}$/.test(server.token), server.token);
@@ -113,11 +114,11 @@ Deno.test("GET /api/frames/{k} gives gray PNGs that decode to exactly the record
     const order = [0, 1, 2, 57, 56, 30, 31, 29, 12, ...Array.from({ length: n }, (_, k) => k)];
     for (const k of order) {
       const response = await get(`/api/frames/${k}`);
-      assertEquals(response.status, 200, `frame ${k}`);
-      assertEquals(response.headers.get("content-type"), "image/png");
+      deepStrictEqual(response.status, 200, `frame ${k}`);
+      deepStrictEqual(response.headers.get("content-type"), "image/png");
       const png = new Uint8Array(await response.arrayBuffer());
       const image = decode(png);
-      assertEquals([image.width, image.height, image.channels, image.depth], [cols, rows, 1, 8]);
+      deepStrictEqual([image.width, image.height, image.channels, image.depth], [cols, rows, 1, 8]);
       assertBytesEqual(
         image.data as Uint8Array,
         expected.subarray(k * rows * cols, (k + 1) * rows * cols),
@@ -158,13 +159,13 @@ Deno.test("bad frame and device indices give 400 or 404 with a JSON error, and t
     ];
     for (const [path, status] of cases) {
       const response = await get(path);
-      assertEquals(response.status, status, path);
+      deepStrictEqual(response.status, status, path);
       await errorOf(response);
     }
     const post = await get("/api/frames/0", { method: "POST" });
-    assertEquals(post.status, 405);
+    deepStrictEqual(post.status, 405);
     await errorOf(post);
-    assertEquals((await get("/api/frames/57")).status, 200);
+    deepStrictEqual((await get("/api/frames/57")).status, 200);
   });
 });
 
@@ -228,16 +229,16 @@ Deno.test("malformed requests and a slow client that never reads do not stop or 
       );
       // A blocked server would leave these unanswered: the guard turns that into a failure.
       const info = await get("/api/info", { signal: AbortSignal.timeout(120_000) });
-      assertEquals(info.status, 200);
+      deepStrictEqual(info.status, 200);
       await info.body?.cancel();
       const frame = await get("/api/frames/23", { signal: AbortSignal.timeout(120_000) });
-      assertEquals(frame.status, 200);
+      deepStrictEqual(frame.status, 200);
       await frame.body?.cancel();
       const wrongHost = await rawRequest(server.port, "/api/info", {
         host: "evil.example:80",
         authorization: `token ${server.token}`,
       });
-      assertEquals(wrongHost.status, 403);
+      deepStrictEqual(wrongHost.status, 403);
       assert(wrongHost.body.includes("is not this server"), wrongHost.body);
     } finally {
       for (const connection of connections) connection.close();
@@ -249,32 +250,32 @@ Deno.test("info and timestamps describe the recording: files, frame counts, the 
   await withView(SAMPLE, async (_server, get) => {
     const extractor = await MiniscopeImagingExtractor.open({ folderPath: SAMPLE });
     const info = await (await get("/api/info")).json();
-    assertEquals(info.session, null);
-    assertEquals(info.devices.length, 1);
+    deepStrictEqual(info.session, null);
+    deepStrictEqual(info.devices.length, 1);
     const device = info.devices[0];
-    assertEquals(device.name, "Miniscope");
-    assertEquals(device.samples, 58);
-    assertEquals(device.shape, [40, 48]);
-    assertEquals(device.frequency, extractor.getSamplingFrequency());
-    assertEquals(device.files, [
+    deepStrictEqual(device.name, "Miniscope");
+    deepStrictEqual(device.samples, 58);
+    deepStrictEqual(device.shape, [40, 48]);
+    deepStrictEqual(device.frequency, extractor.getSamplingFrequency());
+    deepStrictEqual(device.files, [
       { name: "0.avi", firstSample: 0, frames: 24 },
       { name: "1.avi", firstSample: 24, frames: 24 },
       { name: "2.avi", firstSample: 48, frames: 10 },
     ]);
-    assertEquals(device.drops.count, 1);
-    assertEquals(device.drops.gaps[0].afterSample, 30);
-    assertEquals(device.metadata.deviceType, "Miniscope_V4_BNO");
+    deepStrictEqual(device.drops.count, 1);
+    deepStrictEqual(device.drops.gaps[0].afterSample, 30);
+    deepStrictEqual(device.metadata.deviceType, "Miniscope_V4_BNO");
     const { timestamps } = await (await get("/api/timestamps")).json();
-    assertEquals(timestamps, Array.from(extractor.getTimestamps()));
+    deepStrictEqual(timestamps, Array.from(extractor.getTimestamps()));
   });
 });
 
 Deno.test("projections are computed once on request, with progress, and equal the mean and max of the frames", async () => {
   await withView(SAMPLE, async (_server, get) => {
     const idle = await (await get("/api/projections")).json();
-    assertEquals(idle, { state: "idle", done: 0, total: 58 });
+    deepStrictEqual(idle, { state: "idle", done: 0, total: 58 });
     const started = await get("/api/projections", { method: "POST" });
-    assertEquals(started.status, 202);
+    deepStrictEqual(started.status, 202);
     assert(["running", "done"].includes((await started.json()).state));
     let status = await (await get("/api/projections")).json();
     while (status.state === "running") {
@@ -282,7 +283,7 @@ Deno.test("projections are computed once on request, with progress, and equal th
       await new Promise((resolve) => setTimeout(resolve, 20));
       status = await (await get("/api/projections")).json();
     }
-    assertEquals(status, { state: "done", done: 58, total: 58 });
+    deepStrictEqual(status, { state: "done", done: 58, total: 58 });
     const frames = await ffmpegDecodeAll(
       (await MiniscopeImagingExtractor.open({ folderPath: SAMPLE })).getFilePaths(),
     );
@@ -300,13 +301,13 @@ Deno.test("projections are computed once on request, with progress, and equal th
     }
     for (const [kind, expected] of [["mean", mean], ["max", max]] as const) {
       const response = await get(`/api/projections/${kind}`);
-      assertEquals(response.status, 200);
+      deepStrictEqual(response.status, 200);
       const image = decode(new Uint8Array(await response.arrayBuffer()));
       assertBytesEqual(image.data as Uint8Array, expected, kind);
     }
     // A second request does not start again.
     const again = await (await get("/api/projections", { method: "POST" })).json();
-    assertEquals(again.state, "done");
+    deepStrictEqual(again.state, "done");
   });
 });
 
@@ -315,10 +316,13 @@ Deno.test("a session lists its devices and serves the behaviour camera's frames 
   try {
     await withView(session, async (_server, get) => {
       const info = await (await get("/api/info")).json();
-      assertEquals(info.devices.map((d: { name: string }) => d.name), ["Miniscope", CAMERA.name]);
-      assertEquals(info.devices.map((d: { camera: boolean }) => d.camera), [false, true]);
-      assertEquals(info.session.animalName, "mouse1");
-      assertEquals(info.devices.map((d: { channels: number }) => d.channels), [1, 3]);
+      deepStrictEqual(info.devices.map((d: { name: string }) => d.name), [
+        "Miniscope",
+        CAMERA.name,
+      ]);
+      deepStrictEqual(info.devices.map((d: { camera: boolean }) => d.camera), [false, true]);
+      deepStrictEqual(info.session.animalName, "mouse1");
+      deepStrictEqual(info.devices.map((d: { channels: number }) => d.channels), [1, 3]);
       const camera = await MiniscopeImagingExtractor.open({
         folderPath: join(session, CAMERA.name),
         pixelFormat: "rgb24",
@@ -330,13 +334,17 @@ Deno.test("a session lists its devices and serves the behaviour camera's frames 
         const image = decode(
           new Uint8Array(await (await get(`/api/frames/${k}?device=1`)).arrayBuffer()),
         );
-        assertEquals([image.width, image.height, image.channels], [CAMERA.width, CAMERA.height, 3]);
+        deepStrictEqual([image.width, image.height, image.channels], [
+          CAMERA.width,
+          CAMERA.height,
+          3,
+        ]);
         assertBytesEqual(image.data as Uint8Array, expected.subarray(k * size, (k + 1) * size));
       }
       const { timestamps } = await (await get("/api/timestamps?device=1")).json();
-      assertEquals(timestamps, Array.from(camera.getTimestamps()));
+      deepStrictEqual(timestamps, Array.from(camera.getTimestamps()));
       const missing = await get("/api/frames/20?device=1");
-      assertEquals(missing.status, 404);
+      deepStrictEqual(missing.status, 404);
       await errorOf(missing);
     });
   } finally {
@@ -361,7 +369,7 @@ Deno.test("close() during decoding ends every ffmpeg of the viewer", async () =>
     }
     await server.close();
     await Promise.all(frames);
-    assertEquals(await ffmpegProcessesMentioning("view_close_marker"), 0);
+    deepStrictEqual(await ffmpegProcessesMentioning("view_close_marker"), 0);
   } finally {
     await removeCopy(copy);
   }
@@ -397,21 +405,21 @@ Deno.test({
       out += value;
     }
     const urls = out.match(/http:\/\/\S+/g) ?? [];
-    assertEquals(urls.length, 1, out);
+    deepStrictEqual(urls.length, 1, out);
     const url = new URL(urls[0]!);
-    assertEquals(url.hostname, "127.0.0.1");
+    deepStrictEqual(url.hostname, "127.0.0.1");
     const page = await fetch(url);
-    assertEquals(page.status, 200);
+    deepStrictEqual(page.status, 200);
     await page.body?.cancel();
     const frame = await fetch(new URL(`/api/frames/5?token=${url.searchParams.get("token")}`, url));
-    assertEquals(frame.status, 200);
+    deepStrictEqual(frame.status, 200);
     await frame.body?.cancel();
     child.kill("SIGTERM");
     const status = await child.status;
     await lines.cancel();
-    assertEquals(status.code, 0, await stderr);
+    deepStrictEqual(status.code, 0, await stderr);
     const usage = await runDenoScript(CLI, ["--allow-read"], ["view", SESSION, "--port", "x"]);
-    assertEquals(usage.code, 2);
+    deepStrictEqual(usage.code, 2);
     assert(usage.stderr.includes("--port must be a whole number"), usage.stderr);
   },
 });

@@ -6,7 +6,7 @@
  */
 
 import { FormatError } from "./format_error.ts";
-import { csvLines, numberProblem } from "./csv_lines.ts";
+import { numberRowProblem, readTable } from "./table.ts";
 
 /** Head orientation samples. */
 export interface HeadOrientation {
@@ -33,50 +33,25 @@ export function parseHeadOrientationCsv(
   text: string,
   warn?: (message: string) => void,
 ): HeadOrientation {
-  const { lines, lastLineEnded } = csvLines(text);
-  if (lines.length === 0) throw new FormatError("the file is empty");
-  const header = lines[0]!.split(",").map((cell) => cell.trim().toLowerCase());
-  if (header.join(",") !== "time stamp (ms),qw,qx,qy,qz") {
-    throw new FormatError(
-      `line 1 is not the head orientation header "Time Stamp (ms),qw,qx,qy,qz": "${
-        lines[0]!.slice(0, 60)
-      }"`,
-    );
-  }
-  if (lines.length > 1 && !lastLineEnded) {
-    const problem = rowProblem(lines.at(-1)!, lines.length);
-    if (problem) {
-      warn?.(
-        `its last row is incomplete and has no line end (${problem}), as when the file is ` +
-          `still being written; that row is left out`,
-      );
-      lines.pop();
-    }
-  }
-  const rows = lines.length - 1;
-  const timeStampsMs = new Float64Array(rows);
-  const quaternions = new Float64Array(rows * 4);
-  for (let row = 0; row < rows; row++) {
-    const problem = rowProblem(lines[row + 1]!, row + 2);
-    if (problem) throw new FormatError(problem);
-    const cells = lines[row + 1]!.split(",").map((cell) => cell.trim());
-    timeStampsMs[row] = Number(cells[0]);
+  const { rows } = readTable(text, {
+    checkHeader(header, line) {
+      if (header.join(",").toLowerCase() !== "time stamp (ms),qw,qx,qy,qz") {
+        throw new FormatError(
+          `line 1 is not the head orientation header "Time Stamp (ms),qw,qx,qy,qz": "${
+            line.slice(0, 60)
+          }"`,
+        );
+      }
+    },
+    rowProblem: (cells, lineNumber) =>
+      numberRowProblem(cells, lineNumber, { count: 5, expected: "5" }),
+  }, warn);
+  const timeStampsMs = Float64Array.from(rows, (cells) => Number(cells[0]));
+  const quaternions = new Float64Array(rows.length * 4);
+  rows.forEach((cells, row) => {
     for (let q = 0; q < 4; q++) quaternions[row * 4 + q] = Number(cells[q + 1]);
-  }
+  });
   return { timeStampsMs, timestamps: timeStampsMs.map((ms) => ms / 1000), quaternions };
-}
-
-/** What is wrong with a data row, naming its line, or undefined when it is good. */
-function rowProblem(line: string, lineNumber: number): string | undefined {
-  const cells = line.split(",").map((cell) => cell.trim());
-  if (cells.length !== 5) return `line ${lineNumber} has ${cells.length} cells, expected 5`;
-  for (let col = 0; col < 5; col++) {
-    const problem = numberProblem(cells[col]!);
-    if (problem) {
-      return `line ${lineNumber}, column ${col + 1} ${problem}: "${cells[col]!.slice(0, 40)}"`;
-    }
-  }
-  return undefined;
 }
 
 /**

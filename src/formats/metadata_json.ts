@@ -21,9 +21,9 @@ export function parseMetadataJson(text: string): Record<string, unknown> {
     value = JSON.parse(text);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
-    const at = firstJsonError(text);
-    const where = at === undefined ? "" : ` at ${lineAndColumn(text, at)}`;
-    throw new FormatError(`it is not valid JSON${where}: ${detail}`);
+    const { problem, offset } = jsonError(text, detail);
+    const where = offset === undefined ? "" : ` at ${lineAndColumn(text, offset)}`;
+    throw new FormatError(`it is not valid JSON${where}: ${problem}`);
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     const kind = value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
@@ -39,106 +39,40 @@ function lineAndColumn(text: string, offset: number): string {
   return `line ${line}, column ${column}`;
 }
 
+/** The position `JSON.parse` gives at the end of most of its messages. */
+const POSITION = / at position (\d+) \(line \d+ column \d+\)$/;
+const END_OF_INPUT = "Unexpected end of JSON input";
+
 /**
- * Finds the offset of the first character where `text` stops being valid JSON, by a strict
- * recursive-descent scan. Used only to place an error that `JSON.parse` already found.
+ * Splits a `JSON.parse` error message into the problem and the offset where it was found.
+ *
+ * Most messages end with the position, which is taken out of the problem. Running out of input
+ * is at the end of the text. An unexpected token is named without its position: then the
+ * offset is that of the last character of the shortest start of the text on which
+ * `JSON.parse` fails the same way, as every shorter start is valid JSON or merely unfinished.
  */
-function firstJsonError(text: string): number | undefined {
-  let at = 0;
-  class Stop {
-    constructor(readonly offset: number) {}
-  }
-  const fail = (): never => {
-    throw new Stop(at);
-  };
-  const space = () => {
-    while (at < text.length && " \t\n\r".includes(text[at]!)) at++;
-  };
-  const literal = (word: string) => {
-    for (const char of word) {
-      if (text[at] !== char) fail();
-      at++;
+function jsonError(text: string, message: string): { problem: string; offset?: number } {
+  const placed = POSITION.exec(message);
+  if (placed) return { problem: message.slice(0, placed.index), offset: Number(placed[1]) };
+  if (message === END_OF_INPUT) return { problem: message, offset: text.length };
+  const failsWithin = (length: number) => {
+    try {
+      JSON.parse(text.slice(0, length));
+      return false;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : "";
+      return !POSITION.test(message) && message !== END_OF_INPUT;
     }
   };
-  const string = () => {
-    at++; // opening quote
-    while (at < text.length && text[at] !== '"') {
-      const code = text.charCodeAt(at);
-      if (code < 0x20) fail();
-      if (text[at] === "\\") {
-        at++;
-        if (text[at] === "u") {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(at + 1, at + 5))) fail();
-          at += 4;
-        } else if (!'"\\/bfnrt'.includes(text[at] ?? "x")) fail();
-      }
-      at++;
-    }
-    if (at >= text.length) fail();
-    at++;
-  };
-  const number = () => {
-    const match = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(text.slice(at));
-    if (!match || match[0] === "" || match[0] === "-") fail();
-    at += match![0].length;
-  };
-  const value = (): void => {
-    space();
-    const char = text[at];
-    if (char === "{") {
-      at++;
-      space();
-      if (text[at] === "}") {
-        at++;
-        return;
-      }
-      for (;;) {
-        space();
-        if (text[at] !== '"') fail();
-        string();
-        space();
-        if (text[at] !== ":") fail();
-        at++;
-        value();
-        space();
-        if (text[at] === ",") at++;
-        else if (text[at] === "}") {
-          at++;
-          return;
-        } else fail();
-      }
-    } else if (char === "[") {
-      at++;
-      space();
-      if (text[at] === "]") {
-        at++;
-        return;
-      }
-      for (;;) {
-        value();
-        space();
-        if (text[at] === ",") at++;
-        else if (text[at] === "]") {
-          at++;
-          return;
-        } else fail();
-      }
-    } else if (char === '"') string();
-    else if (char === "t") literal("true");
-    else if (char === "f") literal("false");
-    else if (char === "n") literal("null");
-    else number();
-  };
-  try {
-    value();
-    space();
-    if (at < text.length) fail();
-    return undefined;
-  } catch (stop) {
-    // A Stop carries the position; anything else (say, nesting too deep for the stack)
-    // leaves the position unknown.
-    return stop instanceof Stop ? stop.offset : undefined;
+  if (!failsWithin(text.length)) return { problem: message };
+  let valid = 0; // the longest start known not to fail within
+  let failing = text.length; // the shortest start known to fail within
+  while (failing - valid > 1) {
+    const middle = Math.floor((valid + failing) / 2);
+    if (failsWithin(middle)) failing = middle;
+    else valid = middle;
   }
+  return { problem: message, offset: failing - 1 };
 }
 
 /** When a recording started, as the acquisition software wrote it. */

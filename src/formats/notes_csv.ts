@@ -7,7 +7,7 @@
  */
 
 import { FormatError } from "./format_error.ts";
-import { csvLines } from "./csv_lines.ts";
+import { csvLines } from "./table.ts";
 
 /** A note typed during the recording. */
 export interface TextNote {

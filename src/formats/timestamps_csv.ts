@@ -8,7 +8,7 @@
  */
 
 import { FormatError } from "./format_error.ts";
-import { csvLines, numberProblem } from "./csv_lines.ts";
+import { numberRowProblem, readTable } from "./table.ts";
 
 /** The columns of a `timeStamps.csv` file, one entry per row. */
 export interface TimestampsTable {
@@ -31,6 +31,11 @@ const KNOWN_COLUMNS = {
 
 type ColumnKey = (typeof KNOWN_COLUMNS)[keyof typeof KNOWN_COLUMNS];
 
+/** The column a header cell names, if it names one of the known columns. */
+function columnKey(name: string): ColumnKey | undefined {
+  return KNOWN_COLUMNS[name.toLowerCase() as keyof typeof KNOWN_COLUMNS];
+}
+
 /**
  * Parses the text of a `timeStamps.csv` file.
  *
@@ -48,79 +53,35 @@ export function parseTimestampsCsv(
   text: string,
   warn?: (message: string) => void,
 ): TimestampsTable {
-  const { lines, lastLineEnded } = csvLines(text);
-  let last = lines.length;
-  if (last === 0) throw new FormatError("the file is empty");
-
-  const header = lines[0]!.split(",").map((cell) => cell.trim());
-  const keys: (ColumnKey | undefined)[] = header.map((name) =>
-    KNOWN_COLUMNS[name.toLowerCase() as keyof typeof KNOWN_COLUMNS]
-  );
-  const missing = ["Frame Number", "Time Stamp (ms)"].filter((name) =>
-    !header.some((cell) => cell.toLowerCase() === name.toLowerCase())
-  );
-  if (missing.length > 0) {
-    throw new FormatError(
-      `line 1 is not a Miniscope timestamps header: expected "Frame Number,Time Stamp (ms),` +
-        `Buffer Index", found "${lines[0]!.slice(0, 80)}"`,
-    );
-  }
-
-  if (last > 1 && !lastLineEnded) {
-    const problem = rowProblem(lines[last - 1]!, header, keys, last);
-    if (problem) {
-      warn?.(
-        `its last row is incomplete and has no line end (${problem}), as when the file is ` +
-          `still being written; that row is left out`,
+  const { header, rows } = readTable(text, {
+    checkHeader(header, line) {
+      const missing = ["Frame Number", "Time Stamp (ms)"].filter((name) =>
+        !header.some((cell) => cell.toLowerCase() === name.toLowerCase())
       );
-      last--;
-    }
-  }
-  const rows = last - 1;
+      if (missing.length > 0) {
+        throw new FormatError(
+          `line 1 is not a Miniscope timestamps header: expected "Frame Number,Time Stamp (ms),` +
+            `Buffer Index", found "${line.slice(0, 80)}"`,
+        );
+      }
+    },
+    rowProblem: (cells, lineNumber, header) =>
+      numberRowProblem(cells, lineNumber, {
+        count: header.length,
+        expected: `${header.length} as in the header`,
+        numeric: (col) => columnKey(header[col]!) !== undefined,
+        name: (col) => header[col]!,
+      }),
+  }, warn);
   const columns = new Map<ColumnKey, Float64Array>();
-  keys.forEach((key) => {
-    if (key) columns.set(key, new Float64Array(rows));
+  header.forEach((name, col) => {
+    const key = columnKey(name);
+    if (key) columns.set(key, Float64Array.from(rows, (cells) => Number(cells[col])));
   });
-  const targets = keys.map((key) => (key ? columns.get(key) : undefined));
-  for (let row = 0; row < rows; row++) {
-    const lineNumber = row + 2;
-    const line = lines[row + 1]!;
-    const problem = rowProblem(line, header, keys, lineNumber);
-    if (problem) throw new FormatError(problem);
-    const cells = line.split(",");
-    for (let col = 0; col < cells.length; col++) {
-      const target = targets[col];
-      if (target) target[row] = Number(cells[col]!.trim());
-    }
-  }
   return {
     frameNumbers: columns.get("frameNumbers")!,
     timeStampsMs: columns.get("timeStampsMs")!,
     bufferIndices: columns.get("bufferIndices"),
     daqFrameNumbers: columns.get("daqFrameNumbers"),
   };
-}
-
-/** What is wrong with a data row, naming its line, or undefined when it is good. */
-function rowProblem(
-  line: string,
-  header: string[],
-  keys: readonly (ColumnKey | undefined)[],
-  lineNumber: number,
-): string | undefined {
-  const cells = line.split(",");
-  if (cells.length !== header.length) {
-    return `line ${lineNumber} has ${cells.length} cells, expected ${header.length} as in the header`;
-  }
-  for (let col = 0; col < cells.length; col++) {
-    if (!keys[col]) continue;
-    const cell = cells[col]!.trim();
-    const problem = numberProblem(cell);
-    if (problem) {
-      return `line ${lineNumber}, column ${col + 1} ("${header[col]}") ${problem}: "${
-        cell.slice(0, 40)
-      }"`;
-    }
-  }
-  return undefined;
 }
