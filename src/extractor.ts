@@ -12,14 +12,12 @@ import {
   type RowSegment,
 } from "./analysis/dropped_frames.ts";
 import {
-  channelsOf,
   decodeFrames,
   decodeInto,
   type DecodeOptions,
-  type PixelFormat,
   seekPointAtOrBefore,
-  type VideoFile,
 } from "./ffmpeg/decode.ts";
+import { channelsOf, type Piece, type PixelFormat, type VideoFile } from "./model.ts";
 import { MalformedRecordingError } from "./errors.ts";
 import {
   defaultTimestampsPath,
@@ -37,7 +35,7 @@ import {
   type Recording,
   resolveConcurrency,
 } from "./recording.ts";
-import { balance, type Piece, split } from "./plan.ts";
+import { balance, split } from "./plan.ts";
 import { canDecodeLive } from "./ffmpeg/live.ts";
 import { frameCacheBytesOption, LiveDecoders } from "./live_decoders.ts";
 import { BoundedQueue } from "./queue.ts";
@@ -506,7 +504,7 @@ export class MiniscopeImagingExtractor {
     const pieces = short
       ? this.#pieces(start, end)
       : balance(this.#pieces(start, end), this.#recording.concurrency);
-    const jobs = pieces.map(({ video, local, count, at }) => async (signal: AbortSignal) => {
+    const jobs = pieces.map(({ video, start: local, count, at }) => async (signal: AbortSignal) => {
       const target = data.subarray(at * frameSize, (at + count) * frameSize);
       const frames = Array.from({ length: count }, (_, i) => local + i);
       const place = (frame: number, bytes: Uint8Array) =>
@@ -673,7 +671,7 @@ export class MiniscopeImagingExtractor {
       let frames = runs.get(run);
       if (!frames) {
         const ranges = pieces.filter((_, i) => runOf[i] === run)
-          .map((piece) => ({ start: piece.local, count: piece.count }));
+          .map(({ start, count }) => ({ start, count }));
         frames = decodeFrames(pieces[j]!.video, ranges, this.#decodeOptions(controller.signal));
         runs.set(run, frames);
       }
@@ -919,7 +917,7 @@ export class MiniscopeImagingExtractor {
       const video = this.#recording.videos[file]!;
       const local = frame - this.#recording.firstFrames[file]!;
       const count = Math.min(video.frameCount - local, stop - frame);
-      pieces.push({ video, local, count, at: frame - this.#offset - start });
+      pieces.push({ video, start: local, count, at: frame - this.#offset - start });
       frame += count;
     }
     return pieces;

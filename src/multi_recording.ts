@@ -21,7 +21,7 @@ import {
 } from "./recording.ts";
 import { MalformedRecordingError } from "./errors.ts";
 import type { RowSegment } from "./analysis/dropped_frames.ts";
-import type { VideoFile } from "./ffmpeg/decode.ts";
+import type { VideoFile } from "./model.ts";
 import { frameCacheBytesOption, LiveDecoders } from "./live_decoders.ts";
 
 /** Options of {@linkcode MiniscopeMultiRecordingImagingExtractor.open}. */

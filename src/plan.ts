@@ -4,21 +4,13 @@
  * @module
  */
 
-import type { VideoFile } from "./ffmpeg/decode.ts";
+import type { Piece } from "./model.ts";
 
 /**
  * The fewest frames worth a process of their own when a range is split for parallel decoding:
  * starting ffmpeg and seeking costs about as much as decoding a few frames.
  */
 const MIN_CHUNK = 96;
-
-/** A range of frames of one file, placed `at` frames after the start of the requested range. */
-export interface Piece {
-  video: VideoFile;
-  local: number;
-  count: number;
-  at: number;
-}
 
 /**
  * Splits pieces so that `concurrency` decoders share the work evenly: about two chunks per
@@ -48,17 +40,17 @@ export function split(pieces: Piece[], chunk: number): Piece[] {
       result.push(piece);
       continue;
     }
-    const end = piece.local + piece.count;
-    let from = piece.local;
+    const end = piece.start + piece.count;
+    let from = piece.start;
     for (let part = 1; part <= parts; part++) {
-      let to = part === parts ? end : Math.round(piece.local + (part * piece.count) / parts);
+      let to = part === parts ? end : Math.round(piece.start + (part * piece.count) / parts);
       while (to < end && !keyframes[to]) to++;
       if (to - from < chunk / 2 && to < end) continue;
       result.push({
         video: piece.video,
-        local: from,
+        start: from,
         count: to - from,
-        at: piece.at + from - piece.local,
+        at: piece.at + from - piece.start,
       });
       from = to;
       if (from >= end) break;

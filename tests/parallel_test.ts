@@ -105,16 +105,16 @@ Deno.test("balance() splits long ranges at keyframes into contiguous chunks, abo
       reorders: false,
       index: info,
     };
-    const whole = [{ video, local: 5, count: 395, at: 0 }];
+    const whole = [{ video, start: 5, count: 395, at: 0 }];
     assertEquals(balance(whole, 1), whole);
     for (const concurrency of [2, 4]) {
       const pieces = balance(whole, concurrency);
       assertEquals(pieces.length > 1, true, `concurrency ${concurrency}: ${pieces.length} pieces`);
       let next = 5;
       for (const piece of pieces) {
-        assertEquals(piece.local, next);
+        assertEquals(piece.start, next);
         assertEquals(piece.at, next - 5);
-        if (piece !== pieces[0]) assertEquals(info.keyframes[piece.local], 1);
+        if (piece !== pieces[0]) assertEquals(info.keyframes[piece.start], 1);
         next += piece.count;
       }
       assertEquals(next, 400);
