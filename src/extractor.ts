@@ -25,7 +25,7 @@ import {
   validateFiles,
   validateTimestampsPath,
 } from "./files.ts";
-import { runPool } from "./pool.ts";
+import { runPool } from "./read/pool.ts";
 import {
   deviceFramesPerFile,
   loadVideos,
@@ -35,10 +35,10 @@ import {
   type Recording,
   resolveConcurrency,
 } from "./recording.ts";
-import { balance, split } from "./plan.ts";
+import { balance, split } from "./read/plan.ts";
 import { canDecodeLive } from "./ffmpeg/live.ts";
-import { frameCacheBytesOption, LiveDecoders } from "./live_decoders.ts";
-import { BoundedQueue } from "./queue.ts";
+import { frameCacheBytesOption, LiveDecoders } from "./read/live_decoders.ts";
+import { BoundedQueue } from "./read/queue.ts";
 
 /** Options of {@linkcode MiniscopeImagingExtractor.open}. Pass `folderPath` or `filePaths`. */
 export interface MiniscopeOpenOptions {

@@ -22,7 +22,7 @@ import {
 import { MalformedRecordingError } from "./errors.ts";
 import type { RowSegment } from "./analysis/dropped_frames.ts";
 import type { VideoFile } from "./model.ts";
-import { frameCacheBytesOption, LiveDecoders } from "./live_decoders.ts";
+import { frameCacheBytesOption, LiveDecoders } from "./read/live_decoders.ts";
 
 /** Options of {@linkcode MiniscopeMultiRecordingImagingExtractor.open}. */
 export interface MultiRecordingOpenOptions {

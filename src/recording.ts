@@ -18,9 +18,9 @@ import { type RowSegment, stepsBack } from "./analysis/dropped_frames.ts";
 import type { ByteSource, PixelFormat, VideoFile } from "./model.ts";
 import { MalformedRecordingError } from "./errors.ts";
 import { explainFsError, withByteSource } from "./files.ts";
-import { runPool } from "./pool.ts";
+import { runPool } from "./read/pool.ts";
 import { basename, dirname, join } from "node:path";
-import type { LiveDecoders } from "./live_decoders.ts";
+import type { LiveDecoders } from "./read/live_decoders.ts";
 
 export /** What all views of one opened recording share. */
 interface Recording {

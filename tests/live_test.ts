@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { assertBytesEqual, assertEquals, assertRejects } from "./_assert.ts";
 import { MiniscopeImagingExtractor } from "../mod.ts";
-import { FrameCache } from "../src/live_decoders.ts";
+import { FrameCache } from "../src/read/live_decoders.ts";
 import {
   copyFixture,
   encodeTestPattern,

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { assert, assertBytesEqual, assertEquals } from "./_assert.ts";
 import { MiniscopeImagingExtractor } from "../mod.ts";
-import { balance } from "../src/plan.ts";
+import { balance } from "../src/read/plan.ts";
 import { readAviInfo } from "../src/formats/avi.ts";
 import { withByteSource } from "../src/files.ts";
 import { timestampsCsv, writeVideo } from "../testdata/make_fixtures.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Piece } from "./model.ts";
+import type { Piece } from "../model.ts";
 
 /**
  * The fewest frames worth a process of their own when a range is split for parallel decoding:
