@@ -4,7 +4,8 @@
  * @module
  */
 
-import type { Piece } from "../model.ts";
+import type { FrameRange, Piece } from "../model.ts";
+import type { Recording } from "../recording.ts";
 
 /**
  * The fewest frames worth a process of their own when a range is split for parallel decoding:
@@ -57,4 +58,38 @@ export function split(pieces: Piece[], chunk: number): Piece[] {
     }
   }
   return result;
+}
+
+/** The file of `recording` holding frame `frame` of the whole recording. */
+export function fileOf(recording: Recording, frame: number): number {
+  const firsts = recording.firstFrames;
+  let low = 0;
+  let high = firsts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >>> 1;
+    if (firsts[mid]! <= frame) low = mid;
+    else high = mid - 1;
+  }
+  // Files without frames share their first index with the next one: skip past them.
+  while (recording.videos[low]!.frameCount === 0) low++;
+  return low;
+}
+
+/**
+ * Splits frames `range` of the whole recording into per-file pieces; a piece's `at` is its
+ * offset from `range.start`.
+ */
+export function piecesOf(recording: Recording, range: FrameRange): Piece[] {
+  const pieces: Piece[] = [];
+  let frame = range.start;
+  const stop = range.start + range.count;
+  while (frame < stop) {
+    const file = fileOf(recording, frame);
+    const video = recording.videos[file]!;
+    const start = frame - recording.firstFrames[file]!;
+    const count = Math.min(video.frameCount - start, stop - frame);
+    pieces.push({ video, start, count, at: frame - range.start });
+    frame += count;
+  }
+  return pieces;
 }
