@@ -64,9 +64,12 @@ export interface FrameIndex {
   chunkIds: string[];
 }
 
-/** A range of frames of one file. */
+/**
+ * `count` frames from frame `start`: the one range shape of the engine, counted within one file
+ * (pieces, decodes) or over the whole recording (the reads in `read/`).
+ */
 export interface FrameRange {
-  /** First frame, 0-based within the file. */
+  /** First frame, 0-based. */
   start: number;
   /** Number of frames. */
   count: number;
