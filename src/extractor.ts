@@ -11,15 +11,7 @@ import {
   type DroppedFrames,
   type RowSegment,
 } from "./analysis/dropped_frames.ts";
-import {
-  channelsOf,
-  decodeFrames,
-  decodeInto,
-  type DecodeOptions,
-  type PixelFormat,
-  seekPointAtOrBefore,
-  type VideoFile,
-} from "./ffmpeg/decode.ts";
+import type { PixelFormat } from "./model.ts";
 import { MalformedRecordingError } from "./errors.ts";
 import {
   defaultTimestampsPath,
@@ -27,7 +19,6 @@ import {
   validateFiles,
   validateTimestampsPath,
 } from "./files.ts";
-import { runPool } from "./pool.ts";
 import {
   deviceFramesPerFile,
   loadVideos,
@@ -37,10 +28,10 @@ import {
   type Recording,
   resolveConcurrency,
 } from "./recording.ts";
-import { balance, type Piece, split } from "./plan.ts";
-import { canDecodeLive } from "./ffmpeg/live.ts";
-import { frameCacheBytesOption, LiveDecoders } from "./live_decoders.ts";
-import { BoundedQueue } from "./queue.ts";
+import { frameCacheBytesOption, LiveDecoders } from "./read/live_decoders.ts";
+import { readSamples } from "./read/samples.ts";
+import { readSeries } from "./read/series.ts";
+import { streamFrames } from "./read/stream.ts";
 
 /** Options of {@linkcode MiniscopeImagingExtractor.open}. Pass `folderPath` or `filePaths`. */
 export interface MiniscopeOpenOptions {
@@ -139,18 +130,6 @@ export interface StreamOptions {
    */
   readAheadBytes?: number;
 }
-
-/** Default read-ahead of {@linkcode MiniscopeImagingExtractor.stream}: 64 MiB. */
-const DEFAULT_READ_AHEAD = 64 * 2 ** 20;
-
-/**
- * Reads spanning at most this many frames of a file use a decoder kept alive; longer ones are
- * split across fresh processes, which decode in parallel.
- */
-const LIVE_SPAN = 96;
-
-/** Consecutive frames are decoded together when the gap between wanted frames is at most this. */
-const MAX_GAP = 24;
 
 /**
  * Reads a Miniscope recording (the device folder written by the Miniscope DAQ software) as one
@@ -499,22 +478,8 @@ export class MiniscopeImagingExtractor {
     options: ReadOptions = {},
   ): Promise<ImageSeries> {
     const [start, end] = this.#range(startSample, endSample);
-    options.signal?.throwIfAborted();
-    const frameSize = this.#frameSize();
-    const data = new Uint8Array((end - start) * frameSize);
-    const short = end - start <= LIVE_SPAN;
-    const pieces = short
-      ? this.#pieces(start, end)
-      : balance(this.#pieces(start, end), this.#recording.concurrency);
-    const jobs = pieces.map(({ video, local, count, at }) => async (signal: AbortSignal) => {
-      const target = data.subarray(at * frameSize, (at + count) * frameSize);
-      const frames = Array.from({ length: count }, (_, i) => local + i);
-      const place = (frame: number, bytes: Uint8Array) =>
-        target.set(bytes, (frame - local) * frameSize);
-      if (short && await this.#recording.live.read(video, frames, place, signal)) return;
-      await decodeInto(video, { start: local, count }, target, this.#decodeOptions(signal));
-    });
-    await runPool(jobs, this.#recording.concurrency, options.signal);
+    const range = { start: this.#offset + start, count: end - start };
+    const data = await readSeries(this.#recording, range, options.signal);
     return { data, shape: this.#shape(end - start) };
   }
 
@@ -533,72 +498,17 @@ export class MiniscopeImagingExtractor {
     sampleIndices: ArrayLike<number>,
     options: ReadOptions = {},
   ): Promise<ImageSeries> {
-    const frameSize = this.#frameSize();
-    const count = sampleIndices.length;
-    const data = new Uint8Array(count * frameSize);
-    // Where each wanted frame goes, by absolute frame index.
-    const targets = new Map<number, number[]>();
-    for (let i = 0; i < count; i++) {
+    const frames = Array.from({ length: sampleIndices.length }, (_, i) => {
       const index = sampleIndices[i]!;
       if (!Number.isInteger(index) || index < 0 || index >= this.#length) {
         throw new RangeError(
           `Sample index ${index} is out of range: the extractor has ${this.#length} samples`,
         );
       }
-      const absolute = this.#offset + index;
-      const list = targets.get(absolute);
-      if (list) list.push(i);
-      else targets.set(absolute, [i]);
-    }
-    const wanted = [...targets.keys()].sort((a, b) => a - b);
-    const groups: { video: VideoFile; first: number; frames: number[] }[] = [];
-    for (const frame of wanted) {
-      const file = this.#fileOf(frame);
-      const video = this.#recording.videos[file]!;
-      const local = frame - this.#recording.firstFrames[file]!;
-      const last = groups.at(-1);
-      // Frames joined when near, or when a decode of the later one would start at or before
-      // the earlier one anyway (no seek point between them).
-      const joins = last !== undefined && last.video === video &&
-        (local - last.frames.at(-1)! <= MAX_GAP || seekPointAtOrBefore(video, local) <=
-            last.frames.at(-1)!);
-      if (joins) {
-        last.frames.push(local);
-      } else {
-        groups.push({ video, first: this.#recording.firstFrames[file]!, frames: [local] });
-      }
-    }
-    options.signal?.throwIfAborted();
-    const jobs = groups.map((group) => async (signal: AbortSignal) => {
-      const from = group.frames[0]!;
-      const to = group.frames.at(-1)! + 1;
-      const place = (local: number, frame: Uint8Array) => {
-        for (const position of targets.get(group.first + local)!) {
-          data.set(frame, position * frameSize);
-        }
-      };
-      if (
-        to - from <= LIVE_SPAN &&
-        await this.#recording.live.read(group.video, group.frames, place, signal)
-      ) return;
-      let local = from;
-      let next = 0;
-      for await (
-        const frame of decodeFrames(
-          group.video,
-          { start: from, count: to - from },
-          this.#decodeOptions(signal),
-        )
-      ) {
-        if (local === group.frames[next]) {
-          place(local, frame);
-          next++;
-        }
-        local++;
-      }
+      return this.#offset + index;
     });
-    await runPool(jobs, this.#recording.concurrency, options.signal);
-    return { data, shape: this.#shape(count) };
+    const data = await readSamples(this.#recording, frames, options.signal);
+    return { data, shape: this.#shape(frames.length) };
   }
 
   /**
@@ -625,99 +535,11 @@ export class MiniscopeImagingExtractor {
     const [start, end] = this.#range(options.start, options.end);
     options.signal?.throwIfAborted();
     const times = this.getTimestamps(start, end);
-    const frameSize = this.#frameSize();
-    const readAhead = options.readAheadBytes ?? DEFAULT_READ_AHEAD;
-    if (!(readAhead >= 0)) throw new RangeError(`readAheadBytes ${readAhead} is negative`);
-    const live = this.#recording.live;
-    if (
-      end - start <= LIVE_SPAN && this.#pieces(start, end).every((p) => live.canServe(p.video))
-    ) {
-      // A short range: frame after frame from the live decoders, each continuing the last.
-      const signal = options.signal;
-      for (let i = start; i < end; i++) {
-        const { data } = await this.getSamples([i], signal ? { signal } : {});
-        yield { index: i, timestamp: times[i - start]!, data };
-      }
-      return;
-    }
-    // With read-ahead, the range is cut into keyframe-aligned chunks and up to `decoders`
-    // chunks decode at once; each chunk's queue holds at most a chunk, so memory stays about
-    // `readAhead`. Without, one process decodes each file as frames are consumed.
-    const decoders = readAhead > 0 ? this.#recording.concurrency : 1;
-    const chunk = Math.max(1, Math.floor(readAhead / frameSize / decoders));
-    const pieces = readAhead > 0 && decoders > 1
-      ? split(this.#pieces(start, end), chunk)
-      : this.#pieces(start, end);
-    const capacity = readAhead > 0 && decoders > 1 ? chunk * 2 : 1;
-    // Piece j is decoded in lane j % decoders once piece j - decoders, the lane's last, has
-    // been consumed. Where the codec never reorders frames, the pieces of one file in a lane
-    // are one run, fed to one ffmpeg: a long read starts a process per file and lane, not per
-    // piece (a start costs as much as decoding tens of frames).
-    const runOf = pieces.map((_, j) => j);
-    const lastOfRun = pieces.map(() => true);
-    for (let j = decoders; j < pieces.length; j++) {
-      const video = pieces[j]!.video;
-      if (pieces[j - decoders]!.video === video && canDecodeLive(video)) {
-        runOf[j] = runOf[j - decoders]!;
-        lastOfRun[j - decoders] = false;
-      }
-    }
-    const runs = new Map<number, AsyncGenerator<Uint8Array, void, undefined>>();
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(options.signal?.reason);
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-    const running: { piece: Piece; queue: BoundedQueue<Uint8Array>; done: Promise<void> }[] = [];
-    let next = 0;
-    const runFrames = (j: number) => {
-      const run = runOf[j]!;
-      let frames = runs.get(run);
-      if (!frames) {
-        const ranges = pieces.filter((_, i) => runOf[i] === run)
-          .map((piece) => ({ start: piece.local, count: piece.count }));
-        frames = decodeFrames(pieces[j]!.video, ranges, this.#decodeOptions(controller.signal));
-        runs.set(run, frames);
-      }
-      return frames;
-    };
-    const launch = () => {
-      const j = next++;
-      const piece = pieces[j]!;
-      const queue = new BoundedQueue<Uint8Array>(capacity);
-      const done = (async () => {
-        try {
-          const frames = runFrames(j);
-          for (let i = 0; i < piece.count; i++) {
-            const frame = await frames.next();
-            if (frame.done) throw new Error(`The decoder of frame ${start + piece.at + i} ended`);
-            await queue.push(frame.value);
-          }
-          // The run's last frames are out: let ffmpeg exit, and report it if it failed.
-          if (lastOfRun[j]) await frames.next();
-          queue.end();
-        } catch (error) {
-          queue.fail(error);
-        }
-      })();
-      running.push({ piece, queue, done });
-    };
-    try {
-      while (running.length > 0 || next < pieces.length) {
-        while (running.length < decoders && next < pieces.length) launch();
-        const { piece, queue } = running[0]!;
-        let index = start + piece.at;
-        for (let data = await queue.next(); data; data = await queue.next()) {
-          options.signal?.throwIfAborted();
-          yield { index, timestamp: times[index - start]!, data };
-          index++;
-        }
-        running.shift();
-      }
-    } finally {
-      options.signal?.removeEventListener("abort", onAbort);
-      controller.abort(new Error("The stream was closed"));
-      for (const { queue } of running) queue.end();
-      await Promise.all(running.map((r) => r.done));
-      await Promise.all([...runs.values()].map((frames) => frames.return()));
+    const range = { start: this.#offset + start, count: end - start };
+    let index = start;
+    for await (const data of streamFrames(this.#recording, range, options)) {
+      yield { index, timestamp: times[index - start]!, data };
+      index++;
     }
   }
 
@@ -877,51 +699,9 @@ export class MiniscopeImagingExtractor {
     return [start, end];
   }
 
-  /** Bytes of one decoded frame. */
-  #frameSize(): number {
-    const { rows, cols, pixelFormat } = this.#recording;
-    return rows * cols * channelsOf(pixelFormat);
-  }
-
   /** The shape of `frames` decoded frames. */
   #shape(frames: number): ImageSeries["shape"] {
     const { rows, cols, pixelFormat } = this.#recording;
     return pixelFormat === "rgb24" ? [frames, rows, cols, 3] : [frames, rows, cols];
-  }
-
-  #decodeOptions(signal: AbortSignal): DecodeOptions {
-    const { ffmpegPath, pixelFormat, stallTimeoutMs } = this.#recording;
-    return { ffmpegPath, pixelFormat, signal, stallTimeoutMs };
-  }
-
-  /** The file holding absolute frame `frame`. */
-  #fileOf(frame: number): number {
-    const firsts = this.#recording.firstFrames;
-    let low = 0;
-    let high = firsts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >>> 1;
-      if (firsts[mid]! <= frame) low = mid;
-      else high = mid - 1;
-    }
-    // Files without frames share their first index with the next one: skip past them.
-    while (this.#recording.videos[low]!.frameCount === 0) low++;
-    return low;
-  }
-
-  /** Splits samples `[start, end)` into per-file ranges; `at` is the offset from `start`. */
-  #pieces(start: number, end: number): Piece[] {
-    const pieces: Piece[] = [];
-    let frame = this.#offset + start;
-    const stop = this.#offset + end;
-    while (frame < stop) {
-      const file = this.#fileOf(frame);
-      const video = this.#recording.videos[file]!;
-      const local = frame - this.#recording.firstFrames[file]!;
-      const count = Math.min(video.frameCount - local, stop - frame);
-      pieces.push({ video, local, count, at: frame - this.#offset - start });
-      frame += count;
-    }
-    return pieces;
   }
 }

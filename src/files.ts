@@ -7,7 +7,7 @@
 
 import { dirname, join, resolve } from "node:path";
 import { MalformedRecordingError } from "./errors.ts";
-import type { ByteSource } from "./formats/avi.ts";
+import type { ByteSource } from "./model.ts";
 
 const NUMBERED_VIDEO = /^(0|[1-9][0-9]*)\.avi$/;
 

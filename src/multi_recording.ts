@@ -21,8 +21,8 @@ import {
 } from "./recording.ts";
 import { MalformedRecordingError } from "./errors.ts";
 import type { RowSegment } from "./analysis/dropped_frames.ts";
-import type { VideoFile } from "./ffmpeg/decode.ts";
-import { frameCacheBytesOption, LiveDecoders } from "./live_decoders.ts";
+import type { VideoFile } from "./model.ts";
+import { frameCacheBytesOption, LiveDecoders } from "./read/live_decoders.ts";
 
 /** Options of {@linkcode MiniscopeMultiRecordingImagingExtractor.open}. */
 export interface MultiRecordingOpenOptions {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type AviInfo, type ByteSource, readAviInfo } from "./formats/avi.ts";
+import { type AviInfo, readAviInfo } from "./formats/avi.ts";
 import { findSeekPoints } from "./formats/seek_points.ts";
 import { FormatError } from "./formats/format_error.ts";
 import {
@@ -15,12 +15,12 @@ import {
 } from "./formats/metadata_json.ts";
 import { parseTimestampsCsv, type TimestampsTable } from "./formats/timestamps_csv.ts";
 import { type RowSegment, stepsBack } from "./analysis/dropped_frames.ts";
-import type { PixelFormat, VideoFile } from "./ffmpeg/decode.ts";
+import type { ByteSource, PixelFormat, VideoFile } from "./model.ts";
 import { MalformedRecordingError } from "./errors.ts";
 import { explainFsError, withByteSource } from "./files.ts";
-import { runPool } from "./pool.ts";
+import { runPool } from "./read/pool.ts";
 import { basename, dirname, join } from "node:path";
-import type { LiveDecoders } from "./live_decoders.ts";
+import type { LiveDecoders } from "./read/live_decoders.ts";
 
 export /** What all views of one opened recording share. */
 interface Recording {

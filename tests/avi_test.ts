@@ -1,5 +1,6 @@
 import { deepStrictEqual, rejects } from "node:assert/strict";
-import { type ByteSource, readAviInfo } from "../src/formats/avi.ts";
+import { readAviInfo } from "../src/formats/avi.ts";
+import type { ByteSource } from "../src/model.ts";
 import { FormatError } from "../src/formats/format_error.ts";
 import { withByteSource } from "../src/files.ts";
 import { errorWith, ODD, SAMPLE, toOpenDml, V1 } from "./_helpers.ts";

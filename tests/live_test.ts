@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { deepStrictEqual, rejects } from "node:assert/strict";
 import { MiniscopeImagingExtractor } from "../mod.ts";
-import { FrameCache } from "../src/live_decoders.ts";
+import { FrameCache } from "../src/read/live_decoders.ts";
 import {
   assertBytesEqual,
   copyFixture,

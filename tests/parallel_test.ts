@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import assert, { deepStrictEqual } from "node:assert/strict";
 import { MiniscopeImagingExtractor } from "../mod.ts";
-import { balance } from "../src/plan.ts";
+import { balance } from "../src/read/plan.ts";
 import { readAviInfo } from "../src/formats/avi.ts";
 import { withByteSource } from "../src/files.ts";
 import { timestampsCsv, writeVideo } from "../testdata/make_fixtures.ts";
@@ -106,7 +106,7 @@ Deno.test("balance() splits long ranges at keyframes into contiguous chunks, abo
       reorders: false,
       index: info,
     };
-    const whole = [{ video, local: 5, count: 395, at: 0 }];
+    const whole = [{ video, start: 5, count: 395, at: 0 }];
     deepStrictEqual(balance(whole, 1), whole);
     for (const concurrency of [2, 4]) {
       const pieces = balance(whole, concurrency);
@@ -117,9 +117,9 @@ Deno.test("balance() splits long ranges at keyframes into contiguous chunks, abo
       );
       let next = 5;
       for (const piece of pieces) {
-        deepStrictEqual(piece.local, next);
+        deepStrictEqual(piece.start, next);
         deepStrictEqual(piece.at, next - 5);
-        if (piece !== pieces[0]) deepStrictEqual(info.keyframes[piece.local], 1);
+        if (piece !== pieces[0]) deepStrictEqual(info.keyframes[piece.start], 1);
         next += piece.count;
       }
       deepStrictEqual(next, 400);

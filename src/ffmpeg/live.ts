@@ -18,16 +18,8 @@
  * @module
  */
 
-import {
-  channelsOf,
-  decodeArgs,
-  type PixelFormat,
-  readChunk,
-  readHeaders,
-  seekPointAtOrBefore,
-  type VideoFile,
-} from "./decode.ts";
-import type { ByteSource } from "../formats/avi.ts";
+import { decodeArgs, readChunk, readHeaders, seekPointAtOrBefore } from "./decode.ts";
+import { type ByteSource, channelsOf, type PixelFormat, type VideoFile } from "../model.ts";
 import { withByteSource } from "../files.ts";
 import { FfmpegProcess } from "./process.ts";
 import { verifyFfmpeg } from "./verify.ts";

@@ -11,20 +11,7 @@
 
 import { isGray8, readFfv1Layout } from "./ffv1.ts";
 import { FormatError } from "./format_error.ts";
-
-/** Random access to the bytes of one file. */
-export interface ByteSource {
-  /** Total size in bytes. */
-  readonly size: number;
-  /**
-   * Reads up to `length` bytes at `offset`; fewer only at the end of the source.
-   *
-   * @param offset Byte position to start at.
-   * @param length Number of bytes wanted.
-   * @returns The bytes read.
-   */
-  read(offset: number, length: number): Promise<Uint8Array>;
-}
+import type { ByteSource } from "../model.ts";
 
 /** Where the frame positions of an {@linkcode AviInfo} came from. */
 export type AviIndexSource = "idx1" | "odml" | "scan";

@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { ByteSource } from "./avi.ts";
+import type { ByteSource } from "../model.ts";
 
 /** Codecs whose every frame stands alone. */
 const INTRA_ONLY = new Set([

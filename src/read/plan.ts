@@ -4,21 +4,14 @@
  * @module
  */
 
-import type { VideoFile } from "./ffmpeg/decode.ts";
+import type { FrameRange, Piece } from "../model.ts";
+import type { Recording } from "../recording.ts";
 
 /**
  * The fewest frames worth a process of their own when a range is split for parallel decoding:
  * starting ffmpeg and seeking costs about as much as decoding a few frames.
  */
 const MIN_CHUNK = 96;
-
-/** A range of frames of one file, placed `at` frames after the start of the requested range. */
-export interface Piece {
-  video: VideoFile;
-  local: number;
-  count: number;
-  at: number;
-}
 
 /**
  * Splits pieces so that `concurrency` decoders share the work evenly: about two chunks per
@@ -48,21 +41,55 @@ export function split(pieces: Piece[], chunk: number): Piece[] {
       result.push(piece);
       continue;
     }
-    const end = piece.local + piece.count;
-    let from = piece.local;
+    const end = piece.start + piece.count;
+    let from = piece.start;
     for (let part = 1; part <= parts; part++) {
-      let to = part === parts ? end : Math.round(piece.local + (part * piece.count) / parts);
+      let to = part === parts ? end : Math.round(piece.start + (part * piece.count) / parts);
       while (to < end && !keyframes[to]) to++;
       if (to - from < chunk / 2 && to < end) continue;
       result.push({
         video: piece.video,
-        local: from,
+        start: from,
         count: to - from,
-        at: piece.at + from - piece.local,
+        at: piece.at + from - piece.start,
       });
       from = to;
       if (from >= end) break;
     }
   }
   return result;
+}
+
+/** The file of `recording` holding frame `frame` of the whole recording. */
+export function fileOf(recording: Recording, frame: number): number {
+  const firsts = recording.firstFrames;
+  let low = 0;
+  let high = firsts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >>> 1;
+    if (firsts[mid]! <= frame) low = mid;
+    else high = mid - 1;
+  }
+  // Files without frames share their first index with the next one: skip past them.
+  while (recording.videos[low]!.frameCount === 0) low++;
+  return low;
+}
+
+/**
+ * Splits frames `range` of the whole recording into per-file pieces; a piece's `at` is its
+ * offset from `range.start`.
+ */
+export function piecesOf(recording: Recording, range: FrameRange): Piece[] {
+  const pieces: Piece[] = [];
+  let frame = range.start;
+  const stop = range.start + range.count;
+  while (frame < stop) {
+    const file = fileOf(recording, frame);
+    const video = recording.videos[file]!;
+    const start = frame - recording.firstFrames[file]!;
+    const count = Math.min(video.frameCount - start, stop - frame);
+    pieces.push({ video, start, count, at: frame - range.start });
+    frame += count;
+  }
+  return pieces;
 }

@@ -10,8 +10,9 @@
  * @module
  */
 
-import { type PixelFormat, untilAborted, type VideoFile } from "./ffmpeg/decode.ts";
-import { canDecodeLive, LiveDecoder } from "./ffmpeg/live.ts";
+import { untilAborted } from "../ffmpeg/decode.ts";
+import type { PixelFormat, VideoFile } from "../model.ts";
+import { canDecodeLive, LiveDecoder } from "../ffmpeg/live.ts";
 
 /** Default bound of the cache of decoded frames: 64 MiB. */
 export const DEFAULT_FRAME_CACHE_BYTES = 64 * 2 ** 20;
