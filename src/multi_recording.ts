@@ -7,18 +7,15 @@
 
 import { join } from "node:path";
 import { MiniscopeImagingExtractor } from "./extractor.ts";
-import { discoverVideoFiles, explainFsError, isHidden, warnHidden } from "./files.ts";
+import { explainFsError } from "./files.ts";
+import { discoverVideoFiles, isHidden, warnHidden } from "./open/discovery.ts";
 import type { RecordingStartTime } from "./formats/metadata_json.ts";
 import { leadingIntervals, samplingFrequencyFromIntervals } from "./analysis/sampling_frequency.ts";
-import {
-  deviceFramesPerFile,
-  loadVideos,
-  matchRowsToFrames,
-  readSessionMetadataFile,
-  readTimestamps,
-  type Recording,
-  resolveConcurrency,
-} from "./recording.ts";
+import type { Recording } from "./recording.ts";
+import { loadVideos } from "./open/videos.ts";
+import { deviceFramesPerFile, matchRowsToFrames, readTimestamps } from "./open/timestamps.ts";
+import { readSessionMetadataFile } from "./open/metadata.ts";
+import { resolveConcurrency } from "./open/recording.ts";
 import { MalformedRecordingError } from "./errors.ts";
 import type { RowSegment } from "./analysis/dropped_frames.ts";
 import type { VideoFile } from "./ffmpeg/decode.ts";

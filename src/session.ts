@@ -7,7 +7,8 @@
 
 import { join } from "node:path";
 
-import { exists, explainFsError, isHidden, warnHidden } from "./files.ts";
+import { exists, explainFsError } from "./files.ts";
+import { isHidden, warnHidden } from "./open/discovery.ts";
 import { MiniscopeImagingExtractor, type MiniscopeOpenOptions } from "./extractor.ts";
 import {
   type DeviceMetadata,
@@ -16,7 +17,11 @@ import {
 } from "./formats/metadata_json.ts";
 import { type Note, parseNotesCsv } from "./formats/notes_csv.ts";
 import { type HeadOrientation, parseHeadOrientationCsv } from "./formats/head_orientation_csv.ts";
-import { readMetadataLeniently, readSessionMetadataFile, wrapFormatError } from "./recording.ts";
+import {
+  readMetadataLeniently,
+  readSessionMetadataFile,
+  wrapFormatError,
+} from "./open/metadata.ts";
 
 /** A device folder of a session. */
 export interface SessionDevice {

@@ -6,7 +6,7 @@
 
 import { dirname, join } from "node:path";
 import { MiniscopeImagingExtractor } from "../extractor.ts";
-import { readMetadataLeniently } from "../recording.ts";
+import { readMetadataLeniently } from "../open/metadata.ts";
 import type { DroppedFrames } from "../analysis/dropped_frames.ts";
 import {
   type DeviceMetadata,
