@@ -307,6 +307,26 @@ export class MiniscopeImagingExtractor {
   }
 
   /**
+   * The number of frames in each video file of the whole recording, in the order of
+   * {@linkcode getFilePaths}: what each file holds, read from its index when opening (with
+   * several recordings combined, the frames of each file that have a time stamp). For a slice,
+   * still those of the whole recording.
+   *
+   * @example
+   * ```ts
+   * import { MiniscopeImagingExtractor } from "@miniscope/reader";
+   *
+   * const extractor = await MiniscopeImagingExtractor.open({ folderPath: "testdata/v1_device" });
+   * console.log(extractor.getFileFrameCounts()); // one count per file
+   * ```
+   *
+   * @returns One count per file.
+   */
+  getFileFrameCounts(): number[] {
+    return this.#recording.videos.map((video) => video.frameCount);
+  }
+
+  /**
    * Frames the acquisition lost within this extractor's samples, from the time stamps and the
    * `DAQ Frame Number` column when present, with the places where the clock steps back and the
    * frames lost from a file cut short (apart: the acquisition did not drop those); `null`

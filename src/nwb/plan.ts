@@ -236,23 +236,17 @@ async function planCamera(
     );
     return null;
   }
-  const csv = join(device.path, "timeStamps.csv");
   const files: string[] = [];
   const startingFrames: number[] = [];
   let first = 0;
-  for (const file of extractor.getFilePaths()) {
-    const one = await MiniscopeImagingExtractor.open({
-      filePaths: [file],
-      timestampsPath: csv,
-      pixelFormat: "rgb24",
-      onWarning() {},
-    });
-    const frames = one.getFrameCounts().video;
-    if (frames === 0) continue;
+  const counts = extractor.getFileFrameCounts();
+  extractor.getFilePaths().forEach((file, i) => {
+    const frames = counts[i]!;
+    if (frames === 0) return;
     files.push(file);
     startingFrames.push(first);
     first += frames;
-  }
+  });
   return {
     device: name,
     settings: settingsOf(device.metadata),

@@ -50,22 +50,17 @@ async function hasVideo(folder: string): Promise<boolean> {
   return false;
 }
 
-/** Each file's frame count, by opening it alone (its time stamps are not needed). */
-async function filesOf(extractor: MiniscopeImagingExtractor): Promise<ViewFile[]> {
+/** Each file's frames among the samples. */
+function filesOf(extractor: MiniscopeImagingExtractor): ViewFile[] {
   const files: ViewFile[] = [];
   let firstSample = 0;
   const samples = extractor.getNumSamples();
-  for (const path of extractor.getFilePaths()) {
-    const alone = await MiniscopeImagingExtractor.open({
-      filePaths: [path],
-      samplingFrequency: extractor.getSamplingFrequency(),
-      pixelFormat: extractor.getPixelFormat(),
-      onWarning: () => {},
-    });
-    const frames = Math.min(alone.getFrameCounts().video, Math.max(0, samples - firstSample));
+  const counts = extractor.getFileFrameCounts();
+  extractor.getFilePaths().forEach((path, i) => {
+    const frames = Math.min(counts[i]!, Math.max(0, samples - firstSample));
     files.push({ name: basename(path), firstSample, frames });
     firstSample += frames;
-  }
+  });
   return files;
 }
 
@@ -99,7 +94,7 @@ async function openDevice(
   const metadata = await readMetadata(folder);
   const camera = isCamera(name, metadata);
   const extractor = await open(camera ? "rgb24" : "gray8");
-  return { name, extractor, metadata, files: await filesOf(extractor), camera };
+  return { name, extractor, metadata, files: filesOf(extractor), camera };
 }
 
 /**
