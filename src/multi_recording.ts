@@ -7,14 +7,13 @@
 
 import { join } from "node:path";
 import { MiniscopeImagingExtractor } from "./extractor.ts";
-import { explainFsError } from "./files.ts";
-import { discoverVideoFiles, isHidden, warnHidden } from "./open/discovery.ts";
+import { discoverVideoFiles } from "./open/discovery.ts";
+import { findRecordings } from "./session.ts";
 import type { RecordingStartTime } from "./formats/metadata_json.ts";
 import { leadingIntervals, samplingFrequencyFromIntervals } from "./analysis/sampling_frequency.ts";
 import type { Recording } from "./recording.ts";
 import { loadVideos } from "./open/videos.ts";
 import { deviceFramesPerFile, matchRowsToFrames, readTimestamps } from "./open/timestamps.ts";
-import { readSessionMetadataFile } from "./open/metadata.ts";
 import { resolveConcurrency } from "./open/recording.ts";
 import { MalformedRecordingError } from "./errors.ts";
 import type { RowSegment } from "./analysis/dropped_frames.ts";
@@ -145,35 +144,7 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
     const warn = options.onWarning ?? ((message: string) => console.warn(`Warning: ${message}`));
     const deviceName = options.deviceName ?? "Miniscope";
     const concurrency = resolveConcurrency(options.concurrency);
-    const candidates: string[] = [];
-    const hidden: string[] = [];
-    try {
-      for await (const entry of Deno.readDir(options.folderPath)) {
-        if (isHidden(entry.name)) hidden.push(entry.name);
-        else if (entry.isDirectory) candidates.push(entry.name);
-      }
-    } catch (error) {
-      throw explainFsError(error, options.folderPath, "folder");
-    }
-    warnHidden(options.folderPath, hidden, warn);
-    const found: { folder: string; startTime: RecordingStartTime }[] = [];
-    for (const name of candidates) {
-      const folder = join(options.folderPath, name);
-      try {
-        const info = await Deno.stat(join(folder, deviceName));
-        if (!info.isDirectory) continue;
-      } catch {
-        continue;
-      }
-      const { startTime } = await readSessionMetadataFile(join(folder, "metaData.json"));
-      found.push({ folder, startTime });
-    }
-    if (found.length === 0) {
-      throw new Deno.errors.NotFound(
-        `Cannot open "${options.folderPath}": no folder in it holds a "${deviceName}" device ` +
-          `folder; pass the folder of the recordings and the device name`,
-      );
-    }
+    const found = await findRecordings(options.folderPath, deviceName, warn);
     // Each recording keeps the start time read from its own folder.
     const useEpoch = found.every((r) => r.startTime.msecSinceEpoch !== null);
     found.sort((a, b) => startMs(a.startTime, useEpoch) - startMs(b.startTime, useEpoch));

@@ -7,6 +7,7 @@
 import { basename, join } from "node:path";
 import { MiniscopeImagingExtractor } from "../extractor.ts";
 import { MiniscopeSession } from "../session.ts";
+import { hasVideoFiles } from "../open/discovery.ts";
 import type { DroppedFrames } from "../analysis/dropped_frames.ts";
 
 /** A video file of a device and where its frames sit among the samples. */
@@ -41,13 +42,6 @@ export interface ViewSource {
   devices: ViewDevice[];
   /** The session's names, start time and notes, or null for a single device folder. */
   session: Record<string, unknown> | null;
-}
-
-async function hasVideo(folder: string): Promise<boolean> {
-  for await (const entry of Deno.readDir(folder)) {
-    if (entry.isFile && entry.name.toLowerCase().endsWith(".avi")) return true;
-  }
-  return false;
 }
 
 /** Each file's frames among the samples. */
@@ -111,7 +105,7 @@ export async function openViewSource(
   onWarning?: (message: string) => void,
 ): Promise<ViewSource> {
   const options = onWarning ? { onWarning } : {};
-  if (await hasVideo(folder)) {
+  if (await hasVideoFiles(folder, false)) {
     const device = await openDevice(
       basename(folder),
       folder,
