@@ -138,6 +138,21 @@ const LIVE_SPAN = 96;
 /** Consecutive frames are decoded together when the gap between wanted frames is at most this. */
 const MAX_GAP = 24;
 
+/** Makes an extractor of a whole opened recording; set by the class below. */
+let viewOf: (recording: Recording, samples: number) => MiniscopeImagingExtractor;
+
+/**
+ * An extractor of the first `samples` samples of an opened recording, for the extractors that
+ * compose this one.
+ *
+ * @param recording The recording, from `open/recording.ts`.
+ * @param samples Its number of samples.
+ * @returns The extractor.
+ */
+export function extractorOf(recording: Recording, samples: number): MiniscopeImagingExtractor {
+  return viewOf(recording, samples);
+}
+
 /**
  * Reads a Miniscope recording (the device folder written by the Miniscope DAQ software) as one
  * continuous series of 8-bit gray frames, with the hardware time stamps from
@@ -164,6 +179,10 @@ export class MiniscopeImagingExtractor {
   readonly #offset: number;
   readonly #length: number;
   #times: Float64Array | null;
+
+  static {
+    viewOf = (recording, samples) => new MiniscopeImagingExtractor(recording, 0, samples, null);
+  }
 
   /**
    * Makes a view of an opened recording. Use {@linkcode MiniscopeImagingExtractor.open}.

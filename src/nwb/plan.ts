@@ -20,12 +20,15 @@ import {
 } from "../../mod.ts";
 import { exists } from "../files.ts";
 
+/** The samples of one device: of one recording, or of several recordings combined. */
+export type ImagingSeries = MiniscopeImagingExtractor | MiniscopeMultiRecordingImagingExtractor;
+
 /** A Miniscope device to write as a `OnePhotonSeries`. */
 export interface ScopePlan {
   /** The device folder name. */
   device: string;
   /** The samples to write (already cut to the range asked). */
-  extractor: MiniscopeImagingExtractor;
+  extractor: ImagingSeries;
   /** What the device's `metaData.json` says, loosely typed. */
   settings: DeviceSettings;
   /** Head orientation rows within the samples' time range, or null. */
@@ -175,18 +178,18 @@ function concatenate(parts: HeadOrientation[]): HeadOrientation | null {
 }
 
 /** The time range of a series' samples, for cutting head orientation to it. */
-function timeRange(extractor: MiniscopeImagingExtractor, whole: boolean): [number, number] {
+function timeRange(extractor: ImagingSeries, whole: boolean): [number, number] {
   if (whole || extractor.getNumSamples() === 0) return [-Infinity, Infinity];
   const times = extractor.getTimestamps();
   return [times[0]!, times.at(-1)!];
 }
 
-function sliceOf(
-  extractor: MiniscopeImagingExtractor,
+function sliceOf<T extends ImagingSeries>(
+  extractor: T,
   device: string,
   start: number | undefined,
   end: number | undefined,
-): MiniscopeImagingExtractor {
+): T {
   if (start === undefined && end === undefined) return extractor;
   const samples = extractor.getNumSamples();
   const from = start ?? 0;
@@ -196,7 +199,7 @@ function sliceOf(
       `Cannot export samples ${from} to ${to} of "${device}": it has ${samples} samples`,
     );
   }
-  return extractor.sliceSamples(from, to);
+  return extractor.sliceSamples(from, to) as T;
 }
 
 function isCamera(session: MiniscopeSession, name: string, metadata: DeviceMetadata): boolean {
