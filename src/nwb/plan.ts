@@ -19,6 +19,7 @@ import {
   type RecordingStartTime,
 } from "../../mod.ts";
 import { exists } from "../files.ts";
+import { parseDeviceMetadata } from "../formats/metadata_json.ts";
 
 /** The samples of one device: of one recording, or of several recordings combined. */
 export type ImagingSeries = MiniscopeImagingExtractor | MiniscopeMultiRecordingImagingExtractor;
@@ -30,7 +31,7 @@ export interface ScopePlan {
   /** The samples to write (already cut to the range asked). */
   extractor: ImagingSeries;
   /** What the device's `metaData.json` says, loosely typed. */
-  settings: DeviceSettings;
+  settings: DeviceMetadata;
   /** Head orientation rows within the samples' time range, or null. */
   head: HeadOrientation | null;
   /** Why dropped frames are unknown, when they are. */
@@ -40,22 +41,11 @@ export interface ScopePlan {
 /** A behaviour camera to write as an `ImageSeries` of its video files. */
 export interface CameraPlan {
   device: string;
-  settings: DeviceSettings;
+  settings: DeviceMetadata;
   files: string[];
   startingFrames: number[];
   timestamps: Float64Array;
   dropped: DroppedFrames | null;
-}
-
-/** The settings of a device as written in its `metaData.json`. */
-export interface DeviceSettings {
-  deviceType: string | null;
-  frameRate: string | number | null;
-  gain: string | number | null;
-  led0: string | number | null;
-  ewl: string | number | null;
-  compression: string | null;
-  roi: { width: number; height: number; leftEdge: number; topEdge: number } | null;
 }
 
 /** Everything the export writes, but the frames. */
@@ -73,53 +63,8 @@ export interface ExportPlan {
   notes: { time: number; text: string }[];
 }
 
-function settingsOf(metadata: DeviceMetadata): DeviceSettings {
-  return {
-    deviceType: metadata.deviceType,
-    frameRate: metadata.frameRate,
-    gain: metadata.gain,
-    led0: metadata.led0,
-    ewl: metadata.ewl,
-    compression: metadata.compression,
-    roi: metadata.roi,
-  };
-}
-
-/** Settings from a raw device `metaData.json`. */
-function settingsOfRaw(raw: Record<string, unknown>): DeviceSettings {
-  const text = (v: unknown) => (typeof v === "string" ? v : null);
-  const either = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : text(v));
-  const roi = raw.ROI as Record<string, unknown> | undefined;
-  const dims = roi && typeof roi === "object"
-    ? [roi.width, roi.height, roi.leftEdge, roi.topEdge]
-    : [];
-  return {
-    deviceType: text(raw.deviceType),
-    frameRate: either(raw.frameRate),
-    gain: either(raw.gain),
-    led0: either(raw.led0),
-    ewl: either(raw.ewl),
-    compression: text(raw.compression),
-    roi: dims.length === 4 && dims.every((v) => typeof v === "number")
-      ? {
-        width: dims[0] as number,
-        height: dims[1] as number,
-        leftEdge: dims[2] as number,
-        topEdge: dims[3] as number,
-      }
-      : null,
-  };
-}
-
-const NO_SETTINGS: DeviceSettings = {
-  deviceType: null,
-  frameRate: null,
-  gain: null,
-  led0: null,
-  ewl: null,
-  compression: null,
-  roi: null,
-};
+/** The settings of a device without a readable `metaData.json`: all unknown. */
+const NO_SETTINGS: DeviceMetadata = parseDeviceMetadata({});
 
 function noteText(note: Note): string {
   return note.kind === "note"
@@ -252,7 +197,7 @@ async function planCamera(
   });
   return {
     device: name,
-    settings: settingsOf(device.metadata),
+    settings: device.metadata,
     files,
     startingFrames,
     timestamps: extractor.getTimestamps(),
@@ -286,7 +231,7 @@ async function planSession(
     scopes.push({
       device: device.name,
       extractor,
-      settings: settingsOf(device.metadata),
+      settings: device.metadata,
       head: head && shiftAndCut(head, 0, from, to),
       droppedUnknown: extractor.hasTimeVector() ? null : "the recording has no timeStamps.csv",
     });
@@ -337,7 +282,7 @@ async function planMulti(
     scopes: [{
       device,
       extractor,
-      settings: metadata ? settingsOf(metadata) : NO_SETTINGS,
+      settings: metadata ?? NO_SETTINGS,
       head: concatenate(heads),
       droppedUnknown: `the series joins ${recordings.length} recordings, whose gaps are not ` +
         `dropped frames`,
@@ -370,9 +315,9 @@ async function planDevice(
     : session.devices.find((d) => d.name === device && d.path === folder);
   let settings = NO_SETTINGS;
   if (inSession) {
-    settings = settingsOf(inSession.metadata);
+    settings = inSession.metadata;
   } else if (await exists(join(folder, "metaData.json"))) {
-    settings = settingsOfRaw(
+    settings = parseDeviceMetadata(
       await MiniscopeImagingExtractor.loadMiniscopeConfig(join(folder, "metaData.json")),
     );
   }
