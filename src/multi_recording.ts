@@ -132,8 +132,9 @@ export class MiniscopeMultiRecordingImagingExtractor {
       const device = join(folder, deviceName);
       const { recording, samples: count } = await openRecording(
         {
-          ...taken,
           folderPath: device,
+          ffmpegPath: settings.ffmpegPath,
+          concurrency: settings.concurrency,
           pixelFormat: "gray8",
           liveDecoders: false,
           onWarning: warn,
