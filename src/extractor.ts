@@ -5,30 +5,16 @@
  * @module
  */
 
-import { samplingFrequencyFromTimestamps } from "./analysis/sampling_frequency.ts";
 import {
   detectDroppedFramesInRows,
   type DroppedFrames,
   type RowSegment,
 } from "./analysis/dropped_frames.ts";
 import type { PixelFormat } from "./model.ts";
-import { MalformedRecordingError } from "./errors.ts";
-import {
-  defaultTimestampsPath,
-  discoverVideoFiles,
-  validateFiles,
-  validateTimestampsPath,
-} from "./files.ts";
-import {
-  deviceFramesPerFile,
-  loadVideos,
-  matchRowsToFrames,
-  readMetadataFile,
-  readTimestamps,
-  type Recording,
-  resolveConcurrency,
-} from "./recording.ts";
-import { frameCacheBytesOption, LiveDecoders } from "./read/live_decoders.ts";
+import { validateFiles } from "./open/validation.ts";
+import { readMetadataFile } from "./open/metadata.ts";
+import { openRecording } from "./open/recording.ts";
+import type { Recording } from "./recording.ts";
 import { readSamples } from "./read/samples.ts";
 import { readSeries } from "./read/series.ts";
 import { streamFrames } from "./read/stream.ts";
@@ -131,6 +117,21 @@ export interface StreamOptions {
   readAheadBytes?: number;
 }
 
+/** Makes an extractor of a whole opened recording; set by the class below. */
+let viewOf: (recording: Recording, samples: number) => MiniscopeImagingExtractor;
+
+/**
+ * An extractor of the first `samples` samples of an opened recording, for the extractors that
+ * compose this one.
+ *
+ * @param recording The recording, from `open/recording.ts`.
+ * @param samples Its number of samples.
+ * @returns The extractor.
+ */
+export function extractorOf(recording: Recording, samples: number): MiniscopeImagingExtractor {
+  return viewOf(recording, samples);
+}
+
 /**
  * Reads a Miniscope recording (the device folder written by the Miniscope DAQ software) as one
  * continuous series of 8-bit gray frames, with the hardware time stamps from
@@ -157,6 +158,10 @@ export class MiniscopeImagingExtractor {
   readonly #offset: number;
   readonly #length: number;
   #times: Float64Array | null;
+
+  static {
+    viewOf = (recording, samples) => new MiniscopeImagingExtractor(recording, 0, samples, null);
+  }
 
   /**
    * Makes a view of an opened recording. Use {@linkcode MiniscopeImagingExtractor.open}.
@@ -191,128 +196,7 @@ export class MiniscopeImagingExtractor {
    * @throws {MalformedRecordingError} When a file is broken or the files disagree.
    */
   static async open(options: MiniscopeOpenOptions): Promise<MiniscopeImagingExtractor> {
-    const warn = options.onWarning ?? ((message: string) => console.warn(`Warning: ${message}`));
-    const hasFolder = options.folderPath !== undefined;
-    const hasFiles = options.filePaths !== undefined;
-    if (hasFolder === hasFiles) {
-      throw new TypeError(
-        hasFolder
-          ? "Cannot open the recording: pass either folderPath or filePaths, not both"
-          : "Cannot open the recording: pass folderPath (the device folder) or filePaths",
-      );
-    }
-    const fs = options.samplingFrequency;
-    if (fs !== undefined && !(Number.isFinite(fs) && fs > 0)) {
-      throw new RangeError(`Cannot open the recording: samplingFrequency ${fs} is not positive`);
-    }
-    const concurrency = resolveConcurrency(options.concurrency);
-    const pixelFormat = options.pixelFormat ?? "gray8";
-    if (pixelFormat !== "gray8" && pixelFormat !== "rgb24") {
-      throw new TypeError(
-        `Cannot open the recording: pixelFormat "${pixelFormat}" is not "gray8" or "rgb24"`,
-      );
-    }
-    const stallTimeoutMs = options.stallTimeoutMs;
-    if (stallTimeoutMs !== undefined && !(Number.isFinite(stallTimeoutMs) && stallTimeoutMs > 0)) {
-      throw new RangeError(
-        `Cannot open the recording: stallTimeoutMs ${stallTimeoutMs} is not a positive number`,
-      );
-    }
-    const frameCacheBytes = frameCacheBytesOption(options.frameCacheBytes);
-    if (options.configurationFilePath !== undefined) {
-      warn("configurationFilePath is deprecated and ignored; metaData.json is not needed to read");
-    }
-
-    let filePaths: string[];
-    if (hasFolder) {
-      filePaths = await discoverVideoFiles(options.folderPath!, warn);
-      if (options.timestampsPath !== undefined) {
-        await validateTimestampsPath(options.timestampsPath);
-      }
-    } else {
-      filePaths = [...options.filePaths!];
-      await validateFiles(filePaths, options.timestampsPath);
-    }
-
-    const { videos, firstFrames, videoFrames, rows, cols } = await loadVideos(
-      filePaths,
-      pixelFormat,
-      warn,
-    );
-    filePaths = videos.map((video) => video.path); // without a newest file still empty
-    const ffmpegPath = options.ffmpegPath ?? "ffmpeg";
-
-    const timestampsPath = options.timestampsPath ?? defaultTimestampsPath(filePaths[0]!);
-    const table = await readTimestamps(
-      timestampsPath,
-      options.timestampsPath !== undefined,
-      fs,
-      warn,
-    );
-    let samples = videoFrames;
-    let nativeTimestamps: Float64Array | null = null;
-    let samplingFrequency: number;
-    const segments: RowSegment[] = [];
-    let lostInFiles = 0;
-    if (table) {
-      const framesPerFile = await deviceFramesPerFile(filePaths, warn);
-      const match = matchRowsToFrames(table, videos, framesPerFile, timestampsPath, warn);
-      samples = match.samples;
-      lostInFiles = match.lost;
-      nativeTimestamps = Float64Array.from(match.rows, (row) => table.timeStampsMs[row]! / 1000);
-      segments.push({
-        timeStampsMs: table.timeStampsMs,
-        daqFrameNumbers: table.daqFrameNumbers ?? null,
-        rows: match.rows,
-        firstSample: 0,
-        files: filePaths,
-        fileFirstRows: match.firstRows,
-      });
-      if (fs !== undefined) {
-        samplingFrequency = fs;
-      } else {
-        try {
-          samplingFrequency = samplingFrequencyFromTimestamps(table.timeStampsMs);
-        } catch (error) {
-          throw new MalformedRecordingError(
-            timestampsPath,
-            `${(error as Error).message}; pass samplingFrequency to open it anyway`,
-          );
-        }
-      }
-    } else {
-      warn(
-        `"${timestampsPath}" does not exist; using samplingFrequency ${fs} Hz and times ` +
-          `computed from it`,
-      );
-      samplingFrequency = fs!;
-    }
-
-    const recording: Recording = {
-      videos,
-      firstFrames,
-      filePaths,
-      rows,
-      cols,
-      samplingFrequency,
-      nativeTimestamps,
-      segments,
-      lostInFiles,
-      videoFrames,
-      timestampRows: table ? table.timeStampsMs.length : null,
-      ffmpegPath,
-      concurrency,
-      pixelFormat,
-      stallTimeoutMs,
-      live: new LiveDecoders({
-        ffmpegPath,
-        pixelFormat,
-        stallTimeoutMs,
-        concurrency,
-        frameCacheBytes,
-        enabled: options.liveDecoders ?? true,
-      }),
-    };
+    const { recording, samples } = await openRecording(options);
     return new MiniscopeImagingExtractor(recording, 0, samples, null);
   }
 
@@ -418,6 +302,26 @@ export class MiniscopeImagingExtractor {
       timestamps: this.#recording.timestampRows,
       lostInFiles: this.#recording.lostInFiles,
     };
+  }
+
+  /**
+   * The number of frames in each video file of the whole recording, in the order of
+   * {@linkcode getFilePaths}: what each file holds, read from its index when opening (with
+   * several recordings combined, the frames of each file that have a time stamp). For a slice,
+   * still those of the whole recording.
+   *
+   * @example
+   * ```ts
+   * import { MiniscopeImagingExtractor } from "@miniscope/reader";
+   *
+   * const extractor = await MiniscopeImagingExtractor.open({ folderPath: "testdata/v1_device" });
+   * console.log(extractor.getFileFrameCounts()); // one count per file
+   * ```
+   *
+   * @returns One count per file.
+   */
+  getFileFrameCounts(): number[] {
+    return this.#recording.videos.map((video) => video.frameCount);
   }
 
   /**

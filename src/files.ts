@@ -1,15 +1,13 @@
 /**
- * Finding, checking and opening the files of a recording through Deno's file APIs, so the
- * caller's read permissions apply to every file before ffmpeg is asked to read it.
+ * Opening files through Deno's file APIs, so the caller's read permissions apply to every file
+ * before ffmpeg is asked to read it, and errors that name the file.
  *
  * @module
  */
 
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { MalformedRecordingError } from "./errors.ts";
 import type { ByteSource } from "./model.ts";
-
-const NUMBERED_VIDEO = /^(0|[1-9][0-9]*)\.avi$/;
 
 /** Rewrites a missing-file error so it names the file and what it was needed for. */
 export function explainFsError(error: unknown, path: string, what: string): unknown {
@@ -37,34 +35,6 @@ export function explainFsError(error: unknown, path: string, what: string): unkn
   return error;
 }
 
-/**
- * Whether a folder entry is hidden: its name starts with "." (macOS `._0.avi` AppleDouble
- * files and `.DS_Store`, editors' and sync tools' files). Hidden entries are never part of a
- * recording.
- *
- * @param name The entry's name.
- * @returns Whether to skip it.
- */
-export function isHidden(name: string): boolean {
-  return name.startsWith(".");
-}
-
-/**
- * Tells, in one warning, which hidden entries of a folder were skipped.
- *
- * @param folder The folder.
- * @param names The hidden entries found in it.
- * @param warn Receives the warning when there are any.
- */
-export function warnHidden(folder: string, names: string[], warn: (message: string) => void) {
-  if (names.length === 0) return;
-  warn(
-    `"${folder}": skipped ${names.length} hidden entr${names.length > 1 ? "ies" : "y"} ` +
-      `(names starting with ".", such as macOS "._" and ".DS_Store" files), not part of the ` +
-      `recording: ${names.sort().join(", ")}`,
-  );
-}
-
 /** Where a symbolic link points, as an absolute path; undefined when `path` is no link. */
 function linkTarget(path: string): string | undefined {
   try {
@@ -76,119 +46,19 @@ function linkTarget(path: string): string | undefined {
 }
 
 /**
- * Lists the video files of a device folder: `0.avi, 1.avi, ...` in numeric order. Hidden
- * files (names starting with ".") are skipped, with one warning naming them.
+ * The file information of a path; errors name the path and what it is.
  *
- * @param folderPath The device folder.
- * @param warn Receives the warning about hidden files.
- * @returns Paths of the videos, `10.avi` after `9.avi`.
- * @throws {Deno.errors.NotFound} When the folder does not exist.
- * @throws {MalformedRecordingError} When it holds no `.avi`, a video not named `N.avi`, or a
- *   gap in the numbering.
+ * @param path The path.
+ * @param what What it is, for the error.
+ * @returns Its information.
+ * @throws {Deno.errors.NotFound} When it does not exist.
  */
-export async function discoverVideoFiles(
-  folderPath: string,
-  warn: (message: string) => void,
-): Promise<string[]> {
-  let info: Deno.FileInfo;
+export async function statOf(path: string, what: string): Promise<Deno.FileInfo> {
   try {
-    info = await Deno.stat(folderPath);
+    return await Deno.stat(path);
   } catch (error) {
-    throw explainFsError(error, folderPath, "folder");
+    throw explainFsError(error, path, what);
   }
-  if (!info.isDirectory) {
-    throw new MalformedRecordingError(folderPath, "it is not a folder; pass a device folder");
-  }
-  const numbered = new Map<number, string>();
-  const names: string[] = [];
-  const hidden: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(folderPath)) {
-      if (isHidden(entry.name)) hidden.push(entry.name);
-      else if (entry.name.toLowerCase().endsWith(".avi")) names.push(entry.name);
-    }
-  } catch (error) {
-    throw explainFsError(error, folderPath, "folder");
-  }
-  warnHidden(folderPath, hidden, warn);
-  if (names.length === 0) {
-    throw new MalformedRecordingError(
-      folderPath,
-      'it holds no .avi video files; pass the device folder (such as "Miniscope") that ' +
-        "holds 0.avi, 1.avi, ...",
-    );
-  }
-  names.sort();
-  for (const name of names) {
-    const match = NUMBERED_VIDEO.exec(name);
-    if (!match) {
-      throw new MalformedRecordingError(
-        join(folderPath, name),
-        "unexpected video file name: a device folder holds 0.avi, 1.avi, ...; pass " +
-          "filePaths to choose the files yourself",
-      );
-    }
-    numbered.set(Number(match[1]), name);
-  }
-  const paths: string[] = [];
-  for (let i = 0; i < numbered.size; i++) {
-    const name = numbered.get(i);
-    if (name === undefined) {
-      const after = [...numbered.keys()].filter((n) => n > i).sort((a, b) => a - b)[0];
-      throw new MalformedRecordingError(
-        join(folderPath, `${after}.avi`),
-        `expected "${i}.avi" before it, but "${i}.avi" is missing; pass filePaths to read ` +
-          `the files that exist`,
-      );
-    }
-    paths.push(join(folderPath, name));
-  }
-  return paths;
-}
-
-async function checkIsFile(path: string): Promise<void> {
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(path);
-  } catch (error) {
-    throw explainFsError(error, path, "file");
-  }
-  if (!info.isFile) throw new MalformedRecordingError(path, "it is not a file");
-}
-
-/**
- * Checks a timestamps path: it ends in `.csv` and is an existing file.
- *
- * @param timestampsPath The path.
- */
-export async function validateTimestampsPath(timestampsPath: string): Promise<void> {
-  if (!timestampsPath.toLowerCase().endsWith(".csv")) {
-    throw new TypeError(`Cannot open "${timestampsPath}": the timestamps file must end in .csv`);
-  }
-  await checkIsFile(timestampsPath);
-}
-
-/**
- * Checks the arguments of a file-list open: a non-empty list of `.avi` paths and an optional
- * `.csv` path, each an existing file.
- *
- * @param filePaths Video paths.
- * @param timestampsPath Timestamps path.
- */
-export async function validateFiles(filePaths: readonly string[], timestampsPath?: string) {
-  if (!Array.isArray(filePaths) || filePaths.length === 0) {
-    throw new TypeError("Cannot open the recording: filePaths is empty; pass at least one .avi");
-  }
-  for (const path of filePaths) {
-    if (typeof path !== "string" || !path.toLowerCase().endsWith(".avi")) {
-      throw new TypeError(`Cannot open "${path}": a video file must end in .avi`);
-    }
-  }
-  if (timestampsPath !== undefined && !timestampsPath.toLowerCase().endsWith(".csv")) {
-    throw new TypeError(`Cannot open "${timestampsPath}": the timestamps file must end in .csv`);
-  }
-  for (const path of filePaths) await checkIsFile(path);
-  if (timestampsPath !== undefined) await validateTimestampsPath(timestampsPath);
 }
 
 /**
@@ -235,11 +105,6 @@ export async function withByteSource<T>(
   } finally {
     file.close();
   }
-}
-
-/** The default timestamps file of a recording: `timeStamps.csv` beside the first video. */
-export function defaultTimestampsPath(firstVideo: string): string {
-  return join(dirname(firstVideo), "timeStamps.csv");
 }
 
 /**

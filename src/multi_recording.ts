@@ -6,23 +6,16 @@
  */
 
 import { join } from "node:path";
-import { MiniscopeImagingExtractor } from "./extractor.ts";
-import { discoverVideoFiles, explainFsError, isHidden, warnHidden } from "./files.ts";
+import { extractorOf, MiniscopeImagingExtractor } from "./extractor.ts";
+import type { Frame, ImageSeries, MiniscopeOpenOptions, PixelFormat } from "./extractor.ts";
+import type { ReadOptions, StreamOptions } from "./extractor.ts";
 import type { RecordingStartTime } from "./formats/metadata_json.ts";
 import { leadingIntervals, samplingFrequencyFromIntervals } from "./analysis/sampling_frequency.ts";
-import {
-  deviceFramesPerFile,
-  loadVideos,
-  matchRowsToFrames,
-  readSessionMetadataFile,
-  readTimestamps,
-  type Recording,
-  resolveConcurrency,
-} from "./recording.ts";
+import { assembleRecording, openRecording, openSettings } from "./open/recording.ts";
+import { findRecordings } from "./session.ts";
 import { MalformedRecordingError } from "./errors.ts";
-import type { RowSegment } from "./analysis/dropped_frames.ts";
+import type { DroppedFrames, RowSegment } from "./analysis/dropped_frames.ts";
 import type { VideoFile } from "./model.ts";
-import { frameCacheBytesOption, LiveDecoders } from "./read/live_decoders.ts";
 
 /** Options of {@linkcode MiniscopeMultiRecordingImagingExtractor.open}. */
 export interface MultiRecordingOpenOptions {
@@ -84,52 +77,18 @@ function startMs(time: RecordingStartTime, useEpoch: boolean): number {
  * console.log(day.getRecordings().map((r) => [r.folder, r.offsetSeconds, r.samples]));
  * ```
  */
-export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExtractor {
+export class MiniscopeMultiRecordingImagingExtractor {
+  /** The combined series (or the slice of it) that reads, times and counts are delegated to. */
+  readonly #series: MiniscopeImagingExtractor;
   /** The recordings, with sample ranges in the whole combined series. */
   readonly #parts: RecordingPart[];
+  /** First sample of this view in the combined series. */
   readonly #offset: number;
-  readonly #length: number;
 
-  /**
-   * Use {@linkcode MiniscopeMultiRecordingImagingExtractor.open}.
-   *
-   * @param recording The combined recording.
-   * @param offset First sample of this view in the combined series.
-   * @param length Samples in this view.
-   * @param times Times set on this view, or null.
-   * @param parts The recordings, with sample ranges in the combined series, or the
-   *   multi-recording this view is a slice of.
-   */
-  protected constructor(
-    recording: Recording,
-    offset: number,
-    length: number,
-    times: Float64Array | null,
-    parts: RecordingPart[] | MiniscopeImagingExtractor,
-  ) {
-    super(recording, offset, length, times);
-    this.#parts = parts instanceof MiniscopeMultiRecordingImagingExtractor
-      ? parts.#parts
-      : parts as RecordingPart[];
+  private constructor(series: MiniscopeImagingExtractor, parts: RecordingPart[], offset: number) {
+    this.#series = series;
+    this.#parts = parts;
     this.#offset = offset;
-    this.#length = length;
-  }
-
-  /**
-   * A view of samples `[startSample, endSample)`, still a multi-recording: its
-   * {@linkcode getRecordings} lists the recordings that overlap the slice, with their sample
-   * ranges relative to it.
-   *
-   * @param startSample First sample.
-   * @param endSample End sample, exclusive.
-   * @returns The view.
-   * @throws {RangeError} When the range is invalid.
-   */
-  override sliceSamples(
-    startSample: number,
-    endSample: number,
-  ): MiniscopeMultiRecordingImagingExtractor {
-    return super.sliceSamples(startSample, endSample) as MiniscopeMultiRecordingImagingExtractor;
   }
 
   /**
@@ -142,41 +101,17 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
    * @throws {MalformedRecordingError} When a recording lacks its start time or time stamps,
    *   or the recordings' frame shapes differ.
    */
-  static override async open(
+  static async open(
     options: MultiRecordingOpenOptions,
   ): Promise<MiniscopeMultiRecordingImagingExtractor> {
-    const warn = options.onWarning ?? ((message: string) => console.warn(`Warning: ${message}`));
-    const deviceName = options.deviceName ?? "Miniscope";
-    const concurrency = resolveConcurrency(options.concurrency);
-    const candidates: string[] = [];
-    const hidden: string[] = [];
-    try {
-      for await (const entry of Deno.readDir(options.folderPath)) {
-        if (isHidden(entry.name)) hidden.push(entry.name);
-        else if (entry.isDirectory) candidates.push(entry.name);
-      }
-    } catch (error) {
-      throw explainFsError(error, options.folderPath, "folder");
-    }
-    warnHidden(options.folderPath, hidden, warn);
-    const found: { folder: string; startTime: RecordingStartTime }[] = [];
-    for (const name of candidates) {
-      const folder = join(options.folderPath, name);
-      try {
-        const info = await Deno.stat(join(folder, deviceName));
-        if (!info.isDirectory) continue;
-      } catch {
-        continue;
-      }
-      const { startTime } = await readSessionMetadataFile(join(folder, "metaData.json"));
-      found.push({ folder, startTime });
-    }
-    if (found.length === 0) {
-      throw new Deno.errors.NotFound(
-        `Cannot open "${options.folderPath}": no folder in it holds a "${deviceName}" device ` +
-          `folder; pass the folder of the recordings and the device name`,
-      );
-    }
+    // Options of one recording that several do not take are ignored, as they always were.
+    const { folderPath, deviceName = "Miniscope", ...known } = options as
+      & MultiRecordingOpenOptions
+      & Pick<MiniscopeOpenOptions, "samplingFrequency" | "stallTimeoutMs">;
+    const { samplingFrequency: _fs, stallTimeoutMs: _stall, ...taken } = known;
+    const settings = openSettings({ ...taken, pixelFormat: "gray8" });
+    const warn = settings.warn;
+    const found = await findRecordings(folderPath, deviceName, warn);
     // Each recording keeps the start time read from its own folder.
     const useEpoch = found.every((r) => r.startTime.msecSinceEpoch !== null);
     found.sort((a, b) => startMs(a.startTime, useEpoch) - startMs(b.startTime, useEpoch));
@@ -185,7 +120,7 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
     const videos: VideoFile[] = [];
     const filePaths: string[] = [];
     const stamps: Float64Array[] = [];
-    const intervals: Float64Array[] = [];
+    const intervals: number[] = [];
     const parts: RecordingPart[] = [];
     let shape: { rows: number; cols: number; from: string } | undefined;
     let samples = 0;
@@ -195,77 +130,54 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
     const segments: RowSegment[] = [];
     for (const { folder, startTime } of found) {
       const device = join(folder, deviceName);
-      const paths = await discoverVideoFiles(device, warn);
-      const loaded = await loadVideos(paths, "gray8", warn);
-      if (shape && (loaded.rows !== shape.rows || loaded.cols !== shape.cols)) {
+      const { recording, samples: count } = await openRecording(
+        {
+          folderPath: device,
+          ffmpegPath: settings.ffmpegPath,
+          concurrency: settings.concurrency,
+          pixelFormat: "gray8",
+          liveDecoders: false,
+          onWarning: warn,
+        },
+        false,
+      );
+      if (shape && (recording.rows !== shape.rows || recording.cols !== shape.cols)) {
         throw new MalformedRecordingError(
           device,
-          `its frames are ${loaded.cols}x${loaded.rows} (width x height) but those of ` +
+          `its frames are ${recording.cols}x${recording.rows} (width x height) but those of ` +
             `"${shape.from}" are ${shape.cols}x${shape.rows}; all recordings must agree`,
         );
       }
-      shape ??= { rows: loaded.rows, cols: loaded.cols, from: device };
-      const csvPath = join(device, "timeStamps.csv");
-      const table = (await readTimestamps(csvPath, true, undefined, warn))!;
-      const match = matchRowsToFrames(
-        table,
-        loaded.videos,
-        await deviceFramesPerFile(loaded.videos.map((video) => video.path), warn),
-        csvPath,
-        warn,
-      );
-      const count = match.samples;
-      // Frames past the last time stamp are left out, so frames and times line up.
-      loaded.videos.forEach((video, i) => {
-        const take = match.framesUsed[i]!;
+      shape ??= { rows: recording.rows, cols: recording.cols, from: device };
+      // Frames past the last time stamp are left out, so frames and times line up: the samples
+      // are the first frames of the files in order.
+      recording.videos.forEach((video, i) => {
+        const take = Math.max(0, Math.min(video.frameCount, count - recording.firstFrames[i]!));
         if (take > 0) videos.push({ ...video, frameCount: take });
         if (take > 0) filePaths.push(video.path);
       });
-      segments.push({
-        timeStampsMs: table.timeStampsMs,
-        daqFrameNumbers: table.daqFrameNumbers ?? null,
-        rows: match.rows,
-        firstSample: samples,
-        files: loaded.videos.map((video) => video.path),
-        fileFirstRows: match.firstRows,
-      });
-      lostInFiles += match.lost;
+      const segment = recording.segments[0]!;
+      segments.push({ ...segment, firstSample: samples });
+      lostInFiles += recording.lostInFiles;
       const offsetSeconds = (startMs(startTime, useEpoch) - origin) / 1000;
-      const seconds = new Float64Array(count);
-      for (let i = 0; i < count; i++) {
-        seconds[i] = table.timeStampsMs[match.rows[i]!]! / 1000 + offsetSeconds;
-      }
-      stamps.push(seconds);
-      intervals.push(leadingIntervals(table.timeStampsMs));
+      stamps.push(recording.nativeTimestamps!.map((seconds) => seconds + offsetSeconds));
+      for (const interval of leadingIntervals(segment.timeStampsMs)) intervals.push(interval);
       parts.push({ folder, startTime, offsetSeconds, firstSample: samples, samples: count });
       samples += count;
-      videoFrames += loaded.videoFrames;
-      timestampRows += table.timeStampsMs.length;
+      videoFrames += recording.videoFrames;
+      timestampRows += recording.timestampRows!;
     }
 
     let samplingFrequency: number;
     try {
-      const pooled = new Float64Array(intervals.reduce((n, part) => n + part.length, 0));
-      let at = 0;
-      for (const part of intervals) {
-        pooled.set(part, at);
-        at += part.length;
-      }
-      samplingFrequency = samplingFrequencyFromIntervals(pooled);
+      samplingFrequency = samplingFrequencyFromIntervals(Float64Array.from(intervals));
     } catch (error) {
-      throw new MalformedRecordingError(options.folderPath, (error as Error).message);
+      throw new MalformedRecordingError(folderPath, (error as Error).message);
     }
     const nativeTimestamps = new Float64Array(samples);
     stamps.forEach((part, i) => nativeTimestamps.set(part, parts[i]!.firstSample));
-    const firstFrames: number[] = [];
-    let at = 0;
-    for (const video of videos) {
-      firstFrames.push(at);
-      at += video.frameCount;
-    }
-    const recording: Recording = {
+    const recording = assembleRecording({
       videos,
-      firstFrames,
       filePaths,
       rows: shape!.rows,
       cols: shape!.cols,
@@ -275,20 +187,33 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
       lostInFiles,
       videoFrames,
       timestampRows,
-      ffmpegPath: options.ffmpegPath ?? "ffmpeg",
-      concurrency,
-      pixelFormat: "gray8",
-      stallTimeoutMs: undefined,
-      live: new LiveDecoders({
-        ffmpegPath: options.ffmpegPath ?? "ffmpeg",
-        pixelFormat: "gray8",
-        stallTimeoutMs: undefined,
-        concurrency,
-        frameCacheBytes: frameCacheBytesOption(options.frameCacheBytes),
-        enabled: options.liveDecoders ?? true,
-      }),
-    };
-    return new MiniscopeMultiRecordingImagingExtractor(recording, 0, samples, null, parts);
+    }, settings);
+    return new MiniscopeMultiRecordingImagingExtractor(extractorOf(recording, samples), parts, 0);
+  }
+
+  /**
+   * Checks that video files and an optional timestamps file exist and have the right
+   * extensions; see {@linkcode MiniscopeImagingExtractor.validateMiniscopeFiles}.
+   *
+   * @param filePaths Paths of `.avi` files.
+   * @param timestampsPath Path of a `.csv` timestamps file.
+   */
+  static validateMiniscopeFiles(
+    filePaths: readonly string[],
+    timestampsPath?: string,
+  ): Promise<void> {
+    return MiniscopeImagingExtractor.validateMiniscopeFiles(filePaths, timestampsPath);
+  }
+
+  /**
+   * Reads a `metaData.json` file into a plain object; see
+   * {@linkcode MiniscopeImagingExtractor.loadMiniscopeConfig}.
+   *
+   * @param configurationFilePath Path of the JSON file.
+   * @returns The parsed object.
+   */
+  static loadMiniscopeConfig(configurationFilePath: string): Promise<Record<string, unknown>> {
+    return MiniscopeImagingExtractor.loadMiniscopeConfig(configurationFilePath);
   }
 
   /**
@@ -296,12 +221,193 @@ export class MiniscopeMultiRecordingImagingExtractor extends MiniscopeImagingExt
    * slice, those that overlap it, with the ranges of their samples in the slice.
    */
   getRecordings(): RecordingPart[] {
-    const end = this.#offset + this.#length;
+    const end = this.#offset + this.#series.getNumSamples();
     return this.#parts.flatMap((part) => {
       const first = Math.max(part.firstSample, this.#offset);
       const last = Math.min(part.firstSample + part.samples, end);
       if (last <= first) return [];
       return [{ ...part, firstSample: first - this.#offset, samples: last - first }];
     });
+  }
+
+  /**
+   * A view of samples `[startSample, endSample)`, still a multi-recording: its
+   * {@linkcode getRecordings} lists the recordings that overlap the slice, with their sample
+   * ranges relative to it.
+   *
+   * @param startSample First sample.
+   * @param endSample End sample, exclusive.
+   * @returns The view.
+   * @throws {RangeError} When the range is invalid.
+   */
+  sliceSamples(startSample: number, endSample: number): MiniscopeMultiRecordingImagingExtractor {
+    const series = this.#series.sliceSamples(startSample, endSample);
+    return new MiniscopeMultiRecordingImagingExtractor(
+      series,
+      this.#parts,
+      this.#offset + startSample,
+    );
+  }
+
+  /** The number of samples, over all recordings. */
+  getNumSamples(): number {
+    return this.#series.getNumSamples();
+  }
+
+  /** Frame shape `[rows, cols]`. */
+  getImageShape(): [number, number] {
+    return this.#series.getImageShape();
+  }
+
+  /** Frame shape `[rows, cols]`; the same as {@linkcode getImageShape}. */
+  getFrameShape(): [number, number] {
+    return this.#series.getFrameShape();
+  }
+
+  /** Sample shape: `[rows, cols]` (the frames are 8-bit gray). */
+  getSampleShape(): [number, number] | [number, number, 3] {
+    return this.#series.getSampleShape();
+  }
+
+  /** The pixel format frames are decoded to: `"gray8"`. */
+  getPixelFormat(): PixelFormat {
+    return this.#series.getPixelFormat();
+  }
+
+  /** Sampling frequency in Hz, from the intervals within every recording. */
+  getSamplingFrequency(): number {
+    return this.#series.getSamplingFrequency();
+  }
+
+  /** The pixel type: always `"uint8"`. */
+  getDtype(): "uint8" {
+    return "uint8";
+  }
+
+  /** The video files of all recordings, in time order. */
+  getFilePaths(): string[] {
+    return this.#series.getFilePaths();
+  }
+
+  /**
+   * The frame counts behind {@linkcode getNumSamples}, summed over the recordings; see
+   * {@linkcode MiniscopeImagingExtractor.getFrameCounts}.
+   */
+  getFrameCounts(): { video: number; timestamps: number | null; lostInFiles: number } {
+    return this.#series.getFrameCounts();
+  }
+
+  /**
+   * The frames of each video file that have a time stamp, in the order of
+   * {@linkcode getFilePaths}.
+   *
+   * @returns One count per file.
+   */
+  getFileFrameCounts(): number[] {
+    return this.#series.getFileFrameCounts();
+  }
+
+  /**
+   * Frames lost within this extractor's samples, each recording's in the combined sample
+   * indices (the time between recordings is no drop); `null` without time stamps. See
+   * {@linkcode MiniscopeImagingExtractor.getDroppedFrames}.
+   */
+  getDroppedFrames(): DroppedFrames | null {
+    return this.#series.getDroppedFrames();
+  }
+
+  /**
+   * Decodes frames `[startSample, endSample)`; see
+   * {@linkcode MiniscopeImagingExtractor.getSeries}.
+   *
+   * @param startSample First frame. Default: 0.
+   * @param endSample End frame, exclusive. Default: the number of samples.
+   * @param options A signal that stops the read.
+   * @returns The frames.
+   */
+  getSeries(startSample?: number, endSample?: number, options?: ReadOptions): Promise<ImageSeries> {
+    return this.#series.getSeries(startSample, endSample, options);
+  }
+
+  /**
+   * Decodes the frames at the given indices, in the order asked; see
+   * {@linkcode MiniscopeImagingExtractor.getSamples}.
+   *
+   * @param sampleIndices Frame indices.
+   * @param options A signal that stops the read.
+   * @returns The frames.
+   */
+  getSamples(sampleIndices: ArrayLike<number>, options?: ReadOptions): Promise<ImageSeries> {
+    return this.#series.getSamples(sampleIndices, options);
+  }
+
+  /**
+   * Streams frames one at a time; see {@linkcode MiniscopeImagingExtractor.stream}.
+   *
+   * @param options Range and abort signal.
+   * @returns An async iterable of frames in order.
+   */
+  stream(options?: StreamOptions): AsyncGenerator<Frame, void, undefined> {
+    return this.#series.stream(options);
+  }
+
+  /**
+   * Ends the ffmpeg processes kept alive between reads, for this extractor and every slice of
+   * it; see {@linkcode MiniscopeImagingExtractor.close}.
+   */
+  close(): Promise<void> {
+    return this.#series.close();
+  }
+
+  /** {@linkcode close}, for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /**
+   * The time stamps in seconds from the first recording's start, or `null` without them.
+   *
+   * @param startSample First sample. Default: 0.
+   * @param endSample End sample, exclusive. Default: the number of samples.
+   * @returns A new array of `endSample - startSample` seconds, or `null`.
+   */
+  getNativeTimestamps(startSample?: number, endSample?: number): Float64Array | null {
+    return this.#series.getNativeTimestamps(startSample, endSample);
+  }
+
+  /**
+   * The time of each sample in seconds; see {@linkcode MiniscopeImagingExtractor.getTimestamps}.
+   *
+   * @param startSample First sample. Default: 0.
+   * @param endSample End sample, exclusive. Default: the number of samples.
+   * @returns A new array of `endSample - startSample` seconds.
+   */
+  getTimestamps(startSample?: number, endSample?: number): Float64Array {
+    return this.#series.getTimestamps(startSample, endSample);
+  }
+
+  /**
+   * Sets the time of every sample; see {@linkcode MiniscopeImagingExtractor.setTimes}.
+   *
+   * @param times One finite time in seconds per sample.
+   */
+  setTimes(times: ArrayLike<number>): void {
+    this.#series.setTimes(times);
+  }
+
+  /** Whether the samples have times from {@linkcode setTimes} or from `timeStamps.csv`. */
+  hasTimeVector(): boolean {
+    return this.#series.hasTimeVector();
+  }
+
+  /**
+   * For each time, the index of the last sample at or before it; see
+   * {@linkcode MiniscopeImagingExtractor.timeToSampleIndices}.
+   *
+   * @param times Times in seconds.
+   * @returns One index per time.
+   */
+  timeToSampleIndices(times: ArrayLike<number>): Int32Array {
+    return this.#series.timeToSampleIndices(times);
   }
 }

@@ -66,7 +66,7 @@ function encoderArgs(codec: SampleCodec, pixelFormat: string | undefined): strin
   }
 }
 
-/** Encodes frames `[first, first + count)` of {@linkcode makeFrame} into an AVI file. */
+/** Encodes frames `[first, first + count)` of {@linkcode VideoOptions.frame} into an AVI file. */
 export async function writeVideo(path: string, options: VideoOptions): Promise<void> {
   const { width, height, first, count } = options;
   const child = new Deno.Command(options.ffmpegPath ?? "ffmpeg", {

@@ -7,7 +7,8 @@
 
 import { join } from "node:path";
 
-import { exists, explainFsError, isHidden, warnHidden } from "./files.ts";
+import { exists, explainFsError } from "./files.ts";
+import { hasVideoFiles, listFolder } from "./open/discovery.ts";
 import { MiniscopeImagingExtractor, type MiniscopeOpenOptions } from "./extractor.ts";
 import {
   type DeviceMetadata,
@@ -16,7 +17,11 @@ import {
 } from "./formats/metadata_json.ts";
 import { type Note, parseNotesCsv } from "./formats/notes_csv.ts";
 import { type HeadOrientation, parseHeadOrientationCsv } from "./formats/head_orientation_csv.ts";
-import { readMetadataLeniently, readSessionMetadataFile, wrapFormatError } from "./recording.ts";
+import {
+  readMetadataLeniently,
+  readSessionMetadataFile,
+  wrapFormatError,
+} from "./open/metadata.ts";
 
 /** A device folder of a session. */
 export interface SessionDevice {
@@ -99,6 +104,69 @@ export async function readHeadOrientation(
 }
 
 /**
+ * Reads the `metaData.json` of a device folder, the settings a reading can do without: a
+ * missing file gives null, a broken or unreadable one null with the problem as a sentence
+ * naming the file.
+ *
+ * @param deviceFolder The device folder.
+ * @returns The settings (null without a readable file) and the problem, if any.
+ */
+export async function readDeviceMetadata(
+  deviceFolder: string,
+): Promise<{ metadata: DeviceMetadata | null; problem: string | null }> {
+  const read = await readMetadataLeniently(join(deviceFolder, "metaData.json"), "device metadata");
+  return { metadata: read.metadata && parseDeviceMetadata(read.metadata), problem: read.problem };
+}
+
+/** A recording of a multi-recording folder: its folder and its start time. */
+export interface FoundRecording {
+  /** The recording's folder, holding its session `metaData.json` and the device folder. */
+  folder: string;
+  /** Its start time from that `metaData.json`. */
+  startTime: RecordingStartTime;
+}
+
+/**
+ * Finds the recordings of a device under a folder: the folders in it holding a device folder
+ * of that name, each with the start time of its session `metaData.json`. Hidden entries are
+ * skipped with a warning.
+ *
+ * @param folderPath The folder of the recordings.
+ * @param deviceName The device folder name.
+ * @param warn Receives warnings.
+ * @returns The recordings, in the order the folder lists them.
+ * @throws {Deno.errors.NotFound} When the folder is missing or holds no recording of the
+ *   device.
+ * @throws {MalformedRecordingError} When a recording's `metaData.json` has no start time.
+ */
+export async function findRecordings(
+  folderPath: string,
+  deviceName: string,
+  warn: (message: string) => void,
+): Promise<FoundRecording[]> {
+  const found: FoundRecording[] = [];
+  for (const entry of await listFolder(folderPath, "folder", warn)) {
+    if (!entry.isDirectory) continue;
+    const folder = join(folderPath, entry.name);
+    try {
+      const info = await Deno.stat(join(folder, deviceName));
+      if (!info.isDirectory) continue;
+    } catch {
+      continue;
+    }
+    const { startTime } = await readSessionMetadataFile(join(folder, "metaData.json"));
+    found.push({ folder, startTime });
+  }
+  if (found.length === 0) {
+    throw new Deno.errors.NotFound(
+      `Cannot open "${folderPath}": no folder in it holds a "${deviceName}" device ` +
+        `folder; pass the folder of the recordings and the device name`,
+    );
+  }
+  return found;
+}
+
+/**
  * A Miniscope session folder: the session `metaData.json` (start time, names, custom keys),
  * `notes.csv`, and the device folders in it.
  *
@@ -178,36 +246,20 @@ export class MiniscopeSession {
       join(sessionFolder, "metaData.json"),
     );
     const devices: SessionDevice[] = [];
-    const entries: string[] = [];
-    const hidden: string[] = [];
-    try {
-      for await (const entry of Deno.readDir(sessionFolder)) {
-        if (isHidden(entry.name)) hidden.push(entry.name);
-        else if (entry.isDirectory) entries.push(entry.name);
-      }
-    } catch (error) {
-      throw explainFsError(error, sessionFolder, "session folder");
-    }
-    warnHidden(sessionFolder, hidden, warn);
+    const entries = (await listFolder(sessionFolder, "session folder", warn))
+      .filter((entry) => entry.isDirectory).map((entry) => entry.name);
     for (const name of entries.sort()) {
       const path = join(sessionFolder, name);
-      const deviceMetadataPath = join(path, "metaData.json");
-      if (!(await exists(deviceMetadataPath))) continue;
-      let hasVideo = false;
-      for await (const entry of Deno.readDir(path)) {
-        const name = entry.name.toLowerCase();
-        if (entry.isFile && !isHidden(name) && name.endsWith(".avi")) hasVideo = true;
-      }
-      if (!hasVideo) continue;
+      if (!(await exists(join(path, "metaData.json")))) continue;
+      if (!(await hasVideoFiles(path, true))) continue;
       // A device's metaData.json may be half-written while it records: its settings are then
       // unknown, but the device is still there.
-      const read = await readMetadataLeniently(deviceMetadataPath, "device metadata");
-      if (read.problem !== null) warn(read.problem);
-      const deviceMetadata = parseDeviceMetadata(read.metadata ?? {});
+      const { metadata, problem } = await readDeviceMetadata(path);
+      if (problem !== null) warn(problem);
       devices.push({
         name,
         path,
-        metadata: deviceMetadata,
+        metadata: metadata ?? parseDeviceMetadata({}),
         hasHeadOrientation: await exists(join(path, "headOrientation.csv")),
       });
     }

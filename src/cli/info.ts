@@ -6,11 +6,11 @@
 
 import { dirname, join } from "node:path";
 import { MiniscopeImagingExtractor } from "../extractor.ts";
-import { readMetadataLeniently } from "../recording.ts";
+import { readMetadataLeniently } from "../open/metadata.ts";
+import { readDeviceMetadata } from "../session.ts";
 import type { DroppedFrames } from "../analysis/dropped_frames.ts";
 import {
   type DeviceMetadata,
-  parseDeviceMetadata,
   readRecordingStartTime,
   type RecordingStartTime,
   type RegionOfInterest,
@@ -75,16 +75,12 @@ export interface SessionFacts {
   animal: unknown;
 }
 
-/** Reads a metaData.json the facts can do without; a problem becomes a warning. */
-async function readJsonIfPresent(
-  path: string,
-  what: string,
-  warnings: string[],
-): Promise<Record<string, unknown> | null> {
-  const { metadata, problem } = await readMetadataLeniently(path, what);
+/** A problem with a file the facts can do without, as a warning. */
+function warnOnce<T>(read: { metadata: T | null; problem: string | null }, warnings: string[]) {
+  const problem = read.problem;
   // Opening the recording may have said the same already.
   if (problem !== null && !warnings.some((w) => w.startsWith(problem))) warnings.push(problem);
-  return metadata;
+  return read.metadata;
 }
 
 /**
@@ -105,14 +101,9 @@ export async function gatherInfo(
   const samples = extractor.getNumSamples();
   const stamps = extractor.getNativeTimestamps();
   const [rows, cols] = extractor.getImageShape();
-  const device = await readJsonIfPresent(
-    join(folder, "metaData.json"),
-    "device metadata",
-    warnings,
-  );
-  const session = await readJsonIfPresent(
-    join(dirname(folder), "metaData.json"),
-    "session metadata",
+  const device = warnOnce(await readDeviceMetadata(folder), warnings);
+  const session = warnOnce(
+    await readMetadataLeniently(join(dirname(folder), "metaData.json"), "session metadata"),
     warnings,
   );
   let startTime: RecordingStartTime | null = null;
@@ -140,7 +131,7 @@ export async function gatherInfo(
     firstTimestampSeconds: stamps && samples > 0 ? stamps[0]! : null,
     lastTimestampSeconds: stamps && samples > 0 ? stamps[samples - 1]! : null,
     droppedFrames: extractor.getDroppedFrames(),
-    device: device ? deviceSettings(parseDeviceMetadata(device)) : null,
+    device: device ? deviceSettings(device) : null,
     session: session
       ? {
         startTime,

@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { MiniscopeImagingExtractor, MiniscopeSession } from "../../mod.ts";
 import { Progress } from "../cli/progress.ts";
+import { hasVideoFiles } from "../open/discovery.ts";
 import { writeNwb } from "./mod.ts";
 import { checkOptions, type NwbOptions, type NwbResult } from "./options.ts";
 
@@ -107,13 +108,6 @@ export function nwbOptionsFromArgs(values: Values): NwbOptions {
   return options;
 }
 
-async function hasVideos(folder: string): Promise<boolean> {
-  for await (const entry of Deno.readDir(folder)) {
-    if (entry.isFile && entry.name.toLowerCase().endsWith(".avi")) return true;
-  }
-  return false;
-}
-
 /**
  * Exports a device folder (holding videos) or a session folder (holding device folders).
  *
@@ -127,7 +121,7 @@ export async function exportNwb(
   out: string,
   options: NwbOptions,
 ): Promise<NwbResult> {
-  const source = await hasVideos(folder)
+  const source = await hasVideoFiles(folder, false)
     ? await MiniscopeImagingExtractor.open({ folderPath: folder })
     : await MiniscopeSession.open(folder).catch((error) => {
       if (error instanceof Deno.errors.NotFound) {

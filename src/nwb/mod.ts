@@ -36,13 +36,14 @@ import { exists } from "../files.ts";
 import { streamFrames } from "./frames.ts";
 import { NwbFileWriter } from "./writer.ts";
 import { checkOptions, type NwbOptions, type NwbResult, type NwbSeries } from "./options.ts";
-import { type DeviceSettings, type ExportPlan, type NwbSource, planExport } from "./plan.ts";
+import { type ExportPlan, type NwbSource, planExport } from "./plan.ts";
+import type { DeviceMetadata } from "../formats/metadata_json.ts";
 import { checkIsoWithOffset, nowUtc, startTimeWithOffset } from "./start_time.ts";
 
 export type { NwbOptions, NwbResult, NwbSeries } from "./options.ts";
 export type { NwbSource } from "./plan.ts";
 
-function describeDevice(name: string, settings: DeviceSettings, camera: boolean): string {
+function describeDevice(name: string, settings: DeviceMetadata, camera: boolean): string {
   const parts: string[] = [];
   const add = (label: string, value: string | number | null) => {
     if (value !== null) parts.push(`${label} ${value}`);

@@ -19,15 +19,19 @@ import {
   type RecordingStartTime,
 } from "../../mod.ts";
 import { exists } from "../files.ts";
+import { parseDeviceMetadata } from "../formats/metadata_json.ts";
+
+/** The samples of one device: of one recording, or of several recordings combined. */
+export type ImagingSeries = MiniscopeImagingExtractor | MiniscopeMultiRecordingImagingExtractor;
 
 /** A Miniscope device to write as a `OnePhotonSeries`. */
 export interface ScopePlan {
   /** The device folder name. */
   device: string;
   /** The samples to write (already cut to the range asked). */
-  extractor: MiniscopeImagingExtractor;
+  extractor: ImagingSeries;
   /** What the device's `metaData.json` says, loosely typed. */
-  settings: DeviceSettings;
+  settings: DeviceMetadata;
   /** Head orientation rows within the samples' time range, or null. */
   head: HeadOrientation | null;
   /** Why dropped frames are unknown, when they are. */
@@ -37,22 +41,11 @@ export interface ScopePlan {
 /** A behaviour camera to write as an `ImageSeries` of its video files. */
 export interface CameraPlan {
   device: string;
-  settings: DeviceSettings;
+  settings: DeviceMetadata;
   files: string[];
   startingFrames: number[];
   timestamps: Float64Array;
   dropped: DroppedFrames | null;
-}
-
-/** The settings of a device as written in its `metaData.json`. */
-export interface DeviceSettings {
-  deviceType: string | null;
-  frameRate: string | number | null;
-  gain: string | number | null;
-  led0: string | number | null;
-  ewl: string | number | null;
-  compression: string | null;
-  roi: { width: number; height: number; leftEdge: number; topEdge: number } | null;
 }
 
 /** Everything the export writes, but the frames. */
@@ -70,53 +63,8 @@ export interface ExportPlan {
   notes: { time: number; text: string }[];
 }
 
-function settingsOf(metadata: DeviceMetadata): DeviceSettings {
-  return {
-    deviceType: metadata.deviceType,
-    frameRate: metadata.frameRate,
-    gain: metadata.gain,
-    led0: metadata.led0,
-    ewl: metadata.ewl,
-    compression: metadata.compression,
-    roi: metadata.roi,
-  };
-}
-
-/** Settings from a raw device `metaData.json`. */
-function settingsOfRaw(raw: Record<string, unknown>): DeviceSettings {
-  const text = (v: unknown) => (typeof v === "string" ? v : null);
-  const either = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : text(v));
-  const roi = raw.ROI as Record<string, unknown> | undefined;
-  const dims = roi && typeof roi === "object"
-    ? [roi.width, roi.height, roi.leftEdge, roi.topEdge]
-    : [];
-  return {
-    deviceType: text(raw.deviceType),
-    frameRate: either(raw.frameRate),
-    gain: either(raw.gain),
-    led0: either(raw.led0),
-    ewl: either(raw.ewl),
-    compression: text(raw.compression),
-    roi: dims.length === 4 && dims.every((v) => typeof v === "number")
-      ? {
-        width: dims[0] as number,
-        height: dims[1] as number,
-        leftEdge: dims[2] as number,
-        topEdge: dims[3] as number,
-      }
-      : null,
-  };
-}
-
-const NO_SETTINGS: DeviceSettings = {
-  deviceType: null,
-  frameRate: null,
-  gain: null,
-  led0: null,
-  ewl: null,
-  compression: null,
-  roi: null,
-};
+/** The settings of a device without a readable `metaData.json`: all unknown. */
+const NO_SETTINGS: DeviceMetadata = parseDeviceMetadata({});
 
 function noteText(note: Note): string {
   return note.kind === "note"
@@ -175,18 +123,18 @@ function concatenate(parts: HeadOrientation[]): HeadOrientation | null {
 }
 
 /** The time range of a series' samples, for cutting head orientation to it. */
-function timeRange(extractor: MiniscopeImagingExtractor, whole: boolean): [number, number] {
+function timeRange(extractor: ImagingSeries, whole: boolean): [number, number] {
   if (whole || extractor.getNumSamples() === 0) return [-Infinity, Infinity];
   const times = extractor.getTimestamps();
   return [times[0]!, times.at(-1)!];
 }
 
-function sliceOf(
-  extractor: MiniscopeImagingExtractor,
+function sliceOf<T extends ImagingSeries>(
+  extractor: T,
   device: string,
   start: number | undefined,
   end: number | undefined,
-): MiniscopeImagingExtractor {
+): T {
   if (start === undefined && end === undefined) return extractor;
   const samples = extractor.getNumSamples();
   const from = start ?? 0;
@@ -196,7 +144,7 @@ function sliceOf(
       `Cannot export samples ${from} to ${to} of "${device}": it has ${samples} samples`,
     );
   }
-  return extractor.sliceSamples(from, to);
+  return extractor.sliceSamples(from, to) as T;
 }
 
 function isCamera(session: MiniscopeSession, name: string, metadata: DeviceMetadata): boolean {
@@ -236,26 +184,20 @@ async function planCamera(
     );
     return null;
   }
-  const csv = join(device.path, "timeStamps.csv");
   const files: string[] = [];
   const startingFrames: number[] = [];
   let first = 0;
-  for (const file of extractor.getFilePaths()) {
-    const one = await MiniscopeImagingExtractor.open({
-      filePaths: [file],
-      timestampsPath: csv,
-      pixelFormat: "rgb24",
-      onWarning() {},
-    });
-    const frames = one.getFrameCounts().video;
-    if (frames === 0) continue;
+  const counts = extractor.getFileFrameCounts();
+  extractor.getFilePaths().forEach((file, i) => {
+    const frames = counts[i]!;
+    if (frames === 0) return;
     files.push(file);
     startingFrames.push(first);
     first += frames;
-  }
+  });
   return {
     device: name,
-    settings: settingsOf(device.metadata),
+    settings: device.metadata,
     files,
     startingFrames,
     timestamps: extractor.getTimestamps(),
@@ -289,7 +231,7 @@ async function planSession(
     scopes.push({
       device: device.name,
       extractor,
-      settings: settingsOf(device.metadata),
+      settings: device.metadata,
       head: head && shiftAndCut(head, 0, from, to),
       droppedUnknown: extractor.hasTimeVector() ? null : "the recording has no timeStamps.csv",
     });
@@ -340,7 +282,7 @@ async function planMulti(
     scopes: [{
       device,
       extractor,
-      settings: metadata ? settingsOf(metadata) : NO_SETTINGS,
+      settings: metadata ?? NO_SETTINGS,
       head: concatenate(heads),
       droppedUnknown: `the series joins ${recordings.length} recordings, whose gaps are not ` +
         `dropped frames`,
@@ -373,9 +315,9 @@ async function planDevice(
     : session.devices.find((d) => d.name === device && d.path === folder);
   let settings = NO_SETTINGS;
   if (inSession) {
-    settings = settingsOf(inSession.metadata);
+    settings = inSession.metadata;
   } else if (await exists(join(folder, "metaData.json"))) {
-    settings = settingsOfRaw(
+    settings = parseDeviceMetadata(
       await MiniscopeImagingExtractor.loadMiniscopeConfig(join(folder, "metaData.json")),
     );
   }

@@ -7,6 +7,7 @@
 import { basename, join } from "node:path";
 import { MiniscopeImagingExtractor } from "../extractor.ts";
 import { MiniscopeSession } from "../session.ts";
+import { hasVideoFiles } from "../open/discovery.ts";
 import type { DroppedFrames } from "../analysis/dropped_frames.ts";
 
 /** A video file of a device and where its frames sit among the samples. */
@@ -43,29 +44,17 @@ export interface ViewSource {
   session: Record<string, unknown> | null;
 }
 
-async function hasVideo(folder: string): Promise<boolean> {
-  for await (const entry of Deno.readDir(folder)) {
-    if (entry.isFile && entry.name.toLowerCase().endsWith(".avi")) return true;
-  }
-  return false;
-}
-
-/** Each file's frame count, by opening it alone (its time stamps are not needed). */
-async function filesOf(extractor: MiniscopeImagingExtractor): Promise<ViewFile[]> {
+/** Each file's frames among the samples. */
+function filesOf(extractor: MiniscopeImagingExtractor): ViewFile[] {
   const files: ViewFile[] = [];
   let firstSample = 0;
   const samples = extractor.getNumSamples();
-  for (const path of extractor.getFilePaths()) {
-    const alone = await MiniscopeImagingExtractor.open({
-      filePaths: [path],
-      samplingFrequency: extractor.getSamplingFrequency(),
-      pixelFormat: extractor.getPixelFormat(),
-      onWarning: () => {},
-    });
-    const frames = Math.min(alone.getFrameCounts().video, Math.max(0, samples - firstSample));
+  const counts = extractor.getFileFrameCounts();
+  extractor.getFilePaths().forEach((path, i) => {
+    const frames = Math.min(counts[i]!, Math.max(0, samples - firstSample));
     files.push({ name: basename(path), firstSample, frames });
     firstSample += frames;
-  }
+  });
   return files;
 }
 
@@ -99,7 +88,7 @@ async function openDevice(
   const metadata = await readMetadata(folder);
   const camera = isCamera(name, metadata);
   const extractor = await open(camera ? "rgb24" : "gray8");
-  return { name, extractor, metadata, files: await filesOf(extractor), camera };
+  return { name, extractor, metadata, files: filesOf(extractor), camera };
 }
 
 /**
@@ -116,7 +105,7 @@ export async function openViewSource(
   onWarning?: (message: string) => void,
 ): Promise<ViewSource> {
   const options = onWarning ? { onWarning } : {};
-  if (await hasVideo(folder)) {
+  if (await hasVideoFiles(folder, false)) {
     const device = await openDevice(
       basename(folder),
       folder,

@@ -1,0 +1,197 @@
+/**
+ * Loading the videos of a recording: AVI headers and indexes, checked against each other, with
+ * where decodes may start in each.
+ *
+ * @module
+ */
+
+import { type AviInfo, readAviInfo } from "../formats/avi.ts";
+import type { ByteSource } from "../model.ts";
+import { findSeekPoints } from "../formats/seek_points.ts";
+import { FormatError } from "../formats/format_error.ts";
+import type { PixelFormat, VideoFile } from "../model.ts";
+import { MalformedRecordingError } from "../errors.ts";
+import { withByteSource } from "../files.ts";
+import { runPool } from "../read/pool.ts";
+import { wrapFormatError } from "./metadata.ts";
+
+/** Videos of a recording, checked to agree, with where each starts. */
+export interface LoadedVideos {
+  videos: VideoFile[];
+  /** Index of each video's first frame in the concatenation. */
+  firstFrames: number[];
+  /** Frames in all videos. */
+  videoFrames: number;
+  rows: number;
+  cols: number;
+}
+
+/**
+ * Reads the headers and indexes of the videos and checks they are of one shape and, for 8-bit
+ * gray output, not known to be colour. The last of several files is left out, with a warning,
+ * when it is still being written and holds no complete frame yet.
+ *
+ * @param filePaths The videos in order.
+ * @param pixelFormat What the frames are decoded to.
+ * @param warn Receives warnings.
+ * @returns The videos (`videos[i].path` the files kept) and their frame counts.
+ */
+export async function loadVideos(
+  filePaths: string[],
+  pixelFormat: PixelFormat,
+  warn: (message: string) => void,
+): Promise<LoadedVideos> {
+  const { infos, paths } = await readAllAviInfo(filePaths, warn);
+  filePaths = paths;
+  const first = infos[0]!;
+  infos.forEach((info, i) => {
+    const path = filePaths[i]!;
+    if (pixelFormat === "gray8" && info.gray === false) {
+      throw new MalformedRecordingError(
+        path,
+        `it is a colour video (${info.codec}); open it with pixelFormat "rgb24" (a behaviour ` +
+          `camera), as Miniscope scope videos are 8-bit gray`,
+      );
+    }
+    if (pixelFormat === "gray8" && info.gray === undefined) {
+      warn(
+        `"${path}": cannot tell from its ${info.codec} headers whether it is gray; ` +
+          `frames are converted to 8-bit gray (open with pixelFormat "rgb24" for colour)`,
+      );
+    }
+    if (info.width !== first.width || info.height !== first.height) {
+      throw new MalformedRecordingError(
+        path,
+        `its frames are ${info.width}x${info.height} (width x height) but those of ` +
+          `"${filePaths[0]}" are ${first.width}x${first.height}; all files must agree`,
+      );
+    }
+  });
+  const videos: VideoFile[] = infos.map((info, i) => ({
+    path: filePaths[i]!,
+    displayPath: filePaths[i]!,
+    codec: info.codec,
+    width: info.width,
+    height: info.height,
+    frameCount: info.frameCount,
+    headerSize: info.headerSize,
+    // Where a decode may start: keyframes that are clean starting points for this codec.
+    keyframes: info.keyframes,
+    reorders: info.reorders,
+    index: {
+      frameOffsets: info.frameOffsets,
+      frameSizes: info.frameSizes,
+      chunkIds: info.chunkIds,
+    },
+  }));
+  const firstFrames: number[] = [];
+  let videoFrames = 0;
+  for (const video of videos) {
+    firstFrames.push(videoFrames);
+    videoFrames += video.frameCount;
+  }
+  return { videos, firstFrames, videoFrames, rows: first.height, cols: first.width };
+}
+
+/** What the headers and index of a video say, with where decodes may start in it. */
+type VideoInfo = AviInfo & { reorders: boolean };
+
+/**
+ * Reads the headers and indexes of all videos. The last file may be one still being written
+ * (the newest file of a live recording, or a copy made during it): when it is empty, holds no
+ * complete frame or cannot be parsed, it is left out with a warning; when its RIFF sizes are
+ * still the writer's placeholder zeros, they are read as running to the end of the file. Any
+ * other file that cannot be read is an error.
+ */
+async function readAllAviInfo(
+  filePaths: string[],
+  warn: (message: string) => void,
+): Promise<{ infos: VideoInfo[]; paths: string[] }> {
+  const infos: VideoInfo[] = new Array(filePaths.length);
+  const last = filePaths.length - 1;
+  let lastProblem: string | null = null;
+  const jobs = filePaths.map((path, i) => async () => {
+    try {
+      infos[i] = await withByteSource(path, async (source) => {
+        let info: AviInfo;
+        try {
+          info = await readAviInfo(source);
+        } catch (error) {
+          if (i !== last || !(error instanceof FormatError)) throw error;
+          const live = await withFinalSizes(source);
+          if (!live) throw error;
+          info = await readAviInfo(live);
+          warn(
+            `"${path}": its RIFF sizes are not final, as in a file still being written; it is ` +
+              `read up to its last complete frame`,
+          );
+        }
+        const seek = await findSeekPoints(source, {
+          ...info,
+          indexed: info.indexSource !== "scan",
+        });
+        return { ...info, keyframes: seek.points, reorders: seek.reorders };
+      });
+    } catch (error) {
+      if (i === last && last > 0 && error instanceof FormatError) {
+        lastProblem = error.message;
+        return;
+      }
+      throw wrapFormatError(error, path);
+    }
+  });
+  await runPool(jobs, 16);
+  const paths = [...filePaths];
+  if (lastProblem === null && last > 0 && infos[last]!.frameCount === 0) {
+    lastProblem = "it holds no complete frame";
+  }
+  if (lastProblem !== null) {
+    warn(
+      `"${filePaths[last]}": ${lastProblem}. As the newest file of a recording still being ` +
+        `written (or copied while it was), it is left out; the ${last} files before it are read`,
+    );
+    infos.pop();
+    paths.pop();
+  }
+  infos.forEach((info, i) => {
+    for (const warning of info.warnings) warn(`"${paths[i]}": ${warning}`);
+  });
+  return { infos, paths };
+}
+
+/**
+ * The file as its writer leaves it on closing, for a RIFF AVI whose RIFF or `movi` list size is
+ * still the placeholder zero written when the file was opened: those sizes run to the end of
+ * the file. Undefined when neither is zero.
+ */
+async function withFinalSizes(source: ByteSource): Promise<ByteSource | undefined> {
+  const head = await source.read(0, Math.min(source.size, 1 << 20));
+  const text = new TextDecoder("latin1").decode(head);
+  if (!text.startsWith("RIFF") || text.slice(8, 12) !== "AVI ") return undefined;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const patches: { at: number; value: number }[] = [];
+  if (view.getUint32(4, true) === 0) patches.push({ at: 4, value: source.size - 8 });
+  const movi = text.indexOf("movi", 12);
+  if (
+    movi >= 8 && text.slice(movi - 8, movi - 4) === "LIST" && view.getUint32(movi - 4, true) === 0
+  ) {
+    patches.push({ at: movi - 4, value: source.size - movi });
+  }
+  if (patches.length === 0) return undefined;
+  return {
+    size: source.size,
+    async read(offset: number, length: number): Promise<Uint8Array> {
+      const bytes = (await source.read(offset, length)).slice();
+      const out = new DataView(bytes.buffer);
+      for (const { at, value } of patches) {
+        for (let k = 0; k < 4; k++) {
+          const position = at + k - offset;
+          if (position >= 0 && position < bytes.length) {
+            out.setUint8(position, (value >>> (8 * k)) & 0xff);
+          }
+        }
+      }
+      return bytes;
+    },
+  };
+}
