@@ -28,15 +28,15 @@
  * @module
  */
 
-export {
-  type Frame,
-  type ImageSeries,
-  MiniscopeImagingExtractor,
-  type MiniscopeOpenOptions,
-  type PixelFormat,
-  type ReadOptions,
-  type StreamOptions,
-} from "./src/extractor.ts";
+export { MiniscopeImagingExtractor } from "./src/extractor.ts";
+export type {
+  Frame,
+  ImageSeries,
+  MiniscopeOpenOptions,
+  PixelFormat,
+  ReadOptions,
+  StreamOptions,
+} from "./src/options.ts";
 export { FfmpegError, type FfmpegFailure, MalformedRecordingError } from "./src/errors.ts";
 export {
   type DeviceOpenOptions,

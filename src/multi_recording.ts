@@ -7,8 +7,14 @@
 
 import { join } from "node:path";
 import { extractorOf, MiniscopeImagingExtractor } from "./extractor.ts";
-import type { Frame, ImageSeries, MiniscopeOpenOptions, PixelFormat } from "./extractor.ts";
-import type { ReadOptions, StreamOptions } from "./extractor.ts";
+import type {
+  Frame,
+  ImageSeries,
+  MiniscopeOpenOptions,
+  PixelFormat,
+  ReadOptions,
+  StreamOptions,
+} from "./options.ts";
 import type { RecordingStartTime } from "./formats/metadata_json.ts";
 import { leadingIntervals, samplingFrequencyFromIntervals } from "./analysis/sampling_frequency.ts";
 import { assembleRecording, openRecording, openSettings } from "./open/recording.ts";

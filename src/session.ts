@@ -9,7 +9,8 @@ import { join } from "node:path";
 
 import { exists, explainFsError } from "./files.ts";
 import { hasVideoFiles, listFolder } from "./open/discovery.ts";
-import { MiniscopeImagingExtractor, type MiniscopeOpenOptions } from "./extractor.ts";
+import { MiniscopeImagingExtractor } from "./extractor.ts";
+import type { MiniscopeOpenOptions } from "./options.ts";
 import {
   type DeviceMetadata,
   parseDeviceMetadata,

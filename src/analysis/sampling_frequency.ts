@@ -90,3 +90,22 @@ export function samplingFrequencyFromIntervals(intervals: Float64Array): number 
   }
   return 1 / keptMean;
 }
+
+/**
+ * The index of the last of `stamps` (in increasing order) at or before `time`, or -1 when
+ * `time` is before the first.
+ *
+ * @param stamps Times in increasing order.
+ * @param time The time looked for.
+ * @returns The index.
+ */
+export function lastAtOrBefore(stamps: ArrayLike<number>, time: number): number {
+  let low = 0;
+  let high = stamps.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (stamps[mid]! <= time) low = mid + 1;
+    else high = mid;
+  }
+  return low - 1;
+}

@@ -14,22 +14,32 @@ import { checkOptions, type NwbOptions, type NwbResult } from "./options.ts";
 
 /** The export options that apply to NWB only, for `parseArgs`. */
 export const NWB_ARGS = {
-  "session-description": { type: "string" },
-  identifier: { type: "string" },
-  "subject-id": { type: "string" },
-  species: { type: "string" },
-  sex: { type: "string" },
-  age: { type: "string" },
-  indicator: { type: "string" },
-  location: { type: "string" },
-  "excitation-lambda": { type: "string" },
-  "emission-lambda": { type: "string" },
-  timezone: { type: "string" },
-  "session-start-time": { type: "string" },
-  compression: { type: "string" },
-  level: { type: "string" },
+  ...stringOptions([
+    "session-description",
+    "identifier",
+    "subject-id",
+    "species",
+    "sex",
+    "age",
+    "indicator",
+    "location",
+    "excitation-lambda",
+    "emission-lambda",
+    "timezone",
+    "session-start-time",
+    "compression",
+    "level",
+  ]),
   overwrite: { type: "boolean" },
 } as const;
+
+/** `parseArgs` options that each take a value. */
+function stringOptions<const K extends string>(names: readonly K[]): Record<K, { type: "string" }> {
+  return Object.fromEntries(names.map((name) => [name, { type: "string" }])) as Record<
+    K,
+    { type: "string" }
+  >;
+}
 
 /** The help text of the NWB options. */
 export const NWB_HELP =

@@ -6,33 +6,22 @@
  * @module
  */
 
-import process from "node:process";
 import type { Dataset, File as H5wasmFile, Group } from "h5wasm/node";
+import { withoutEnvironment } from "./writer_worker.ts";
 
 type H5wasm = typeof import("h5wasm/node");
 
 let loading: Promise<H5wasm> | undefined;
 
 /**
- * Loads h5wasm once. Its C library reads the environment when it starts (libc's `environ`),
- * which in Deno needs `--allow-env`; without that permission it is handed an empty environment
- * for the duration of the start instead, so that writing needs no permission beyond the files.
+ * Loads h5wasm once, with no environment access (see {@linkcode withoutEnvironment}).
  */
 export function loadH5wasm(): Promise<H5wasm> {
-  loading ??= (async () => {
-    const envGranted = Deno.permissions.querySync({ name: "env" }).state === "granted";
-    const saved = Object.getOwnPropertyDescriptor(process, "env");
-    if (!envGranted) {
-      Object.defineProperty(process, "env", { value: {}, configurable: true, writable: true });
-    }
-    try {
-      const h5wasm = await import("h5wasm/node");
-      await h5wasm.ready;
-      return h5wasm;
-    } finally {
-      if (!envGranted && saved) Object.defineProperty(process, "env", saved);
-    }
-  })();
+  loading ??= withoutEnvironment(async () => {
+    const h5wasm = await import("h5wasm/node");
+    await h5wasm.ready;
+    return h5wasm;
+  });
   return loading;
 }
 

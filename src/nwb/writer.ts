@@ -8,7 +8,7 @@
 
 import { type NwbLayout, writeLayout } from "./content.ts";
 import { loadH5wasm } from "./hdf5.ts";
-import { type Reply, type Request, workerMain } from "./writer_worker.ts";
+import { type Reply, type Request, withoutEnvironment, workerMain } from "./writer_worker.ts";
 
 /** Frame batches sent but not yet written, at most. */
 const IN_FLIGHT = 3;
@@ -49,7 +49,7 @@ export class NwbFileWriter {
    */
   async open(path: string, layout: NwbLayout): Promise<void> {
     // The worker compiles its HDF5 library while this thread writes the layout.
-    const source = `(${workerMain.toString()})();`;
+    const source = `${withoutEnvironment.toString()}\n(${workerMain.toString()})();`;
     this.#worker = new Worker(`data:application/javascript,${encodeURIComponent(source)}`, {
       type: "module",
     });

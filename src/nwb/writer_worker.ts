@@ -33,8 +33,31 @@ export type Reply =
   | { kind: "failed"; message: string };
 
 /**
- * The worker's whole program. It must not refer to anything outside itself: its source text
- * is what runs in the worker.
+ * Runs `start` (the start of h5wasm) with an empty environment when this program may not read
+ * the real one. h5wasm's C library reads the environment as it starts (libc's `environ`),
+ * which in Deno needs `--allow-env`; given an empty one, writing needs no permission beyond the
+ * files. It refers to nothing outside itself: its source also runs in the worker.
+ *
+ * @param start What to run.
+ * @returns What `start` gives.
+ */
+export async function withoutEnvironment<T>(start: () => Promise<T>): Promise<T> {
+  const { default: process } = await import("node:process");
+  const granted = Deno.permissions.querySync({ name: "env" }).state === "granted";
+  const saved = Object.getOwnPropertyDescriptor(process, "env");
+  if (!granted) {
+    Object.defineProperty(process, "env", { value: {}, configurable: true, writable: true });
+  }
+  try {
+    return await start();
+  } finally {
+    if (!granted && saved) Object.defineProperty(process, "env", saved);
+  }
+}
+
+/**
+ * The worker's whole program. It must not refer to anything outside itself but
+ * {@linkcode withoutEnvironment}: their source text is what runs in the worker.
  *
  * It imports h5wasm's Node.js build by its full npm specifier (the version of `deno.json`),
  * since a worker started from a `data:` URL has no import map.
@@ -51,23 +74,12 @@ export function workerMain(): void {
   let file: H5File | undefined;
   let datasets: H5Dataset[] = [];
 
-  // The HDF5 library reads the environment as it starts; without --allow-env it gets an empty
-  // one instead of a permission error.
-  const load = async (): Promise<H5wasm> => {
-    const { default: process } = await import("node:process");
-    const granted = Deno.permissions.querySync({ name: "env" }).state === "granted";
-    const saved = Object.getOwnPropertyDescriptor(process, "env");
-    if (!granted) {
-      Object.defineProperty(process, "env", { value: {}, configurable: true, writable: true });
-    }
-    try {
+  const load = () =>
+    withoutEnvironment(async () => {
       const module = await import("npm:h5wasm@^0.10.3/node") as H5wasm;
       await module.ready;
       return module;
-    } finally {
-      if (!granted && saved) Object.defineProperty(process, "env", saved);
-    }
-  };
+    });
 
   const handle = async (request: Request): Promise<Reply> => {
     switch (request.kind) {

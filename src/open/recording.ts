@@ -12,7 +12,7 @@ import type { PixelFormat, VideoFile } from "../model.ts";
 import { MalformedRecordingError } from "../errors.ts";
 import { frameCacheBytesOption, LiveDecoders } from "../read/live_decoders.ts";
 import type { Recording } from "../recording.ts";
-import type { MiniscopeOpenOptions } from "../extractor.ts";
+import type { MiniscopeOpenOptions } from "../options.ts";
 import { discoverVideoFiles } from "./discovery.ts";
 import { defaultTimestampsPath, validateFiles, validateTimestampsPath } from "./validation.ts";
 import { loadVideos } from "./videos.ts";

@@ -1,0 +1,105 @@
+/**
+ * The options and results of {@linkcode MiniscopeImagingExtractor}'s methods.
+ *
+ * @module
+ */
+
+import type { PixelFormat } from "./model.ts";
+
+export type { PixelFormat };
+
+/** Options of {@linkcode MiniscopeImagingExtractor.open}. Pass `folderPath` or `filePaths`. */
+export interface MiniscopeOpenOptions {
+  /**
+   * The device folder (such as `.../09_18_41/Miniscope`) holding `0.avi, 1.avi, ...`,
+   * `timeStamps.csv` and `metaData.json`. The videos are found and ordered by number.
+   */
+  folderPath?: string;
+  /** Video files to read as one recording, in the order given. */
+  filePaths?: readonly string[];
+  /** The timestamps file. Default: `timeStamps.csv` beside the first video. */
+  timestampsPath?: string;
+  /**
+   * Sampling frequency in Hz, overriding the one measured from the time stamps. With it, a
+   * missing `timeStamps.csv` is a warning instead of an error.
+   */
+  samplingFrequency?: number;
+  /** Accepted for compatibility with the reference API and ignored, with a warning. */
+  configurationFilePath?: string;
+  /** The ffmpeg executable. Default: `"ffmpeg"`, looked up on PATH. */
+  ffmpegPath?: string;
+  /** How many ffmpeg processes may decode at once. Default: the number of CPU cores. */
+  concurrency?: number;
+  /** Receives warnings about the recording. Default: `console.warn`. */
+  onWarning?: (message: string) => void;
+  /**
+   * What frames are decoded to: `"gray8"` (one byte per pixel, the Miniscope's own format) or
+   * `"rgb24"` (three bytes per pixel, red, green, blue: for colour behaviour cameras). With
+   * `"rgb24"` a frame is `rows * cols * 3` bytes and shapes end in 3. Default: `"gray8"`.
+   */
+  pixelFormat?: PixelFormat;
+  /**
+   * How long, in milliseconds, a read waits for ffmpeg's output before it takes ffmpeg as
+   * stalled (a hung network share, a program that never answers), stops it and fails.
+   * Default: 120,000.
+   */
+  stallTimeoutMs?: number;
+  /**
+   * Bytes of decoded frames kept for later reads (a viewer stepping back and forth decodes
+   * each frame once), least recently used dropped first; 0 keeps none. Default: 64 MiB.
+   */
+  frameCacheBytes?: number;
+  /**
+   * Whether ffmpeg processes are kept alive between reads, so that a frame, or the next one,
+   * comes without starting a process (at most `concurrency`, closed after 5 s unused and by
+   * {@linkcode MiniscopeImagingExtractor.close}). For codecs that store frames out of display
+   * order (B-frames) every read starts its own process regardless. Default: true.
+   */
+  liveDecoders?: boolean;
+}
+
+/** Options of the reads that decode a whole batch of frames. */
+export interface ReadOptions {
+  /** Stops the read: its ffmpeg processes are killed at once and it rejects. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Frames as one buffer: `shape` is `[frames, rows, cols]` (gray) or `[frames, rows, cols, 3]`
+ * (`rgb24`), `data` row-major `uint8`.
+ */
+export interface ImageSeries {
+  /** The pixels, frame after frame, each frame row after row (and pixel after pixel). */
+  data: Uint8Array;
+  /** `[frames, rows, cols]`, or `[frames, rows, cols, 3]` for `rgb24`. */
+  shape: [number, number, number] | [number, number, number, 3];
+}
+
+/** One frame delivered by {@linkcode MiniscopeImagingExtractor.stream}. */
+export interface Frame {
+  /** Sample index within the extractor (a slice counts from its own start). */
+  index: number;
+  /** Time of the frame in seconds, as {@linkcode MiniscopeImagingExtractor.getTimestamps}. */
+  timestamp: number;
+  /**
+   * The pixels, row-major, `rows * cols` bytes (`rows * cols * 3` for `rgb24`); a fresh array
+   * the caller may keep.
+   */
+  data: Uint8Array;
+}
+
+/** Options of {@linkcode MiniscopeImagingExtractor.stream}. */
+export interface StreamOptions {
+  /** First sample. Default: 0. */
+  start?: number;
+  /** End sample, exclusive. Default: the number of samples. */
+  end?: number;
+  /** Stops the stream; ffmpeg is killed at once. */
+  signal?: AbortSignal;
+  /**
+   * How far decoding may run ahead of the consumer, in bytes of frames. With read-ahead, up
+   * to `concurrency` ffmpeg processes decode consecutive chunks at once. 0 decodes strictly as
+   * frames are consumed, one process at a time. Default: 64 MiB.
+   */
+  readAheadBytes?: number;
+}
