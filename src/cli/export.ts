@@ -11,7 +11,7 @@ import type { MiniscopeImagingExtractor } from "../extractor.ts";
 import { npyFloat64, npyHeader } from "./npy.ts";
 import { TiffPlan } from "./tiff.ts";
 import { Progress } from "./progress.ts";
-import type { RecordingInfo } from "./info.ts";
+import type { InfoReport } from "./info.ts";
 
 /** What to export. */
 export interface ExportOptions {
@@ -74,7 +74,7 @@ async function writeAll(file: Deno.FsFile, bytes: Uint8Array, path: string): Pro
  */
 export async function exportRecording(
   extractor: MiniscopeImagingExtractor,
-  info: RecordingInfo,
+  info: InfoReport,
   options: ExportOptions,
 ): Promise<ExportedFiles> {
   const { start, end, format } = options;

@@ -17,7 +17,7 @@ import {
 } from "../formats/metadata_json.ts";
 
 /** What `info` reports; `--json` prints it as is. */
-export interface RecordingInfo {
+export interface InfoReport {
   folder: string;
   files: string[];
   frames: {
@@ -91,7 +91,7 @@ function warnOnce<T>(read: { metadata: T | null; problem: string | null }, warni
  */
 export async function gatherInfo(
   folder: string,
-): Promise<{ info: RecordingInfo; extractor: MiniscopeImagingExtractor }> {
+): Promise<{ info: InfoReport; extractor: MiniscopeImagingExtractor }> {
   const warnings: string[] = [];
   const extractor = await MiniscopeImagingExtractor.open({
     folderPath: folder,
@@ -114,7 +114,7 @@ export async function gatherInfo(
       warnings.push(`"${join(dirname(folder), "metaData.json")}" has no recording start time`);
     }
   }
-  const info: RecordingInfo = {
+  const info: InfoReport = {
     folder,
     files: extractor.getFilePaths().map((path) => path.slice(path.lastIndexOf("/") + 1)),
     frames: {
@@ -150,12 +150,12 @@ function show(value: unknown): string {
 }
 
 /**
- * The text form of {@linkcode RecordingInfo}.
+ * The text form of {@linkcode InfoReport}.
  *
  * @param info The facts.
  * @returns Lines for a terminal.
  */
-export function formatInfo(info: RecordingInfo): string {
+export function formatInfo(info: InfoReport): string {
   const f = info.frames;
   const lines = [
     `Recording    ${info.folder}`,

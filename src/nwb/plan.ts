@@ -20,6 +20,7 @@ import {
 } from "../../mod.ts";
 import { exists } from "../files.ts";
 import { parseDeviceMetadata } from "../formats/metadata_json.ts";
+import { readMetadataFile } from "../open/metadata.ts";
 
 /** The samples of one device: of one recording, or of several recordings combined. */
 export type ImagingSeries = MiniscopeImagingExtractor | MiniscopeMultiRecordingImagingExtractor;
@@ -318,7 +319,7 @@ async function planDevice(
     settings = inSession.metadata;
   } else if (await exists(join(folder, "metaData.json"))) {
     settings = parseDeviceMetadata(
-      await MiniscopeImagingExtractor.loadMiniscopeConfig(join(folder, "metaData.json")),
+      await readMetadataFile(join(folder, "metaData.json"), "device metadata"),
     );
   }
   const headPath = join(folder, "headOrientation.csv");

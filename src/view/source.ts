@@ -8,6 +8,7 @@ import { basename, join } from "node:path";
 import { MiniscopeImagingExtractor } from "../extractor.ts";
 import { MiniscopeSession } from "../session.ts";
 import { hasVideoFiles } from "../open/discovery.ts";
+import { readMetadataFile } from "../open/metadata.ts";
 import type { DroppedFrames } from "../analysis/dropped_frames.ts";
 
 /** A video file of a device and where its frames sit among the samples. */
@@ -60,7 +61,7 @@ function filesOf(extractor: MiniscopeImagingExtractor): ViewFile[] {
 
 async function readMetadata(folder: string): Promise<Record<string, unknown> | null> {
   try {
-    return await MiniscopeImagingExtractor.loadMiniscopeConfig(join(folder, "metaData.json"));
+    return await readMetadataFile(join(folder, "metaData.json"), "device metadata");
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return null;
     throw error;
