@@ -22,7 +22,7 @@ import type {
 import { validateFiles } from "./open/validation.ts";
 import { readMetadataFile } from "./open/metadata.ts";
 import { openRecording } from "./open/recording.ts";
-import type { Recording } from "./recording.ts";
+import type { Recording } from "./model.ts";
 import { readSamples } from "./read/samples.ts";
 import { readSeries } from "./read/series.ts";
 import { streamFrames } from "./read/stream.ts";

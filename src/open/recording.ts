@@ -8,10 +8,9 @@
 
 import { samplingFrequencyFromTimestamps } from "../analysis/sampling_frequency.ts";
 import type { RowSegment } from "../analysis/dropped_frames.ts";
-import type { PixelFormat, VideoFile } from "../model.ts";
+import type { PixelFormat, Recording, VideoFile } from "../model.ts";
 import { MalformedRecordingError } from "../errors.ts";
 import { frameCacheBytesOption, LiveDecoders } from "../read/live_decoders.ts";
-import type { Recording } from "../recording.ts";
 import type { MiniscopeOpenOptions } from "../options.ts";
 import { discoverVideoFiles } from "./discovery.ts";
 import { defaultTimestampsPath, validateFiles, validateTimestampsPath } from "./validation.ts";

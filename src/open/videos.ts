@@ -6,10 +6,9 @@
  */
 
 import { type AviInfo, readAviInfo } from "../formats/avi.ts";
-import type { ByteSource } from "../model.ts";
+import type { ByteSource, PixelFormat, VideoFile } from "../model.ts";
 import { findSeekPoints } from "../formats/seek_points.ts";
 import { FormatError } from "../formats/format_error.ts";
-import type { PixelFormat, VideoFile } from "../model.ts";
 import { MalformedRecordingError } from "../errors.ts";
 import { withByteSource } from "../files.ts";
 import { runPool } from "../read/pool.ts";

@@ -6,8 +6,7 @@
  */
 
 import { decodeFrames, decodeInto, type DecodeOptions } from "../ffmpeg/decode.ts";
-import { channelsOf, type VideoFile } from "../model.ts";
-import type { Recording } from "../recording.ts";
+import { channelsOf, type Recording, type VideoFile } from "../model.ts";
 
 /**
  * Reads spanning at most this many frames of a file use a decoder kept alive; longer ones are

@@ -4,8 +4,7 @@
  * @module
  */
 
-import type { FrameRange, Piece } from "../model.ts";
-import type { Recording } from "../recording.ts";
+import type { FrameRange, Piece, Recording } from "../model.ts";
 
 /**
  * The fewest frames worth a process of their own when a range is split for parallel decoding:

@@ -5,8 +5,7 @@
  */
 
 import { seekPointAtOrBefore } from "../ffmpeg/decode.ts";
-import type { VideoFile } from "../model.ts";
-import type { Recording } from "../recording.ts";
+import type { Recording, VideoFile } from "../model.ts";
 import { decodeWanted, frameSizeOf, LIVE_SPAN } from "./decode.ts";
 import { fileOf } from "./plan.ts";
 import { runPool } from "./pool.ts";

@@ -4,8 +4,7 @@
  * @module
  */
 
-import type { FrameRange } from "../model.ts";
-import type { Recording } from "../recording.ts";
+import type { FrameRange, Recording } from "../model.ts";
 import { decodeWanted, frameSizeOf, LIVE_SPAN } from "./decode.ts";
 import { balance, piecesOf } from "./plan.ts";
 import { runPool } from "./pool.ts";

@@ -7,8 +7,7 @@
 
 import { decodeFrames } from "../ffmpeg/decode.ts";
 import { canDecodeLive } from "../ffmpeg/live.ts";
-import type { FrameRange, Piece } from "../model.ts";
-import type { Recording } from "../recording.ts";
+import type { FrameRange, Piece, Recording } from "../model.ts";
 import { decodeOptionsOf, frameSizeOf, LIVE_SPAN } from "./decode.ts";
 import { piecesOf, split } from "./plan.ts";
 import { BoundedQueue } from "./queue.ts";
