@@ -87,18 +87,26 @@ export async function withByteSource<T>(
     }
     const { size, isFile } = stat;
     if (!isFile) throw new MalformedRecordingError(path, "it is not a file");
+    const readAt = async (offset: number, length: number): Promise<Uint8Array> => {
+      const buffer = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+      await file.seek(offset, Deno.SeekMode.Start);
+      let got = 0;
+      while (got < buffer.length) {
+        const n = await file.read(buffer.subarray(got));
+        if (n === null) break;
+        got += n;
+      }
+      return buffer.subarray(0, got);
+    };
+    // A read is a seek and reads on one file position: reads run one after the other, so that
+    // one started while another is under way (a read-ahead) cannot move the other's position.
+    let last: Promise<unknown> = Promise.resolve();
     const source: ByteSource = {
       size,
-      async read(offset: number, length: number): Promise<Uint8Array> {
-        const buffer = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
-        await file.seek(offset, Deno.SeekMode.Start);
-        let got = 0;
-        while (got < buffer.length) {
-          const n = await file.read(buffer.subarray(got));
-          if (n === null) break;
-          got += n;
-        }
-        return buffer.subarray(0, got);
+      read(offset: number, length: number): Promise<Uint8Array> {
+        const result = last.then(() => readAt(offset, length));
+        last = result.catch(() => {});
+        return result;
       },
     };
     return await use(source);

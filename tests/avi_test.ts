@@ -78,3 +78,19 @@ Deno.test("readAviInfo() reads the OpenDML index (indx and ix00) of a file witho
   deepStrictEqual([...info.keyframes], [...original.keyframes]);
   deepStrictEqual(info.warnings, []);
 });
+
+Deno.test("reads of one file started together each get their own bytes", async () => {
+  const path = `${SAMPLE}/0.avi`;
+  const whole = await Deno.readFile(path);
+  // Many reads in flight at once, at offsets far apart, as the chunk feed's read-ahead does.
+  const offsets = Array.from({ length: 64 }, (_, i) => (i * 7919 * 13) % (whole.length - 4096));
+  const parts = await withByteSource(
+    path,
+    (source) => Promise.all(offsets.map((at, i) => source.read(at, 1 + (i * 97) % 4096))),
+  );
+  parts.forEach((part, i) => {
+    const at = offsets[i]!;
+    deepStrictEqual(part, whole.subarray(at, at + part.length), `read ${i} at ${at}`);
+    deepStrictEqual(part.length, 1 + (i * 97) % 4096);
+  });
+});
