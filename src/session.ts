@@ -149,11 +149,14 @@ export async function findRecordings(
   for (const entry of await listFolder(folderPath, "folder", warn)) {
     if (!entry.isDirectory) continue;
     const folder = join(folderPath, entry.name);
+    const device = join(folder, deviceName);
     try {
-      const info = await Deno.stat(join(folder, deviceName));
-      if (!info.isDirectory) continue;
-    } catch {
-      continue;
+      if (!(await Deno.stat(device)).isDirectory) continue;
+    } catch (error) {
+      // A folder without the device is not a recording of it; one that cannot be looked at
+      // (a missing permission) is an error, not a recording left out.
+      if (error instanceof Deno.errors.NotFound) continue;
+      throw explainFsError(error, device, "device folder");
     }
     const { startTime } = await readSessionMetadataFile(join(folder, "metaData.json"));
     found.push({ folder, startTime });

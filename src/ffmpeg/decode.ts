@@ -1,5 +1,6 @@
 /**
- * Decodes a range of frames of one AVI file to raw 8-bit pixels with ffmpeg.
+ * Decodes ranges of frames of one AVI file to raw 8-bit pixels with ffmpeg: one range per
+ * process, or, for codecs that never reorder frames, several ranges fed one after the other.
  *
  * ffmpeg does not read the file itself: it reads an AVI stream on stdin made of the file's
  * headers followed by the frame chunks this module picks from the index. A range that does not

@@ -27,8 +27,10 @@ export interface StreamReadOptions {
 /**
  * Decodes frames `range` of the whole recording one at a time, as they are consumed. A short
  * range is read frame after frame from the live decoders. A longer one, with read-ahead, is cut
- * into keyframe-aligned chunks decoded by up to `concurrency` lanes, each chunk's queue holding
- * at most a chunk, so that memory stays about the read-ahead; without read-ahead, one process
+ * into keyframe-aligned pieces of about `readAheadBytes / concurrency` decoded by up to
+ * `concurrency` lanes, each lane holding at most one decoded piece ahead of the consumer, so
+ * that memory stays about the read-ahead (a piece runs longer to reach a keyframe; its queue
+ * holds twice the aim so a lane never waits inside a piece); without read-ahead, one process
  * decodes each file as frames are consumed. Stopping the iteration stops ffmpeg.
  *
  * @param recording The recording.
