@@ -74,3 +74,12 @@ export class FfmpegError extends Error {
 function lastLines(text: string, count: number): string {
   return text.split("\n").slice(-count).join(" | ");
 }
+
+/**
+ * Where warnings go when no `onWarning` is given: the console, as `Warning: <message>`.
+ *
+ * @param message The warning.
+ */
+export function warnOnConsole(message: string): void {
+  console.warn(`Warning: ${message}`);
+}

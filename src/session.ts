@@ -5,6 +5,7 @@
  * @module
  */
 
+import { warnOnConsole } from "./errors.ts";
 import { join } from "node:path";
 
 import { exists, explainFsError } from "./files.ts";
@@ -94,7 +95,7 @@ async function readText(path: string, what: string): Promise<string> {
  */
 export async function readHeadOrientation(
   path: string,
-  onWarning: (message: string) => void = (message) => console.warn(`Warning: ${message}`),
+  onWarning: (message: string) => void = warnOnConsole,
 ): Promise<HeadOrientation> {
   const text = await readText(path, "head orientation file");
   try {
@@ -245,7 +246,7 @@ export class MiniscopeSession {
     sessionFolder: string,
     options: SessionOpenOptions = {},
   ): Promise<MiniscopeSession> {
-    const warn = options.onWarning ?? ((message: string) => console.warn(`Warning: ${message}`));
+    const warn = options.onWarning ?? warnOnConsole;
     const { metadata, startTime } = await readSessionMetadataFile(
       join(sessionFolder, "metaData.json"),
     );

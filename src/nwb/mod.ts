@@ -29,6 +29,7 @@
  * @module
  */
 
+import { warnOnConsole } from "../errors.ts";
 import { basename, dirname, isAbsolute, join, relative } from "node:path";
 import type { DroppedFrames } from "../../mod.ts";
 import type { FileFields, NwbLayout } from "./content.ts";
@@ -140,7 +141,7 @@ export async function writeNwb(
   options: NwbOptions = {},
 ): Promise<NwbResult> {
   checkOptions(options);
-  const warn = options.onWarning ?? ((message: string) => console.warn(`Warning: ${message}`));
+  const warn = options.onWarning ?? warnOnConsole;
   options.signal?.throwIfAborted();
   if (!options.overwrite && await exists(path)) {
     throw new Deno.errors.AlreadyExists(

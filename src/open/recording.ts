@@ -9,7 +9,7 @@
 import { samplingFrequencyFromTimestamps } from "../analysis/sampling_frequency.ts";
 import type { RowSegment } from "../analysis/dropped_frames.ts";
 import type { PixelFormat, Recording, VideoFile } from "../model.ts";
-import { MalformedRecordingError } from "../errors.ts";
+import { MalformedRecordingError, warnOnConsole } from "../errors.ts";
 import { frameCacheBytesOption, LiveDecoders } from "../read/live_decoders.ts";
 import type { MiniscopeOpenOptions } from "../options.ts";
 import { discoverVideoFiles } from "./discovery.ts";
@@ -65,7 +65,7 @@ export type SettingsOptions = Omit<
  * @throws {TypeError} For an unknown pixel format.
  */
 export function openSettings(options: SettingsOptions): OpenSettings {
-  const warn = options.onWarning ?? ((message: string) => console.warn(`Warning: ${message}`));
+  const warn = options.onWarning ?? warnOnConsole;
   const fs = options.samplingFrequency;
   if (fs !== undefined && !(Number.isFinite(fs) && fs > 0)) {
     throw new RangeError(`Cannot open the recording: samplingFrequency ${fs} is not positive`);
