@@ -29,14 +29,8 @@
  */
 
 export { MiniscopeImagingExtractor } from "./src/extractor.ts";
-export type {
-  Frame,
-  ImageSeries,
-  MiniscopeOpenOptions,
-  PixelFormat,
-  ReadOptions,
-  StreamOptions,
-} from "./src/options.ts";
+// Frame, ImageSeries, MiniscopeOpenOptions, PixelFormat, ReadOptions, StreamOptions.
+export type * from "./src/options.ts";
 export { FfmpegError, type FfmpegFailure, MalformedRecordingError } from "./src/errors.ts";
 export {
   type DeviceOpenOptions,

@@ -7,14 +7,7 @@
 
 import { join } from "node:path";
 import { extractorOf, MiniscopeImagingExtractor } from "./extractor.ts";
-import type {
-  Frame,
-  ImageSeries,
-  MiniscopeOpenOptions,
-  PixelFormat,
-  ReadOptions,
-  StreamOptions,
-} from "./options.ts";
+import type * as api from "./options.ts";
 import type { RecordingStartTime } from "./formats/metadata_json.ts";
 import { leadingIntervals, samplingFrequencyFromIntervals } from "./analysis/sampling_frequency.ts";
 import { assembleRecording, openRecording, openSettings } from "./open/recording.ts";
@@ -33,9 +26,9 @@ export interface MultiRecordingOpenOptions {
   ffmpegPath?: string;
   /** How many ffmpeg processes may decode at once. Default: the number of CPU cores. */
   concurrency?: number;
-  /** Bytes of decoded frames kept for later reads; see {@linkcode MiniscopeOpenOptions}. */
+  /** Bytes of decoded frames kept for later reads; see `MiniscopeOpenOptions`. */
   frameCacheBytes?: number;
-  /** Whether decoders are kept alive between reads; see {@linkcode MiniscopeOpenOptions}. */
+  /** Whether decoders are kept alive between reads; see `MiniscopeOpenOptions`. */
   liveDecoders?: boolean;
   /** Receives warnings. Default: `console.warn`. */
   onWarning?: (message: string) => void;
@@ -113,7 +106,7 @@ export class MiniscopeMultiRecordingImagingExtractor {
     // Options of one recording that several do not take are ignored, as they always were.
     const { folderPath, deviceName = "Miniscope", ...known } = options as
       & MultiRecordingOpenOptions
-      & Pick<MiniscopeOpenOptions, "samplingFrequency" | "stallTimeoutMs">;
+      & Pick<api.MiniscopeOpenOptions, "samplingFrequency" | "stallTimeoutMs">;
     const { samplingFrequency: _fs, stallTimeoutMs: _stall, ...taken } = known;
     const settings = openSettings({ ...taken, pixelFormat: "gray8" });
     const warn = settings.warn;
@@ -276,7 +269,7 @@ export class MiniscopeMultiRecordingImagingExtractor {
   }
 
   /** The pixel format frames are decoded to: `"gray8"`. */
-  getPixelFormat(): PixelFormat {
+  getPixelFormat(): api.PixelFormat {
     return this.#series.getPixelFormat();
   }
 
@@ -331,7 +324,11 @@ export class MiniscopeMultiRecordingImagingExtractor {
    * @param options A signal that stops the read.
    * @returns The frames.
    */
-  getSeries(startSample?: number, endSample?: number, options?: ReadOptions): Promise<ImageSeries> {
+  getSeries(
+    startSample?: number,
+    endSample?: number,
+    options?: api.ReadOptions,
+  ): Promise<api.ImageSeries> {
     return this.#series.getSeries(startSample, endSample, options);
   }
 
@@ -343,7 +340,10 @@ export class MiniscopeMultiRecordingImagingExtractor {
    * @param options A signal that stops the read.
    * @returns The frames.
    */
-  getSamples(sampleIndices: ArrayLike<number>, options?: ReadOptions): Promise<ImageSeries> {
+  getSamples(
+    sampleIndices: ArrayLike<number>,
+    options?: api.ReadOptions,
+  ): Promise<api.ImageSeries> {
     return this.#series.getSamples(sampleIndices, options);
   }
 
@@ -353,7 +353,7 @@ export class MiniscopeMultiRecordingImagingExtractor {
    * @param options Range and abort signal.
    * @returns An async iterable of frames in order.
    */
-  stream(options?: StreamOptions): AsyncGenerator<Frame, void, undefined> {
+  stream(options?: api.StreamOptions): AsyncGenerator<api.Frame, void, undefined> {
     return this.#series.stream(options);
   }
 
