@@ -234,6 +234,141 @@ Deno.test("export that fails midway leaves no file under the final names and exi
   }
 });
 
+/** The SHA-256 of every file in a folder, by name. */
+async function digests(folder: string): Promise<Record<string, string>> {
+  const all: Record<string, string> = {};
+  for await (const entry of Deno.readDir(folder)) {
+    if (entry.isFile) all[entry.name] = await sha256(await Deno.readFile(join(folder, entry.name)));
+  }
+  return all;
+}
+
+Deno.test("export refuses to write over a file of the recording by any path, even with --overwrite, naming both, and leaves the recording intact", async () => {
+  const device = await copyFixture(SAMPLE);
+  const root = join(device, "..");
+  try {
+    await Deno.copyFile(join(SESSION, "metaData.json"), join(root, "metaData.json"));
+    await Deno.copyFile(join(SESSION, "notes.csv"), join(root, "notes.csv"));
+    await Deno.symlink(device, join(root, "link"));
+    await Deno.link(join(device, "2.avi"), join(root, "hard.tif"));
+    const before = [await digests(device), await digests(root)];
+    const flags = [`--allow-read=${root}`, "--allow-run=ffmpeg", `--allow-write=${root}`];
+    const cases: [string[], string, string][] = [
+      [["--out", join(device, "0.avi")], join(device, "0.avi"), join(device, "0.avi")],
+      [
+        ["--out", join(device, "timeStamps.csv"), "--format", "tiff"],
+        join(device, "timeStamps.csv"),
+        join(device, "timeStamps.csv"),
+      ],
+      [
+        ["--out", join(device, "metaData.json"), "--format", "npy", "--overwrite"],
+        join(device, "metaData.json"),
+        join(device, "metaData.json"),
+      ],
+      [
+        ["--out", `${device}/../Miniscope/1.avi`, "--overwrite"],
+        `${device}/../Miniscope/1.avi`,
+        join(device, "1.avi"),
+      ],
+      [
+        ["--out", join(root, "link", "headOrientation.csv"), "--format", "tiff", "--overwrite"],
+        join(root, "link", "headOrientation.csv"),
+        join(device, "headOrientation.csv"),
+      ],
+      [
+        ["--out", join(root, "hard.tif"), "--overwrite"],
+        join(root, "hard.tif"),
+        join(device, "2.avi"),
+      ],
+      [
+        ["--out", join(root, "notes.csv"), "--format", "tiff", "--overwrite"],
+        join(root, "notes.csv"),
+        join(root, "notes.csv"),
+      ],
+    ];
+    for (const [args, out, input] of cases) {
+      const result = await cli(flags, ["export", device, ...args]);
+      deepStrictEqual(result.code, 1, `${args.join(" ")}: ${result.stderr}`);
+      const lines = result.stderr.trim().split("\n");
+      deepStrictEqual(lines.length, 1, result.stderr);
+      assert(
+        lines[0]!.startsWith(`Error: Cannot write "${out}": it would replace "${input}"`),
+        result.stderr,
+      );
+    }
+    deepStrictEqual([await digests(device), await digests(root)], before);
+    deepStrictEqual([...Deno.readDirSync(root)].map((e) => e.name).sort(), [
+      "Miniscope",
+      "hard.tif",
+      "link",
+      "metaData.json",
+      "notes.csv",
+    ]);
+  } finally {
+    await removeCopy(device);
+  }
+});
+
+Deno.test("export keeps an existing frames or side file unless --overwrite is given", async () => {
+  const out = await Deno.makeTempDir({ prefix: "miniscope_export_" });
+  try {
+    const frames = join(out, "frames.tif");
+    for (
+      const existing of [
+        frames,
+        join(out, "frames.timestamps.csv"),
+        join(out, "frames.metadata.json"),
+      ]
+    ) {
+      await Deno.writeTextFile(existing, "kept");
+      const result = await cli(exportFlags(out), ["export", SAMPLE, "--out", frames]);
+      deepStrictEqual(result.code, 1, result.stderr);
+      deepStrictEqual(
+        result.stderr.trim(),
+        `Error: "${existing}" already exists; pass overwrite (--overwrite) to replace it`,
+      );
+      deepStrictEqual(await Deno.readTextFile(existing), "kept");
+      deepStrictEqual([...Deno.readDirSync(out)].length, 1);
+      const replaced = await cli(exportFlags(out), [
+        "export",
+        SAMPLE,
+        "--out",
+        frames,
+        "--overwrite",
+      ]);
+      deepStrictEqual(replaced.code, 0, replaced.stderr);
+      assert((await Deno.readFile(existing)).length > 4);
+      for (const entry of [...Deno.readDirSync(out)]) {
+        await Deno.remove(join(out, entry.name));
+      }
+    }
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("export into a missing folder, onto a folder or under a file fails in one line naming the path and the cause", async () => {
+  const out = await Deno.makeTempDir({ prefix: "miniscope_export_" });
+  try {
+    await Deno.writeTextFile(join(out, "file"), "");
+    const cases = [
+      [join(out, "none", "frames.npy"), `the folder "${join(out, "none")}" does not exist`],
+      [out, "it is a folder"],
+      [join(out, "file", "frames.npy"), `"${join(out, "file")}" is a file, not a folder`],
+      [join(out, "file", "a", "frames.npy"), `"${join(out, "file", "a")}" is not a folder`],
+    ];
+    for (const [path, cause] of cases) {
+      const result = await cli(exportFlags(out), ["export", SAMPLE, "--out", path!, "--overwrite"]);
+      deepStrictEqual(result.code, 1, result.stderr);
+      deepStrictEqual(result.stderr.trim().split("\n").length, 1, result.stderr);
+      assert(result.stderr.startsWith(`Error: Cannot write "${path}": ${cause}`), result.stderr);
+    }
+    deepStrictEqual([...Deno.readDirSync(out)].map((e) => e.name), ["file"]);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
 Deno.test("preview writes mean and max PNGs of the frame size and an interval plot marking the dropped frame", async () => {
   const out = await Deno.makeTempDir({ prefix: "miniscope_preview_" });
   try {
