@@ -895,3 +895,109 @@ file.close();
     deepStrictEqual(result.stdout.trim().split("\n").length, 1, result.stdout);
   });
 });
+
+Deno.test("a side file that cannot be read is left out of the NWB file with a warning naming it, and the rest is converted: API and CLI", async () => {
+  await withTemp(async (dir) => {
+    const root = join(dir, "session");
+    await copyTree(SESSION, root);
+    const head = join(root, "Miniscope", "headOrientation.csv");
+    const notes = join(root, "notes.csv");
+    await Deno.writeTextFile(head, "Time Stamp (ms),qw,qx,qy,qz\n-68,1,0,0\n");
+    await Deno.writeTextFile(notes, "Time Stamp (ms), Note\nsoon,start of baseline\n");
+    const headProblem = `Cannot read "${head}": line 2 has 4 cells, expected 5`;
+    const notesProblem = `Cannot read "${notes}": line 2 does not start with a time stamp`;
+    const decoded = await ffmpegDecodeAll([0, 1, 2].map((i) => join(SAMPLE, `${i}.avi`)));
+    const w: string[] = [];
+    const session = await MiniscopeSession.open(root, { onWarning: (m) => w.push(m) });
+    const result = await writeNwb(session, join(dir, "api.nwb"), { onWarning: (m) => w.push(m) });
+    deepStrictEqual(result.series.map((s) => s.path), ["/acquisition/OnePhotonSeries"]);
+    deepStrictEqual(w.length, 2, w.join("\n"));
+    assert(w.some((m) => m.startsWith(notesProblem) && m.endsWith("left out")), w.join("\n"));
+    assert(w.some((m) => m.startsWith(headProblem) && m.endsWith("left out of the NWB file")));
+    const f = await dump(join(dir, "api.nwb"));
+    deepStrictEqual(f["/acquisition/OnePhotonSeries/data"].sha256, await sha256(decoded));
+    deepStrictEqual([f["/acquisition/HeadOrientation"], f["/acquisition/notes"]], [
+      undefined,
+      undefined,
+    ]);
+
+    const cli = await runDenoScript(CLI, [
+      `--allow-read=${dir}`,
+      `--allow-write=${dir}`,
+      "--allow-run=ffmpeg",
+    ], ["export", root, "--out", join(dir, "cli.nwb")]);
+    deepStrictEqual(cli.code, 0, cli.stderr);
+    const warned = cli.stderr.trim().split("\n").filter((l) => l.startsWith("Warning: "));
+    assert(warned.some((l) => l.startsWith(`Warning: ${headProblem}`)), cli.stderr);
+    assert(warned.some((l) => l.startsWith(`Warning: ${notesProblem}`)), cli.stderr);
+    assert(cli.stdout.includes(`Wrote ${join(dir, "cli.nwb")}`), cli.stdout);
+    deepStrictEqual(
+      (await dump(join(dir, "cli.nwb")))["/acquisition/OnePhotonSeries/data"].sha256,
+      await sha256(decoded),
+    );
+
+    // A device folder whose metaData.json is cut short: its settings are left out, as when it
+    // is read.
+    const device = join(root, "Miniscope");
+    await Deno.writeTextFile(join(device, "metaData.json"), '{"deviceType": "Mini');
+    const extractor = await MiniscopeImagingExtractor.open({ folderPath: device, onWarning() {} });
+    w.length = 0;
+    await writeNwb(extractor, join(dir, "device.nwb"), { onWarning: (m) => w.push(m) });
+    assert(w.some((m) => m.includes(join(device, "metaData.json"))), w.join("\n"));
+    assert(w.some((m) => m.startsWith(headProblem)), w.join("\n"));
+    deepStrictEqual(
+      (await dump(join(dir, "device.nwb")))["/acquisition/OnePhotonSeries/data"].sha256,
+      await sha256(decoded),
+    );
+  });
+});
+
+Deno.test("a head orientation file of software before v0.141 goes into the NWB file, and a broken one of a multi-recording is left out with a warning", async () => {
+  await withTemp(async (dir) => {
+    const day = join(dir, "2022_09_19");
+    await copyTree(SESSION, join(day, "09_18_41"));
+    await copyTree(SESSION, join(day, "09_20_00"));
+    const later = join(day, "09_20_00", "metaData.json");
+    const metadata = JSON.parse(await Deno.readTextFile(later));
+    metadata.recordingStartTime = { ...metadata.recordingStartTime, minute: 20, second: 0 };
+    metadata.recordingStartTime.msecSinceEpoch += 79_000 - 7;
+    await Deno.writeTextFile(later, qtJson(metadata));
+    const current = await Deno.readTextFile(join(SAMPLE, "headOrientation.csv"));
+    const rows = current.trim().split("\n").slice(1);
+    const old = join(day, "09_18_41", "Miniscope", "headOrientation.csv");
+    await Deno.writeTextFile(old, ["qw,qx,qy,qz", ...rows].join("\n") + "\n");
+    const device = await MiniscopeImagingExtractor.open({
+      folderPath: join(day, "09_18_41", "Miniscope"),
+      onWarning() {},
+    });
+    await writeNwb(device, join(dir, "old.nwb"), { onWarning() {} });
+    const f = await dump(join(dir, "old.nwb"));
+    const values = rows.map((line) => line.split(",").map(Number));
+    deepStrictEqual(f["/acquisition/HeadOrientation/data"].value, values.map((r) => r.slice(1)));
+    deepStrictEqual(
+      f["/acquisition/HeadOrientation/timestamps"].value,
+      values.map((r) => r[0]! / 1000),
+    );
+
+    const broken = join(day, "09_20_00", "Miniscope", "headOrientation.csv");
+    await Deno.writeTextFile(broken, "qw;qx;qy;qz\n");
+    const multi = await MiniscopeMultiRecordingImagingExtractor.open({
+      folderPath: day,
+      onWarning() {},
+    });
+    const w: string[] = [];
+    await writeNwb(multi, join(dir, "day.nwb"), { onWarning: (m) => w.push(m) });
+    deepStrictEqual(w.length, 1, w.join("\n"));
+    assert(
+      w[0]!.startsWith(`Cannot read "${broken}": line 1 is not the head orientation header`),
+      w[0],
+    );
+    const joined = await dump(join(dir, "day.nwb"));
+    deepStrictEqual(
+      joined["/acquisition/HeadOrientation/data"].value,
+      values.map((r) => r.slice(1)),
+    );
+    deepStrictEqual(joined["/acquisition/OnePhotonSeries/data"].shape, [2 * FRAMES, WIDTH, HEIGHT]);
+    await checkNwb(join(dir, "day.nwb"));
+  });
+});
