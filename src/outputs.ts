@@ -9,6 +9,9 @@
 
 import { basename, dirname, join, resolve } from "node:path";
 
+/** The name of a video file, as the reader finds them in a device folder. */
+const VIDEO = /\.avi$/i;
+
 /** The files beside a device's videos that belong to its recording. */
 const DEVICE_FILES = ["timeStamps.csv", "metaData.json", "headOrientation.csv"];
 /** The files of the session folder above a device folder. */
@@ -48,23 +51,36 @@ export async function resolvedPath(path: string): Promise<string> {
   }
 }
 
-/** The identity of a file on disk, for telling a second name of a file (a hard link). */
+/** Where a file is, for telling whether an output would be it. */
 interface FileIdentity {
+  /** The path as given. */
   path: string;
-  real: string;
+  /** Its folder's real path and its name: where writing that name lands. */
+  named: string;
+  /** Its real path (a symbolic link followed), when it exists. */
+  real: string | null;
+  /** Device and inode, when it exists and the system gives them: the same for a hard link. */
   id: string | null;
 }
 
-async function identity(path: string): Promise<FileIdentity | null> {
+async function identity(path: string): Promise<FileIdentity> {
+  const named = await resolvedPath(path);
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(path);
   } catch {
-    return null;
+    return { path, named, real: null, id: null };
   }
-  const real = await Deno.realPath(path).catch(() => resolve(path));
+  const real = await Deno.realPath(path).catch(() => named);
   const id = info.dev !== null && info.ino !== null ? `${info.dev}:${info.ino}` : null;
-  return { path, real, id };
+  return { path, named, real, id };
+}
+
+/** Whether writing `output` lands on `input`, or on what `input` is. */
+function lands(output: FileIdentity, input: FileIdentity): boolean {
+  const targets = [output.named, output.real];
+  return targets.some((t) => t !== null && (t === input.named || t === input.real)) ||
+    (input.id !== null && input.id === output.id);
 }
 
 /** What {@linkcode checkOutputs} checks the outputs against. */
@@ -122,7 +138,8 @@ async function checkFolder(path: string): Promise<void> {
  * @param outputs Every file the export writes.
  * @param check The files it reads, and whether existing files may be replaced.
  * @throws {TypeError} When an output is, or would replace, a file the export reads (naming
- *   both), or two outputs are the same file.
+ *   both), would be read as one next time (a file of that name where there is none yet, a
+ *   video beside the recording's videos), or two outputs are the same file.
  * @throws {Deno.errors.IsADirectory} When an output is a folder.
  * @throws {Deno.errors.AlreadyExists} When an output exists and `overwrite` is not set.
  * @throws {Deno.errors.NotFound} When an output's folder does not exist.
@@ -132,28 +149,34 @@ export async function checkOutputs(
   outputs: readonly string[],
   check: OutputCheck,
 ): Promise<void> {
-  const inputs = (await Promise.all(check.inputs.map(identity)))
-    .filter((input): input is FileIdentity => input !== null);
-  const seen = new Map<string, string>();
+  const inputs = await Promise.all(check.inputs.map(identity));
+  const videos = inputs.filter((input) => VIDEO.test(input.path));
+  const seen: FileIdentity[] = [];
   for (const path of outputs) {
     await checkFolder(path);
-    const target = await resolvedPath(path);
-    const other = seen.get(target);
+    const output = await identity(path);
+    const other = seen.find((earlier) => lands(output, earlier));
     if (other !== undefined) {
-      throw cannotWrite(TypeError, path, `it is the same file as the output "${other}"`);
+      throw cannotWrite(TypeError, path, `it is the same file as the output "${other.path}"`);
     }
-    seen.set(target, path);
-    const existing = await identity(path);
-    const same = inputs.find((input) =>
-      input.real === target || input.real === existing?.real ||
-      (input.id !== null && input.id === existing?.id)
-    );
+    seen.push(output);
+    const same = inputs.find((input) => lands(output, input));
     if (same) {
+      const how = same.real === null
+        ? `it would be read as "${same.path}" of the recording being exported`
+        : `it would replace "${same.path}", a file of the recording being exported` +
+          (output.named === same.named ? "" : " (the same file under another name)");
+      throw cannotWrite(TypeError, path, how);
+    }
+    // Any video file beside the recording's videos would be read as one of them.
+    const beside = VIDEO.test(path)
+      ? videos.find((video) => dirname(video.named) === dirname(output.named))
+      : undefined;
+    if (beside) {
       throw cannotWrite(
         TypeError,
         path,
-        `it would replace "${same.path}", a file of the recording being exported` +
-          (same.real === target ? "" : " (the same file under another name)"),
+        `it would be read as a video of the recording, beside "${beside.path}"`,
       );
     }
     let info: Deno.FileInfo | null = null;

@@ -248,53 +248,60 @@ Deno.test("export refuses to write over a file of the recording by any path, eve
   const root = join(device, "..");
   try {
     await Deno.copyFile(join(SESSION, "metaData.json"), join(root, "metaData.json"));
-    await Deno.copyFile(join(SESSION, "notes.csv"), join(root, "notes.csv"));
     await Deno.symlink(device, join(root, "link"));
     await Deno.link(join(device, "2.avi"), join(root, "hard.tif"));
     const before = [await digests(device), await digests(root)];
     const flags = [`--allow-read=${root}`, "--allow-run=ffmpeg", `--allow-write=${root}`];
+    const replace = (input: string) =>
+      `it would replace "${input}", a file of the recording being exported`;
     const cases: [string[], string, string][] = [
-      [["--out", join(device, "0.avi")], join(device, "0.avi"), join(device, "0.avi")],
+      [["--out", join(device, "0.avi")], join(device, "0.avi"), replace(join(device, "0.avi"))],
       [
         ["--out", join(device, "timeStamps.csv"), "--format", "tiff"],
         join(device, "timeStamps.csv"),
-        join(device, "timeStamps.csv"),
+        replace(join(device, "timeStamps.csv")),
       ],
       [
         ["--out", join(device, "metaData.json"), "--format", "npy", "--overwrite"],
         join(device, "metaData.json"),
-        join(device, "metaData.json"),
+        replace(join(device, "metaData.json")),
       ],
       [
         ["--out", `${device}/../Miniscope/1.avi`, "--overwrite"],
         `${device}/../Miniscope/1.avi`,
-        join(device, "1.avi"),
+        replace(join(device, "1.avi")),
       ],
       [
         ["--out", join(root, "link", "headOrientation.csv"), "--format", "tiff", "--overwrite"],
         join(root, "link", "headOrientation.csv"),
-        join(device, "headOrientation.csv"),
+        replace(join(device, "headOrientation.csv")),
       ],
       [
         ["--out", join(root, "hard.tif"), "--overwrite"],
         join(root, "hard.tif"),
-        join(device, "2.avi"),
+        `${replace(join(device, "2.avi"))} (the same file under another name)`,
       ],
       [
-        ["--out", join(root, "notes.csv"), "--format", "tiff", "--overwrite"],
+        ["--out", join(device, "0.avi"), "--format", "nwb", "--overwrite"],
+        join(device, "0.avi"),
+        replace(join(device, "0.avi")),
+      ],
+      // Files the recording does not have yet, but that a reader would take for its own.
+      [
+        ["--out", join(root, "notes.csv"), "--format", "tiff"],
         join(root, "notes.csv"),
-        join(root, "notes.csv"),
+        `it would be read as "${join(root, "notes.csv")}" of the recording being exported`,
+      ],
+      [
+        ["--out", join(device, "3.avi")],
+        join(device, "3.avi"),
+        `it would be read as a video of the recording, beside "${join(device, "0.avi")}"`,
       ],
     ];
-    for (const [args, out, input] of cases) {
+    for (const [args, out, cause] of cases) {
       const result = await cli(flags, ["export", device, ...args]);
       deepStrictEqual(result.code, 1, `${args.join(" ")}: ${result.stderr}`);
-      const lines = result.stderr.trim().split("\n");
-      deepStrictEqual(lines.length, 1, result.stderr);
-      assert(
-        lines[0]!.startsWith(`Error: Cannot write "${out}": it would replace "${input}"`),
-        result.stderr,
-      );
+      deepStrictEqual(result.stderr.trim(), `Error: Cannot write "${out}": ${cause}`);
     }
     deepStrictEqual([await digests(device), await digests(root)], before);
     deepStrictEqual([...Deno.readDirSync(root)].map((e) => e.name).sort(), [
@@ -302,7 +309,6 @@ Deno.test("export refuses to write over a file of the recording by any path, eve
       "hard.tif",
       "link",
       "metaData.json",
-      "notes.csv",
     ]);
   } finally {
     await removeCopy(device);
@@ -409,6 +415,28 @@ Deno.test("preview writes mean and max PNGs of the frame size and an interval pl
     assert(svg.startsWith("<svg") && svg.includes("<polyline"), svg.slice(0, 100));
     deepStrictEqual(svg.match(/<circle/g)?.length, 1);
     assert(svg.includes("1 dropped after sample 30"));
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("preview onto a file or into a folder that cannot be made fails in one line naming it", async () => {
+  const out = await Deno.makeTempDir({ prefix: "miniscope_preview_" });
+  try {
+    const file = join(out, "0.avi");
+    await Deno.writeTextFile(file, "kept");
+    const flags = [`--allow-read=${SESSION},${out}`, "--allow-run=ffmpeg", `--allow-write=${out}`];
+    const cases = [
+      [file, `Error: Cannot write into "${file}": it is a file, not a folder`],
+      [join(file, "pictures"), `Error: Cannot write "${join(file, "pictures")}": Not a directory`],
+    ];
+    for (const [path, message] of cases) {
+      const result = await cli(flags, ["preview", SAMPLE, "--out", path!]);
+      deepStrictEqual(result.code, 1, result.stderr);
+      deepStrictEqual(result.stderr.trim().split("\n").length, 1, result.stderr);
+      assert(result.stderr.startsWith(message!), result.stderr);
+    }
+    deepStrictEqual(await Deno.readTextFile(file), "kept");
   } finally {
     await Deno.remove(out, { recursive: true });
   }

@@ -837,7 +837,7 @@ async function digests(folder: string): Promise<Record<string, string>> {
   return all;
 }
 
-Deno.test("writeNwb() refuses, even with overwrite, to write over a file the export reads: a video, a linked camera video, a side file by a symbolic link, a hard link", async () => {
+Deno.test("writeNwb() refuses, even with overwrite, to write over a file the export reads or would read: a video, a linked camera video, a side file by a symbolic link, a hard link, a new video beside the videos", async () => {
   await withTemp(async (dir) => {
     const root = await sessionWithCamera(dir);
     await Deno.symlink(root, join(dir, "link"));
@@ -846,21 +846,47 @@ Deno.test("writeNwb() refuses, even with overwrite, to write over a file the exp
     const extractor = await session.openDevice("Miniscope", { onWarning() {} });
     const before = await digests(dir);
     const scope = (name: string) => join(root, "Miniscope", name);
+    const replace = (input: string) => `it would replace "${input}", a file of the recording`;
     const cases: [NwbSource, string, string][] = [
-      [extractor, scope("0.avi"), scope("0.avi")],
-      [extractor, scope("headOrientation.csv"), scope("headOrientation.csv")],
-      [session, join(root, "BehavCam_0", "1.avi"), join(root, "BehavCam_0", "1.avi")],
-      [session, join(dir, "link", "Miniscope", "timeStamps.csv"), scope("timeStamps.csv")],
-      [session, join(dir, "link", "BehavCam_0", "..", "notes.csv"), join(root, "notes.csv")],
-      [extractor, join(dir, "hard.nwb"), scope("1.avi")],
+      [extractor, scope("0.avi"), replace(scope("0.avi"))],
+      [extractor, scope("headOrientation.csv"), replace(scope("headOrientation.csv"))],
+      [session, join(root, "BehavCam_0", "1.avi"), replace(join(root, "BehavCam_0", "1.avi"))],
+      [session, join(dir, "link", "Miniscope", "timeStamps.csv"), replace(scope("timeStamps.csv"))],
+      [
+        session,
+        join(dir, "link", "BehavCam_0", "..", "notes.csv"),
+        replace(join(root, "notes.csv")),
+      ],
+      [extractor, join(dir, "hard.nwb"), replace(scope("1.avi"))],
+      [
+        session,
+        join(root, "BehavCam_0", "2.AVI"),
+        `it would be read as a video of the recording, beside "${
+          join(root, "BehavCam_0", "0.avi")
+        }"`,
+      ],
     ];
-    for (const [source, out, input] of cases) {
+    for (const [source, out, cause] of cases) {
       await rejects(
         () => writeNwb(source, out, { overwrite: true, onWarning() {} }),
-        errorWith(TypeError, `Cannot write "${out}": it would replace "${input}", a file of the`),
+        errorWith(TypeError, `Cannot write "${out}": ${cause}`),
         out,
       );
     }
+    // A recording without timeStamps.csv: that name would be read as its time stamps next time.
+    const device = join(dir, "bare", "Miniscope");
+    await copyTree(join(root, "Miniscope"), device);
+    await Deno.remove(join(device, "timeStamps.csv"));
+    const bare = await MiniscopeImagingExtractor.open({
+      folderPath: device,
+      samplingFrequency: 20,
+      onWarning() {},
+    });
+    await rejects(
+      () => writeNwb(bare, join(device, "timeStamps.csv"), { onWarning() {} }),
+      errorWith(TypeError, `it would be read as "${join(device, "timeStamps.csv")}" of the`),
+    );
+    await Deno.remove(join(dir, "bare"), { recursive: true });
     deepStrictEqual(await digests(dir), before);
     deepStrictEqual(await listing(dir), ["hard.nwb", "link", "session"]);
   });
