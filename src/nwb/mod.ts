@@ -119,7 +119,11 @@ function sessionStart(plan: ExportPlan, options: NwbOptions, warn: (m: string) =
  * Writes a recording, several recordings of a device, or a whole session as an NWB file.
  *
  * The file appears under `path` only when complete: it is written under a temporary name in
- * the same folder and renamed at the end; an error or an abort removes it.
+ * the same folder and renamed at the end; an error or an abort removes it. It may not be, even
+ * with `overwrite`, a file the export reads (or one a later read would take for the
+ * recording's own, such as a new `.avi` beside its videos), by any path. A side file that
+ * cannot be read (`headOrientation.csv`, `notes.csv`, a device `metaData.json`) is left out
+ * with a warning naming it.
  *
  * - Each Miniscope becomes a `Device` (its type and settings in the description), an
  *   `ImagingPlane` with an `OpticalChannel`, and a `OnePhotonSeries` in `/acquisition`:
@@ -139,9 +143,14 @@ function sessionStart(plan: ExportPlan, options: NwbOptions, warn: (m: string) =
  * @param path The `.nwb` file to write.
  * @param options Metadata, compression, range and signal.
  * @returns The file, its identifier and start time, and the series in it.
- * @throws {TypeError} For wrong options or source.
+ * @throws {TypeError} For wrong options or source, or a `path` that is a file of the
+ *   recording (naming both).
  * @throws {RangeError} For options out of range, such as `end` past the samples.
  * @throws {Deno.errors.AlreadyExists} When `path` exists and `overwrite` is not set.
+ * @throws {Deno.errors.NotFound} When the folder of `path` does not exist;
+ *   {@linkcode Deno.errors.NotADirectory} or {@linkcode Deno.errors.IsADirectory} when it is a
+ *   file or `path` is a folder; `Cannot write "<path>": <cause>` when the file cannot be
+ *   created or written (HDF5's report is not printed).
  * @throws {Error} When the session start time or its UTC offset cannot be told, naming what to
  *   pass; the reader's errors when a recording is malformed; the signal's reason on abort.
  */
