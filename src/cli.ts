@@ -51,12 +51,14 @@ start time is then left out with a note)`,
 
 Writes the frames as a NumPy .npy (uint8, shape [t, rows, cols]) or a multi-page 8-bit TIFF
 (BigTIFF past 4 GiB), the time stamps beside it (<name>.timestamps.npy, or .csv for TIFF) and
-the metadata (<name>.metadata.json). Files appear under their names only when complete.
+the metadata (<name>.metadata.json). Files appear under their names only when complete;
+existing files are kept unless --overwrite is given.
 
   --out PATH      the frames file (required)
   --format F      npy, tiff or nwb (default: from the extension of --out, else npy)
   --start N       first sample (default 0)
   --end N         end sample, exclusive (default: all)
+  --overwrite     replace files that exist (never a file of the recording)
   --help          show this help
 
 ${NWB_HELP}
@@ -212,7 +214,9 @@ async function run(command: string, args: string[]): Promise<number> {
     console.log(`Wrote ${result.path}`);
     return 0;
   }
-  const nwbOnly = Object.keys(NWB_ARGS).find((key) => values[key as keyof typeof values]);
+  const nwbOnly = Object.keys(NWB_ARGS).find((key) =>
+    key !== "overwrite" && values[key as keyof typeof values]
+  );
   if (nwbOnly) throw new UsageError(`--${nwbOnly} applies to NWB export only`);
   const { info, extractor } = await gatherInfo(folder);
   const start = integer(values.start, "start") ?? 0;
@@ -228,6 +232,7 @@ async function run(command: string, args: string[]): Promise<number> {
       format,
       start,
       end,
+      overwrite: values.overwrite === true,
       signal,
     })
   );

@@ -233,14 +233,16 @@ export class MiniscopeSession {
   /**
    * Reads a session folder. Hidden entries (names starting with ".", such as macOS `._`
    * files) are skipped with a warning naming them; a device `metaData.json` that cannot be
-   * parsed (half-written while recording) is a warning, and that device's settings read as null.
+   * parsed (half-written while recording) is a warning, and that device's settings read as null;
+   * a `notes.csv` that cannot be read is a warning naming it and the problem, and `notes` is
+   * empty.
    *
    * @param sessionFolder The folder holding the session `metaData.json`.
    * @param options `onWarning` receives warnings (default: `console.warn`).
    * @returns The session.
    * @throws {Deno.errors.NotFound} When the folder or its `metaData.json` is missing.
    * @throws {MalformedRecordingError} When the metadata has no start time (naming the keys) or
-   *   a file cannot be parsed.
+   *   cannot be parsed.
    */
   static async open(
     sessionFolder: string,
@@ -270,12 +272,21 @@ export class MiniscopeSession {
     }
     let notes: Note[] = [];
     const notesPath = join(sessionFolder, "notes.csv");
-    if (await exists(notesPath)) {
-      try {
-        notes = parseNotesCsv(await readText(notesPath, "notes file"), devices.map((d) => d.name));
-      } catch (error) {
-        throw wrapFormatError(error, notesPath);
+    try {
+      if (await exists(notesPath)) {
+        const text = await readText(notesPath, "notes file");
+        notes = parseNotesCsv(text, devices.map((d) => d.name));
       }
+    } catch (error) {
+      // The notes are a side file: the recordings do not need them.
+      const reason = wrapFormatError(error, notesPath);
+      // Deno's own messages end with the system call and the path.
+      const message = (reason instanceof Error ? reason.message : String(reason))
+        .replace(/: \w+ '.*'$/s, "");
+      warn(
+        (message.includes(`"${notesPath}"`) ? message : `Cannot read "${notesPath}": ${message}`) +
+          "; the session's notes are left out",
+      );
     }
     return new MiniscopeSession(sessionFolder, metadata, startTime, devices, notes, warn);
   }

@@ -256,14 +256,19 @@ export async function runPython(
   return new TextDecoder().decode(output.stdout);
 }
 
-/** Runs a Deno script in a subprocess with only `flags` as permissions; returns its output. */
+/**
+ * Runs a Deno script in a subprocess with only `flags` as permissions, in the working folder
+ * `cwd` when given; returns its output.
+ */
 export async function runDenoScript(
   script: string,
   flags: string[],
   args: string[],
+  { cwd }: { cwd?: string } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--no-prompt", "--quiet", ...flags, script, ...args],
+    ...(cwd === undefined ? {} : { cwd }),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

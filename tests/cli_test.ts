@@ -234,6 +234,147 @@ Deno.test("export that fails midway leaves no file under the final names and exi
   }
 });
 
+/** The SHA-256 of every file in a folder, by name. */
+async function digests(folder: string): Promise<Record<string, string>> {
+  const all: Record<string, string> = {};
+  for await (const entry of Deno.readDir(folder)) {
+    if (entry.isFile) all[entry.name] = await sha256(await Deno.readFile(join(folder, entry.name)));
+  }
+  return all;
+}
+
+Deno.test("export refuses to write over a file of the recording by any path, even with --overwrite, naming both, and leaves the recording intact", async () => {
+  const device = await copyFixture(SAMPLE);
+  const root = join(device, "..");
+  try {
+    await Deno.copyFile(join(SESSION, "metaData.json"), join(root, "metaData.json"));
+    await Deno.symlink(device, join(root, "link"));
+    await Deno.link(join(device, "2.avi"), join(root, "hard.tif"));
+    const before = [await digests(device), await digests(root)];
+    const flags = [`--allow-read=${root}`, "--allow-run=ffmpeg", `--allow-write=${root}`];
+    const replace = (input: string) =>
+      `it would replace "${input}", a file of the recording being exported`;
+    const cases: [string[], string, string][] = [
+      [["--out", join(device, "0.avi")], join(device, "0.avi"), replace(join(device, "0.avi"))],
+      [
+        ["--out", join(device, "timeStamps.csv"), "--format", "tiff"],
+        join(device, "timeStamps.csv"),
+        replace(join(device, "timeStamps.csv")),
+      ],
+      [
+        ["--out", join(device, "metaData.json"), "--format", "npy", "--overwrite"],
+        join(device, "metaData.json"),
+        replace(join(device, "metaData.json")),
+      ],
+      [
+        ["--out", `${device}/../Miniscope/1.avi`, "--overwrite"],
+        `${device}/../Miniscope/1.avi`,
+        replace(join(device, "1.avi")),
+      ],
+      [
+        ["--out", join(root, "link", "headOrientation.csv"), "--format", "tiff", "--overwrite"],
+        join(root, "link", "headOrientation.csv"),
+        replace(join(device, "headOrientation.csv")),
+      ],
+      [
+        ["--out", join(root, "hard.tif"), "--overwrite"],
+        join(root, "hard.tif"),
+        `${replace(join(device, "2.avi"))} (the same file under another name)`,
+      ],
+      [
+        ["--out", join(device, "0.avi"), "--format", "nwb", "--overwrite"],
+        join(device, "0.avi"),
+        replace(join(device, "0.avi")),
+      ],
+      // Files the recording does not have yet, but that a reader would take for its own.
+      [
+        ["--out", join(root, "notes.csv"), "--format", "tiff"],
+        join(root, "notes.csv"),
+        `it would be read as "${join(root, "notes.csv")}" of the recording being exported`,
+      ],
+      [
+        ["--out", join(device, "3.avi")],
+        join(device, "3.avi"),
+        `it would be read as a video of the recording, beside "${join(device, "0.avi")}"`,
+      ],
+    ];
+    for (const [args, out, cause] of cases) {
+      const result = await cli(flags, ["export", device, ...args]);
+      deepStrictEqual(result.code, 1, `${args.join(" ")}: ${result.stderr}`);
+      deepStrictEqual(result.stderr.trim(), `Error: Cannot write "${out}": ${cause}`);
+    }
+    deepStrictEqual([await digests(device), await digests(root)], before);
+    deepStrictEqual([...Deno.readDirSync(root)].map((e) => e.name).sort(), [
+      "Miniscope",
+      "hard.tif",
+      "link",
+      "metaData.json",
+    ]);
+  } finally {
+    await removeCopy(device);
+  }
+});
+
+Deno.test("export keeps an existing frames or side file unless --overwrite is given", async () => {
+  const out = await Deno.makeTempDir({ prefix: "miniscope_export_" });
+  try {
+    const frames = join(out, "frames.tif");
+    for (
+      const existing of [
+        frames,
+        join(out, "frames.timestamps.csv"),
+        join(out, "frames.metadata.json"),
+      ]
+    ) {
+      await Deno.writeTextFile(existing, "kept");
+      const result = await cli(exportFlags(out), ["export", SAMPLE, "--out", frames]);
+      deepStrictEqual(result.code, 1, result.stderr);
+      deepStrictEqual(
+        result.stderr.trim(),
+        `Error: "${existing}" already exists; pass overwrite (--overwrite) to replace it`,
+      );
+      deepStrictEqual(await Deno.readTextFile(existing), "kept");
+      deepStrictEqual([...Deno.readDirSync(out)].length, 1);
+      const replaced = await cli(exportFlags(out), [
+        "export",
+        SAMPLE,
+        "--out",
+        frames,
+        "--overwrite",
+      ]);
+      deepStrictEqual(replaced.code, 0, replaced.stderr);
+      assert((await Deno.readFile(existing)).length > 4);
+      for (const entry of [...Deno.readDirSync(out)]) {
+        await Deno.remove(join(out, entry.name));
+      }
+    }
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("export into a missing folder, onto a folder or under a file fails in one line naming the path and the cause", async () => {
+  const out = await Deno.makeTempDir({ prefix: "miniscope_export_" });
+  try {
+    await Deno.writeTextFile(join(out, "file"), "");
+    const cases = [
+      [join(out, "none", "frames.npy"), `the folder "${join(out, "none")}" does not exist`],
+      [out, "it is a folder"],
+      [join(out, "file", "frames.npy"), `"${join(out, "file")}" is a file, not a folder`],
+      [join(out, "file", "a", "frames.npy"), `"${join(out, "file", "a")}" is not a folder`],
+    ];
+    for (const [path, cause] of cases) {
+      const result = await cli(exportFlags(out), ["export", SAMPLE, "--out", path!, "--overwrite"]);
+      deepStrictEqual(result.code, 1, result.stderr);
+      deepStrictEqual(result.stderr.trim().split("\n").length, 1, result.stderr);
+      assert(result.stderr.startsWith(`Error: Cannot write "${path}": ${cause}`), result.stderr);
+    }
+    deepStrictEqual([...Deno.readDirSync(out)].map((e) => e.name), ["file"]);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
 Deno.test("preview writes mean and max PNGs of the frame size and an interval plot marking the dropped frame", async () => {
   const out = await Deno.makeTempDir({ prefix: "miniscope_preview_" });
   try {
@@ -274,6 +415,28 @@ Deno.test("preview writes mean and max PNGs of the frame size and an interval pl
     assert(svg.startsWith("<svg") && svg.includes("<polyline"), svg.slice(0, 100));
     deepStrictEqual(svg.match(/<circle/g)?.length, 1);
     assert(svg.includes("1 dropped after sample 30"));
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("preview onto a file or into a folder that cannot be made fails in one line naming it", async () => {
+  const out = await Deno.makeTempDir({ prefix: "miniscope_preview_" });
+  try {
+    const file = join(out, "0.avi");
+    await Deno.writeTextFile(file, "kept");
+    const flags = [`--allow-read=${SESSION},${out}`, "--allow-run=ffmpeg", `--allow-write=${out}`];
+    const cases = [
+      [file, `Error: Cannot write into "${file}": it is a file, not a folder`],
+      [join(file, "pictures"), `Error: Cannot write "${join(file, "pictures")}": Not a directory`],
+    ];
+    for (const [path, message] of cases) {
+      const result = await cli(flags, ["preview", SAMPLE, "--out", path!]);
+      deepStrictEqual(result.code, 1, result.stderr);
+      deepStrictEqual(result.stderr.trim().split("\n").length, 1, result.stderr);
+      assert(result.stderr.startsWith(message!), result.stderr);
+    }
+    deepStrictEqual(await Deno.readTextFile(file), "kept");
   } finally {
     await Deno.remove(out, { recursive: true });
   }

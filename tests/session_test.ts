@@ -482,3 +482,57 @@ Deno.test("a device metaData.json half-written while recording is a warning: the
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("a headOrientation.csv of software before v0.141, its header qw,qx,qy,qz over rows with the time stamp first, reads as a current one", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_head_" });
+  try {
+    const current = await Deno.readTextFile(join(SAMPLE, "headOrientation.csv"));
+    const rows = current.trim().split("\n").slice(1);
+    const path = join(root, "headOrientation.csv");
+    await Deno.writeTextFile(path, ["qw,qx,qy,qz", ...rows].join("\n") + "\n");
+    const old = await readHeadOrientation(path);
+    const expected = parseHeadOrientationCsv(current);
+    deepStrictEqual([...old.timeStampsMs], [...expected.timeStampsMs]);
+    deepStrictEqual([...old.timeStampsMs.subarray(0, 2)], [-68, -34]);
+    deepStrictEqual([...old.quaternions], [...expected.quaternions]);
+    // Rows of four cells give no time stamp: an error naming the line.
+    await Deno.writeTextFile(path, "qw,qx,qy,qz\n1,0,0,0\n");
+    await rejects(
+      () => readHeadOrientation(path),
+      errorWith(MalformedRecordingError, `"${path}": line 2 has 4 cells, expected 5`),
+    );
+    throws(
+      () => parseHeadOrientationCsv("w,x,y,z\n1,1,0,0,0\n"),
+      errorWith(FormatError, `"qw,qx,qy,qz" before v0.141`),
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("a session whose notes.csv cannot be read opens without notes, with a warning naming the file and the problem", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_session_" });
+  try {
+    await copyDevice(SAMPLE, join(root, "Miniscope"));
+    await Deno.copyFile(join(SAMPLE, "..", "metaData.json"), join(root, "metaData.json"));
+    const notes = join(root, "notes.csv");
+    await Deno.writeTextFile(notes, "Time Stamp (ms), Note\n1200,start\nabout 3 s,late\n");
+    const w: string[] = [];
+    const session = await MiniscopeSession.open(root, { onWarning: (m) => w.push(m) });
+    deepStrictEqual(session.notes, []);
+    deepStrictEqual(session.devices.map((d) => d.name), ["Miniscope"]);
+    deepStrictEqual(w, [
+      `Cannot read "${notes}": line 3 does not start with a time stamp in ms: "about 3 s,late"; ` +
+      `the session's notes are left out`,
+    ]);
+    // A folder where the file should be: the same.
+    await Deno.remove(notes);
+    await Deno.mkdir(notes);
+    w.length = 0;
+    deepStrictEqual((await MiniscopeSession.open(root, { onWarning: (m) => w.push(m) })).notes, []);
+    deepStrictEqual(w.length, 1);
+    assert(w[0]!.startsWith(`Cannot read "${notes}": `) && w[0]!.endsWith("left out"), w[0]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

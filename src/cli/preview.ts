@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { encode } from "fast-png";
 import type { MiniscopeImagingExtractor } from "../extractor.ts";
 import type { DroppedFrames } from "../analysis/dropped_frames.ts";
+import { outputError } from "../outputs.ts";
 import { Progress } from "./progress.ts";
 
 /** What `preview` computed and wrote. */
@@ -101,7 +102,15 @@ export async function writePreview(
   outDir: string,
   signal?: AbortSignal,
 ): Promise<PreviewResult> {
-  await Deno.mkdir(outDir, { recursive: true });
+  const existing = await Deno.stat(outDir).catch(() => null);
+  if (existing && !existing.isDirectory) {
+    throw new Deno.errors.NotADirectory(
+      `Cannot write into "${outDir}": it is a file, not a folder`,
+    );
+  }
+  await Deno.mkdir(outDir, { recursive: true }).catch((error) => {
+    throw outputError(error, outDir);
+  });
   const [rows, cols] = extractor.getImageShape();
   const size = rows * cols;
   const sum = new Float64Array(size);

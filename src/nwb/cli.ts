@@ -59,8 +59,7 @@ export const NWB_HELP =
   --session-start-time TIME    ISO 8601 with UTC offset, for a device folder without a session
                                metaData.json above it
   --compression gzip|none      (default: gzip)
-  --level N                    gzip level 0 to 9 (default: 4)
-  --overwrite                  replace an existing file`;
+  --level N                    gzip level 0 to 9 (default: 4)`;
 
 type Values = Record<string, string | boolean | undefined>;
 

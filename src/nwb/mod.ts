@@ -30,10 +30,11 @@
  */
 
 import { warnOnConsole } from "../errors.ts";
-import { basename, dirname, isAbsolute, join, relative } from "node:path";
+import { basename, dirname, join, relative, sep } from "node:path";
 import type { DroppedFrames } from "../../mod.ts";
 import type { FileFields, NwbLayout } from "./content.ts";
 import { exists } from "../files.ts";
+import { checkOutputs, outputError, recordingFiles, resolvedPath } from "../outputs.ts";
 import { streamFrames } from "./frames.ts";
 import { NwbFileWriter } from "./writer.ts";
 import { checkOptions, type NwbOptions, type NwbResult, type NwbSeries } from "./options.ts";
@@ -78,13 +79,22 @@ function droppedComment(dropped: DroppedFrames | null, unknown: string | null): 
   return text;
 }
 
-/** A path relative to a folder; relative inputs are taken from the same working folder. */
-function relativeTo(folder: string, path: string): string {
-  if (isAbsolute(folder) && isAbsolute(path)) return relative(folder, path);
-  // Without reading the working folder (which may be outside the read permission): put both
-  // under the same deep made-up root, which cancels out.
-  const root = "/r/o/o/t/o/f/r/e/l/a/t/i/v/e/p/a/t/h/s";
-  return relative(isAbsolute(folder) ? folder : join(root, folder), join(root, path));
+/**
+ * The path of `file` from the folder of the NWB file `nwb`, with "/" between its parts:
+ * both made absolute with their folders' symbolic links resolved, so that the path leads
+ * from where the NWB file really is to the file, whatever the working folder.
+ */
+async function pathFromNwb(nwb: string, file: string): Promise<string> {
+  const from = dirname(await resolvedPath(nwb));
+  return relative(from, await resolvedPath(file)).split(sep).join("/");
+}
+
+/** Every file an export of the plan reads. */
+function planInputs(plan: ExportPlan): string[] {
+  return recordingFiles([
+    ...plan.scopes.flatMap((scope) => scope.extractor.getFilePaths()),
+    ...plan.cameras.flatMap((camera) => camera.files),
+  ]);
 }
 
 function uniqueName(taken: Set<string>, wanted: string): string {
@@ -109,7 +119,11 @@ function sessionStart(plan: ExportPlan, options: NwbOptions, warn: (m: string) =
  * Writes a recording, several recordings of a device, or a whole session as an NWB file.
  *
  * The file appears under `path` only when complete: it is written under a temporary name in
- * the same folder and renamed at the end; an error or an abort removes it.
+ * the same folder and renamed at the end; an error or an abort removes it. It may not be, even
+ * with `overwrite`, a file the export reads (or one a later read would take for the
+ * recording's own, such as a new `.avi` beside its videos), by any path. A side file that
+ * cannot be read (`headOrientation.csv`, `notes.csv`, a device `metaData.json`) is left out
+ * with a warning naming it.
  *
  * - Each Miniscope becomes a `Device` (its type and settings in the description), an
  *   `ImagingPlane` with an `OpticalChannel`, and a `OnePhotonSeries` in `/acquisition`:
@@ -129,9 +143,14 @@ function sessionStart(plan: ExportPlan, options: NwbOptions, warn: (m: string) =
  * @param path The `.nwb` file to write.
  * @param options Metadata, compression, range and signal.
  * @returns The file, its identifier and start time, and the series in it.
- * @throws {TypeError} For wrong options or source.
+ * @throws {TypeError} For wrong options or source, or a `path` that is a file of the
+ *   recording (naming both).
  * @throws {RangeError} For options out of range, such as `end` past the samples.
  * @throws {Deno.errors.AlreadyExists} When `path` exists and `overwrite` is not set.
+ * @throws {Deno.errors.NotFound} When the folder of `path` does not exist;
+ *   {@linkcode Deno.errors.NotADirectory} or {@linkcode Deno.errors.IsADirectory} when it is a
+ *   file or `path` is a folder; `Cannot write "<path>": <cause>` when the file cannot be
+ *   created or written (HDF5's report is not printed).
  * @throws {Error} When the session start time or its UTC offset cannot be told, naming what to
  *   pass; the reader's errors when a recording is malformed; the signal's reason on abort.
  */
@@ -143,12 +162,10 @@ export async function writeNwb(
   checkOptions(options);
   const warn = options.onWarning ?? warnOnConsole;
   options.signal?.throwIfAborted();
-  if (!options.overwrite && await exists(path)) {
-    throw new Deno.errors.AlreadyExists(
-      `"${path}" already exists; pass overwrite (--overwrite) to replace it`,
-    );
-  }
+  const overwrite = options.overwrite ?? false;
+  await checkOutputs([path], { inputs: [], overwrite });
   const plan = await planExport(source, options.start, options.end, warn);
+  await checkOutputs([path], { inputs: planInputs(plan), overwrite });
   const startTime = sessionStart(plan, options, warn);
   const identifier = options.identifier ?? crypto.randomUUID();
   const subjectId = options.subjectId ?? plan.animalName;
@@ -271,7 +288,7 @@ export async function writeNwb(
         `in ${camera.files.length} video files beside the NWB file (not copied), with the ` +
         `time stamps of its timeStamps.csv in seconds from the session start`,
       comments: droppedComment(camera.dropped, null),
-      files: camera.files.map((f) => relativeTo(outFolder, f)),
+      files: await Promise.all(camera.files.map((file) => pathFromNwb(path, file))),
       startingFrames: camera.startingFrames,
       timestamps: camera.timestamps,
     });
@@ -307,8 +324,18 @@ export async function writeNwb(
   const stop = () => writer.terminate();
   options.signal?.addEventListener("abort", stop, { once: true });
   let renamed = false;
+  let created = false;
   try {
-    await writer.open(temporary, layout);
+    // Created here first, so that a folder that cannot be written is told in Deno's words,
+    // before HDF5 opens it.
+    await Deno.open(temporary, { write: true, createNew: true }).then(
+      (file) => file.close(),
+      (error) => {
+        throw outputError(error, path);
+      },
+    );
+    created = true;
+    await writer.open(temporary, layout, path);
     let done = 0;
     for (const [index, scope] of plan.scopes.entries()) {
       const written = await streamFrames(scope.extractor, writer, index, options.signal, (n) => {
@@ -327,7 +354,9 @@ export async function writeNwb(
         `"${path}" appeared while it was being written; pass overwrite (--overwrite) to replace it`,
       );
     }
-    await Deno.rename(temporary, path);
+    await Deno.rename(temporary, path).catch((error) => {
+      throw outputError(error, path);
+    });
     renamed = true;
     return { path, identifier, sessionStartTime: startTime, series };
   } catch (error) {
@@ -337,6 +366,6 @@ export async function writeNwb(
   } finally {
     options.signal?.removeEventListener("abort", stop);
     writer.terminate();
-    if (!renamed) await Deno.remove(temporary).catch(() => {});
+    if (created && !renamed) await Deno.remove(temporary).catch(() => {});
   }
 }

@@ -20,7 +20,7 @@ import {
 } from "../../mod.ts";
 import { exists } from "../files.ts";
 import { parseDeviceMetadata } from "../formats/metadata_json.ts";
-import { readMetadataFile } from "../open/metadata.ts";
+import { readDeviceMetadata } from "../session.ts";
 
 /** The samples of one device: of one recording, or of several recordings combined. */
 export type ImagingSeries = MiniscopeImagingExtractor | MiniscopeMultiRecordingImagingExtractor;
@@ -121,6 +121,34 @@ function concatenate(parts: HeadOrientation[]): HeadOrientation | null {
     timestamps: join3((h) => h.timestamps),
     quaternions: join3((h) => h.quaternions),
   };
+}
+
+/**
+ * Reads a device's `headOrientation.csv` for the export: null without one, and null with a
+ * warning naming the file and the problem when it cannot be read, so that the rest is still
+ * converted.
+ */
+async function headOrientationOf(
+  folder: string,
+  warn: (message: string) => void,
+  read: () => Promise<HeadOrientation | null> = async () => {
+    const path = join(folder, "headOrientation.csv");
+    return await exists(path) ? await readHeadOrientation(path, warn) : null;
+  },
+): Promise<HeadOrientation | null> {
+  try {
+    return await read();
+  } catch (error) {
+    const path = join(folder, "headOrientation.csv");
+    // Deno's own messages end with the system call and the path.
+    const message = (error instanceof Error ? error.message : String(error))
+      .replace(/: \w+ '.*'$/s, "");
+    warn(
+      (message.includes(`"${path}"`) ? message : `Cannot read "${path}": ${message}`) +
+        "; the head orientation is left out of the NWB file",
+    );
+    return null;
+  }
 }
 
 /** The time range of a series' samples, for cutting head orientation to it. */
@@ -227,7 +255,11 @@ async function planSession(
     }
     const whole = await session.openDevice(device.name, { onWarning: warn });
     const extractor = sliceOf(whole, device.name, start, end);
-    const head = await session.readHeadOrientation(device.name);
+    const head = await headOrientationOf(
+      device.path,
+      warn,
+      () => session.readHeadOrientation(device.name),
+    );
     const [from, to] = timeRange(extractor, start === undefined && end === undefined);
     scopes.push({
       device: device.name,
@@ -240,9 +272,12 @@ async function planSession(
   return { scopes, cameras, ...sessionFacts(session) };
 }
 
-async function openSessionOf(folder: string): Promise<MiniscopeSession | string> {
+async function openSessionOf(
+  folder: string,
+  warn: (message: string) => void,
+): Promise<MiniscopeSession | string> {
   try {
-    return await MiniscopeSession.open(folder);
+    return await MiniscopeSession.open(folder, { onWarning: warn });
   } catch (error) {
     return (error as Error).message;
   }
@@ -252,6 +287,7 @@ async function planMulti(
   source: MiniscopeMultiRecordingImagingExtractor,
   start: number | undefined,
   end: number | undefined,
+  warn: (message: string) => void,
 ): Promise<ExportPlan> {
   const recordings = source.getRecordings();
   const device = basename(dirname(source.getFilePaths()[0]!));
@@ -261,7 +297,7 @@ async function planMulti(
   const notes: { time: number; text: string }[] = [];
   let first: MiniscopeSession | null = null;
   for (const recording of recordings) {
-    const session = await openSessionOf(recording.folder);
+    const session = await openSessionOf(recording.folder, warn);
     if (typeof session !== "string") {
       first ??= session;
       for (const note of session.notes) {
@@ -271,12 +307,8 @@ async function planMulti(
         });
       }
     }
-    const headPath = join(recording.folder, device, "headOrientation.csv");
-    if (await exists(headPath)) {
-      heads.push(
-        shiftAndCut(await readHeadOrientation(headPath), recording.offsetSeconds, from, to),
-      );
-    }
+    const head = await headOrientationOf(join(recording.folder, device), warn);
+    if (head) heads.push(shiftAndCut(head, recording.offsetSeconds, from, to));
   }
   const metadata = first?.devices.find((d) => d.name === device)?.metadata;
   return {
@@ -305,25 +337,26 @@ async function planDevice(
   source: MiniscopeImagingExtractor,
   start: number | undefined,
   end: number | undefined,
+  warn: (message: string) => void,
 ): Promise<ExportPlan> {
   const folder = dirname(source.getFilePaths()[0]!);
   const device = basename(folder);
   const extractor = sliceOf(source, device, start, end);
   const [from, to] = timeRange(extractor, start === undefined && end === undefined);
-  const session = await openSessionOf(dirname(folder));
+  const session = await openSessionOf(dirname(folder), warn);
   const inSession = typeof session === "string"
     ? undefined
     : session.devices.find((d) => d.name === device && d.path === folder);
   let settings = NO_SETTINGS;
   if (inSession) {
     settings = inSession.metadata;
-  } else if (await exists(join(folder, "metaData.json"))) {
-    settings = parseDeviceMetadata(
-      await readMetadataFile(join(folder, "metaData.json"), "device metadata"),
-    );
+  } else {
+    // As when reading the recording, its settings can be done without.
+    const { metadata, problem } = await readDeviceMetadata(folder);
+    if (problem !== null) warn(problem);
+    settings = metadata ?? NO_SETTINGS;
   }
-  const headPath = join(folder, "headOrientation.csv");
-  const head = await exists(headPath) ? await readHeadOrientation(headPath) : null;
+  const head = await headOrientationOf(folder, warn);
   const scope: ScopePlan = {
     device,
     extractor,
@@ -365,9 +398,9 @@ export function planExport(
 ): Promise<ExportPlan> {
   if (source instanceof MiniscopeSession) return planSession(source, start, end, warn);
   if (source instanceof MiniscopeMultiRecordingImagingExtractor) {
-    return planMulti(source, start, end);
+    return planMulti(source, start, end, warn);
   }
-  if (source instanceof MiniscopeImagingExtractor) return planDevice(source, start, end);
+  if (source instanceof MiniscopeImagingExtractor) return planDevice(source, start, end, warn);
   throw new TypeError(
     "Cannot write NWB: the source must be a MiniscopeImagingExtractor, a " +
       "MiniscopeMultiRecordingImagingExtractor or a MiniscopeSession",
