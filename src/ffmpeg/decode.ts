@@ -215,7 +215,7 @@ function feedChunks(video: VideoFile, plans: readonly DecodePlan[]) {
     withByteSource(video.path, async (source) => {
       await write(await readHeaders(source, video));
       for (const { first, end } of plans) await feedRange(source, video, first, end, write);
-    });
+    }, video);
 }
 
 /** Writes chunks `[first, end)` of `video` (see {@linkcode feedChunks}). */

@@ -289,7 +289,7 @@ export class LiveDecoder {
       await this.#verified;
       for (const [frame, data] of outputs) onFrame(frame, data);
       return result;
-    });
+    }, this.video);
   }
 
   /** Kills ffmpeg and reaps it; never throws. */
