@@ -10,7 +10,7 @@ import {
   type DroppedFrames,
   type RowSegment,
 } from "./analysis/dropped_frames.ts";
-import { lastAtOrBefore } from "./analysis/sampling_frequency.ts";
+import { lastSamplesAtOrBefore } from "./analysis/sampling_frequency.ts";
 import type {
   Frame,
   ImageSeries,
@@ -438,36 +438,12 @@ export class MiniscopeImagingExtractor {
    * time vector, so the same rule holds in every case. Where the times step back (a clock that
    * stepped back), it is the last sample whose time is at or before the time asked.
    *
-   * @example
-   * ```ts
-   * import { MiniscopeImagingExtractor } from "@miniscope/reader";
-   *
-   * const extractor = await MiniscopeImagingExtractor.open({ folderPath: "testdata/v1_device" });
-   * const [first] = extractor.getTimestamps(0, 1);
-   * console.log(extractor.timeToSampleIndices([first! - 1, first!, Infinity])); // -1, 0, last
-   * ```
-   *
    * @param times Times in seconds.
    * @returns One index per time.
    * @throws {RangeError} When a time is NaN (or not a number).
    */
   timeToSampleIndices(times: ArrayLike<number>): Int32Array {
-    const stamps = this.getTimestamps();
-    // The least time from each sample on rises with the index: a search in it finds the last
-    // sample at or before a time even where the times step back.
-    let least = Infinity;
-    for (let i = stamps.length - 1; i >= 0; i--) stamps[i] = least = Math.min(least, stamps[i]!);
-    const result = new Int32Array(times.length);
-    for (let i = 0; i < times.length; i++) {
-      const time = times[i];
-      if (typeof time !== "number" || Number.isNaN(time)) {
-        throw new RangeError(
-          `Cannot find the sample at time ${String(time)} (times[${i}]): it is not a number`,
-        );
-      }
-      result[i] = lastAtOrBefore(stamps, time);
-    }
-    return result;
+    return lastSamplesAtOrBefore(this.getTimestamps(), times);
   }
 
   /**

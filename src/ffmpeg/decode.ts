@@ -328,12 +328,8 @@ class Decoder {
     this.frameSize = video.width * video.height * channelsOf(options.pixelFormat);
     // The check that the program is ffmpeg runs beside the decode; no byte is used before it
     // has passed.
-    this.#verified = verifyFfmpeg(
-      options.ffmpegPath,
-      video.codec,
-      video.displayPath,
-      this.#verifyWait.signal,
-    );
+    const wait = this.#verifyWait.signal;
+    this.#verified = verifyFfmpeg(options.ffmpegPath, video.codec, video.displayPath, wait);
     this.#verified.catch(() => {});
     const frames = ranges.reduce((sum, range, i) => sum + this.plans[i]!.skip + range.count, 0);
     this.#process = FfmpegProcess.spawn({
