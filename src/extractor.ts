@@ -10,7 +10,7 @@ import {
   type DroppedFrames,
   type RowSegment,
 } from "./analysis/dropped_frames.ts";
-import { lastAtOrBefore } from "./analysis/sampling_frequency.ts";
+import { lastSamplesAtOrBefore } from "./analysis/sampling_frequency.ts";
 import type {
   Frame,
   ImageSeries,
@@ -432,22 +432,18 @@ export class MiniscopeImagingExtractor {
   }
 
   /**
-   * For each time, the index of the last sample at or before it (-1 when it is before the
-   * first sample). Without a time vector: `round(time * samplingFrequency)`.
+   * For each time, the index of the last sample at or before it: -1 before the first sample,
+   * the last sample for a time after it (`Infinity` included). The times of the samples are
+   * those of {@linkcode getTimestamps}: set, native, or `index / samplingFrequency` without a
+   * time vector, so the same rule holds in every case. Where the times step back (a clock that
+   * stepped back), it is the last sample whose time is at or before the time asked.
    *
    * @param times Times in seconds.
    * @returns One index per time.
+   * @throws {RangeError} When a time is NaN (or not a number).
    */
   timeToSampleIndices(times: ArrayLike<number>): Int32Array {
-    const result = new Int32Array(times.length);
-    if (!this.hasTimeVector()) {
-      const fs = this.#recording.samplingFrequency;
-      for (let i = 0; i < times.length; i++) result[i] = Math.round(times[i]! * fs);
-      return result;
-    }
-    const stamps = this.getTimestamps();
-    for (let i = 0; i < times.length; i++) result[i] = lastAtOrBefore(stamps, times[i]!);
-    return result;
+    return lastSamplesAtOrBefore(this.getTimestamps(), times);
   }
 
   /**

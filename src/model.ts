@@ -31,6 +31,27 @@ export interface ByteSource {
   read(offset: number, length: number): Promise<Uint8Array>;
 }
 
+/**
+ * What tells one version of a file from another: its size, modification and status change
+ * times and inode. A file still being written when it was opened may grow, in place.
+ */
+export interface FileVersion {
+  /** Size in bytes. */
+  size: number;
+  /** Modification time in ms since the epoch, where the system gives it. */
+  mtimeMs: number | null;
+  /**
+   * Status change time in ms since the epoch, where the system gives it: unlike the
+   * modification time, no program can set it back after rewriting the file.
+   */
+  ctimeMs: number | null;
+  /** Inode and device, where the system gives them. */
+  ino: number | null;
+  dev: number;
+  /** Whether the file may grow (bytes appended, the rest unchanged) and still be this version. */
+  growing: boolean;
+}
+
 /** What the decoder needs to know about one video file. */
 export interface VideoFile {
   /** Absolute path of the file. */
@@ -56,6 +77,11 @@ export interface VideoFile {
   reorders: boolean;
   /** Where each frame's chunk is. */
   index: FrameIndex;
+  /**
+   * The version of the file the headers and index were read from: every read checks that the
+   * file still is it. Without it (a model built by hand), nothing is checked.
+   */
+  version?: FileVersion;
 }
 
 /** Where each frame of a file is. */

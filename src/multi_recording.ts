@@ -412,6 +412,7 @@ export class MiniscopeMultiRecordingImagingExtractor {
    *
    * @param times Times in seconds.
    * @returns One index per time.
+   * @throws {RangeError} When a time is NaN (or not a number).
    */
   timeToSampleIndices(times: ArrayLike<number>): Int32Array {
     return this.#series.timeToSampleIndices(times);

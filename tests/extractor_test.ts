@@ -199,6 +199,70 @@ Deno.test({
   },
 });
 
+Deno.test("timeToSampleIndices() without time stamps keeps the same rule: no Int32 wrap, NaN a RangeError", async () => {
+  const dir = await copyFixture(SAMPLE);
+  try {
+    await Deno.remove(join(dir, "timeStamps.csv"));
+    await using timeless = await open(dir, { samplingFrequency: 20 });
+    deepStrictEqual(timeless.hasTimeVector(), false);
+    // Samples are at index / 20 s: 58 of them, the last at 2.85 s.
+    deepStrictEqual(
+      [...timeless.timeToSampleIndices([-Infinity, -0.01, 0, 0.049, 0.05, 2, 1e9, Infinity])],
+      [-1, -1, 0, 0, 1, 40, 57, 57],
+    );
+    // Each sample's own time gives the sample back, also in a slice.
+    const slice = timeless.sliceSamples(10, 30);
+    deepStrictEqual([...slice.timeToSampleIndices(slice.getTimestamps())], range(0, 20));
+    await using stamped = await open();
+    for (const ex of [timeless, stamped]) {
+      for (const bad of [[NaN, Infinity, 1e9, 2], [0, NaN]]) {
+        throws(
+          () => ex.timeToSampleIndices(bad),
+          errorWith(RangeError, "Cannot find the sample at time NaN"),
+        );
+      }
+    }
+  } finally {
+    await removeCopy(dir);
+  }
+});
+
+Deno.test("timeToSampleIndices() over times that step back gives the last sample at or before each time", async () => {
+  await using ex = await open();
+  // A clock that stepped back 1 s after sample 29.
+  const times = Array.from({ length: 58 }, (_, i) => i < 30 ? i : i - 10.5);
+  ex.setTimes(times);
+  deepStrictEqual([...ex.timeToSampleIndices([-1, 0, 18.9, 19.5, 29, 40, 1e9])], [
+    -1,
+    0,
+    18,
+    30,
+    39,
+    50,
+    57,
+  ]);
+  for (const [i, t] of times.entries()) {
+    const got = ex.timeToSampleIndices([t])[0]!;
+    const expected = times.findLastIndex((u) => u <= t);
+    deepStrictEqual(got, expected, `time ${t} of sample ${i}`);
+  }
+});
+
+Deno.test("index arguments that are NaN, fractions or past the end are RangeErrors in every method", async () => {
+  await using ex = await open();
+  for (const bad of [NaN, 0.5, -1, 59, 2 ** 53, Infinity]) {
+    throws(() => ex.getTimestamps(bad), RangeError, `getTimestamps(${bad})`);
+    throws(() => ex.getTimestamps(0, bad), RangeError, `getTimestamps(0, ${bad})`);
+    throws(() => ex.getNativeTimestamps(bad), RangeError, `getNativeTimestamps(${bad})`);
+    throws(() => ex.sliceSamples(bad, 58), RangeError, `sliceSamples(${bad}, 58)`);
+    throws(() => ex.sliceSamples(0, bad), RangeError, `sliceSamples(0, ${bad})`);
+    await rejects(() => ex.getSeries(bad, 58), RangeError, `getSeries(${bad})`);
+    await rejects(() => ex.getSamples([3, bad]), RangeError, `getSamples([3, ${bad}])`);
+    await rejects(() => ex.stream({ start: bad }).next(), RangeError, `stream(${bad})`);
+  }
+  await rejects(() => ex.getSamples([58]), RangeError);
+});
+
 Deno.test({
   name: "sliceSamples() is a view with its own indices, frames and timestamps",
   permissions: readSample,

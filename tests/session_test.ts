@@ -267,6 +267,27 @@ Deno.test("MiniscopeMultiRecordingImagingExtractor orders recordings by start ti
   }
 });
 
+Deno.test("MiniscopeMultiRecordingImagingExtractor.timeToSampleIndices() keeps the rule across recordings; NaN is a RangeError", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_multi_" });
+  try {
+    await threeRecordings(root);
+    await using ex = await MiniscopeMultiRecordingImagingExtractor.open({
+      folderPath: root,
+      onWarning: () => {},
+    });
+    const t = ex.getTimestamps();
+    // A time between two recordings belongs to the last sample of the first.
+    deepStrictEqual(
+      [...ex.timeToSampleIndices([-Infinity, t[0]!, (t[18]! + t[19]!) / 2, t[19]!, 1e9])],
+      [-1, 0, 18, 19, 56],
+    );
+    throws(() => ex.timeToSampleIndices([1, NaN]), errorWith(RangeError, "times[1]"));
+    throws(() => ex.sliceSamples(20, 40).timeToSampleIndices([NaN]), RangeError);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 Deno.test("MiniscopeMultiRecordingImagingExtractor names what is missing: the device, a start time, the time stamps", async () => {
   const root = await Deno.makeTempDir({ prefix: "miniscope_multi_" });
   try {

@@ -182,7 +182,15 @@ export function formatInfo(info: InfoReport): string {
         (where.length ? `: ${where.join(", ")}${d.gaps.length > 8 ? ", ..." : ""}` : ""),
     );
     if (d.daqCount !== null) {
-      lines.push(`             ${d.daqCount} by DAQ frame number`);
+      const restarts = d.daqRestarts.slice(0, 8).join(", ") +
+        (d.daqRestarts.length > 8 ? ", ..." : "");
+      lines.push(
+        `             ${d.daqCount} by DAQ frame number` +
+          (d.daqRestarts.length
+            ? ` (the counter restarts after sample ${restarts}: a reconnect; frames across ` +
+              `a restart are not counted)`
+            : ""),
+      );
     }
     for (const lost of d.lostInFiles) {
       lines.push(

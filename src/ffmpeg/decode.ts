@@ -215,7 +215,7 @@ function feedChunks(video: VideoFile, plans: readonly DecodePlan[]) {
     withByteSource(video.path, async (source) => {
       await write(await readHeaders(source, video));
       for (const { first, end } of plans) await feedRange(source, video, first, end, write);
-    });
+    }, video);
 }
 
 /** Writes chunks `[first, end)` of `video` (see {@linkcode feedChunks}). */
@@ -307,7 +307,12 @@ class Decoder {
   readonly #video: VideoFile;
   readonly #signal: AbortSignal | undefined;
   readonly #verified: Promise<unknown>;
-  readonly #onAbort = () => void this.#process.kill();
+  /** Ends this decode's wait for the check that the program is ffmpeg. */
+  readonly #verifyWait = new AbortController();
+  readonly #onAbort = () => {
+    this.#verifyWait.abort(this.#signal?.reason);
+    void this.#process.kill();
+  };
   readonly plans: DecodePlan[];
   readonly frameSize: number;
 
@@ -323,7 +328,8 @@ class Decoder {
     this.frameSize = video.width * video.height * channelsOf(options.pixelFormat);
     // The check that the program is ffmpeg runs beside the decode; no byte is used before it
     // has passed.
-    this.#verified = verifyFfmpeg(options.ffmpegPath, video.codec, video.displayPath);
+    const wait = this.#verifyWait.signal;
+    this.#verified = verifyFfmpeg(options.ffmpegPath, video.codec, video.displayPath, wait);
     this.#verified.catch(() => {});
     const frames = ranges.reduce((sum, range, i) => sum + this.plans[i]!.skip + range.count, 0);
     this.#process = FfmpegProcess.spawn({
@@ -380,10 +386,11 @@ class Decoder {
     this.#signal?.throwIfAborted();
   }
 
-  /** Kills ffmpeg if it still runs and reaps it. */
+  /** Kills ffmpeg if it still runs and reaps it; ends the check too if nothing else waits. */
   async close(): Promise<void> {
     this.#signal?.removeEventListener("abort", this.#onAbort);
-    await this.#process.kill();
+    this.#verifyWait.abort(new Error("The decode was closed"));
+    await Promise.all([this.#process.kill(), this.#verified.catch(() => {})]);
   }
 }
 

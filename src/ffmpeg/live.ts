@@ -95,6 +95,8 @@ export class LiveDecoder {
   readonly frameSize: number;
   readonly #process: FfmpegProcess;
   readonly #verified: Promise<unknown>;
+  /** Ends this decoder's wait for the check that the program is ffmpeg. */
+  readonly #verifyWait = new AbortController();
   /** Bytes waiting to be written to stdin, in order. */
   readonly #writes: Uint8Array[] = [];
   /** Writes queued or under way. */
@@ -125,7 +127,12 @@ export class LiveDecoder {
   constructor(video: VideoFile, options: LiveDecoderOptions) {
     this.video = video;
     this.frameSize = video.width * video.height * channelsOf(options.pixelFormat);
-    this.#verified = verifyFfmpeg(options.ffmpegPath, video.codec, video.displayPath);
+    this.#verified = verifyFfmpeg(
+      options.ffmpegPath,
+      video.codec,
+      video.displayPath,
+      this.#verifyWait.signal,
+    );
     this.#verified.catch(() => {});
     this.#process = FfmpegProcess.spawn({
       ffmpegPath: options.ffmpegPath,
@@ -282,7 +289,7 @@ export class LiveDecoder {
       await this.#verified;
       for (const [frame, data] of outputs) onFrame(frame, data);
       return result;
-    });
+    }, this.video);
   }
 
   /** Kills ffmpeg and reaps it; never throws. */
@@ -291,7 +298,8 @@ export class LiveDecoder {
     if (!this.#closed) this.#hold(1);
     this.#closed = true;
     this.#wake();
-    await this.#process.kill();
+    this.#verifyWait.abort(new Error("The decoder was closed"));
+    await Promise.all([this.#process.kill(), this.#verified.catch(() => {})]);
     alive.delete(this.#process);
   }
 }

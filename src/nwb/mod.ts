@@ -75,6 +75,10 @@ function droppedComment(dropped: DroppedFrames | null, unknown: string | null): 
       `(median interval ${dropped.medianIntervalMs} ms): ${gaps.join("; ")}`;
   if (dropped.daqCount !== null) {
     text += `; the DAQ frame counter shows ${dropped.daqCount} missing`;
+    if (dropped.daqRestarts.length > 0) {
+      text += ` (it restarts after sample ${dropped.daqRestarts.join(", ")}, a reconnect: ` +
+        `frames lost across a restart are not counted)`;
+    }
   }
   return text;
 }

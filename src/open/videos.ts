@@ -6,11 +6,11 @@
  */
 
 import { type AviInfo, readAviInfo } from "../formats/avi.ts";
-import type { ByteSource, PixelFormat, VideoFile } from "../model.ts";
+import type { ByteSource, FileVersion, PixelFormat, VideoFile } from "../model.ts";
 import { findSeekPoints } from "../formats/seek_points.ts";
 import { FormatError } from "../formats/format_error.ts";
 import { MalformedRecordingError } from "../errors.ts";
-import { withByteSource } from "../files.ts";
+import { versionOf, withByteSource } from "../files.ts";
 import { runPool } from "../read/pool.ts";
 import { wrapFormatError } from "./metadata.ts";
 
@@ -82,6 +82,7 @@ export async function loadVideos(
       frameSizes: info.frameSizes,
       chunkIds: info.chunkIds,
     },
+    version: info.version,
   }));
   const firstFrames: number[] = [];
   let videoFrames = 0;
@@ -92,8 +93,11 @@ export async function loadVideos(
   return { videos, firstFrames, videoFrames, rows: first.height, cols: first.width };
 }
 
-/** What the headers and index of a video say, with where decodes may start in it. */
-type VideoInfo = AviInfo & { reorders: boolean };
+/**
+ * What the headers and index of a video say, with where decodes may start in it and the
+ * version of the file they were read from.
+ */
+type VideoInfo = AviInfo & { reorders: boolean; version: FileVersion };
 
 /**
  * Reads the headers and indexes of all videos. The last file may be one still being written
@@ -111,8 +115,10 @@ async function readAllAviInfo(
   let lastProblem: string | null = null;
   const jobs = filePaths.map((path, i) => async () => {
     try {
-      infos[i] = await withByteSource(path, async (source) => {
+      infos[i] = await withByteSource(path, async (source, stat) => {
         let info: AviInfo;
+        // A file still being written grows after this: appended frames leave it the same.
+        let growing = false;
         try {
           info = await readAviInfo(source);
         } catch (error) {
@@ -120,6 +126,7 @@ async function readAllAviInfo(
           const live = await withFinalSizes(source);
           if (!live) throw error;
           info = await readAviInfo(live);
+          growing = true;
           warn(
             `"${path}": its RIFF sizes are not final, as in a file still being written; it is ` +
               `read up to its last complete frame`,
@@ -129,7 +136,12 @@ async function readAllAviInfo(
           ...info,
           indexed: info.indexSource !== "scan",
         });
-        return { ...info, keyframes: seek.points, reorders: seek.reorders };
+        return {
+          ...info,
+          keyframes: seek.points,
+          reorders: seek.reorders,
+          version: versionOf(stat, growing),
+        };
       });
     } catch (error) {
       if (i === last && last > 0 && error instanceof FormatError) {

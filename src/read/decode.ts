@@ -6,6 +6,7 @@
  */
 
 import { decodeFrames, decodeInto, type DecodeOptions } from "../ffmpeg/decode.ts";
+import { MalformedRecordingError } from "../errors.ts";
 import { channelsOf, type Recording, type VideoFile } from "../model.ts";
 
 /**
@@ -46,6 +47,25 @@ export interface DecodeWay {
  * @param way Whether a live decoder may serve, and where consecutive frames go.
  */
 export async function decodeWanted(
+  recording: Recording,
+  video: VideoFile,
+  frames: readonly number[],
+  place: (frame: number, data: Uint8Array) => void,
+  signal: AbortSignal,
+  way: DecodeWay,
+): Promise<void> {
+  try {
+    await decodeOnce(recording, video, frames, place, signal, way);
+  } catch (error) {
+    // A file changed, gone or damaged: none of its frames kept from earlier reads is served.
+    if (error instanceof MalformedRecordingError || error instanceof Deno.errors.NotFound) {
+      await recording.live.forget(video);
+    }
+    throw error;
+  }
+}
+
+async function decodeOnce(
   recording: Recording,
   video: VideoFile,
   frames: readonly number[],

@@ -11,6 +11,7 @@
  */
 
 import { untilAborted } from "../ffmpeg/decode.ts";
+import { checkUnchanged } from "../files.ts";
 import type { PixelFormat, VideoFile } from "../model.ts";
 import { canDecodeLive, LiveDecoder } from "../ffmpeg/live.ts";
 
@@ -75,6 +76,15 @@ export class FrameCache {
       if (this.#bytes <= this.#maxBytes) break;
       this.#frames.delete(oldest);
       this.#bytes -= bytes.length;
+    }
+  }
+
+  /** Drops the frames of one file. */
+  drop(video: VideoFile): void {
+    for (const [key, data] of this.#frames) {
+      if (key.slice(key.indexOf(":") + 1) !== video.path) continue;
+      this.#frames.delete(key);
+      this.#bytes -= data.length;
     }
   }
 
@@ -148,6 +158,8 @@ export class LiveDecoders {
    * @returns Whether every frame was delivered; when not, the caller decodes them otherwise
    *   (some may have been delivered already).
    * @throws The abort reason when `signal` aborts.
+   * @throws {MalformedRecordingError} When frames of the file are kept but the file changed.
+   * @throws {Deno.errors.NotFound} When frames of the file are kept but it no longer exists.
    */
   async read(
     video: VideoFile,
@@ -155,8 +167,12 @@ export class LiveDecoders {
     deliver: (frame: number, data: Uint8Array) => void,
     signal?: AbortSignal,
   ): Promise<boolean> {
-    const missing = frames.filter((frame) => {
-      const data = this.#cache.get(video, frame);
+    const cached = frames.map((frame) => this.#cache.get(video, frame));
+    // Kept frames are the file as it was: served only while it still is (a decoder checks
+    // the file whenever it reads it).
+    if (cached.some((data) => data)) await checkUnchanged(video.path, video);
+    const missing = frames.filter((frame, i) => {
+      const data = cached[i];
       if (data) deliver(frame, data);
       return !data;
     });
@@ -255,6 +271,25 @@ export class LiveDecoders {
     // A decoder waiting to be closed never keeps the program alive.
     Deno.unrefTimer(timer);
     slot.timer = timer;
+  }
+
+  /**
+   * Forgets a file that is no longer what it was: drops its frames from the cache and closes
+   * its decoder once the reads on it are done. Never throws.
+   *
+   * @param video The file.
+   */
+  async forget(video: VideoFile): Promise<void> {
+    this.#cache.drop(video);
+    const slot = this.#slots.get(video);
+    if (!slot) return;
+    await slot.tail;
+    if (this.#slots.get(video) !== slot || slot.users > 0) return;
+    this.#slots.delete(video);
+    clearTimeout(slot.timer);
+    const decoder = slot.decoder;
+    slot.decoder = undefined;
+    await decoder?.close();
   }
 
   /**
