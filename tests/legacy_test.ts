@@ -557,6 +557,22 @@ Deno.test("a legacy folder converts to an NWB file that passes the validator, re
     deepStrictEqual(f[`${camera}/external_file`].attrs.starting_frame, ["<i8", [0, 6]]);
     deepStrictEqual(f[`${camera}/timestamps`].value, await secondsOf(FOLDER, BEHAVIOUR.camNum));
     await checkNwb(out);
+    // The Miniscope alone, as a recording: the same frames, settings and notes, no camera.
+    await using scope = await MiniscopeImagingExtractor.open({ folderPath: dir, onWarning() {} });
+    const alone = join(dirname(out), "alone.nwb");
+    const written = await writeNwb(scope.sliceSamples(2, 16), alone, {
+      sessionStartTime: "2015-06-29T15:45:12-07:00",
+      onWarning() {},
+    });
+    deepStrictEqual(written.series.map((s) => [s.path, s.samples]), [
+      ["/acquisition/OnePhotonSeries", 14],
+      ["/acquisition/notes", 2],
+    ]);
+    const g = await dump(alone);
+    const frames = (await grayByFfmpeg(SCOPE_FILES)).subarray(2 * SCOPE.width * SCOPE.height);
+    deepStrictEqual(g["/acquisition/OnePhotonSeries/data"].sha256, await sha256(frames));
+    assert(g["/general/devices/msCam"].attrs.description[1].includes("msCamExposure 255"));
+    await checkNwb(alone);
   } finally {
     await removeLegacy(dir);
   }
