@@ -46,6 +46,7 @@ export {
 } from "./src/multi_recording.ts";
 export { type HeadOrientation, orientationForFrames } from "./src/formats/head_orientation_csv.ts";
 export type { Note, SettingChange, TextNote } from "./src/formats/notes_csv.ts";
+export type { LegacySettings } from "./src/formats/settings_and_notes_dat.ts";
 export type {
   DeviceMetadata,
   RecordingStartTime,

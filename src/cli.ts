@@ -41,8 +41,10 @@ Files, frame counts (videos and timeStamps.csv, frames lost from a file cut shor
 shape, sampling frequency, duration, first and last time stamp, dropped frames, where the clock
 steps back, device settings, the session start time and warnings.
 
-  --json   print one JSON object with stable keys
-  --help   show this help
+  --json               print one JSON object with stable keys
+  --scope-cam-num N    the camNum of the Miniscope in timestamp.dat (software before 2020),
+                       when the row counts cannot tell the cameras apart
+  --help               show this help
 
 Permissions: --allow-read=<session folder> (the device folder alone is enough; the session
 start time is then left out with a note)`,
@@ -59,6 +61,9 @@ existing files are kept unless --overwrite is given.
   --start N       first sample (default 0)
   --end N         end sample, exclusive (default: all)
   --overwrite     replace files that exist (never a file of the recording)
+  --scope-cam-num N
+                  the camNum of the Miniscope in timestamp.dat (software before 2020), when
+                  the row counts cannot tell the cameras apart
   --help          show this help
 
 ${NWB_HELP}
@@ -72,6 +77,9 @@ Writes mean.png and max.png (projections, contrast stretched) and intervals.svg 
 intervals over time, dropped frames marked), and prints the saturated-pixel share.
 
   --out DIR   folder for the pictures (required)
+  --scope-cam-num N
+              the camNum of the Miniscope in timestamp.dat (software before 2020), when the
+              row counts cannot tell the cameras apart
   --help      show this help
 
 Permissions: --allow-read=<session folder> --allow-run=ffmpeg --allow-write=<dir>`,
@@ -83,6 +91,9 @@ shown beside the Miniscope. Ctrl-C stops the server and every decoder.
 
   --port N   the port (default 0: a free one)
   --open     open the page in the default browser
+  --scope-cam-num N
+             the camNum of the Miniscope in timestamp.dat (software before 2020), when the
+             row counts cannot tell the cameras apart
   --help     show this help
 
 Permissions: --allow-read=<folder> --allow-run=ffmpeg --allow-net=127.0.0.1 (with --open, also
@@ -119,13 +130,14 @@ function parse(command: string, args: string[]) {
       ...NWB_ARGS,
       port: { type: "string" },
       open: { type: "boolean", default: false },
+      "scope-cam-num": { type: "string" },
     },
   });
   const allowed: Record<string, string[]> = {
-    info: ["json", "help"],
-    export: ["out", "format", "start", "end", "help", ...Object.keys(NWB_ARGS)],
-    preview: ["out", "help"],
-    view: ["port", "open", "help"],
+    info: ["json", "help", "scope-cam-num"],
+    export: ["out", "format", "start", "end", "help", "scope-cam-num", ...Object.keys(NWB_ARGS)],
+    preview: ["out", "help", "scope-cam-num"],
+    view: ["port", "open", "help", "scope-cam-num"],
     demo: ["help"],
   };
   for (const key of Object.keys(values)) {
@@ -161,8 +173,10 @@ async function run(command: string, args: string[]): Promise<number> {
     throw new UsageError(`${command} takes one device folder, got ${positionals.length} arguments`);
   }
   const folder = positionals[0]!;
+  const scopeCamNum = integer(values["scope-cam-num"], "scope-cam-num");
+  const opening = scopeCamNum === undefined ? {} : { scopeCamNum };
   if (command === "info") {
-    const { info } = await gatherInfo(folder);
+    const { info } = await gatherInfo(folder, opening);
     console.log(values.json ? JSON.stringify(info, null, 2) : formatInfo(info));
     return 0;
   }
@@ -170,7 +184,7 @@ async function run(command: string, args: string[]): Promise<number> {
     const port = integer(values.port, "port") ?? 0;
     if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
     await withInterrupt(async (signal) => {
-      const server = await startView({ folder, port, signal });
+      const server = await startView({ folder, port, signal, ...opening });
       console.log(`Viewing ${folder}\nOpen ${server.url}\nPress Ctrl-C to stop`);
       if (values.open) await openBrowser(server.url);
       await server.finished;
@@ -179,7 +193,7 @@ async function run(command: string, args: string[]): Promise<number> {
   }
   if (values.out === undefined) throw new UsageError(`${command} needs --out`);
   if (command === "preview") {
-    const { extractor } = await gatherInfo(folder);
+    const { extractor } = await gatherInfo(folder, opening);
     const preview = await withInterrupt((signal) => writePreview(extractor, values.out!, signal));
     console.log(
       `Mean intensity ${preview.meanIntensity.toFixed(2)}; saturated ` +
@@ -206,7 +220,7 @@ async function run(command: string, args: string[]): Promise<number> {
       throw new UsageError((error as Error).message);
     }
     const result = await withInterrupt((signal) =>
-      exportNwb(folder, values.out!, { ...options, signal })
+      exportNwb(folder, values.out!, { ...options, signal }, opening)
     );
     for (const series of result.series) {
       console.log(`Wrote ${series.path} (${series.type}, ${series.samples} samples)`);
@@ -218,7 +232,7 @@ async function run(command: string, args: string[]): Promise<number> {
     key !== "overwrite" && values[key as keyof typeof values]
   );
   if (nwbOnly) throw new UsageError(`--${nwbOnly} applies to NWB export only`);
-  const { info, extractor } = await gatherInfo(folder);
+  const { info, extractor } = await gatherInfo(folder, opening);
   const start = integer(values.start, "start") ?? 0;
   const end = integer(values.end, "end") ?? extractor.getNumSamples();
   if (start > end || end > extractor.getNumSamples()) {

@@ -75,6 +75,12 @@ export interface VideoFile {
   keyframes: Uint8Array;
   /** Whether frames may be stored before frames shown earlier (B-frames). */
   reorders: boolean;
+  /**
+   * Whether the file stores gray frames as 24-bit colour with three equal channels (the
+   * Miniscope files of the software before 2020): read as 8-bit gray, frames are decoded as
+   * stored and one channel is kept once the three are found equal. Default: false.
+   */
+  equalChannels?: boolean;
   /** Where each frame's chunk is. */
   index: FrameIndex;
   /**

@@ -12,7 +12,9 @@ export type { PixelFormat };
 export interface MiniscopeOpenOptions {
   /**
    * The device folder (such as `.../09_18_41/Miniscope`) holding `0.avi, 1.avi, ...`,
-   * `timeStamps.csv` and `metaData.json`. The videos are found and ordered by number.
+   * `timeStamps.csv` and `metaData.json`, or a recording folder of the software before 2020
+   * (such as `.../6_29_15/H15_M45_S12`) holding `msCam1.avi, ...` and `timestamp.dat`. The
+   * videos are found and ordered by number.
    */
   folderPath?: string;
   /** Video files to read as one recording, in the order given. */
@@ -56,6 +58,19 @@ export interface MiniscopeOpenOptions {
    * order (B-frames) every read starts its own process regardless. Default: true.
    */
   liveDecoders?: boolean;
+  /**
+   * For a recording folder of the software before 2020 (`msCam1.avi, ...`, `behavCam1.avi,
+   * ...`, `timestamp.dat`): which camera to read, `"msCam"` (the Miniscope, read as 8-bit gray
+   * by keeping one of the three equal channels its files hold) or `"behavCam"` (the behaviour
+   * camera, in colour: open it with `pixelFormat: "rgb24"`). Default: `"msCam"`.
+   */
+  camera?: "msCam" | "behavCam";
+  /**
+   * For a recording folder of the software before 2020: the `camNum` of the Miniscope in
+   * `timestamp.dat`. Only needed when the row counts of its cameras cannot tell which is which
+   * (both cameras saved as many frames); the other camera is then the behaviour camera.
+   */
+  scopeCamNum?: number;
 }
 
 /** Options of the reads that decode a whole batch of frames. */

@@ -1,6 +1,7 @@
 /**
  * {@linkcode MiniscopeSession}: a session folder as the acquisition software writes it, with
- * its start time, names, notes and devices.
+ * its start time, names, notes and devices; or a recording folder of the software before 2020,
+ * with its Miniscope, its behaviour camera, settings and notes.
  *
  * @module
  */
@@ -24,6 +25,9 @@ import {
   readSessionMetadataFile,
   wrapFormatError,
 } from "./open/metadata.ts";
+import { isLegacyFolder } from "./open/legacy.ts";
+import { readLegacySession } from "./open/legacy_session.ts";
+import type { LegacySettings } from "./formats/settings_and_notes_dat.ts";
 
 /** A device folder of a session. */
 export interface SessionDevice {
@@ -35,12 +39,24 @@ export interface SessionDevice {
   metadata: DeviceMetadata;
   /** Whether it has `headOrientation.csv`. */
   hasHeadOrientation: boolean;
+  /**
+   * Whether it is a behaviour camera, where the folder's layout says so (in a recording of the
+   * software before 2020, `behavCam` is and `msCam` is not); absent when only its settings can
+   * tell.
+   */
+  camera?: boolean;
 }
 
 /** Options of {@linkcode MiniscopeSession.open}. */
 export interface SessionOpenOptions {
   /** Receives warnings about the session folder. Default: `console.warn`. */
   onWarning?: (message: string) => void;
+  /**
+   * For a recording folder of the software before 2020: the `camNum` of the Miniscope in
+   * `timestamp.dat`, used by {@linkcode MiniscopeSession.openDevice} when the row counts cannot
+   * tell the cameras apart.
+   */
+  scopeCamNum?: number;
 }
 
 /** Options for opening a device of a session, as for {@linkcode MiniscopeImagingExtractor.open}. */
@@ -171,16 +187,32 @@ export async function findRecordings(
   return found;
 }
 
+/** The parts of a {@linkcode MiniscopeSession}, as its openers found them. */
+interface SessionParts {
+  path: string;
+  layout: "qt" | "legacy";
+  metadata: Record<string, unknown>;
+  startTime: RecordingStartTime | null;
+  devices: SessionDevice[];
+  notes: Note[];
+  settings: LegacySettings | null;
+  scopeCamNum: number | undefined;
+}
+
 /**
  * A Miniscope session folder: the session `metaData.json` (start time, names, custom keys),
- * `notes.csv`, and the device folders in it.
+ * `notes.csv`, and the device folders in it. A recording folder of the software before 2020
+ * (`msCam1.avi, ...`, `behavCam1.avi, ...`, `timestamp.dat`, `settings_and_notes.dat`) opens
+ * as a session too, with the devices `msCam` (the Miniscope) and `behavCam` (the behaviour
+ * camera), the settings and notes of `settings_and_notes.dat`, and the start time its folder
+ * names give (`6_29_15/H15_M45_S12`).
  *
  * @example
  * ```ts
  * import { MiniscopeSession } from "@miniscope/reader";
  *
  * const session = await MiniscopeSession.open("testdata/sample_session");
- * console.log(session.startTime.local, session.devices.map((d) => d.name));
+ * console.log(session.startTime?.local, session.devices.map((d) => d.name));
  * const scope = await session.openDevice("Miniscope");
  * console.log(scope.getNumSamples());
  * ```
@@ -188,10 +220,21 @@ export async function findRecordings(
 export class MiniscopeSession {
   /** The session folder. */
   readonly path: string;
-  /** The session `metaData.json` as written. */
+  /**
+   * Which software wrote it: `"qt"` (the Miniscope DAQ QT software, from 2020) or `"legacy"`
+   * (the software before 2020, one folder per recording).
+   */
+  readonly layout: "qt" | "legacy";
+  /**
+   * The session `metaData.json` as written; for the software before 2020, the settings row of
+   * `settings_and_notes.dat` (header to value, as written), or empty without that file.
+   */
   readonly metadata: Record<string, unknown>;
-  /** When the recording started. */
-  readonly startTime: RecordingStartTime;
+  /**
+   * When the recording started; null for a folder of the software before 2020 whose folder
+   * names do not give it.
+   */
+  readonly startTime: RecordingStartTime | null;
   /** `researcherName`, or null. */
   readonly researcherName: string | null;
   /** `experimentName`, or null. */
@@ -202,32 +245,36 @@ export class MiniscopeSession {
   readonly customKeys: Record<string, unknown>;
   /** The device folders: folders with a `metaData.json` and at least one `.avi`. */
   readonly devices: SessionDevice[];
-  /** The rows of `notes.csv`, or an empty list without it. */
+  /**
+   * The rows of `notes.csv`, or an empty list without it; for the software before 2020, the
+   * notes of `settings_and_notes.dat` (time stamps from its `elapsedTime`).
+   */
   readonly notes: Note[];
+  /** The settings of `settings_and_notes.dat` (software before 2020), or null. */
+  readonly settings: LegacySettings | null;
 
   readonly #warn: (message: string) => void;
+  readonly #scopeCamNum: number | undefined;
 
-  private constructor(
-    path: string,
-    metadata: Record<string, unknown>,
-    startTime: RecordingStartTime,
-    devices: SessionDevice[],
-    notes: Note[],
-    warn: (message: string) => void,
-  ) {
+  private constructor(parts: SessionParts, warn: (message: string) => void) {
     this.#warn = warn;
+    this.#scopeCamNum = parts.scopeCamNum;
+    const { metadata } = parts;
     const text = (v: unknown) => (typeof v === "string" ? v : null);
-    this.path = path;
+    this.path = parts.path;
+    this.layout = parts.layout;
     this.metadata = metadata;
-    this.startTime = startTime;
-    this.researcherName = text(metadata.researcherName);
-    this.experimentName = text(metadata.experimentName);
-    this.animalName = text(metadata.animalName);
-    this.customKeys = Object.fromEntries(
+    this.startTime = parts.startTime;
+    const legacy = parts.layout === "legacy";
+    this.researcherName = legacy ? null : text(metadata.researcherName);
+    this.experimentName = legacy ? null : text(metadata.experimentName);
+    this.animalName = legacy ? parts.settings?.animal ?? null : text(metadata.animalName);
+    this.customKeys = legacy ? {} : Object.fromEntries(
       Object.entries(metadata).filter(([key]) => !SESSION_KEYS.has(key)),
     );
-    this.devices = devices;
-    this.notes = notes;
+    this.devices = parts.devices;
+    this.notes = parts.notes;
+    this.settings = parts.settings;
   }
 
   /**
@@ -237,8 +284,10 @@ export class MiniscopeSession {
    * a `notes.csv` that cannot be read is a warning naming it and the problem, and `notes` is
    * empty.
    *
-   * @param sessionFolder The folder holding the session `metaData.json`.
-   * @param options `onWarning` receives warnings (default: `console.warn`).
+   * @param sessionFolder The folder holding the session `metaData.json`, or a recording folder
+   *   of the software before 2020.
+   * @param options `onWarning` receives warnings (default: `console.warn`); `scopeCamNum` tells
+   *   the Miniscope of a folder of the software before 2020.
    * @returns The session.
    * @throws {Deno.errors.NotFound} When the folder or its `metaData.json` is missing.
    * @throws {MalformedRecordingError} When the metadata has no start time (naming the keys) or
@@ -249,6 +298,17 @@ export class MiniscopeSession {
     options: SessionOpenOptions = {},
   ): Promise<MiniscopeSession> {
     const warn = options.onWarning ?? warnOnConsole;
+    if (await isLegacyFolder(sessionFolder)) {
+      return new MiniscopeSession(
+        {
+          ...await readLegacySession(sessionFolder, warn),
+          path: sessionFolder,
+          layout: "legacy",
+          scopeCamNum: options.scopeCamNum,
+        },
+        warn,
+      );
+    }
     const { metadata, startTime } = await readSessionMetadataFile(
       join(sessionFolder, "metaData.json"),
     );
@@ -288,7 +348,16 @@ export class MiniscopeSession {
           "; the session's notes are left out",
       );
     }
-    return new MiniscopeSession(sessionFolder, metadata, startTime, devices, notes, warn);
+    return new MiniscopeSession({
+      path: sessionFolder,
+      layout: "qt",
+      metadata,
+      startTime,
+      devices,
+      notes,
+      settings: null,
+      scopeCamNum: undefined,
+    }, warn);
   }
 
   /**
@@ -317,7 +386,17 @@ export class MiniscopeSession {
    * @returns The extractor.
    */
   openDevice(name: string, options: DeviceOpenOptions = {}): Promise<MiniscopeImagingExtractor> {
-    return MiniscopeImagingExtractor.open({ ...options, folderPath: this.getDevice(name).path });
+    const device = this.getDevice(name);
+    if (this.layout === "legacy") {
+      const scopeCamNum = options.scopeCamNum ?? this.#scopeCamNum;
+      return MiniscopeImagingExtractor.open({
+        ...options,
+        folderPath: device.path,
+        camera: device.name === "behavCam" ? "behavCam" : "msCam",
+        ...(scopeCamNum === undefined ? {} : { scopeCamNum }),
+      });
+    }
+    return MiniscopeImagingExtractor.open({ ...options, folderPath: device.path });
   }
 
   /**

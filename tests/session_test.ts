@@ -62,8 +62,8 @@ Deno.test("MiniscopeSession reads start time, names, custom keys, devices with s
         "3000,My_V4_Miniscope,led0,12\n",
     );
     const session = await MiniscopeSession.open(root);
-    deepStrictEqual(session.startTime.local, "2022-09-19T09:18:41.007");
-    deepStrictEqual(session.startTime.msecSinceEpoch, Date.UTC(2022, 8, 19, 9, 18, 41, 7));
+    deepStrictEqual(session.startTime?.local, "2022-09-19T09:18:41.007");
+    deepStrictEqual(session.startTime?.msecSinceEpoch, Date.UTC(2022, 8, 19, 9, 18, 41, 7));
     deepStrictEqual([session.researcherName, session.experimentName, session.animalName], [
       "ana",
       "fear",
@@ -115,7 +115,7 @@ Deno.test("MiniscopeSession reads the flat start time of old files and names the
       qtJson({ ...startTime(Date.UTC(2021, 9, 14, 10, 11, 24, 779), true) }),
     );
     const session = await MiniscopeSession.open(root);
-    deepStrictEqual(session.startTime.local, "2021-10-14T10:11:24.779");
+    deepStrictEqual(session.startTime?.local, "2021-10-14T10:11:24.779");
     deepStrictEqual([session.devices, session.notes], [[], []]);
     await Deno.writeTextFile(join(root, "metaData.json"), qtJson({ year: 2021, month: 10 }));
     await rejects(

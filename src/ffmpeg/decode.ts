@@ -26,6 +26,7 @@ import {
 import { withByteSource } from "../files.ts";
 import { FfmpegProcess } from "./process.ts";
 import { verifyFfmpeg } from "./verify.ts";
+import { type DecodedFormat, decodedFormat, decodedFrameSize, readKeepingOne } from "./channels.ts";
 
 /** The last frame at or before `frame` that a decode may start at. */
 export function seekPointAtOrBefore(video: VideoFile, frame: number): number {
@@ -55,12 +56,17 @@ export function planDecode(video: VideoFile, range: FrameRange): DecodePlan {
  *
  * @param frames How many frames to write, or `null` for a decoder kept alive, fed chunk by
  *   chunk, that writes a frame for each chunk until its stdin closes.
- * @param format The pixel format of the output.
+ * @param format The pixel format of the output, or `"bgr24"` for the three channels of a
+ *   24-bit DIB as stored.
  * @param source The file the stream comes from: named in the arguments, so that a process
  *   list shows which file each ffmpeg decodes.
  * @returns The arguments.
  */
-export function decodeArgs(frames: number | null, format: PixelFormat, source: string): string[] {
+export function decodeArgs(
+  frames: number | null,
+  format: DecodedFormat,
+  source: string,
+): string[] {
   return [
     "-nostdin",
     "-hide_banner",
@@ -86,7 +92,7 @@ export function decodeArgs(frames: number | null, format: PixelFormat, source: s
     "-f",
     "rawvideo",
     "-pix_fmt",
-    format === "rgb24" ? "rgb24" : "gray",
+    format === "gray8" ? "gray" : format,
     "-metadata",
     `source=${source}`,
     "pipe:1",
@@ -315,6 +321,8 @@ class Decoder {
   };
   readonly plans: DecodePlan[];
   readonly frameSize: number;
+  /** Bytes ffmpeg writes per frame: more than `frameSize` when one channel of three is kept. */
+  readonly #decodedSize: number;
 
   constructor(video: VideoFile, ranges: readonly FrameRange[], options: DecodeOptions) {
     const { signal } = options;
@@ -326,6 +334,7 @@ class Decoder {
     this.#video = video;
     this.#signal = signal;
     this.frameSize = video.width * video.height * channelsOf(options.pixelFormat);
+    this.#decodedSize = decodedFrameSize(video, options.pixelFormat);
     // The check that the program is ffmpeg runs beside the decode; no byte is used before it
     // has passed.
     const wait = this.#verifyWait.signal;
@@ -334,7 +343,7 @@ class Decoder {
     const frames = ranges.reduce((sum, range, i) => sum + this.plans[i]!.skip + range.count, 0);
     this.#process = FfmpegProcess.spawn({
       ffmpegPath: options.ffmpegPath,
-      args: decodeArgs(frames, options.pixelFormat, video.path),
+      args: decodeArgs(frames, decodedFormat(video, options.pixelFormat), video.path),
       description: `Cannot decode "${video.displayPath}"`,
       feed: feedChunks(video, this.plans),
       ...(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs }),
@@ -350,7 +359,13 @@ class Decoder {
   async read(target: Uint8Array, firstFrame: number): Promise<void> {
     let got: number;
     try {
-      got = await this.#process.readInto(target);
+      got = this.#decodedSize === this.frameSize
+        ? await this.#process.readInto(target)
+        // Bytes from a program that is not ffmpeg are no frame to find fault with.
+        : await readKeepingOne(this.#process, target, { video: this.#video, firstFrame })
+          .catch((error) =>
+            untilAborted(this.#verified, this.#signal).then(() => Promise.reject(error))
+          );
       await untilAborted(this.#verified, this.#signal);
     } catch (error) {
       this.#signal?.throwIfAborted();

@@ -23,6 +23,7 @@ import { type ByteSource, channelsOf, type PixelFormat, type VideoFile } from ".
 import { withByteSource } from "../files.ts";
 import { FfmpegProcess } from "./process.ts";
 import { verifyFfmpeg } from "./verify.ts";
+import { decodedFormat, decodedFrameSize, keepOneChannel } from "./channels.ts";
 
 /**
  * How long a read waits for the frame it expects, with all bytes written, before feeding one
@@ -93,6 +94,8 @@ export class LiveDecoder {
   readonly video: VideoFile;
   /** Bytes of one frame. */
   readonly frameSize: number;
+  /** Bytes ffmpeg writes per frame: more than `frameSize` when one channel of three is kept. */
+  readonly #decodedSize: number;
   readonly #process: FfmpegProcess;
   readonly #verified: Promise<unknown>;
   /** Ends this decoder's wait for the check that the program is ffmpeg. */
@@ -127,6 +130,7 @@ export class LiveDecoder {
   constructor(video: VideoFile, options: LiveDecoderOptions) {
     this.video = video;
     this.frameSize = video.width * video.height * channelsOf(options.pixelFormat);
+    this.#decodedSize = decodedFrameSize(video, options.pixelFormat);
     this.#verified = verifyFfmpeg(
       options.ffmpegPath,
       video.codec,
@@ -136,7 +140,7 @@ export class LiveDecoder {
     this.#verified.catch(() => {});
     this.#process = FfmpegProcess.spawn({
       ffmpegPath: options.ffmpegPath,
-      args: decodeArgs(null, options.pixelFormat, video.path),
+      args: decodeArgs(null, decodedFormat(video, options.pixelFormat), video.path),
       description: `Cannot decode "${video.displayPath}"`,
       feed: (write) => this.#feed(write),
       background: true,
@@ -194,7 +198,7 @@ export class LiveDecoder {
 
   /** Reads the next frame that comes out, feeding more when it does not come. */
   async #readOutput(source: ByteSource): Promise<[number, Uint8Array]> {
-    const data = new Uint8Array(this.frameSize);
+    let data = new Uint8Array(this.#decodedSize);
     let done = false;
     const reading = this.#process.readInto(data).finally(() => (done = true));
     while (!done) {
@@ -212,13 +216,23 @@ export class LiveDecoder {
     }
     const got = await reading;
     if (this.#closed) throw new LiveDecodeFailed(`${this.video.displayPath}: decoder closed`);
-    if (got < this.frameSize || this.#feedFailed) {
+    if (got < this.#decodedSize || this.#feedFailed) {
       throw new LiveDecodeFailed(`${this.video.displayPath}: ffmpeg ended`);
     }
     this.#answered = true;
     const frame = this.#fed.shift();
     if (frame === undefined) {
       throw new LiveDecodeFailed(`${this.video.displayPath}: a frame came for no chunk`);
+    }
+    if (this.#decodedSize !== this.frameSize) {
+      const gray = new Uint8Array(this.frameSize);
+      try {
+        keepOneChannel(data, gray, this.video, frame);
+      } catch (error) {
+        // The read is done again by a process of its own, which reports the frame.
+        throw new LiveDecodeFailed((error as Error).message);
+      }
+      data = gray;
     }
     return [frame, data];
   }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { MiniscopeImagingExtractor, MiniscopeSession } from "../../mod.ts";
 import { Progress } from "../cli/progress.ts";
 import { hasVideoFiles } from "../open/discovery.ts";
+import { isLegacyFolder } from "../open/legacy.ts";
 import { writeNwb } from "./mod.ts";
 import { checkOptions, type NwbOptions, type NwbResult } from "./options.ts";
 
@@ -118,19 +119,25 @@ export function nwbOptionsFromArgs(values: Values): NwbOptions {
 }
 
 /**
- * Exports a device folder (holding videos) or a session folder (holding device folders).
+ * Exports a device folder (holding videos), a session folder (holding device folders), or a
+ * recording folder of the software before 2020 (its Miniscope and behaviour camera).
  *
  * @param folder The folder.
  * @param out The `.nwb` file.
  * @param options From {@linkcode nwbOptionsFromArgs}, with the range and the signal.
+ * @param opening `scopeCamNum` for a folder of the software before 2020 whose cameras the row
+ *   counts cannot tell apart.
  * @returns What was written.
  */
 export async function exportNwb(
   folder: string,
   out: string,
   options: NwbOptions,
+  opening: { scopeCamNum?: number } = {},
 ): Promise<NwbResult> {
-  const source = await hasVideoFiles(folder, false)
+  const source = await isLegacyFolder(folder)
+    ? await MiniscopeSession.open(folder, opening)
+    : await hasVideoFiles(folder, false)
     ? await MiniscopeImagingExtractor.open({ folderPath: folder })
     : await MiniscopeSession.open(folder).catch((error) => {
       if (error instanceof Deno.errors.NotFound) {

@@ -59,6 +59,9 @@ function describeDevice(name: string, settings: DeviceMetadata, camera: boolean)
     parts.push(`ROI ${width}x${height} at (${leftEdge}, ${topEdge})`);
   }
   add("compression", settings.compression);
+  for (const [key, value] of Object.entries(settings.extra)) {
+    parts.push(`${key} ${typeof value === "string" ? value : JSON.stringify(value)}`);
+  }
   const kind = settings.deviceType ?? (camera ? "behaviour camera" : "Miniscope");
   return `${kind} "${name}"` + (parts.length ? `; ${parts.join(", ")}` : "");
 }
@@ -112,8 +115,8 @@ function sessionStart(plan: ExportPlan, options: NwbOptions, warn: (m: string) =
   if (options.sessionStartTime !== undefined) return checkIsoWithOffset(options.sessionStartTime);
   if (plan.startTime === null) {
     throw new Error(
-      `Cannot tell when the session started: the session metaData.json beside the device ` +
-        `folder could not be read (${plan.startTimeProblem}); pass sessionStartTime`,
+      `Cannot tell when the session started: ${plan.startTimeProblem}; pass sessionStartTime ` +
+        `(--session-start-time)`,
     );
   }
   return startTimeWithOffset(plan.startTime.time, options.timezone, plan.startTime.where, warn);
@@ -239,8 +242,8 @@ export async function writeNwb(
       description: `Frames of Miniscope "${scope.device}" (${cols}x${rows} pixels, width x ` +
         `height), ${extractor.getFilePaths().length} video files` +
         (timed
-          ? "; time stamps from timeStamps.csv in seconds from the session start"
-          : `; recorded without timeStamps.csv, so times are computed from the sampling ` +
+          ? `; time stamps from ${scope.timestampsFile} in seconds from the session start`
+          : `; recorded without ${scope.timestampsFile}, so times are computed from the sampling ` +
             `frequency ${extractor.getSamplingFrequency()} Hz`),
       comments: droppedComment(extractor.getDroppedFrames(), scope.droppedUnknown),
       plane,
@@ -290,7 +293,7 @@ export async function writeNwb(
       name,
       description: `Behaviour camera "${camera.device}": ${camera.timestamps.length} frames ` +
         `in ${camera.files.length} video files beside the NWB file (not copied), with the ` +
-        `time stamps of its timeStamps.csv in seconds from the session start`,
+        `time stamps of its ${camera.timestampsFile} in seconds from the session start`,
       comments: droppedComment(camera.dropped, null),
       files: await Promise.all(camera.files.map((file) => pathFromNwb(path, file))),
       startingFrames: camera.startingFrames,

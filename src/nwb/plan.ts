@@ -21,6 +21,7 @@ import {
 import { exists } from "../files.ts";
 import { parseDeviceMetadata } from "../formats/metadata_json.ts";
 import { readDeviceMetadata } from "../session.ts";
+import { isLegacyVideo } from "../open/legacy.ts";
 
 /** The samples of one device: of one recording, or of several recordings combined. */
 export type ImagingSeries = MiniscopeImagingExtractor | MiniscopeMultiRecordingImagingExtractor;
@@ -37,12 +38,16 @@ export interface ScopePlan {
   head: HeadOrientation | null;
   /** Why dropped frames are unknown, when they are. */
   droppedUnknown: string | null;
+  /** The file its time stamps are from: `timeStamps.csv`, or `timestamp.dat` before 2020. */
+  timestampsFile: string;
 }
 
 /** A behaviour camera to write as an `ImageSeries` of its video files. */
 export interface CameraPlan {
   device: string;
   settings: DeviceMetadata;
+  /** The file its time stamps are from. */
+  timestampsFile: string;
   files: string[];
   startingFrames: number[];
   timestamps: Float64Array;
@@ -55,7 +60,7 @@ export interface ExportPlan {
   cameras: CameraPlan[];
   /** The start time and the file it is from, or null when none could be read. */
   startTime: { time: RecordingStartTime; where: string } | null;
-  /** Why the start time could not be read, when it could not. */
+  /** Why the start time could not be read, when it could not (a sentence part). */
   startTimeProblem: string | null;
   researcherName: string | null;
   experimentName: string | null;
@@ -73,11 +78,21 @@ function noteText(note: Note): string {
     : `setting change: ${note.device} ${note.property} = ${note.value}`;
 }
 
+/** The file the time stamps of a session's devices are from. */
+function timestampsFileOf(session: MiniscopeSession): string {
+  return session.layout === "legacy" ? "timestamp.dat" : "timeStamps.csv";
+}
+
 /** The session-level part of a plan. */
 function sessionFacts(session: MiniscopeSession): Omit<ExportPlan, "scopes" | "cameras"> {
+  const legacy = session.layout === "legacy";
   return {
-    startTime: { time: session.startTime, where: join(session.path, "metaData.json") },
-    startTimeProblem: null,
+    startTime: session.startTime && {
+      time: session.startTime,
+      where: legacy ? session.path : join(session.path, "metaData.json"),
+    },
+    startTimeProblem: session.startTime ? null : `the folder names of "${session.path}" do ` +
+      `not give it (the software before 2020 names them like 6_29_15/H15_M45_S12)`,
     researcherName: session.researcherName,
     experimentName: session.experimentName,
     animalName: session.animalName,
@@ -177,6 +192,8 @@ function sliceOf<T extends ImagingSeries>(
 }
 
 function isCamera(session: MiniscopeSession, name: string, metadata: DeviceMetadata): boolean {
+  const known = session.getDevice(name).camera;
+  if (known !== undefined) return known;
   const names = (key: string) => {
     const list = session.metadata[key];
     return new Set(
@@ -202,11 +219,7 @@ async function planCamera(
   let extractor: MiniscopeImagingExtractor;
   try {
     // Headers and time stamps only; rgb24 so that a colour camera is not refused.
-    extractor = await MiniscopeImagingExtractor.open({
-      folderPath: device.path,
-      pixelFormat: "rgb24",
-      onWarning() {},
-    });
+    extractor = await session.openDevice(name, { pixelFormat: "rgb24", onWarning() {} });
   } catch (error) {
     warn(
       `behaviour camera "${name}" is left out: ${(error as Error).message}`,
@@ -227,6 +240,7 @@ async function planCamera(
   return {
     device: name,
     settings: device.metadata,
+    timestampsFile: timestampsFileOf(session),
     files,
     startingFrames,
     timestamps: extractor.getTimestamps(),
@@ -266,7 +280,10 @@ async function planSession(
       extractor,
       settings: device.metadata,
       head: head && shiftAndCut(head, 0, from, to),
-      droppedUnknown: extractor.hasTimeVector() ? null : "the recording has no timeStamps.csv",
+      droppedUnknown: extractor.hasTimeVector()
+        ? null
+        : `the recording has no ${timestampsFileOf(session)}`,
+      timestampsFile: timestampsFileOf(session),
     });
   }
   return { scopes, cameras, ...sessionFacts(session) };
@@ -319,6 +336,7 @@ async function planMulti(
       head: concatenate(heads),
       droppedUnknown: `the series joins ${recordings.length} recordings, whose gaps are not ` +
         `dropped frames`,
+      timestampsFile: "timeStamps.csv",
     }],
     cameras: [],
     startTime: {
@@ -340,6 +358,7 @@ async function planDevice(
   warn: (message: string) => void,
 ): Promise<ExportPlan> {
   const folder = dirname(source.getFilePaths()[0]!);
+  if (isLegacyVideo(source.getFilePaths()[0]!)) return await planLegacyDevice(source, start, end);
   const device = basename(folder);
   const extractor = sliceOf(source, device, start, end);
   const [from, to] = timeRange(extractor, start === undefined && end === undefined);
@@ -363,19 +382,43 @@ async function planDevice(
     settings,
     head: head && shiftAndCut(head, 0, from, to),
     droppedUnknown: extractor.hasTimeVector() ? null : "the recording has no timeStamps.csv",
+    timestampsFile: "timeStamps.csv",
   };
   if (typeof session === "string") {
     return {
       scopes: [scope],
       cameras: [],
       startTime: null,
-      startTimeProblem: session,
+      startTimeProblem: `the session metaData.json beside the device folder could not be ` +
+        `read (${session})`,
       researcherName: null,
       experimentName: null,
       animalName: null,
       notes: [],
     };
   }
+  return { scopes: [scope], cameras: [], ...sessionFacts(session) };
+}
+
+/**
+ * The plan of the Miniscope of a recording folder of the software before 2020, opened as a
+ * recording: its settings, notes and start time from the folder.
+ */
+async function planLegacyDevice(
+  source: MiniscopeImagingExtractor,
+  start: number | undefined,
+  end: number | undefined,
+): Promise<ExportPlan> {
+  const folder = dirname(source.getFilePaths()[0]!);
+  const session = await MiniscopeSession.open(folder, { onWarning() {} });
+  const scope: ScopePlan = {
+    device: "msCam",
+    extractor: sliceOf(source, "msCam", start, end),
+    settings: session.devices.find((d) => d.name === "msCam")?.metadata ?? NO_SETTINGS,
+    head: null,
+    droppedUnknown: source.hasTimeVector() ? null : "the recording has no timestamp.dat",
+    timestampsFile: "timestamp.dat",
+  };
   return { scopes: [scope], cameras: [], ...sessionFacts(session) };
 }
 

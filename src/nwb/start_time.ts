@@ -122,7 +122,8 @@ function localOffset(
  *
  * @param start The recording start time from the session `metaData.json`.
  * @param timeZone An IANA time zone name, used when the file has no `msecSinceEpoch`.
- * @param where The file the start time comes from, for messages.
+ * @param where The file the start time comes from (for the software before 2020, the folder
+ *   whose names give it), for messages.
  * @param warn Receives a warning when `timeZone` disagrees with `msecSinceEpoch`, or when the
  *   local time does not exist in it or exists twice.
  * @returns The time with its offset.
@@ -161,8 +162,9 @@ export function startTimeWithOffset(
     offset = localOffset(start, timeZone, where, warn);
   } else {
     throw new Error(
-      `Cannot tell the UTC offset of the session start ${start.local}: "${where}" has no ` +
-        `msecSinceEpoch; pass the time zone of the acquisition computer (--timezone or the ` +
+      `Cannot tell the UTC offset of the session start ${start.local}: "${where}" gives ` +
+        `the local time only (no msecSinceEpoch); pass the time zone of the acquisition ` +
+        `computer (--timezone or the ` +
         `timezone option), an IANA name such as "Europe/Berlin"`,
     );
   }

@@ -14,8 +14,10 @@ import { frameCacheBytesOption, LiveDecoders } from "../read/live_decoders.ts";
 import type { MiniscopeOpenOptions } from "../options.ts";
 import { discoverVideoFiles } from "./discovery.ts";
 import { defaultTimestampsPath, validateFiles, validateTimestampsPath } from "./validation.ts";
-import { loadVideos } from "./videos.ts";
+import { type LoadedVideos, loadVideos } from "./videos.ts";
 import { deviceFramesPerFile, matchRowsToFrames, readTimestamps } from "./timestamps.ts";
+import { isLegacyFolder, readLegacyRecording } from "./legacy.ts";
+import type { TimestampsTable } from "../formats/timestamps_csv.ts";
 
 /**
  * The number of ffmpeg processes an extractor may run at once: the option as given, or the
@@ -47,6 +49,10 @@ export interface OpenSettings {
   stallTimeoutMs: number | undefined;
   frameCacheBytes: number;
   liveDecoders: boolean;
+  /** Which camera of a folder of the software before 2020 to read. */
+  camera: "msCam" | "behavCam";
+  /** The `camNum` of the Miniscope in `timestamp.dat`, when given. */
+  scopeCamNum: number | undefined;
 }
 
 /** The options every open takes: those of one recording but the files to read. */
@@ -83,6 +89,16 @@ export function openSettings(options: SettingsOptions): OpenSettings {
       `Cannot open the recording: stallTimeoutMs ${stallTimeoutMs} is not a positive number`,
     );
   }
+  const camera = options.camera ?? "msCam";
+  if (camera !== "msCam" && camera !== "behavCam") {
+    throw new TypeError(
+      `Cannot open the recording: camera "${camera}" is not "msCam" or "behavCam"`,
+    );
+  }
+  const scopeCamNum = options.scopeCamNum;
+  if (scopeCamNum !== undefined && !Number.isFinite(scopeCamNum)) {
+    throw new RangeError(`Cannot open the recording: scopeCamNum ${scopeCamNum} is not a number`);
+  }
   return {
     warn,
     samplingFrequency: fs,
@@ -92,6 +108,8 @@ export function openSettings(options: SettingsOptions): OpenSettings {
     stallTimeoutMs,
     frameCacheBytes: frameCacheBytesOption(options.frameCacheBytes),
     liveDecoders: options.liveDecoders ?? true,
+    camera,
+    scopeCamNum,
   };
 }
 
@@ -186,16 +204,35 @@ export async function openRecording(
   if (options.configurationFilePath !== undefined) {
     warn("configurationFilePath is deprecated and ignored; metaData.json is not needed to read");
   }
-  const loaded = await loadVideos(await videoPaths(options, warn), settings.pixelFormat, warn);
+  let loaded: LoadedVideos;
+  let timestampsPath: string;
+  let table: TimestampsTable | undefined;
+  let withoutTable: string | null = null;
+  if (options.folderPath !== undefined && await isLegacyFolder(options.folderPath)) {
+    if (options.timestampsPath !== undefined) {
+      throw new TypeError(
+        `Cannot open "${options.folderPath}": it is a recording of the software before 2020, ` +
+          `whose time stamps are its timestamp.dat; timestampsPath does not apply`,
+      );
+    }
+    ({ loaded, table, timestampsPath, withoutTable } = await readLegacyRecording(
+      options.folderPath,
+      settings,
+    ));
+  } else {
+    if (options.camera !== undefined || options.scopeCamNum !== undefined) {
+      throw new TypeError(
+        `Cannot open the recording: camera and scopeCamNum apply to the folders of the ` +
+          `software before 2020 (msCam1.avi, timestamp.dat) only`,
+      );
+    }
+    loaded = await loadVideos(await videoPaths(options, warn), settings.pixelFormat, warn);
+    const first = loaded.videos[0]!.path;
+    timestampsPath = options.timestampsPath ?? defaultTimestampsPath(first);
+    table = await readTimestamps(timestampsPath, options.timestampsPath !== undefined, fs, warn);
+  }
   const videos: VideoFile[] = loaded.videos;
   const filePaths = videos.map((video) => video.path); // without a newest file still empty
-  const timestampsPath = options.timestampsPath ?? defaultTimestampsPath(filePaths[0]!);
-  const table = await readTimestamps(
-    timestampsPath,
-    options.timestampsPath !== undefined,
-    fs,
-    warn,
-  );
   const content: RecordingContent = {
     videos,
     filePaths,
@@ -238,8 +275,9 @@ export async function openRecording(
     }
   } else {
     warn(
-      `"${timestampsPath}" does not exist; using samplingFrequency ${fs} Hz and times ` +
-        `computed from it`,
+      withoutTable ??
+        `"${timestampsPath}" does not exist; using samplingFrequency ${fs} Hz and times ` +
+          `computed from it`,
     );
   }
   return { recording: assembleRecording(content, settings), samples, settings };

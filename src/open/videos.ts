@@ -33,19 +33,26 @@ export interface LoadedVideos {
  * @param filePaths The videos in order.
  * @param pixelFormat What the frames are decoded to.
  * @param warn Receives warnings.
+ * @param options `equalChannels`: the files are gray frames kept in three equal channels where
+ *   they are uncompressed 24-bit (the Miniscope files of the software before 2020), read as
+ *   gray by keeping one channel.
  * @returns The videos (`videos[i].path` the files kept) and their frame counts.
  */
 export async function loadVideos(
   filePaths: string[],
   pixelFormat: PixelFormat,
   warn: (message: string) => void,
+  options: { equalChannels?: boolean } = {},
 ): Promise<LoadedVideos> {
   const { infos, paths } = await readAllAviInfo(filePaths, warn);
   filePaths = paths;
   const first = infos[0]!;
+  const equal = infos.map((info) =>
+    options.equalChannels === true && info.codec === "raw" && info.bitCount === 24
+  );
   infos.forEach((info, i) => {
     const path = filePaths[i]!;
-    if (pixelFormat === "gray8" && info.gray === false) {
+    if (pixelFormat === "gray8" && info.gray === false && !equal[i]) {
       throw new MalformedRecordingError(
         path,
         `it is a colour video (${info.codec}); open it with pixelFormat "rgb24" (a behaviour ` +
@@ -77,6 +84,7 @@ export async function loadVideos(
     // Where a decode may start: keyframes that are clean starting points for this codec.
     keyframes: info.keyframes,
     reorders: info.reorders,
+    ...(equal[i] ? { equalChannels: true } : {}),
     index: {
       frameOffsets: info.frameOffsets,
       frameSizes: info.frameSizes,

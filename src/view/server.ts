@@ -22,6 +22,11 @@ export interface ViewOptions {
   token?: string;
   /** Stops the server and every decoder. */
   signal?: AbortSignal;
+  /**
+   * The `camNum` of the Miniscope in `timestamp.dat`, for a recording folder of the software
+   * before 2020 whose row counts cannot tell the cameras apart.
+   */
+  scopeCamNum?: number;
   /** Bytes of PNG frames cached per device. Default: 128 MiB. */
   cacheBytes?: number;
   /** Receives warnings about the recordings. Default: `console.warn`. */
@@ -122,7 +127,7 @@ function index(value: string | null, what: string, limit: number, unit: string):
  * @throws {MalformedRecordingError} When a recording cannot be read.
  */
 export async function startView(options: ViewOptions): Promise<ViewServer> {
-  const source = await openViewSource(options.folder, options.onWarning);
+  const source = await openViewSource(options.folder, options.onWarning, options.scopeCamNum);
   const token = options.token ?? Array.from(
     crypto.getRandomValues(new Uint8Array(32)),
     (b) => b.toString(16).padStart(2, "0"),

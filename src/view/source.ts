@@ -8,6 +8,7 @@ import { basename, join } from "node:path";
 import { MiniscopeImagingExtractor } from "../extractor.ts";
 import { MiniscopeSession } from "../session.ts";
 import { hasVideoFiles } from "../open/discovery.ts";
+import { isLegacyFolder } from "../open/legacy.ts";
 import { readMetadataFile } from "../open/metadata.ts";
 import type { DroppedFrames } from "../analysis/dropped_frames.ts";
 
@@ -80,14 +81,16 @@ function isCamera(name: string, metadata: Record<string, unknown> | null): boole
  * @param name The device folder's name.
  * @param folder The device folder.
  * @param open Opens its recording with the given pixel format.
+ * @param known Whether it is a camera, when the session's layout says so.
  */
 async function openDevice(
   name: string,
   folder: string,
   open: (pixelFormat: "gray8" | "rgb24") => Promise<MiniscopeImagingExtractor>,
+  known?: boolean,
 ): Promise<ViewDevice> {
-  const metadata = await readMetadata(folder);
-  const camera = isCamera(name, metadata);
+  const metadata = known === undefined ? await readMetadata(folder) : null;
+  const camera = known ?? isCamera(name, metadata);
   const extractor = await open(camera ? "rgb24" : "gray8");
   return { name, extractor, metadata, files: filesOf(extractor), camera };
 }
@@ -97,6 +100,8 @@ async function openDevice(
  *
  * @param folder The folder.
  * @param onWarning Receives warnings about the recordings.
+ * @param scopeCamNum The `camNum` of the Miniscope of a folder of the software before 2020,
+ *   when its row counts cannot tell the cameras apart.
  * @returns The devices, Miniscopes first.
  * @throws {Deno.errors.NotFound} When the folder is missing or a session has no device.
  * @throws {MalformedRecordingError} When a recording cannot be read.
@@ -104,9 +109,11 @@ async function openDevice(
 export async function openViewSource(
   folder: string,
   onWarning?: (message: string) => void,
+  scopeCamNum?: number,
 ): Promise<ViewSource> {
   const options = onWarning ? { onWarning } : {};
-  if (await hasVideoFiles(folder, false)) {
+  // A recording folder of the software before 2020 holds both its cameras: a session.
+  if (!(await isLegacyFolder(folder)) && await hasVideoFiles(folder, false)) {
     const device = await openDevice(
       basename(folder),
       folder,
@@ -119,7 +126,10 @@ export async function openViewSource(
       session: null,
     };
   }
-  const session = await MiniscopeSession.open(folder);
+  const session = await MiniscopeSession.open(
+    folder,
+    scopeCamNum === undefined ? {} : { scopeCamNum },
+  );
   if (session.devices.length === 0) {
     throw new Deno.errors.NotFound(`Session "${folder}" has no device folder with videos`);
   }
@@ -130,6 +140,7 @@ export async function openViewSource(
         device.name,
         device.path,
         (pixelFormat) => session.openDevice(device.name, { pixelFormat, ...options }),
+        device.camera,
       ),
     );
   }
@@ -141,7 +152,7 @@ export async function openViewSource(
       researcherName: session.researcherName,
       animalName: session.animalName,
       experimentName: session.experimentName,
-      startTime: session.startTime.local,
+      startTime: session.startTime?.local ?? null,
       notes: session.notes,
     },
   };
