@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { MiniscopeImagingExtractor } from "../mod.ts";
 import { startView } from "../src/view/server.ts";
 import assert, { deepStrictEqual } from "node:assert/strict";
-import { assertBytesEqual, ffmpegDecodeAll } from "./_helpers.ts";
+import { assertBytesEqual, ffmpegDecodeAll, SAMPLE } from "./_helpers.ts";
 import { canvasGray, canvasRgb, collectProblems, launchBrowser, waitForFrame } from "./_browser.ts";
 import { CAMERA, cameraSession } from "./_view.ts";
 
@@ -154,5 +154,78 @@ Deno.test("in Chromium the page shows exact frames, steps with keys, plays, jump
     await chromium.close();
     await server.close();
     await Deno.remove(join(session, ".."), { recursive: true });
+  }
+});
+
+Deno.test("in Chromium a page of another 127.0.0.1 port cannot start work or read frames with the viewer's cookie", async () => {
+  const server = await startView({ folder: SAMPLE, onWarning: () => {} });
+  const viewer = `http://127.0.0.1:${server.port}`;
+  // The other page reports what it saw to its own server.
+  const report = Promise.withResolvers<string>();
+  const attackerPage = `<!doctype html><body>
+<img id="frame" src="${viewer}/api/frames/0">
+<iframe name="sink"></iframe>
+<form id="form" method="post" action="${viewer}/api/projections" target="sink"></form>
+<script>
+  const done = [];
+  const img = document.getElementById("frame");
+  done.push(new Promise((resolve) => {
+    img.onload = () => resolve("image loaded");
+    img.onerror = () => resolve("image refused");
+  }));
+  done.push(fetch("${viewer}/api/projections", {
+    method: "POST", mode: "no-cors", credentials: "include",
+  }).then(() => "fetch answered", () => "fetch answered"));
+  navigator.sendBeacon("${viewer}/api/projections");
+  document.getElementById("form").submit();
+  Promise.all(done).then((results) => fetch("/report?" + encodeURIComponent(results.join(", "))));
+</script>`;
+  // Another local server, the same site as the viewer for SameSite cookies.
+  const other = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (r) => {
+    const url = new URL(r.url);
+    if (url.pathname === "/report") {
+      // From the address alone: the page may go before a body would arrive.
+      report.resolve(decodeURIComponent(url.search.slice(1)));
+      return new Response(null, { status: 204 });
+    }
+    return new Response(attackerPage, { headers: { "content-type": "text/html; charset=utf-8" } });
+  });
+  const chromium = await launchBrowser();
+  try {
+    const page = await chromium.browser.newPage();
+    const problems = collectProblems(page);
+    // The viewer, opened as printed: the page sets its cookie.
+    await page.goto(server.url, { waitUntil: "load" });
+    await waitForFrame(page, 0);
+    deepStrictEqual(problems, []);
+    const attacker = await chromium.browser.newPage();
+    await attacker.goto(`http://127.0.0.1:${other.addr.port}/`, { waitUntil: "load" });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const seen = await Promise.race([
+      report.promise,
+      new Promise<string>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("The other page did not report")), 30_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    // Give the beacon and the form time to arrive.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const status = await fetch(`${viewer}/api/projections`, {
+      headers: { authorization: `token ${server.token}` },
+    });
+    deepStrictEqual(await status.json(), { state: "idle", done: 0, total: 58 });
+    deepStrictEqual(seen, "image refused, fetch answered");
+    // The viewer's own page still computes them.
+    await page.bringToFront();
+    await page.click("#show-max");
+    await page.waitForFunction(
+      () => (document.getElementById("max") as HTMLCanvasElement).width > 1,
+      { timeout: 60_000 },
+    );
+    deepStrictEqual(await page.$eval("#status", (e) => e.textContent), "");
+    deepStrictEqual(problems, []);
+  } finally {
+    await chromium.close();
+    await other.shutdown();
+    await server.close();
   }
 });

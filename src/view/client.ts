@@ -306,7 +306,12 @@ export function viewerPage(): void {
       projectionsReady ??= (async () => {
         const progress = $<HTMLProgressElement>("projection-progress");
         progress.hidden = false;
-        let s = await (await fetch("api/projections?device=0", { method: "POST" })).json();
+        // The server wants this page's Origin on a POST; under the page's no-referrer policy the
+        // Fetch standard has browsers send "null" instead.
+        let s = await (await fetch("api/projections?device=0", {
+          method: "POST",
+          referrerPolicy: "same-origin",
+        })).json();
         while (s.state === "running") {
           progress.max = s.total;
           progress.value = s.done;
