@@ -1,13 +1,19 @@
 /**
  * The viewer page's script. {@linkcode viewerPage} runs in the browser: the server sends its
  * source text (the compiled function) as `/app.js`, so it is type-checked with the package and
- * needs no build step. It must not refer to anything outside its own body.
+ * needs no build step. It must not refer to anything outside its own body and its parameter.
  *
  * @module
  */
 
-/** Runs the viewer page: fetches the recording's facts and wires the controls. */
-export function viewerPage(): void {
+import type { drawIntervals as DrawIntervals } from "./client_intervals.ts";
+
+/**
+ * Runs the viewer page: fetches the recording's facts and wires the controls.
+ *
+ * @param drawIntervals The plot under the scrubber, sent beside this function.
+ */
+export function viewerPage(drawIntervals: typeof DrawIntervals): void {
   interface Gap {
     afterSample: number;
     missing: number;
@@ -333,7 +339,7 @@ export function viewerPage(): void {
     }
 
     // Time stamp intervals under the scrubber, dropped frames marked; a click jumps.
-    drawIntervals(main, go);
+    drawIntervals({ times, samples: main.samples, drops: main.drops, go });
 
     // Scrubber, keys, play.
     scrubber.addEventListener("input", () => go(Number(scrubber.value)));
@@ -402,55 +408,6 @@ export function viewerPage(): void {
     const k = nearestAtOrBefore(values, t);
     const next = Math.min(values.length - 1, k + 1);
     return Math.abs(values[next]! - t) < Math.abs(values[k]! - t) ? next : k;
-  }
-
-  function drawIntervals(main: DeviceInfo, go: (index: number) => void): void {
-    const canvas = $<HTMLCanvasElement>("intervals");
-    const box = $("intervals-box");
-    const width = Math.max(200, box.clientWidth);
-    const height = 90;
-    canvas.width = width;
-    canvas.height = height;
-    const n = main.samples;
-    const x = (index: number) => (index / Math.max(1, n - 1)) * (width - 1);
-    const intervals = new Float64Array(n);
-    for (let i = 1; i < n; i++) intervals[i] = (times[i]! - times[i - 1]!) * 1000;
-    let top = 1;
-    for (const interval of intervals) top = Math.max(top, interval * 1.1);
-    const y = (ms: number) => height - 4 - (ms / top) * (height - 14);
-    const context = canvas.getContext("2d")!;
-    context.fillStyle = "#fff";
-    context.fillRect(0, 0, width, height);
-    context.fillStyle = "#666";
-    context.font = "10px sans-serif";
-    context.fillText(`interval, ms (max ${top.toFixed(0)})`, 4, 10);
-    context.strokeStyle = "#1f77b4";
-    context.beginPath();
-    for (let i = 1; i < n; i++) {
-      if (i === 1) context.moveTo(x(i), y(intervals[i]!));
-      else context.lineTo(x(i), y(intervals[i]!));
-    }
-    context.stroke();
-    const marks = (main.drops?.gaps ?? []).map((gap) => {
-      const mark = document.createElement("button");
-      const at = gap.afterSample + 1;
-      mark.className = "drop";
-      mark.dataset.sample = String(at);
-      mark.title = `${gap.missing} dropped before frame ${at}`;
-      mark.style.left = `${(x(at) / width) * 100}%`;
-      mark.addEventListener("click", (event) => {
-        event.stopPropagation();
-        go(at);
-      });
-      return mark;
-    });
-    $("drops").replaceChildren(...marks);
-    const dropped = main.drops?.count ?? 0;
-    $("drop-count").textContent = `${dropped} dropped frame${dropped === 1 ? "" : "s"}`;
-    canvas.addEventListener("click", (event) => {
-      const bounds = canvas.getBoundingClientRect();
-      go(((event.clientX - bounds.left) / bounds.width) * (n - 1));
-    });
   }
 
   start().catch((error) => status(`Cannot show the recording: ${error}`));
