@@ -17,6 +17,7 @@ import {
 import { CAMERA, cameraSession, rawExchange, rawRequest } from "./_view.ts";
 
 const SESSION = join(TESTDATA, "sample_session");
+const COLOUR = ["MJPG", "XVID"].map((codec) => join(TESTDATA, "codecs", `colour_${codec}`));
 const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
 
 async function withView(
@@ -46,7 +47,7 @@ async function withView(
 }
 
 /** Decodes a PNG with ffmpeg, independently of the PNG library the server uses. */
-async function ffmpegPng(png: Uint8Array): Promise<Uint8Array> {
+async function ffmpegPng(png: Uint8Array, pixelFormat = "gray"): Promise<Uint8Array> {
   const child = new Deno.Command("ffmpeg", {
     args: [
       "-nostdin",
@@ -59,7 +60,7 @@ async function ffmpegPng(png: Uint8Array): Promise<Uint8Array> {
       "-f",
       "rawvideo",
       "-pix_fmt",
-      "gray",
+      pixelFormat,
       "-",
     ],
     stdin: "piped",
@@ -315,6 +316,69 @@ Deno.test("projections are computed once on request, with progress, and equal th
     deepStrictEqual(again.state, "done");
   });
 });
+
+/** Starts the projections and waits until they are computed. */
+async function computeProjections(
+  get: (path: string, init?: RequestInit) => Promise<Response>,
+): Promise<void> {
+  const started = await get("/api/projections", { method: "POST" });
+  deepStrictEqual(started.status, 202);
+  let status = await started.json();
+  while (status.state === "running") {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    status = await (await get("/api/projections")).json();
+  }
+  deepStrictEqual(status.state, "done", JSON.stringify(status));
+}
+
+/** The mean (rounded) and max of each byte over `frames` frames of `size` bytes. */
+function meanAndMax(frames: Uint8Array, size: number): { mean: Uint8Array; max: Uint8Array } {
+  const n = frames.length / size;
+  const mean = new Uint8Array(size);
+  const max = new Uint8Array(size);
+  for (let i = 0; i < size; i++) {
+    let sum = 0;
+    for (let k = 0; k < n; k++) {
+      const v = frames[k * size + i]!;
+      sum += v;
+      max[i] = Math.max(max[i]!, v);
+    }
+    mean[i] = Math.round(sum / n);
+  }
+  return { mean, max };
+}
+
+for (const folder of COLOUR) {
+  Deno.test(`the projections of a colour camera (${folder.split("_").pop()}) are RGB: the mean and max of each channel of ffmpeg's rgb24 decode`, async () => {
+    await withView(folder, async (_server, get) => {
+      const info = await (await get("/api/info")).json();
+      deepStrictEqual([info.devices[0].camera, info.devices[0].channels], [true, 3]);
+      const [rows, cols] = info.devices[0].shape;
+      const paths =
+        (await MiniscopeImagingExtractor.open({ folderPath: folder, pixelFormat: "rgb24" }))
+          .getFilePaths();
+      const frames = await ffmpegDecodeAll(paths, "rgb24");
+      const size = rows * cols * 3;
+      deepStrictEqual(frames.length, info.devices[0].samples * size);
+      const expected = meanAndMax(frames, size);
+      await computeProjections(get);
+      for (const kind of ["mean", "max"] as const) {
+        const response = await get(`/api/projections/${kind}`);
+        deepStrictEqual(response.status, 200);
+        const png = new Uint8Array(await response.arrayBuffer());
+        const image = decode(png);
+        deepStrictEqual([image.width, image.height, image.channels, image.depth], [
+          cols,
+          rows,
+          3,
+          8,
+        ]);
+        assertBytesEqual(image.data as Uint8Array, expected[kind], `${kind} (fast-png)`);
+        assertBytesEqual(await ffmpegPng(png, "rgb24"), expected[kind], `${kind} (ffmpeg)`);
+      }
+    });
+  });
+}
 
 Deno.test("a Host that is not exactly 127.0.0.1:PORT gets 403, never 500, and the server goes on", async () => {
   await withView(SAMPLE, async (server, get) => {
