@@ -1,13 +1,19 @@
 /**
  * The viewer page's script. {@linkcode viewerPage} runs in the browser: the server sends its
  * source text (the compiled function) as `/app.js`, so it is type-checked with the package and
- * needs no build step. It must not refer to anything outside its own body.
+ * needs no build step. It must not refer to anything outside its own body and its parameter.
  *
  * @module
  */
 
-/** Runs the viewer page: fetches the recording's facts and wires the controls. */
-export function viewerPage(): void {
+import type { drawIntervals as DrawIntervals } from "./client_intervals.ts";
+
+/**
+ * Runs the viewer page: fetches the recording's facts and wires the controls.
+ *
+ * @param drawIntervals The plot under the scrubber, sent beside this function.
+ */
+export function viewerPage(drawIntervals: typeof DrawIntervals): void {
   interface Gap {
     afterSample: number;
     missing: number;
@@ -30,15 +36,13 @@ export function viewerPage(): void {
     session: Record<string, unknown> | null;
     devices: DeviceInfo[];
   }
-  /** Pixels of one picture: gray values, row-major. */
-  interface Picture {
-    width: number;
-    height: number;
-    /** The gray values (the red channel of a colour picture). */
-    gray: Uint8ClampedArray;
-    /** The pixels of a colour picture as RGBA, shown as they are; null for gray. */
-    rgba: Uint8ClampedArray | null;
-  }
+  /**
+   * Pixels of one picture, row-major: gray values for a gray device, RGBA for a colour camera
+   * (whatever the content of the picture: a colour frame may happen to be gray).
+   */
+  type Picture =
+    & { width: number; height: number }
+    & ({ gray: Uint8ClampedArray; rgba: null } | { gray: null; rgba: Uint8ClampedArray });
 
   const $ = <T extends HTMLElement>(id: string): T => {
     const element = document.getElementById(id);
@@ -46,9 +50,9 @@ export function viewerPage(): void {
     return element as T;
   };
 
-  /** Decodes a PNG to its gray values, exactly: no colour management, no premultiplication. */
+  /** Decodes a PNG to its values, exactly: no colour management, no premultiplication. */
   const scratch = document.createElement("canvas").getContext("2d", { willReadFrequently: true })!;
-  async function decodePng(response: Response): Promise<Picture> {
+  async function decodePng(response: Response, colour: boolean): Promise<Picture> {
     if (!response.ok) {
       const body = await response.json().catch(() => ({ error: response.statusText }));
       throw new Error(`${response.url}: ${response.status} ${body.error}`);
@@ -63,13 +67,10 @@ export function viewerPage(): void {
     scratch.drawImage(bitmap, 0, 0);
     bitmap.close();
     const rgba = scratch.getImageData(0, 0, width, height).data;
+    if (colour) return { width, height, gray: null, rgba };
     const gray = new Uint8ClampedArray(width * height);
-    let colour = false;
-    for (let i = 0; i < gray.length; i++) {
-      gray[i] = rgba[i * 4]!;
-      if (rgba[i * 4] !== rgba[i * 4 + 1] || rgba[i * 4] !== rgba[i * 4 + 2]) colour = true;
-    }
-    return { width, height, gray, rgba: colour ? rgba : null };
+    for (let i = 0; i < gray.length; i++) gray[i] = rgba[i * 4]!;
+    return { width, height, gray, rgba: null };
   }
 
   /** Colour maps as 256 RGB entries, from a few control points. */
@@ -93,12 +94,18 @@ export function viewerPage(): void {
     return lut;
   }
 
-  /** Shows pictures on a canvas at native size, zoomed by CSS, with the value under the mouse. */
+  /**
+   * Shows pictures on a canvas at native size, zoomed by CSS, with the value under the mouse.
+   * With `contrast`, gray pictures go through the contrast limits and the colour map, colour
+   * pictures through the same limits on each channel; without, pictures are shown as they are.
+   */
   class View {
     readonly canvas: HTMLCanvasElement;
+    readonly contrast: boolean;
     picture: Picture | null = null;
-    constructor(canvas: HTMLCanvasElement, readout: HTMLElement) {
+    constructor(canvas: HTMLCanvasElement, readout: HTMLElement, contrast: boolean) {
       this.canvas = canvas;
+      this.contrast = contrast;
       canvas.addEventListener("mousemove", (event) => {
         const p = this.picture;
         if (!p) return;
@@ -116,7 +123,7 @@ export function viewerPage(): void {
     draw(picture: Picture | null = this.picture): void {
       this.picture = picture;
       if (!picture) return;
-      const { width, height, gray } = picture;
+      const { width, height } = picture;
       if (this.canvas.width !== width || this.canvas.height !== height) {
         this.canvas.width = width;
         this.canvas.height = height;
@@ -124,11 +131,21 @@ export function viewerPage(): void {
       this.canvas.style.width = `${width * zoom}px`;
       const image = new ImageData(width, height);
       if (picture.rgba) {
-        // Colour cameras are shown in their own colours.
+        // Colour cameras are shown in their own colours: a colour map has no place there.
         image.data.set(picture.rgba);
+        if (this.contrast) {
+          const data = image.data;
+          for (let i = 0; i < data.length; i += 4) {
+            data[i] = levels[data[i]!]!;
+            data[i + 1] = levels[data[i + 1]!]!;
+            data[i + 2] = levels[data[i + 2]!]!;
+          }
+        }
       } else {
+        const { gray } = picture;
         const out = new Uint32Array(image.data.buffer);
-        for (let i = 0; i < gray.length; i++) out[i] = lut[gray[i]!]!;
+        const map = this.contrast ? lut : grayLut;
+        for (let i = 0; i < gray.length; i++) out[i] = map[gray[i]!]!;
       }
       this.canvas.getContext("2d")!.putImageData(image, 0, 0);
     }
@@ -137,12 +154,14 @@ export function viewerPage(): void {
   /** Frames of one device: a bounded cache and one request at a time, the latest wins. */
   class Frames {
     readonly device: number;
+    readonly colour: boolean;
     readonly cache = new Map<number, Picture>();
     wanted = -1;
     busy = false;
     onFrame: (index: number, picture: Picture) => void = () => {};
-    constructor(device: number) {
-      this.device = device;
+    constructor(device: DeviceInfo) {
+      this.device = device.id;
+      this.colour = device.channels === 3;
     }
     show(index: number): void {
       this.wanted = index;
@@ -161,6 +180,7 @@ export function viewerPage(): void {
       try {
         const picture = await decodePng(
           await fetch(`api/frames/${index}?device=${this.device}&ahead=${direction}`),
+          this.colour,
         );
         this.cache.set(index, picture);
         if (this.cache.size > 256) this.cache.delete(this.cache.keys().next().value!);
@@ -194,6 +214,9 @@ export function viewerPage(): void {
   let times = new Float64Array(0);
   let zoom = 1;
   let lut = lookup("gray", 0, 255);
+  const grayLut = lut;
+  /** The contrast limits as a map of each value, for the channels of colour pictures. */
+  let levels = Uint8Array.from(lut, (entry) => entry & 0xff);
   let current = 0;
   let direction = 1;
   let playing = false;
@@ -212,10 +235,11 @@ export function viewerPage(): void {
       } Hz, ${d.drops?.count ?? 0} dropped`;
       return item;
     }));
-    const view = new View($("frame"), $("pixel-value"));
+    const view = new View($("frame"), $("pixel-value"), true);
+    const colour = main.channels === 3;
     const scrubber = $<HTMLInputElement>("scrubber");
     scrubber.max = String(main.samples - 1);
-    const frames = new Frames(0);
+    const frames = new Frames(main);
     frames.onFrame = (index, picture) => {
       view.draw(picture);
       current = index;
@@ -239,19 +263,30 @@ export function viewerPage(): void {
     const low = $<HTMLInputElement>("contrast-min");
     const high = $<HTMLInputElement>("contrast-max");
     const map = $<HTMLSelectElement>("colormap");
+    if (colour) {
+      map.disabled = true;
+      map.title = "A colour camera is shown in its own colours";
+    }
     const views: View[] = [view];
     const redraw = () => {
       lut = lookup(map.value, Number(low.value), Number(high.value));
+      levels = Uint8Array.from(
+        lookup("gray", Number(low.value), Number(high.value)),
+        (entry) => entry & 0xff,
+      );
       for (const v of views) v.draw();
     };
     const autoContrast = () => {
       const p = view.picture;
       if (!p) return;
+      // Every channel counts: the limits apply to each.
       const histogram = new Uint32Array(256);
-      for (const v of p.gray) histogram[v]!++;
+      if (p.gray) { for (const v of p.gray) histogram[v]!++; }
+      else p.rgba.forEach((v, i) => i % 4 !== 3 && histogram[v]!++);
+      const count = p.gray ? p.gray.length : (p.rgba.length / 4) * 3;
       const at = (share: number) => {
         let sum = 0;
-        for (let v = 0; v < 256; v++) if ((sum += histogram[v]!) > share * p.gray.length) return v;
+        for (let v = 0; v < 256; v++) if ((sum += histogram[v]!) > share * count) return v;
         return 255;
       };
       low.value = String(at(0.005));
@@ -270,15 +305,15 @@ export function viewerPage(): void {
       for (const v of views) v.draw();
     });
 
-    // Behaviour camera: the frame nearest in time to the Miniscope's.
-    const cameraInfo = info.devices.find((d) => d.camera);
+    // Behaviour camera: the frame nearest in time to the Miniscope's; none beside itself.
+    const cameraInfo = info.devices.find((d) => d.camera && d.id !== main.id);
     let camera: { follow: (time: number) => void } | null = null;
     if (cameraInfo) {
       const cameraTimes = Float64Array.from(
         (await (await fetch(`api/timestamps?device=${cameraInfo.id}`)).json()).timestamps,
       );
-      const cameraView = new View($("camera"), $("pixel-value"));
-      const cameraFrames = new Frames(cameraInfo.id);
+      const cameraView = new View($("camera"), $("pixel-value"), false);
+      const cameraFrames = new Frames(cameraInfo);
       $("camera-panel").hidden = false;
       $("camera-name").textContent = cameraInfo.name;
       cameraFrames.onFrame = (index, picture) => {
@@ -297,8 +332,8 @@ export function viewerPage(): void {
 
     // Projections, computed once on the server.
     const projections: Record<string, View> = {
-      mean: new View($("mean"), $("pixel-value")),
-      max: new View($("max"), $("pixel-value")),
+      mean: new View($("mean"), $("pixel-value"), true),
+      max: new View($("max"), $("pixel-value"), true),
     };
     views.push(projections.mean!, projections.max!);
     let projectionsReady: Promise<void> | null = null;
@@ -306,7 +341,12 @@ export function viewerPage(): void {
       projectionsReady ??= (async () => {
         const progress = $<HTMLProgressElement>("projection-progress");
         progress.hidden = false;
-        let s = await (await fetch("api/projections?device=0", { method: "POST" })).json();
+        // The server wants this page's Origin on a POST; under the page's no-referrer policy the
+        // Fetch standard has browsers send "null" instead.
+        let s = await (await fetch("api/projections?device=0", {
+          method: "POST",
+          referrerPolicy: "same-origin",
+        })).json();
         while (s.state === "running") {
           progress.max = s.total;
           progress.value = s.done;
@@ -316,7 +356,9 @@ export function viewerPage(): void {
         progress.hidden = true;
         if (s.state !== "done") throw new Error(`Projections failed: ${s.error}`);
         for (const kind of ["mean", "max"]) {
-          projections[kind]!.draw(await decodePng(await fetch(`api/projections/${kind}?device=0`)));
+          projections[kind]!.draw(
+            await decodePng(await fetch(`api/projections/${kind}?device=0`), colour),
+          );
         }
       })();
     for (const kind of ["mean", "max"]) {
@@ -328,7 +370,7 @@ export function viewerPage(): void {
     }
 
     // Time stamp intervals under the scrubber, dropped frames marked; a click jumps.
-    drawIntervals(main, go);
+    drawIntervals({ times, samples: main.samples, drops: main.drops, go });
 
     // Scrubber, keys, play.
     scrubber.addEventListener("input", () => go(Number(scrubber.value)));
@@ -397,55 +439,6 @@ export function viewerPage(): void {
     const k = nearestAtOrBefore(values, t);
     const next = Math.min(values.length - 1, k + 1);
     return Math.abs(values[next]! - t) < Math.abs(values[k]! - t) ? next : k;
-  }
-
-  function drawIntervals(main: DeviceInfo, go: (index: number) => void): void {
-    const canvas = $<HTMLCanvasElement>("intervals");
-    const box = $("intervals-box");
-    const width = Math.max(200, box.clientWidth);
-    const height = 90;
-    canvas.width = width;
-    canvas.height = height;
-    const n = main.samples;
-    const x = (index: number) => (index / Math.max(1, n - 1)) * (width - 1);
-    const intervals = new Float64Array(n);
-    for (let i = 1; i < n; i++) intervals[i] = (times[i]! - times[i - 1]!) * 1000;
-    let top = 1;
-    for (const interval of intervals) top = Math.max(top, interval * 1.1);
-    const y = (ms: number) => height - 4 - (ms / top) * (height - 14);
-    const context = canvas.getContext("2d")!;
-    context.fillStyle = "#fff";
-    context.fillRect(0, 0, width, height);
-    context.fillStyle = "#666";
-    context.font = "10px sans-serif";
-    context.fillText(`interval, ms (max ${top.toFixed(0)})`, 4, 10);
-    context.strokeStyle = "#1f77b4";
-    context.beginPath();
-    for (let i = 1; i < n; i++) {
-      if (i === 1) context.moveTo(x(i), y(intervals[i]!));
-      else context.lineTo(x(i), y(intervals[i]!));
-    }
-    context.stroke();
-    const marks = (main.drops?.gaps ?? []).map((gap) => {
-      const mark = document.createElement("button");
-      const at = gap.afterSample + 1;
-      mark.className = "drop";
-      mark.dataset.sample = String(at);
-      mark.title = `${gap.missing} dropped before frame ${at}`;
-      mark.style.left = `${(x(at) / width) * 100}%`;
-      mark.addEventListener("click", (event) => {
-        event.stopPropagation();
-        go(at);
-      });
-      return mark;
-    });
-    $("drops").replaceChildren(...marks);
-    const dropped = main.drops?.count ?? 0;
-    $("drop-count").textContent = `${dropped} dropped frame${dropped === 1 ? "" : "s"}`;
-    canvas.addEventListener("click", (event) => {
-      const bounds = canvas.getBoundingClientRect();
-      go(((event.clientX - bounds.left) / bounds.width) * (n - 1));
-    });
   }
 
   start().catch((error) => status(`Cannot show the recording: ${error}`));

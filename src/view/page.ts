@@ -5,10 +5,14 @@
  */
 
 import { viewerPage } from "./client.ts";
+import { drawIntervals } from "./client_intervals.ts";
 
-/** The page's script: the compiled source of {@linkcode viewerPage}, called at once. */
+/**
+ * The page's script: the compiled source of {@linkcode viewerPage}, called at once with the
+ * compiled source of {@linkcode drawIntervals}.
+ */
 export function pageScript(): string {
-  return `"use strict";\n(${viewerPage.toString()})();\n`;
+  return `"use strict";\n(${viewerPage.toString()})(${drawIntervals.toString()});\n`;
 }
 
 /** The page. */

@@ -20,7 +20,10 @@ export interface ProjectionStatus {
   error?: string;
 }
 
-/** The mean (rounded to the nearest integer) and max of every pixel over all frames. */
+/**
+ * The mean (rounded to the nearest integer) and max of every pixel over all frames, of each
+ * channel: gray for a Miniscope, RGB for a colour camera, as its frames are shown.
+ */
 export class Projections {
   readonly #extractor: MiniscopeImagingExtractor;
   readonly #signal: AbortSignal;
@@ -61,7 +64,7 @@ export class Projections {
   }
 
   /**
-   * A projection as 8-bit PNG, once computed.
+   * A projection as 8-bit PNG (gray, or RGB for a colour camera), once computed.
    *
    * @param kind `mean` or `max`.
    * @returns The PNG, or null while not computed.
@@ -77,14 +80,15 @@ export class Projections {
 
   async #compute(): Promise<void> {
     const [rows, cols] = this.#extractor.getImageShape();
-    const size = rows * cols;
+    const channels = this.#extractor.getPixelFormat() === "rgb24" ? 3 : 1;
+    const size = rows * cols * channels;
     const sum = new Float64Array(size);
     const max = new Uint8Array(size);
     const total = this.#status.total;
     for await (const frame of readFrames(this.#extractor, 0, total, this.#signal)) {
       const data = frame.data;
       for (let i = 0; i < size; i++) {
-        const v = data[i * frame.channels]!;
+        const v = data[i]!;
         sum[i]! += v;
         if (v > max[i]!) max[i] = v;
       }
@@ -92,6 +96,9 @@ export class Projections {
     }
     const mean = new Uint8Array(size);
     for (let i = 0; i < size; i++) mean[i] = Math.round(sum[i]! / Math.max(1, total));
-    this.#pngs = { mean: encodePng(cols, rows, 1, mean), max: encodePng(cols, rows, 1, max) };
+    this.#pngs = {
+      mean: encodePng(cols, rows, channels, mean),
+      max: encodePng(cols, rows, channels, max),
+    };
   }
 }

@@ -2,7 +2,10 @@
  * The viewer's HTTP server: the page and a small JSON and PNG API over one recording or
  * session, on 127.0.0.1 only, behind a random token.
  *
- * Routes are matched by name; no URL path is ever mapped to a file.
+ * Routes are matched by name; no URL path is ever mapped to a file. Only the exact
+ * `Host: 127.0.0.1:PORT` is served (against DNS rebinding), and requests made by pages of other
+ * origins are refused: another port of 127.0.0.1 is the same site, so the SameSite cookie alone
+ * does not keep them out.
  *
  * @module
  */
@@ -57,9 +60,11 @@ interface DeviceState {
 
 class HttpError extends Error {
   readonly status: number;
-  constructor(status: number, message: string) {
+  readonly headers: Record<string, string>;
+  constructor(status: number, message: string, headers: Record<string, string> = {}) {
     super(message);
     this.status = status;
+    this.headers = headers;
   }
 }
 
@@ -68,7 +73,16 @@ const SECURITY_HEADERS = {
   "cache-control": "no-store",
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
+  // Other origins may neither embed the answers (frames as images) nor frame the page.
+  "cross-origin-resource-policy": "same-origin",
+  "x-frame-options": "DENY",
+  "content-security-policy":
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; " +
+    "form-action 'none'; frame-ancestors 'none'",
 };
+
+/** Methods that only read: everything else must come from the viewer's own page. */
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
@@ -151,6 +165,30 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
   let port = 0;
   const cookie = () => `miniscope_view_${port}`;
 
+  /**
+   * Refuses a request made by a page of another origin. A state-changing request must carry the
+   * server's own `Origin` (browsers send it with every such request); a read from another origin
+   * shows itself by a foreign `Origin` or by `Sec-Fetch-Site`. Top-level navigations stay
+   * allowed: they show the viewer to the user and give the other page nothing.
+   */
+  function checkOrigin(request: Request): void {
+    const own = `http://127.0.0.1:${port}`;
+    const origin = request.headers.get("origin");
+    if (!SAFE_METHODS.has(request.method) && origin === null) {
+      throw new HttpError(403, `${request.method} needs the Origin header ${own}`);
+    }
+    if (origin !== null && origin !== own) {
+      throw new HttpError(403, `Origin ${JSON.stringify(origin)} is not this server (${own})`);
+    }
+    const site = request.headers.get("sec-fetch-site");
+    if (
+      (site === "cross-site" || site === "same-site") &&
+      request.headers.get("sec-fetch-mode") !== "navigate"
+    ) {
+      throw new HttpError(403, `Requests from pages of other origins are refused (${site})`);
+    }
+  }
+
   function authorised(request: Request, url: URL): boolean {
     const given = url.searchParams.get("token") ??
       cookieValue(request.headers.get("cookie"), cookie()) ??
@@ -164,11 +202,21 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
   }
 
   async function route(request: Request): Promise<Response> {
-    const url = new URL(request.url);
+    // Before the URL is parsed: a look-alike Host such as 127.0.0.1:PORT.evil.com makes an
+    // invalid URL, which must end in 403 like any other foreign name.
     const host = request.headers.get("host");
-    if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) {
-      throw new HttpError(403, `Host ${JSON.stringify(host)} is not this server`);
+    if (host !== `127.0.0.1:${port}`) {
+      throw new HttpError(
+        403,
+        `Host ${JSON.stringify(host)} is not this server: use 127.0.0.1:${port}`,
+      );
     }
+    // An absolute request target names its own host, which HTTP puts before the Host header.
+    const url = URL.parse(request.url);
+    if (url?.host !== host) {
+      throw new HttpError(403, `The host of ${JSON.stringify(request.url)} is not this server`);
+    }
+    checkOrigin(request);
     if (!authorised(request, url)) {
       throw new HttpError(401, "Missing or wrong token: open the URL printed by miniscope view");
     }
@@ -176,7 +224,9 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
     const parts = url.pathname.split("/").slice(1);
     const allow = (...methods: string[]) => {
       if (!methods.includes(method)) {
-        throw new HttpError(405, `${method} is not allowed on ${url.pathname}`);
+        throw new HttpError(405, `${method} is not allowed on ${url.pathname}`, {
+          allow: methods.join(", "),
+        });
       }
     };
     if (url.pathname === "/") {
@@ -222,7 +272,14 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
     if (name === "projections" && arg === undefined) {
       allow("GET", "HEAD", "POST");
       const state = device(url);
-      if (method === "POST") state.projections.start();
+      if (method === "POST") {
+        // Nothing reads a body, so none is accepted rather than left unread.
+        const length = request.headers.get("content-length");
+        if (request.headers.has("transfer-encoding") || (length !== null && length !== "0")) {
+          throw new HttpError(413, `POST ${url.pathname} takes no body`);
+        }
+        state.projections.start();
+      }
       return json(state.projections.status(), method === "POST" ? 202 : 200);
     }
     if (name === "projections" && (arg === "mean" || arg === "max") && rest.length === 0) {
@@ -240,7 +297,9 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
     try {
       return await route(request);
     } catch (error) {
-      if (error instanceof HttpError) return json({ error: error.message }, error.status);
+      if (error instanceof HttpError) {
+        return json({ error: error.message }, error.status, error.headers);
+      }
       if (signal.aborted) return json({ error: "The viewer is stopping" }, 503);
       if (error instanceof URIError) return json({ error: "Malformed URL encoding" }, 400);
       const message = error instanceof Error ? error.message : String(error);
