@@ -615,3 +615,40 @@ Deno.test("an overwrite with behaviorVideos copy replaces the earlier export's c
     ]);
   });
 });
+
+Deno.test("behaviorVideos copy refuses, before writing anything, a <stem>/ that holds the recording's videos (by any path) or is a file", async () => {
+  await withTemp(async (dir) => {
+    const root = await sessionWithCamera(dir);
+    const session = await MiniscopeSession.open(root);
+    const before = [await listing(root), await listing(join(root, "BehavCam_0"))];
+    const options: NwbOptions = { ...SUBJECT, behaviorVideos: "copy" };
+    // Copies in a device folder would make its recording unreadable: the reader takes every
+    // .avi there for one of its numbered videos.
+    await rejects(
+      () => writeNwb(session, join(root, "BehavCam_0.nwb"), options),
+      errorWith(
+        TypeError,
+        `Cannot copy the behaviour videos into "${join(root, "BehavCam_0")}": they would be ` +
+          `read as videos of the recording, beside "${join(root, "BehavCam_0", "0.avi")}"`,
+      ),
+    );
+    await Deno.symlink(join(root, "Miniscope"), join(dir, "linked"));
+    await rejects(
+      () => writeNwb(session, join(dir, "linked.nwb"), options),
+      errorWith(TypeError, `beside "${join(root, "Miniscope", "0.avi")}"`),
+    );
+    await Deno.writeTextFile(join(dir, "taken"), "a file");
+    await rejects(
+      () => writeNwb(session, join(dir, "taken.nwb"), options),
+      errorWith(Deno.errors.NotADirectory, `"${join(dir, "taken")}": it is a file, not a folder`),
+    );
+    deepStrictEqual([await listing(root), await listing(join(root, "BehavCam_0"))], before);
+    deepStrictEqual(await listing(dir), ["linked", "session", "taken"]);
+    // The recording still reads.
+    await MiniscopeSession.open(root);
+    // Links need no folder: the same outputs are fine without copies.
+    const linked = await writeNwb(session, join(root, "BehavCam_0.nwb"), SUBJECT);
+    deepStrictEqual(linked.externalFiles, []);
+    deepStrictEqual(await listing(join(root, "BehavCam_0")), before[1]);
+  });
+});

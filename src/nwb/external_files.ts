@@ -10,6 +10,7 @@
 
 import { basename, dirname, extname, join } from "node:path";
 import { exists } from "../files.ts";
+import { resolvedPath } from "../outputs.ts";
 
 /** A video to copy. */
 export interface VideoCopy {
@@ -44,6 +45,38 @@ export function planCopies(nwbPath: string, objectId: string, files: string[]): 
     const name = `${objectId}_external_file_${n}${extname(source)}`;
     return { source, target: join(copyFolder(nwbPath), name), relative: `${stem}/${name}` };
   });
+}
+
+/**
+ * Checks, before anything is written, that the copies' folder of `nwbPath` can take them: it
+ * is not a file, and not a folder of the recording's videos, where a later read would take the
+ * copies for videos of the recording (by any path: symbolic links are resolved).
+ *
+ * @param nwbPath The NWB file.
+ * @param videos Every video file the export reads.
+ * @throws {Deno.errors.NotADirectory} When the folder's name is taken by a file.
+ * @throws {TypeError} When the folder holds videos of the recording, naming one.
+ */
+export async function checkCopyFolder(nwbPath: string, videos: readonly string[]): Promise<void> {
+  const folder = copyFolder(nwbPath);
+  const cannot = `Cannot copy the behaviour videos into "${folder}"`;
+  let real = await resolvedPath(folder);
+  try {
+    if (!(await Deno.stat(folder)).isDirectory) {
+      throw new Deno.errors.NotADirectory(`${cannot}: it is a file, not a folder`);
+    }
+    real = await Deno.realPath(folder);
+  } catch (error) {
+    // A folder not there yet is made; one that cannot be looked at fails on the first copy.
+    if (error instanceof Deno.errors.NotADirectory) throw error;
+  }
+  for (const video of videos) {
+    if (dirname(await resolvedPath(video)) === real) {
+      throw new TypeError(
+        `${cannot}: they would be read as videos of the recording, beside "${video}"`,
+      );
+    }
+  }
 }
 
 /** What {@linkcode writeCopies} made, to keep or to take back. */

@@ -41,6 +41,7 @@ import { exists } from "../files.ts";
 import { checkOutputs, outputError, recordingFiles, resolvedPath } from "../outputs.ts";
 import { streamFrames } from "./frames.ts";
 import {
+  checkCopyFolder,
   planCopies,
   removeCopies,
   removeStaleCopies,
@@ -143,7 +144,7 @@ function sessionStart(plan: ExportPlan, options: NwbOptions, warn: (m: string) =
  * the same folder and renamed at the end; an error or an abort removes it, and the video
  * copies of `behaviorVideos: "copy"` with it. It may not be, even with `overwrite`, a file the
  * export reads (or one a later read would take for the recording's own, such as a new `.avi`
- * beside its videos), by any path. A side file that cannot be read
+ * beside its videos), by any path, and neither may its copies. A side file that cannot be read
  * (`headOrientation.csv`, `notes.csv`, a device `metaData.json`) is left out with a warning
  * naming it.
  *
@@ -179,12 +180,13 @@ function sessionStart(plan: ExportPlan, options: NwbOptions, warn: (m: string) =
  * @returns The file, its identifier and start time, the series in it, the files written beside
  *   it and the device type.
  * @throws {TypeError} For wrong options or source, or a `path` that is a file of the
- *   recording (naming both).
+ *   recording (naming both), or whose video copies would be read as the recording's.
  * @throws {RangeError} For options out of range, such as `end` past the samples.
  * @throws {Deno.errors.AlreadyExists} When `path` exists and `overwrite` is not set.
  * @throws {Deno.errors.NotFound} When the folder of `path` does not exist;
  *   {@linkcode Deno.errors.NotADirectory} or {@linkcode Deno.errors.IsADirectory} when it is a
- *   file or `path` is a folder; `Cannot write "<path>": <cause>` when the file cannot be
+ *   file or `path` is a folder (`NotADirectory` too when the copies' folder `<stem>` is a
+ *   file); `Cannot write "<path>": <cause>` when the file cannot be
  *   created or written (HDF5's report is not printed); `Cannot copy "<video>" to "<copy>":
  *   <cause>`, with the file system's error class, when a video cannot be copied.
  * @throws {Error} When the session start time or its UTC offset cannot be told, naming what to
@@ -353,6 +355,12 @@ export async function writeNwb(
     });
   }
 
+  if (copies.length > 0) {
+    await checkCopyFolder(path, [
+      ...plan.scopes.flatMap((scope) => scope.extractor.getFilePaths()),
+      ...plan.cameras.flatMap((camera) => camera.files),
+    ]);
+  }
   options.signal?.throwIfAborted();
   const temporary = join(
     outFolder,
