@@ -225,6 +225,7 @@ async function run(command: string, args: string[]): Promise<number> {
     for (const series of result.series) {
       console.log(`Wrote ${series.path} (${series.type}, ${series.samples} samples)`);
     }
+    for (const file of result.externalFiles) console.log(`Wrote ${file}`);
     console.log(`Wrote ${result.path}`);
     return 0;
   }

@@ -22,20 +22,11 @@ import {
 } from "./_helpers.ts";
 import { LEGACY } from "../testdata/make_fixtures.ts";
 import { dibAvi, writeLegacyRecording } from "../testdata/legacy_writer.ts";
+import { checkNwb } from "./_nwb_check.ts";
 
 const FOLDER = join(TESTDATA, LEGACY.folder);
 const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
 const DUMP = new URL("./_nwb_dump.py", import.meta.url).pathname;
-/** check_nwb.sh of the shared tools beside the checkout (or beside the worktree's folder). */
-const CHECK = ["../../shared/tools/nwb/check_nwb.sh", "../../../shared/tools/nwb/check_nwb.sh"]
-  .map((path) => new URL(path, import.meta.url).pathname)
-  .find((path) => {
-    try {
-      return Deno.statSync(path).isFile;
-    } catch {
-      return false;
-    }
-  });
 const python = await findPython(["h5py", "numpy"]);
 const { scope: SCOPE, behaviour: BEHAVIOUR } = LEGACY;
 const SCOPE_FILES = ["msCam1.avi", "msCam2.avi"].map((name) => join(FOLDER, name));
@@ -498,19 +489,6 @@ async function sha256(bytes: Uint8Array): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** check_nwb.sh (validator, read-back, inspector), where the offline validator set is installed. */
-async function checkNwb(path: string): Promise<void> {
-  if (CHECK === undefined) return;
-  const output = await new Deno.Command("bash", {
-    args: [CHECK, path],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
-  assert(output.success, `check_nwb.sh failed on ${path}:\n${text}`);
-}
-
 Deno.test("a legacy folder converts to an NWB file that passes the validator, read-back and inspector", async () => {
   const dir = await copyLegacy();
   const out = join(dirname(dirname(dir)), "legacy.nwb");
@@ -539,6 +517,13 @@ Deno.test("a legacy folder converts to an NWB file that passes the validator, re
     for (const part of ["excitation 47", "msCamExposure 255", "recordLength 600"]) {
       assert(description.includes(part), description);
     }
+    // ndx-miniscope's Miniscope, with the settings of a V3 as the extension's integers.
+    const { excitation, msCamExposure, neurodata_type } = f["/general/devices/msCam"].attrs;
+    deepStrictEqual([neurodata_type, excitation, msCamExposure], [
+      ["vlen-utf-8", "Miniscope"],
+      ["<i8", 47],
+      ["<i8", 255],
+    ]);
     assert(
       f["/acquisition/OnePhotonSeries"].attrs.description[1].includes("from timestamp.dat"),
       f["/acquisition/OnePhotonSeries"].attrs.description[1],
@@ -556,7 +541,15 @@ Deno.test("a legacy folder converts to an NWB file that passes the validator, re
     ]);
     deepStrictEqual(f[`${camera}/external_file`].attrs.starting_frame, ["<i8", [0, 6]]);
     deepStrictEqual(f[`${camera}/timestamps`].value, await secondsOf(FOLDER, BEHAVIOUR.camNum));
-    await checkNwb(out);
+    const report = await checkNwb(out);
+    if (report) {
+      const device = report.objects.devices.msCam;
+      deepStrictEqual([device.type, device.fields.excitation, device.fields.msCamExposure], [
+        "Miniscope",
+        47,
+        255,
+      ]);
+    }
     // The Miniscope alone, as a recording: the same frames, settings and notes, no camera.
     await using scope = await MiniscopeImagingExtractor.open({ folderPath: dir, onWarning() {} });
     const alone = join(dirname(out), "alone.nwb");

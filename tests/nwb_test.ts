@@ -1,6 +1,7 @@
 // NWB export: real files written through h5wasm, read back with h5py (Debian's python3-h5py)
 // and with h5wasm, frames compared with an independent ffmpeg decode, and, where the offline
-// validator set of ../shared/tools/nwb is installed, passed through check_nwb.sh.
+// validator set of ../shared/tools/nwb is installed, validated, read back with pynwb and
+// inspected (tests/_nwb_check.ts).
 import { dirname, join, relative, resolve } from "node:path";
 import h5wasm from "h5wasm/node";
 import assert, { deepStrictEqual, rejects } from "node:assert/strict";
@@ -21,29 +22,15 @@ import {
 import { type NwbSource, writeNwb } from "../src/nwb/mod.ts";
 import { qtJson, writeRecording } from "../src/sample.ts";
 import { makeFrame } from "../testdata/frames.ts";
+import { checkNwb } from "./_nwb_check.ts";
 
 const SESSION = join(TESTDATA, FIXTURES.sample.session);
 const { width: WIDTH, height: HEIGHT, frames: FRAMES } = FIXTURES.sample;
 const DUMP = new URL("./_nwb_dump.py", import.meta.url).pathname;
 const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
 const API_SCRIPT = new URL("./_nwb_sandbox_script.ts", import.meta.url).pathname;
-// The offline NWB tools sit beside the checkout, or beside the folder of its git worktrees.
-const CHECK = ["../../shared", "../../../shared"]
-  .map((up) => new URL(`${up}/tools/nwb/check_nwb.sh`, import.meta.url).pathname)
-  .find((path) => {
-    try {
-      return Deno.statSync(path).isFile;
-    } catch {
-      return false;
-    }
-  }) ?? "check_nwb.sh";
-const VALIDATOR = join(Deno.env.get("HOME") ?? "/root", ".cache/nwb-validator/bin/nwb-validate");
 const python = await findPython(["h5py", "numpy"]) ??
   ((await Deno.stat("/usr/bin/python3").then(() => true, () => false)) ? "/usr/bin/python3" : "");
-const canCheck = await Promise.all(
-  [CHECK, VALIDATOR].map((p) => Deno.stat(p).then(() => true, () => false)),
-)
-  .then((found) => found.every(Boolean));
 
 // deno-lint-ignore no-explicit-any
 type Dump = Record<string, any>;
@@ -59,43 +46,6 @@ async function dump(path: string): Promise<Dump> {
   }).output();
   assert(output.success, new TextDecoder().decode(output.stderr));
   return JSON.parse(new TextDecoder().decode(output.stdout));
-}
-
-/**
- * Runs the offline validator, read-back and inspector on a file, where they are installed.
- * `readBack: "startingTime"` replaces the read-back of check_nwb.sh, which expects time
- * stamps, by a pynwb read of `starting_time` and `rate`.
- */
-async function checkNwb(
-  path: string,
-  options: { readBack?: "startingTime" } = {},
-): Promise<string> {
-  if (!canCheck) return "";
-  const run = async (command: string, args: string[], env: Record<string, string> = {}) => {
-    const output = await new Deno.Command(command, {
-      args,
-      env,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
-    assert(output.success, `${command} ${args.join(" ")} failed on ${path}:\n${text}`);
-    return text;
-  };
-  if (options.readBack === undefined) return await run("bash", [CHECK, path]);
-  await run(VALIDATOR, [path]);
-  const text = await run("/usr/bin/python3", [
-    "-c",
-    `import sys
-from pynwb import NWBHDF5IO
-with NWBHDF5IO(sys.argv[1], "r") as io:
-    s = io.read().acquisition["OnePhotonSeries"]
-    print(s.starting_time, s.rate, s.data.shape, s.imaging_plane.device.name)`,
-    path,
-  ], { PYTHONPATH: join(dirname(dirname(VALIDATOR)), "src") });
-  assert(text.includes("0.0 20.0 (58, 48, 40) Miniscope"), text);
-  return text;
 }
 
 async function sha256(bytes: Uint8Array): Promise<string> {
@@ -181,7 +131,8 @@ Deno.test("writeNwb() writes a session that h5py reads back exactly: transposed 
     }
     // Device and imaging plane.
     const device = f["/general/devices/Miniscope"];
-    deepStrictEqual(device.attrs.neurodata_type, text("Device"));
+    deepStrictEqual(device.attrs.neurodata_type, text("Miniscope"));
+    deepStrictEqual(device.attrs.namespace, text("ndx-miniscope"));
     for (
       const part of ["Miniscope_V4_BNO", "frame rate 30FPS", "gain 3.5", "LED 1", "EWL focus 70"]
     ) {
@@ -319,9 +270,17 @@ Deno.test("a recording without timeStamps.csv is written with starting_time and 
     deepStrictEqual(f[`${series}/starting_time`].attrs.rate, float64(20));
     assert(f[series].attrs.description[1].includes("without timeStamps.csv"));
     deepStrictEqual(f[`${series}/data`].shape, [FRAMES, WIDTH, HEIGHT]);
-    // check_nwb.sh's read-back prints time stamps, which such a series has not: validate, then
-    // read it back with the same pynwb here.
-    await checkNwb(out, { readBack: "startingTime" });
+    const report = await checkNwb(out);
+    if (report) {
+      deepStrictEqual(report.objects.series.OnePhotonSeries, {
+        type: "OnePhotonSeries",
+        shape: [FRAMES, WIDTH, HEIGHT],
+        starting_time: 0,
+        rate: 20,
+        device: "Miniscope",
+        frame_sums: report.objects.series.OnePhotonSeries.frame_sums,
+      });
+    }
   });
 });
 
@@ -802,7 +761,8 @@ Deno.test("behaviour camera links lead from the NWB file to the videos for relat
       );
       if (!inspect) return;
       const report = await checkNwb(file);
-      assert(!report.includes("check_image_series_external_file_valid"), report);
+      const checks = report?.inspector.map((m) => m.check) ?? [];
+      assert(!checks.includes("check_image_series_external_file_valid"), checks.join(", "));
     };
     const flags = [`--allow-read=${dir}`, `--allow-write=${dir}`, "--allow-run=ffmpeg"];
     const cases = [

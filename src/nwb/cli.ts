@@ -22,6 +22,15 @@ export const NWB_ARGS = {
     "species",
     "sex",
     "age",
+    "date-of-birth",
+    "strain",
+    "genotype",
+    "subject-description",
+    "weight",
+    "session-id",
+    "institution",
+    "lab",
+    "experiment-description",
     "indicator",
     "location",
     "excitation-lambda",
@@ -30,7 +39,10 @@ export const NWB_ARGS = {
     "session-start-time",
     "compression",
     "level",
+    "behavior-videos",
   ]),
+  experimenter: { type: "string", multiple: true },
+  keyword: { type: "string", multiple: true },
   overwrite: { type: "boolean" },
 } as const;
 
@@ -51,6 +63,14 @@ export const NWB_HELP =
   --species NAME               such as "Mus musculus"
   --sex M|F|U|O
   --age DURATION               ISO 8601, such as P90D
+  --date-of-birth DATE         ISO 8601, such as 2022-06-21 (DANDI needs --age or this)
+  --strain NAME, --genotype TEXT, --subject-description TEXT
+  --weight WEIGHT              with its unit, such as "0.025 kg"
+  --experimenter NAME          repeatable; "Last, First" (default: researcherName)
+  --session-id ID              (default: the local start time, such as 20220919T091841)
+  --institution NAME, --lab NAME
+  --keyword TERM               repeatable
+  --experiment-description TEXT  (default: experimentName from metaData.json)
   --indicator NAME             such as GCaMP6f (default: unknown)
   --location AREA              such as CA1 (default: unknown)
   --excitation-lambda NM       excitation wavelength in nm (default: unknown)
@@ -60,12 +80,20 @@ export const NWB_HELP =
   --session-start-time TIME    ISO 8601 with UTC offset, for a device folder without a session
                                metaData.json above it
   --compression gzip|none      (default: gzip)
-  --level N                    gzip level 0 to 9 (default: 4)`;
+  --level N                    gzip level 0 to 9 (default: 4)
+  --behavior-videos link|copy  link: point at the recording's camera videos (default); copy:
+                               copy them (hard links where possible) into <out stem>/`;
 
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | boolean | string[] | undefined>;
 
-function number(value: string | boolean | undefined, name: string): number | undefined {
-  if (value === undefined || typeof value === "boolean") return undefined;
+/** The flag of an option whose name is not the option's in kebab case. */
+const FLAGS: Record<string, string> = { keywords: "keyword" };
+
+function number(
+  value: string | boolean | string[] | undefined,
+  name: string,
+): number | undefined {
+  if (typeof value !== "string") return undefined;
   if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value.trim())) {
     throw new TypeError(`--${name} must be a number, got "${value}"`);
   }
@@ -92,6 +120,21 @@ export function nwbOptionsFromArgs(values: Values): NwbOptions {
   set("species", text("species"));
   set("sex", text("sex") as NwbOptions["sex"]);
   set("age", text("age"));
+  set("dateOfBirth", text("date-of-birth"));
+  set("strain", text("strain"));
+  set("genotype", text("genotype"));
+  set("subjectDescription", text("subject-description"));
+  set("weight", text("weight"));
+  const list = (key: "experimenter" | "keyword") => {
+    const value = values[key];
+    return Array.isArray(value) ? value : undefined;
+  };
+  set("experimenter", list("experimenter"));
+  set("sessionId", text("session-id"));
+  set("institution", text("institution"));
+  set("lab", text("lab"));
+  set("keywords", list("keyword"));
+  set("experimentDescription", text("experiment-description"));
   set("indicator", text("indicator"));
   set("location", text("location"));
   set("excitationLambda", number(values["excitation-lambda"], "excitation-lambda"));
@@ -99,6 +142,7 @@ export function nwbOptionsFromArgs(values: Values): NwbOptions {
   set("timezone", text("timezone"));
   set("sessionStartTime", text("session-start-time"));
   set("compression", text("compression") as NwbOptions["compression"]);
+  set("behaviorVideos", text("behavior-videos") as NwbOptions["behaviorVideos"]);
   const level = text("level");
   if (level !== undefined && !/^\d$/.test(level)) {
     throw new RangeError(`--level must be a whole number from 0 to 9, got "${level}"`);
@@ -110,7 +154,7 @@ export function nwbOptionsFromArgs(values: Values): NwbOptions {
   } catch (error) {
     // Name the flag rather than the API field.
     const message = (error as Error).message.replace(/^\w+/, (field) => {
-      const flag = field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      const flag = FLAGS[field] ?? field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
       return flag in NWB_ARGS ? `--${flag}` : field;
     });
     throw error instanceof RangeError ? new RangeError(message) : new TypeError(message);

@@ -1,8 +1,10 @@
 /**
- * Writes Miniscope recordings as NWB 2.6.0 files (Neurodata Without Borders, core types only)
- * that pynwb, MatNWB and the DANDI archive read: a `OnePhotonSeries` per Miniscope with its
- * `Device`, `ImagingPlane` and `OpticalChannel`, head orientation as a `TimeSeries`, the notes
- * as an `AnnotationSeries`, and behaviour cameras as `ImageSeries` of their video files.
+ * Writes Miniscope recordings as NWB 2.6.0 files (Neurodata Without Borders) that pynwb,
+ * MatNWB and the DANDI archive read: a `OnePhotonSeries` per Miniscope with its device (the
+ * `Miniscope` type of the ndx-miniscope extension, as neuroconv writes it, whose specification
+ * the file carries), `ImagingPlane` and `OpticalChannel`, head orientation as a `TimeSeries`,
+ * the notes as an `AnnotationSeries`, and behaviour cameras as `ImageSeries` of their video
+ * files, linked or copied beside the file.
  *
  * HDF5 is written by h5wasm (the HDF5 C library compiled to WebAssembly) straight to disk.
  * Frames stream from the recording into the file, so memory stays bounded. A script needs
@@ -19,10 +21,12 @@
  * const result = await writeNwb(session, `${folder}/session.nwb`, {
  *   subjectId: "mouse1",
  *   species: "Mus musculus",
+ *   sex: "F",
+ *   age: "P90D",
  *   indicator: "GCaMP6f",
  *   location: "CA1",
  * });
- * console.log(result.sessionStartTime, result.series.map((s) => s.path));
+ * console.log(result.sessionStartTime, result.device.type, result.series.map((s) => s.path));
  * await Deno.remove(folder, { recursive: true });
  * ```
  *
@@ -30,12 +34,23 @@
  */
 
 import { warnOnConsole } from "../errors.ts";
-import { basename, dirname, join, relative, sep } from "node:path";
+import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
 import type { DroppedFrames } from "../../mod.ts";
-import type { FileFields, NwbLayout } from "./content.ts";
+import type { NwbLayout } from "./content.ts";
 import { exists } from "../files.ts";
 import { checkOutputs, outputError, recordingFiles, resolvedPath } from "../outputs.ts";
 import { streamFrames } from "./frames.ts";
+import {
+  checkCopyFolder,
+  planCopies,
+  removeCopies,
+  removeStaleCopies,
+  type VideoCopy,
+  writeCopies,
+  type WrittenCopies,
+} from "./external_files.ts";
+import { fileFields } from "./file_fields.ts";
+import { MINISCOPE_TYPE, miniscopeFields } from "./miniscope_device.ts";
 import { NwbFileWriter } from "./writer.ts";
 import { checkOptions, type NwbOptions, type NwbResult, type NwbSeries } from "./options.ts";
 import { type ExportPlan, type NwbSource, planExport } from "./plan.ts";
@@ -126,14 +141,17 @@ function sessionStart(plan: ExportPlan, options: NwbOptions, warn: (m: string) =
  * Writes a recording, several recordings of a device, or a whole session as an NWB file.
  *
  * The file appears under `path` only when complete: it is written under a temporary name in
- * the same folder and renamed at the end; an error or an abort removes it. It may not be, even
- * with `overwrite`, a file the export reads (or one a later read would take for the
- * recording's own, such as a new `.avi` beside its videos), by any path. A side file that
- * cannot be read (`headOrientation.csv`, `notes.csv`, a device `metaData.json`) is left out
- * with a warning naming it.
+ * the same folder and renamed at the end; an error or an abort removes it, and the video
+ * copies of `behaviorVideos: "copy"` with it. It may not be, even with `overwrite`, a file the
+ * export reads (or one a later read would take for the recording's own, such as a new `.avi`
+ * beside its videos), by any path, and neither may its copies. A side file that cannot be read
+ * (`headOrientation.csv`, `notes.csv`, a device `metaData.json`) is left out with a warning
+ * naming it.
  *
- * - Each Miniscope becomes a `Device` (its type and settings in the description), an
- *   `ImagingPlane` with an `OpticalChannel`, and a `OnePhotonSeries` in `/acquisition`:
+ * - Each Miniscope becomes a `Miniscope` device of the ndx-miniscope extension (its settings
+ *   from `metaData.json` as the extension's attributes and `ROI`, all of them in the
+ *   description), an `ImagingPlane` with an `OpticalChannel`, and a `OnePhotonSeries` in
+ *   `/acquisition`:
  *   `uint8` frames in NWB's `(frames, width, height)` order, one frame per chunk, gzip level 4
  *   by default, with the time stamps of `timeStamps.csv` in seconds (or `starting_time` and
  *   `rate` for a recording without them) and the dropped frames in its `comments`. With one
@@ -141,23 +159,36 @@ function sessionStart(plan: ExportPlan, options: NwbOptions, warn: (m: string) =
  *   folder name is added (`OnePhotonSeries_HPC_miniscope1`).
  * - `headOrientation.csv` becomes a `TimeSeries` (`HeadOrientation`) of quaternions
  *   `(qw, qx, qy, qz)`, `notes.csv` an `AnnotationSeries` (`notes`), and each behaviour camera
- *   of a session an `ImageSeries` named after its folder that points at its videos (paths
- *   relative to the NWB file, which must stay beside them) with their time stamps.
+ *   of a session an `ImageSeries` named after its folder, with a core `Device`, that points at
+ *   its videos (paths relative to the NWB file, which must stay beside them, or, with
+ *   `behaviorVideos: "copy"`, at copies in `<stem>/` beside it) with their time stamps.
  * - The session start time carries its UTC offset, from `recordingStartTime` in the session
  *   `metaData.json` (local calendar fields against `msecSinceEpoch`), else from `timezone`.
+ * - `session_id` is the local start time (`20220919T091841`) unless given, `experimenter`
+ *   and `experiment_description` come from `researcherName` and `experimentName`, the subject
+ *   from the options (`subject_id` defaults to `animalName`); what is unknown is left out.
+ *   With species, sex, age or date of birth, and a subject id, nwbinspector's `dandi`
+ *   configuration finds nothing critical.
+ * - The ndx-miniscope specification is cached under `/specifications`, not the NWB core
+ *   schema it builds on: pynwb reads the device as `Miniscope` (`load_namespaces=True`) with
+ *   its own core. pynwb 2's validator in its cached-namespace mode, which `dandi validate`
+ *   runs, needs core in the file and stops with `Could not load namespace 'core'`.
  *
  * @param source A recording (slices included), several recordings of a device, or a session.
  * @param path The `.nwb` file to write.
  * @param options Metadata, compression, range and signal.
- * @returns The file, its identifier and start time, and the series in it.
+ * @returns The file, its identifier and start time, the series in it, the files written beside
+ *   it and the device type.
  * @throws {TypeError} For wrong options or source, or a `path` that is a file of the
- *   recording (naming both).
+ *   recording (naming both), or whose video copies would be read as the recording's.
  * @throws {RangeError} For options out of range, such as `end` past the samples.
  * @throws {Deno.errors.AlreadyExists} When `path` exists and `overwrite` is not set.
  * @throws {Deno.errors.NotFound} When the folder of `path` does not exist;
  *   {@linkcode Deno.errors.NotADirectory} or {@linkcode Deno.errors.IsADirectory} when it is a
- *   file or `path` is a folder; `Cannot write "<path>": <cause>` when the file cannot be
- *   created or written (HDF5's report is not printed).
+ *   file or `path` is a folder (`NotADirectory` too when the copies' folder `<stem>` is a
+ *   file); `Cannot write "<path>": <cause>` when the file cannot be
+ *   created or written (HDF5's report is not printed); `Cannot copy "<video>" to "<copy>":
+ *   <cause>`, with the file system's error class, when a video cannot be copied.
  * @throws {Error} When the session start time or its UTC offset cannot be told, naming what to
  *   pass; the reader's errors when a recording is malformed; the signal's reason on abort.
  */
@@ -167,6 +198,13 @@ export async function writeNwb(
   options: NwbOptions = {},
 ): Promise<NwbResult> {
   checkOptions(options);
+  if (options.behaviorVideos === "copy" && extname(path) === "") {
+    // The copies' folder is the file's name without its extension: it needs one.
+    throw new TypeError(
+      `behaviorVideos "copy" needs an output path with an extension, such as ` +
+        `"${path}.nwb", got "${path}"`,
+    );
+  }
   const warn = options.onWarning ?? warnOnConsole;
   options.signal?.throwIfAborted();
   const overwrite = options.overwrite ?? false;
@@ -175,29 +213,11 @@ export async function writeNwb(
   await checkOutputs([path], { inputs: planInputs(plan), overwrite });
   const startTime = sessionStart(plan, options, warn);
   const identifier = options.identifier ?? crypto.randomUUID();
-  const subjectId = options.subjectId ?? plan.animalName;
-  const subject = [subjectId, options.species, options.sex, options.age].some((v) => v != null)
-    ? {
-      subjectId: subjectId ?? null,
-      species: options.species ?? null,
-      sex: options.sex ?? null,
-      age: options.age ?? null,
-    }
-    : null;
-  const scopeNames = plan.scopes.map((s) => `"${s.device}"`).join(", ");
-  const fields: FileFields = {
+  const fields = fileFields(plan, options, {
     identifier,
-    sessionDescription: options.sessionDescription ??
-      `Miniscope recording (${scopeNames || "behaviour cameras only"})` +
-        (plan.experimentName ? ` of experiment "${plan.experimentName}"` : "") +
-        (plan.animalName ? `, animal "${plan.animalName}"` : ""),
     sessionStartTime: startTime,
     fileCreateDate: nowUtc(),
-    experimenter: plan.researcherName,
-    experimentDescription: plan.experimentName,
-    sessionId: null,
-    subject,
-  };
+  });
   const gzipLevel = options.compression === "none" ? null : options.level ?? 4;
   const total = plan.scopes.reduce((n, s) => n + s.extractor.getNumSamples(), 0);
   const outFolder = dirname(path);
@@ -222,6 +242,7 @@ export async function writeNwb(
     layout.devices.push({
       name: scope.device,
       description: describeDevice(scope.device, scope.settings, false),
+      miniscope: miniscopeFields(scope.settings),
     });
     const plane = `ImagingPlane${suffix}`;
     layout.planes.push({
@@ -280,6 +301,7 @@ export async function writeNwb(
       });
     }
   }
+  const copies: VideoCopy[] = [];
   for (const camera of plan.cameras) {
     const deviceName = plan.scopes.some((s) => s.device === camera.device)
       ? `${camera.device}_camera`
@@ -289,13 +311,24 @@ export async function writeNwb(
       description: describeDevice(camera.device, camera.settings, true),
     });
     const name = uniqueName(acquisition, camera.device);
+    const objectId = crypto.randomUUID();
+    const copied = options.behaviorVideos === "copy"
+      ? planCopies(path, objectId, camera.files)
+      : [];
+    copies.push(...copied);
     layout.images.push({
       name,
       description: `Behaviour camera "${camera.device}": ${camera.timestamps.length} frames ` +
-        `in ${camera.files.length} video files beside the NWB file (not copied), with the ` +
-        `time stamps of its ${camera.timestampsFile} in seconds from the session start`,
+        `in ${camera.files.length} video files ` +
+        (copied.length > 0
+          ? `copied into "${basename(dirname(copied[0]!.target))}/" beside the NWB file`
+          : `of the recording, beside the NWB file (not copied)`) +
+        `, with the time stamps of its ${camera.timestampsFile} in seconds from the session start`,
       comments: droppedComment(camera.dropped, null),
-      files: await Promise.all(camera.files.map((file) => pathFromNwb(path, file))),
+      objectId,
+      files: copied.length > 0
+        ? copied.map((c) => c.relative)
+        : await Promise.all(camera.files.map((file) => pathFromNwb(path, file))),
       startingFrames: camera.startingFrames,
       timestamps: camera.timestamps,
     });
@@ -322,6 +355,12 @@ export async function writeNwb(
     });
   }
 
+  if (copies.length > 0) {
+    await checkCopyFolder(path, [
+      ...plan.scopes.flatMap((scope) => scope.extractor.getFilePaths()),
+      ...plan.cameras.flatMap((camera) => camera.files),
+    ]);
+  }
   options.signal?.throwIfAborted();
   const temporary = join(
     outFolder,
@@ -332,6 +371,7 @@ export async function writeNwb(
   options.signal?.addEventListener("abort", stop, { once: true });
   let renamed = false;
   let created = false;
+  let written: WrittenCopies = { files: [], madeFolder: null };
   try {
     // Created here first, so that a folder that cannot be written is told in Deno's words,
     // before HDF5 opens it.
@@ -356,6 +396,8 @@ export async function writeNwb(
     }
     await writer.close();
     options.signal?.throwIfAborted();
+    written = await writeCopies(copies, options.signal);
+    options.signal?.throwIfAborted();
     if (!options.overwrite && await exists(path)) {
       throw new Deno.errors.AlreadyExists(
         `"${path}" appeared while it was being written; pass overwrite (--overwrite) to replace it`,
@@ -365,7 +407,19 @@ export async function writeNwb(
       throw outputError(error, path);
     });
     renamed = true;
-    return { path, identifier, sessionStartTime: startTime, series };
+    if (options.overwrite) {
+      await removeStaleCopies(path, written.files).catch((error) =>
+        warn(`an earlier export's video copies beside "${path}" were not all removed: ${error}`)
+      );
+    }
+    return {
+      path,
+      identifier,
+      sessionStartTime: startTime,
+      series,
+      externalFiles: written.files.map((file) => resolve(file)),
+      device: { type: plan.scopes.length > 0 ? MINISCOPE_TYPE : "Device" },
+    };
   } catch (error) {
     // Stopping the writer on abort fails what waits on it: report the abort instead.
     if (options.signal?.aborted) throw options.signal.reason;
@@ -374,5 +428,6 @@ export async function writeNwb(
     options.signal?.removeEventListener("abort", stop);
     writer.terminate();
     if (created && !renamed) await Deno.remove(temporary).catch(() => {});
+    if (!renamed) await removeCopies(written);
   }
 }
