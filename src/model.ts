@@ -54,10 +54,8 @@ export interface FileVersion {
 
 /** What the decoder needs to know about one video file. */
 export interface VideoFile {
-  /** Absolute path of the file. */
+  /** Absolute path of the file, named in messages. */
   path: string;
-  /** The name used in messages. */
-  displayPath: string;
   /** The codec FourCC, such as `FFV1` or `H264`. */
   codec: string;
   /** Frame width in pixels. */
@@ -70,9 +68,10 @@ export interface VideoFile {
   headerSize: number;
   /**
    * 1 for each frame a decode may start at and give the same frames as a decode of the whole
-   * file (see `formats/seek_points.ts`); frame 0 always.
+   * file (see `formats/seek_points.ts`): the index's keyframes, or fewer or more, by the
+   * codec's seek rule; frame 0 always.
    */
-  keyframes: Uint8Array;
+  seekPoints: Uint8Array;
   /** Whether frames may be stored before frames shown earlier (B-frames). */
   reorders: boolean;
   /**

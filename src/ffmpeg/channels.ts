@@ -57,7 +57,7 @@ export function keepOneChannel(
     if (decoded[at + 1] !== blue || decoded[at + 2] !== blue) {
       const row = Math.floor(i / video.width);
       throw new MalformedRecordingError(
-        video.displayPath,
+        video.path,
         `frame ${frame} is not gray: the pixel at row ${row}, column ${i - row * video.width} ` +
           `has red ${decoded[at + 2]}, green ${decoded[at + 1]} and blue ${blue}, but a ` +
           `Miniscope file of the software before 2020 holds three equal channels (open it ` +

@@ -31,7 +31,7 @@ import { type DecodedFormat, decodedFormat, decodedFrameSize, readKeepingOne } f
 /** The last frame at or before `frame` that a decode may start at. */
 export function seekPointAtOrBefore(video: VideoFile, frame: number): number {
   let first = frame;
-  while (first > 0 && !video.keyframes[first]) first--;
+  while (first > 0 && !video.seekPoints[first]) first--;
   return first;
 }
 
@@ -47,7 +47,7 @@ export function seekPointAtOrBefore(video: VideoFile, frame: number): number {
 export function planDecode(video: VideoFile, range: FrameRange): DecodePlan {
   const first = seekPointAtOrBefore(video, range.start);
   let end = range.start + range.count;
-  while (video.reorders && end < video.frameCount && !video.keyframes[end]) end++;
+  while (video.reorders && end < video.frameCount && !video.seekPoints[end]) end++;
   return { first, end, skip: range.start - first };
 }
 
@@ -139,7 +139,7 @@ async function unindexedFrame(
 export async function readHeaders(source: ByteSource, video: VideoFile): Promise<Uint8Array> {
   const header = await source.read(0, video.headerSize);
   if (header.length < video.headerSize) {
-    throw new MalformedRecordingError(video.displayPath, "the file is shorter than its headers");
+    throw new MalformedRecordingError(video.path, "the file is shorter than its headers");
   }
   return header;
 }
@@ -159,13 +159,13 @@ export async function readChunk(
 ): Promise<Uint8Array> {
   if (afterPrevious && k > 0) {
     const problem = await unindexedFrame(source, video, k);
-    if (problem) throw new MalformedRecordingError(video.displayPath, problem);
+    if (problem) throw new MalformedRecordingError(video.path, problem);
   }
   const { frameOffsets, frameSizes } = video.index;
   const size = frameSizes[k]!;
   const chunk = await source.read(frameOffsets[k]! - 8, 8 + size + (size & 1));
   const problem = chunkProblem(chunk, k, frameOffsets[k]! - 8, video.index);
-  if (problem) throw new MalformedRecordingError(video.displayPath, problem);
+  if (problem) throw new MalformedRecordingError(video.path, problem);
   if (chunk.length === 8 + size && (size & 1) === 1) {
     // The last chunk of a file cut after its data has no pad byte; the stream needs it.
     const padded = new Uint8Array(8 + size + 1);
@@ -254,11 +254,11 @@ async function feedRange(
       }
       if (k > first && start !== runEnd) {
         const problem = await unindexedFrame(source, video, k);
-        if (problem) throw new MalformedRecordingError(video.displayPath, problem);
+        if (problem) throw new MalformedRecordingError(video.path, problem);
       }
       const chunk = block.bytes.subarray(start, stop);
       const problem = chunkProblem(chunk, k, block.at + start, video.index);
-      if (problem) throw new MalformedRecordingError(video.displayPath, problem);
+      if (problem) throw new MalformedRecordingError(video.path, problem);
       if (runStart >= 0 && start === runEnd) {
         runEnd = stop;
       } else {
@@ -328,7 +328,7 @@ class Decoder {
     const { signal } = options;
     signal?.throwIfAborted();
     if (ranges.length > 1 && video.reorders) {
-      throw new Error(`Cannot decode several ranges of "${video.displayPath}" in one process`);
+      throw new Error(`Cannot decode several ranges of "${video.path}" in one process`);
     }
     this.plans = ranges.map((range) => planDecode(video, range));
     this.#video = video;
@@ -338,13 +338,13 @@ class Decoder {
     // The check that the program is ffmpeg runs beside the decode; no byte is used before it
     // has passed.
     const wait = this.#verifyWait.signal;
-    this.#verified = verifyFfmpeg(options.ffmpegPath, video.codec, video.displayPath, wait);
+    this.#verified = verifyFfmpeg(options.ffmpegPath, video.codec, video.path, wait);
     this.#verified.catch(() => {});
     const frames = ranges.reduce((sum, range, i) => sum + this.plans[i]!.skip + range.count, 0);
     this.#process = FfmpegProcess.spawn({
       ffmpegPath: options.ffmpegPath,
       args: decodeArgs(frames, decodedFormat(video, options.pixelFormat), video.path),
-      description: `Cannot decode "${video.displayPath}"`,
+      description: `Cannot decode "${video.path}"`,
       feed: feedChunks(video, this.plans),
       ...(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs }),
     });
@@ -376,7 +376,7 @@ class Decoder {
       await this.#process.finish();
       this.#signal?.throwIfAborted();
       throw new MalformedRecordingError(
-        this.#video.displayPath,
+        this.#video.path,
         `it decodes to only ${firstFrame + Math.floor(got / this.frameSize)} frames but its ` +
           `container holds ${this.#video.frameCount}`,
       );

@@ -51,8 +51,11 @@ export interface AviInfo {
   frameOffsets: Float64Array;
   /** Byte size of each frame's data. */
   frameSizes: Uint32Array;
-  /** Whether each frame is a keyframe (1) or not (0); all 1 when unknown. */
-  keyframes: Uint8Array;
+  /**
+   * Whether the index flags each frame a keyframe (1) or not (0); all 1 when there is no index.
+   * Where a decode may start also depends on the codec: see `formats/seek_points.ts`.
+   */
+  keyframeFlags: Uint8Array;
   /** The chunk ids of the video stream's frames, such as `00dc` and `00db`. */
   chunkIds: string[];
   /** Problems that still left the frames readable, such as a missing index. */
@@ -432,7 +435,7 @@ export async function readAviInfo(source: ByteSource): Promise<AviInfo> {
     indexSource,
     frameOffsets: Float64Array.from(table.offsets),
     frameSizes: Uint32Array.from(table.sizes),
-    keyframes: Uint8Array.from(table.keys),
+    keyframeFlags: Uint8Array.from(table.keys),
     chunkIds: [...ids],
     warnings,
   };

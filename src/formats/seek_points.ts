@@ -46,8 +46,8 @@ export interface SeekPointInput {
   codec: string;
   /** Whether the keyframe flags come from an index (not from scanning chunks). */
   indexed: boolean;
-  /** The keyframe flags. */
-  keyframes: Uint8Array;
+  /** The index's keyframe flags. */
+  keyframeFlags: Uint8Array;
   /** Byte offset of each frame's data. */
   frameOffsets: Float64Array;
   /** Byte size of each frame's data. */
@@ -70,21 +70,21 @@ export interface SeekPoints {
  * part 2: every frame, to find B-frames; H.264: the start of keyframes, to find IDR pictures).
  *
  * @param source The file.
- * @param input Codec, index and keyframes.
+ * @param input Codec, index and keyframe flags.
  * @returns The seek points and whether frames are reordered.
  */
 export async function findSeekPoints(
   source: ByteSource,
   input: SeekPointInput,
 ): Promise<SeekPoints> {
-  const { keyframes, frameOffsets, frameSizes } = input;
-  const count = keyframes.length;
+  const { keyframeFlags, frameOffsets, frameSizes } = input;
+  const count = keyframeFlags.length;
   const codec = input.codec.toUpperCase();
   const onlyFirst = new Uint8Array(count);
   if (count > 0) onlyFirst[0] = 1;
   if (INTRA_ONLY.has(codec)) return { points: new Uint8Array(count).fill(1), reorders: false };
   if (NO_REORDER.has(codec)) {
-    return { points: input.indexed ? keyframes : onlyFirst, reorders: false };
+    return { points: input.indexed ? keyframeFlags : onlyFirst, reorders: false };
   }
   if (!input.indexed) return { points: onlyFirst, reorders: true };
   const head = (k: number, limit: number) =>
@@ -93,12 +93,12 @@ export async function findSeekPoints(
     for (let k = 0; k < count; k++) {
       if (mpeg4HasBFrame(await head(k, MPEG4_HEAD))) return { points: onlyFirst, reorders: true };
     }
-    return { points: keyframes, reorders: false };
+    return { points: keyframeFlags, reorders: false };
   }
   if (H264.has(codec)) {
     const points = onlyFirst.slice();
     for (let k = 1; k < count; k++) {
-      if (keyframes[k] && h264IsIdr(await head(k, H264_HEAD))) points[k] = 1;
+      if (keyframeFlags[k] && h264IsIdr(await head(k, H264_HEAD))) points[k] = 1;
     }
     return { points, reorders: true };
   }

@@ -14,11 +14,9 @@ import { versionOf, withByteSource } from "../files.ts";
 import { runPool } from "../read/pool.ts";
 import { wrapFormatError } from "./metadata.ts";
 
-/** Videos of a recording, checked to agree, with where each starts. */
+/** Videos of a recording, checked to agree, with their frame counts. */
 export interface LoadedVideos {
   videos: VideoFile[];
-  /** Index of each video's first frame in the concatenation. */
-  firstFrames: number[];
   /** Frames in all videos. */
   videoFrames: number;
   rows: number;
@@ -75,14 +73,12 @@ export async function loadVideos(
   });
   const videos: VideoFile[] = infos.map((info, i) => ({
     path: filePaths[i]!,
-    displayPath: filePaths[i]!,
     codec: info.codec,
     width: info.width,
     height: info.height,
     frameCount: info.frameCount,
     headerSize: info.headerSize,
-    // Where a decode may start: keyframes that are clean starting points for this codec.
-    keyframes: info.keyframes,
+    seekPoints: info.seekPoints,
     reorders: info.reorders,
     ...(equal[i] ? { equalChannels: true } : {}),
     index: {
@@ -92,20 +88,15 @@ export async function loadVideos(
     },
     version: info.version,
   }));
-  const firstFrames: number[] = [];
-  let videoFrames = 0;
-  for (const video of videos) {
-    firstFrames.push(videoFrames);
-    videoFrames += video.frameCount;
-  }
-  return { videos, firstFrames, videoFrames, rows: first.height, cols: first.width };
+  const videoFrames = videos.reduce((sum, video) => sum + video.frameCount, 0);
+  return { videos, videoFrames, rows: first.height, cols: first.width };
 }
 
 /**
  * What the headers and index of a video say, with where decodes may start in it and the
  * version of the file they were read from.
  */
-type VideoInfo = AviInfo & { reorders: boolean; version: FileVersion };
+type VideoInfo = AviInfo & { seekPoints: Uint8Array; reorders: boolean; version: FileVersion };
 
 /**
  * Reads the headers and indexes of all videos. The last file may be one still being written
@@ -146,7 +137,7 @@ async function readAllAviInfo(
         });
         return {
           ...info,
-          keyframes: seek.points,
+          seekPoints: seek.points,
           reorders: seek.reorders,
           version: versionOf(stat, growing),
         };
