@@ -1,5 +1,5 @@
 import { deepStrictEqual, rejects } from "node:assert/strict";
-import { readAviInfo } from "../src/formats/avi.ts";
+import { readAviInfo } from "../src/formats/avi/mod.ts";
 import type { ByteSource } from "../src/model.ts";
 import { FormatError } from "../src/formats/format_error.ts";
 import { withByteSource } from "../src/files.ts";

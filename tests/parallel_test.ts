@@ -2,7 +2,7 @@ import { join } from "node:path";
 import assert, { deepStrictEqual } from "node:assert/strict";
 import { MiniscopeImagingExtractor } from "../mod.ts";
 import { balance } from "../src/read/plan.ts";
-import { readAviInfo } from "../src/formats/avi.ts";
+import { readAviInfo } from "../src/formats/avi/mod.ts";
 import { withByteSource } from "../src/files.ts";
 import { timestampsCsv, writeVideo } from "../testdata/make_fixtures.ts";
 import { makeFrame } from "../testdata/frames.ts";

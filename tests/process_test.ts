@@ -1,7 +1,8 @@
 import assert, { deepStrictEqual } from "node:assert/strict";
 import { FfmpegError } from "../mod.ts";
 import { FfmpegProcess } from "../src/ffmpeg/process.ts";
-import { decodeArgs, planDecode } from "../src/ffmpeg/decode.ts";
+import { decodeArgs } from "../src/ffmpeg/decode.ts";
+import { planDecode } from "../src/formats/seek_points.ts";
 import { ffmpegProcessesMentioning, SAMPLE } from "./_helpers.ts";
 
 Deno.test("a failing ffmpeg run raises FfmpegError with its arguments, exit code and stderr tail", async () => {

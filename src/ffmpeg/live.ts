@@ -18,7 +18,9 @@
  * @module
  */
 
-import { decodeArgs, readChunk, readHeaders, seekPointAtOrBefore } from "./decode.ts";
+import { decodeArgs } from "./decode.ts";
+import { readChunk, readHeaders } from "../formats/avi/mod.ts";
+import { seekPointAtOrBefore } from "../formats/seek_points.ts";
 import { type ByteSource, channelsOf, type PixelFormat, type VideoFile } from "../model.ts";
 import { withByteSource } from "../files.ts";
 import { FfmpegProcess } from "./process.ts";

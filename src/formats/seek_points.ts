@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { ByteSource } from "../model.ts";
+import type { ByteSource, DecodePlan, FrameRange, VideoFile } from "../model.ts";
 
 /** Codecs whose every frame stands alone. */
 const INTRA_ONLY = new Set([
@@ -103,6 +103,35 @@ export async function findSeekPoints(
     return { points, reorders: true };
   }
   return { points: onlyFirst, reorders: true };
+}
+
+/**
+ * The last frame at or before `frame` that a decode may start at.
+ *
+ * @param video The file.
+ * @param frame A frame of it.
+ * @returns The seek point.
+ */
+export function seekPointAtOrBefore(video: VideoFile, frame: number): number {
+  let first = frame;
+  while (first > 0 && !video.seekPoints[first]) first--;
+  return first;
+}
+
+/**
+ * Picks the chunks that decode `range` exactly: from the seek point at or before its start, to
+ * its end or, when the codec reorders frames (B-frames), to the next seek point, so that every
+ * chunk of the groups of pictures involved is there.
+ *
+ * @param video The file.
+ * @param range The frames wanted.
+ * @returns The chunks to feed and the frames to drop.
+ */
+export function planDecode(video: VideoFile, range: FrameRange): DecodePlan {
+  const first = seekPointAtOrBefore(video, range.start);
+  let end = range.start + range.count;
+  while (video.reorders && end < video.frameCount && !video.seekPoints[end]) end++;
+  return { first, end, skip: range.start - first };
 }
 
 /** Offsets just past each `00 00 01` start code in `bytes`. */

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { type AviInfo, readAviInfo } from "../formats/avi.ts";
-import type { ByteSource, FileVersion, PixelFormat, VideoFile } from "../model.ts";
+import { type AviInfo, readAviInfo, withFinalSizes } from "../formats/avi/mod.ts";
+import type { FileVersion, PixelFormat, VideoFile } from "../model.ts";
 import { findSeekPoints } from "../formats/seek_points.ts";
 import { FormatError } from "../formats/format_error.ts";
 import { MalformedRecordingError } from "../errors.ts";
@@ -167,41 +167,4 @@ async function readAllAviInfo(
     for (const warning of info.warnings) warn(`"${paths[i]}": ${warning}`);
   });
   return { infos, paths };
-}
-
-/**
- * The file as its writer leaves it on closing, for a RIFF AVI whose RIFF or `movi` list size is
- * still the placeholder zero written when the file was opened: those sizes run to the end of
- * the file. Undefined when neither is zero.
- */
-async function withFinalSizes(source: ByteSource): Promise<ByteSource | undefined> {
-  const head = await source.read(0, Math.min(source.size, 1 << 20));
-  const text = new TextDecoder("latin1").decode(head);
-  if (!text.startsWith("RIFF") || text.slice(8, 12) !== "AVI ") return undefined;
-  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  const patches: { at: number; value: number }[] = [];
-  if (view.getUint32(4, true) === 0) patches.push({ at: 4, value: source.size - 8 });
-  const movi = text.indexOf("movi", 12);
-  if (
-    movi >= 8 && text.slice(movi - 8, movi - 4) === "LIST" && view.getUint32(movi - 4, true) === 0
-  ) {
-    patches.push({ at: movi - 4, value: source.size - movi });
-  }
-  if (patches.length === 0) return undefined;
-  return {
-    size: source.size,
-    async read(offset: number, length: number): Promise<Uint8Array> {
-      const bytes = (await source.read(offset, length)).slice();
-      const out = new DataView(bytes.buffer);
-      for (const { at, value } of patches) {
-        for (let k = 0; k < 4; k++) {
-          const position = at + k - offset;
-          if (position >= 0 && position < bytes.length) {
-            out.setUint8(position, (value >>> (8 * k)) & 0xff);
-          }
-        }
-      }
-      return bytes;
-    },
-  };
 }
