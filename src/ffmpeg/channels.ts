@@ -7,6 +7,7 @@
  * @module
  */
 
+import { codecOf } from "../codecs.ts";
 import { MalformedRecordingError } from "../errors.ts";
 import type { PixelFormat, VideoFile } from "../model.ts";
 
@@ -14,15 +15,17 @@ import type { PixelFormat, VideoFile } from "../model.ts";
 export type DecodedFormat = PixelFormat | "bgr24";
 
 /**
- * What ffmpeg is asked to write for a file read in `format`: the stored blue, green and red of
- * gray frames kept in three equal channels, else `format` itself.
+ * What ffmpeg is asked to write for a file read in `format`: the channels as stored (the
+ * codec's `threeChannelGray` format) of gray frames kept in three equal channels, else
+ * `format` itself.
  *
  * @param video The file.
  * @param format The pixel format of the frames read.
  * @returns The format of ffmpeg's output.
  */
 export function decodedFormat(video: VideoFile, format: PixelFormat): DecodedFormat {
-  return format === "gray8" && video.equalChannels === true ? "bgr24" : format;
+  const stored = codecOf(video.codec)?.threeChannelGray?.pixelFormat;
+  return format === "gray8" && video.equalChannels === true && stored ? stored : format;
 }
 
 /**

@@ -13,24 +13,8 @@
  * @module
  */
 
+import { codecOf } from "../codecs.ts";
 import type { ByteSource, DecodePlan, FrameRange, VideoFile } from "../model.ts";
-
-/** Codecs whose every frame stands alone. */
-const INTRA_ONLY = new Set([
-  "GREY",
-  "Y800",
-  "Y8  ",
-  "RAW",
-  "MJPG",
-  "HFYU",
-  "FFVH",
-  "PNG ",
-  "MPNG",
-]);
-/** Codecs with keyframes that never reorder frames. */
-const NO_REORDER = new Set(["FFV1"]);
-const MPEG4_PART2 = new Set(["XVID", "DIVX", "DX50", "FMP4", "MP4V", "M4S2"]);
-const H264 = new Set(["H264", "X264", "AVC1", "DAVC"]);
 
 /** Bytes read from the start of an H.264 keyframe to find its first NAL units. */
 const H264_HEAD = 256;
@@ -66,8 +50,9 @@ export interface SeekPoints {
 }
 
 /**
- * Finds the seek points of a video stream, reading frames where the codec needs it (MPEG-4
- * part 2: every frame, to find B-frames; H.264: the start of keyframes, to find IDR pictures).
+ * Finds the seek points of a video stream by its codec's seek rule (see `codecs.ts`), reading
+ * frames where the rule needs it (MPEG-4 part 2: every frame, to find B-frames; H.264: the
+ * start of keyframes, to find IDR pictures).
  *
  * @param source The file.
  * @param input Codec, index and keyframe flags.
@@ -79,30 +64,34 @@ export async function findSeekPoints(
 ): Promise<SeekPoints> {
   const { keyframeFlags, frameOffsets, frameSizes } = input;
   const count = keyframeFlags.length;
-  const codec = input.codec.toUpperCase();
   const onlyFirst = new Uint8Array(count);
   if (count > 0) onlyFirst[0] = 1;
-  if (INTRA_ONLY.has(codec)) return { points: new Uint8Array(count).fill(1), reorders: false };
-  if (NO_REORDER.has(codec)) {
-    return { points: input.indexed ? keyframeFlags : onlyFirst, reorders: false };
-  }
-  if (!input.indexed) return { points: onlyFirst, reorders: true };
   const head = (k: number, limit: number) =>
     source.read(frameOffsets[k]!, Math.min(limit, frameSizes[k]!));
-  if (MPEG4_PART2.has(codec)) {
-    for (let k = 0; k < count; k++) {
-      if (mpeg4HasBFrame(await head(k, MPEG4_HEAD))) return { points: onlyFirst, reorders: true };
+  const rule = codecOf(input.codec)?.seek ?? "first-frame";
+  switch (rule) {
+    case "every-frame":
+      return { points: new Uint8Array(count).fill(1), reorders: false };
+    case "keyframes":
+      return { points: input.indexed ? keyframeFlags : onlyFirst, reorders: false };
+    case "first-frame":
+      return { points: onlyFirst, reorders: true };
+    case "keyframes-without-b-frames": {
+      if (!input.indexed) return { points: onlyFirst, reorders: true };
+      for (let k = 0; k < count; k++) {
+        if (mpeg4HasBFrame(await head(k, MPEG4_HEAD))) return { points: onlyFirst, reorders: true };
+      }
+      return { points: keyframeFlags, reorders: false };
     }
-    return { points: keyframeFlags, reorders: false };
-  }
-  if (H264.has(codec)) {
-    const points = onlyFirst.slice();
-    for (let k = 1; k < count; k++) {
-      if (keyframeFlags[k] && h264IsIdr(await head(k, H264_HEAD))) points[k] = 1;
+    case "idr-pictures": {
+      if (!input.indexed) return { points: onlyFirst, reorders: true };
+      const points = onlyFirst.slice();
+      for (let k = 1; k < count; k++) {
+        if (keyframeFlags[k] && h264IsIdr(await head(k, H264_HEAD))) points[k] = 1;
+      }
+      return { points, reorders: true };
     }
-    return { points, reorders: true };
   }
-  return { points: onlyFirst, reorders: true };
 }
 
 /**

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { codecOf } from "../codecs.ts";
 import { type AviInfo, readAviInfo, withFinalSizes } from "../formats/avi/mod.ts";
 import type { FileVersion, PixelFormat, VideoFile } from "../model.ts";
 import { findSeekPoints } from "../formats/seek_points.ts";
@@ -46,7 +47,8 @@ export async function loadVideos(
   filePaths = paths;
   const first = infos[0]!;
   const equal = infos.map((info) =>
-    options.equalChannels === true && info.codec === "raw" && info.bitCount === 24
+    options.equalChannels === true &&
+    codecOf(info.codec)?.threeChannelGray?.bitCount === info.bitCount
   );
   infos.forEach((info, i) => {
     const path = filePaths[i]!;

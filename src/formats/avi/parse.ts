@@ -9,6 +9,7 @@
  * @module
  */
 
+import { codecOf } from "../../codecs.ts";
 import type { ByteSource } from "../../model.ts";
 import { isGray8, readFfv1Layout } from "../ffv1.ts";
 import { FormatError } from "../format_error.ts";
@@ -176,15 +177,16 @@ export async function readAviInfo(source: ByteSource): Promise<AviInfo> {
   };
 }
 
+/** Whether frames are 8-bit gray, by the codec's gray rule (see `codecs.ts`). */
 async function detectGray(
   reader: ChunkReader,
   stream: VideoStream,
   table: FrameTable,
 ): Promise<boolean | undefined> {
-  const codec = stream.compression.toUpperCase();
-  if (codec === "GREY" || codec === "Y800" || codec === "Y8  ") return true;
-  if (codec === "RAW") return stream.bitCount === 8 ? undefined : false;
-  if (codec !== "FFV1") return undefined;
+  const rule = codecOf(stream.compression)?.gray ?? "unknown";
+  if (rule === "gray") return true;
+  if (rule === "bit-count") return stream.bitCount === 8 ? undefined : false;
+  if (rule === "unknown") return undefined;
   // The first non-empty frame of an FFV1 stream is a keyframe carrying its parameters.
   const firstFrame = table.sizes.findIndex((size) => size > 0);
   const head = firstFrame < 0
