@@ -112,9 +112,12 @@ export interface FrameRange {
 
 /** How to decode a range: which chunks to feed and how many leading frames to drop. */
 export interface DecodePlan {
-  /** The first chunk fed: a keyframe at or before the range (0 when keyframes are unknown). */
+  /** The first chunk fed: the seek point at or before the range. */
   first: number;
-  /** The chunk after the last one fed: the next keyframe after the range, or the file's end. */
+  /**
+   * The chunk after the last one fed: the range's end or, in a codec that reorders frames, the
+   * next seek point after it (or the file's end).
+   */
   end: number;
   /** Frames decoded before the range, to drop. */
   skip: number;
