@@ -157,6 +157,16 @@ export function knownCodecs(): readonly Codec[] {
 /**
  * What the program knows of a codec.
  *
+ * @example MPEG-4 part 2 under one of its FourCCs
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { codecOf } from "./codecs.ts";
+ *
+ * assert.equal(codecOf("xvid")?.decoder, "mpeg4");
+ * assert.equal(codecOf("DX50")?.seek, "keyframes-without-b-frames");
+ * assert.equal(codecOf("WHAT"), undefined);
+ * ```
+ *
  * @param fourcc The codec FourCC of an AVI stream, in any case (`"raw"` for uncompressed DIB
  *   frames).
  * @returns Its row, or `undefined` for a codec not in the table.
