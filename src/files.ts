@@ -73,7 +73,7 @@ const RECHECK_MS = 20;
  * @param path The file.
  * @param use Receives the source and the file's information; the file is closed when it
  *   settles.
- * @param expected The version the file was read as, and the name for messages.
+ * @param expected The version the file was read as, and its path for messages.
  * @returns What `use` returns.
  * @throws {MalformedRecordingError} When the file is no longer the version expected.
  * @throws {Deno.errors.NotFound} When it does not exist (any more).
@@ -136,12 +136,12 @@ export async function withByteSource<T>(
   }
 }
 
-/** A version a file must still have, with the name used in messages. */
+/** A version a file must still have, with its path for messages. */
 export interface ExpectedVersion {
   /** The version it was read as. */
   version?: FileVersion | undefined;
-  /** The name used in messages. */
-  displayPath: string;
+  /** The file's path, named in messages. */
+  path: string;
 }
 
 /**
@@ -183,7 +183,7 @@ function changeOf(version: FileVersion, info: Deno.FileInfo): string | undefined
 
 function gone(expected: ExpectedVersion, cause: unknown): Error {
   return new Deno.errors.NotFound(
-    `Cannot read "${expected.displayPath}": it no longer exists (deleted or moved after the ` +
+    `Cannot read "${expected.path}": it no longer exists (deleted or moved after the ` +
       `recording was opened)`,
     { cause },
   );
@@ -193,7 +193,7 @@ function refuseChanged(expected: ExpectedVersion, info: Deno.FileInfo): void {
   const change = expected.version && changeOf(expected.version, info);
   if (change) {
     throw new MalformedRecordingError(
-      expected.displayPath,
+      expected.path,
       `it changed after the recording was opened (${change}); open the recording again`,
     );
   }
@@ -204,7 +204,7 @@ function refuseChanged(expected: ExpectedVersion, info: Deno.FileInfo): void {
  * nothing from the file itself (frames kept from earlier reads).
  *
  * @param path The file.
- * @param expected The version it was read as, and the name for messages.
+ * @param expected The version it was read as, and its path for messages.
  * @throws {Deno.errors.NotFound} When it no longer exists.
  * @throws {MalformedRecordingError} When it is another version now.
  */

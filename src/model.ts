@@ -54,10 +54,8 @@ export interface FileVersion {
 
 /** What the decoder needs to know about one video file. */
 export interface VideoFile {
-  /** Absolute path of the file. */
+  /** Absolute path of the file, named in messages. */
   path: string;
-  /** The name used in messages. */
-  displayPath: string;
   /** The codec FourCC, such as `FFV1` or `H264`. */
   codec: string;
   /** Frame width in pixels. */
@@ -70,9 +68,10 @@ export interface VideoFile {
   headerSize: number;
   /**
    * 1 for each frame a decode may start at and give the same frames as a decode of the whole
-   * file (see `formats/seek_points.ts`); frame 0 always.
+   * file (see `formats/seek_points.ts`): the index's keyframes, or fewer or more, by the
+   * codec's seek rule; frame 0 always.
    */
-  keyframes: Uint8Array;
+  seekPoints: Uint8Array;
   /** Whether frames may be stored before frames shown earlier (B-frames). */
   reorders: boolean;
   /**
@@ -113,9 +112,12 @@ export interface FrameRange {
 
 /** How to decode a range: which chunks to feed and how many leading frames to drop. */
 export interface DecodePlan {
-  /** The first chunk fed: a keyframe at or before the range (0 when keyframes are unknown). */
+  /** The first chunk fed: the seek point at or before the range. */
   first: number;
-  /** The chunk after the last one fed: the next keyframe after the range, or the file's end. */
+  /**
+   * The chunk after the last one fed: the range's end or, in a codec that reorders frames, the
+   * next seek point after it (or the file's end).
+   */
   end: number;
   /** Frames decoded before the range, to drop. */
   skip: number;

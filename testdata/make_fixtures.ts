@@ -8,13 +8,8 @@
 
 import { join } from "node:path";
 import { makeFrame } from "./frames.ts";
-import {
-  type SampleCodec,
-  timestampsMs,
-  writeRecording,
-  writeSessionFiles,
-  writeVideo,
-} from "../src/sample.ts";
+import { type SampleCodec, sampleCodecs } from "../src/codecs.ts";
+import { timestampsMs, writeRecording, writeSessionFiles, writeVideo } from "../src/sample.ts";
 import { type LegacyRecordingOptions, writeLegacyRecording } from "./legacy_writer.ts";
 
 export { qtJson, timestampsCsv, timestampsMs, writeRecording, writeVideo } from "../src/sample.ts";
@@ -88,7 +83,8 @@ export const FIXTURES = {
  * so that inter-frame codecs have several groups of pictures and a file boundary.
  */
 export const CODECS = {
-  gray: ["GREY", "FFV1", "MJPG", "XVID", "mp4v", "H264"] as SampleCodec[],
+  /** Every codec the sample writer encodes: a row of `src/codecs.ts` with an encoder. */
+  gray: sampleCodecs(),
   colour: ["MJPG", "XVID"] as SampleCodec[],
   width: 48,
   height: 40,

@@ -1,5 +1,5 @@
 import { deepStrictEqual, rejects } from "node:assert/strict";
-import { readAviInfo } from "../src/formats/avi.ts";
+import { readAviInfo } from "../src/formats/avi/mod.ts";
 import type { ByteSource } from "../src/model.ts";
 import { FormatError } from "../src/formats/format_error.ts";
 import { withByteSource } from "../src/files.ts";
@@ -16,13 +16,13 @@ function le32(bytes: Uint8Array, at: number, value: number): void {
   new DataView(bytes.buffer, bytes.byteOffset).setUint32(at, value, true);
 }
 
-Deno.test("readAviInfo() reads size, codec, time base, frame count and keyframes from the headers and idx1", async () => {
+Deno.test("readAviInfo() reads size, codec, time base, frame count and keyframe flags from the headers and idx1", async () => {
   const info = await withByteSource(`${SAMPLE}/0.avi`, readAviInfo);
   deepStrictEqual([info.width, info.height, info.codec, info.gray], [48, 40, "FFV1", true]);
   deepStrictEqual([info.scale, info.rate], [1, 60]);
   deepStrictEqual([info.frameCount, info.declaredFrameCount, info.indexSource], [24, 24, "idx1"]);
   deepStrictEqual(
-    [...info.keyframes].flatMap((key, i) => (key ? [i] : [])),
+    [...info.keyframeFlags].flatMap((key, i) => (key ? [i] : [])),
     [0, 12],
   );
   deepStrictEqual(info.warnings, []);
@@ -75,7 +75,7 @@ Deno.test("readAviInfo() reads the OpenDML index (indx and ix00) of a file witho
   deepStrictEqual(info.frameCount, 24);
   deepStrictEqual([...info.frameOffsets], [...original.frameOffsets]);
   deepStrictEqual([...info.frameSizes], [...original.frameSizes]);
-  deepStrictEqual([...info.keyframes], [...original.keyframes]);
+  deepStrictEqual([...info.keyframeFlags], [...original.keyframeFlags]);
   deepStrictEqual(info.warnings, []);
 });
 

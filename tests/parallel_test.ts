@@ -2,7 +2,7 @@ import { join } from "node:path";
 import assert, { deepStrictEqual } from "node:assert/strict";
 import { MiniscopeImagingExtractor } from "../mod.ts";
 import { balance } from "../src/read/plan.ts";
-import { readAviInfo } from "../src/formats/avi.ts";
+import { readAviInfo } from "../src/formats/avi/mod.ts";
 import { withByteSource } from "../src/files.ts";
 import { timestampsCsv, writeVideo } from "../testdata/make_fixtures.ts";
 import { makeFrame } from "../testdata/frames.ts";
@@ -90,19 +90,18 @@ Deno.test("a failing parallel read stops the other decoders and leaves no ffmpeg
   }
 });
 
-Deno.test("balance() splits long ranges at keyframes into contiguous chunks, about two per decoder", async () => {
+Deno.test("balance() splits long ranges at seek points into contiguous chunks, about two per decoder", async () => {
   const dir = await longRecording();
   try {
     const info = await withByteSource(join(dir, "0.avi"), readAviInfo);
     const video = {
       path: join(dir, "0.avi"),
-      displayPath: "0.avi",
       codec: info.codec,
       width: WIDTH,
       height: HEIGHT,
       frameCount: info.frameCount,
       headerSize: info.headerSize,
-      keyframes: info.keyframes,
+      seekPoints: info.keyframeFlags,
       reorders: false,
       index: info,
     };
@@ -119,13 +118,13 @@ Deno.test("balance() splits long ranges at keyframes into contiguous chunks, abo
       for (const piece of pieces) {
         deepStrictEqual(piece.start, next);
         deepStrictEqual(piece.at, next - 5);
-        if (piece !== pieces[0]) deepStrictEqual(info.keyframes[piece.start], 1);
+        if (piece !== pieces[0]) deepStrictEqual(info.keyframeFlags[piece.start], 1);
         next += piece.count;
       }
       deepStrictEqual(next, 400);
     }
     deepStrictEqual(
-      balance([{ ...whole[0]!, video: { ...video, keyframes: Uint8Array.of(1) } }], 2).length,
+      balance([{ ...whole[0]!, video: { ...video, seekPoints: Uint8Array.of(1) } }], 2).length,
       1,
     );
   } finally {

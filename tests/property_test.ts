@@ -2,7 +2,7 @@
 // error (FormatError) or a value, and always finish.
 import fc from "fast-check";
 import assert from "node:assert/strict";
-import { readAviInfo } from "../src/formats/avi.ts";
+import { readAviInfo } from "../src/formats/avi/mod.ts";
 import type { ByteSource } from "../src/model.ts";
 import { FormatError } from "../src/formats/format_error.ts";
 import { parseTimestampsCsv } from "../src/formats/timestamps_csv.ts";

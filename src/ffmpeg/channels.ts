@@ -7,6 +7,7 @@
  * @module
  */
 
+import { codecOf } from "../codecs.ts";
 import { MalformedRecordingError } from "../errors.ts";
 import type { PixelFormat, VideoFile } from "../model.ts";
 
@@ -14,15 +15,17 @@ import type { PixelFormat, VideoFile } from "../model.ts";
 export type DecodedFormat = PixelFormat | "bgr24";
 
 /**
- * What ffmpeg is asked to write for a file read in `format`: the stored blue, green and red of
- * gray frames kept in three equal channels, else `format` itself.
+ * What ffmpeg is asked to write for a file read in `format`: the channels as stored (the
+ * codec's `threeChannelGray` format) of gray frames kept in three equal channels, else
+ * `format` itself.
  *
  * @param video The file.
  * @param format The pixel format of the frames read.
  * @returns The format of ffmpeg's output.
  */
 export function decodedFormat(video: VideoFile, format: PixelFormat): DecodedFormat {
-  return format === "gray8" && video.equalChannels === true ? "bgr24" : format;
+  const stored = codecOf(video.codec)?.threeChannelGray?.pixelFormat;
+  return format === "gray8" && video.equalChannels === true && stored ? stored : format;
 }
 
 /**
@@ -57,7 +60,7 @@ export function keepOneChannel(
     if (decoded[at + 1] !== blue || decoded[at + 2] !== blue) {
       const row = Math.floor(i / video.width);
       throw new MalformedRecordingError(
-        video.displayPath,
+        video.path,
         `frame ${frame} is not gray: the pixel at row ${row}, column ${i - row * video.width} ` +
           `has red ${decoded[at + 2]}, green ${decoded[at + 1]} and blue ${blue}, but a ` +
           `Miniscope file of the software before 2020 holds three equal channels (open it ` +

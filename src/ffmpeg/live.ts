@@ -18,7 +18,9 @@
  * @module
  */
 
-import { decodeArgs, readChunk, readHeaders, seekPointAtOrBefore } from "./decode.ts";
+import { decodeArgs } from "./decode.ts";
+import { readChunk, readHeaders } from "../formats/avi/mod.ts";
+import { seekPointAtOrBefore } from "../formats/seek_points.ts";
 import { type ByteSource, channelsOf, type PixelFormat, type VideoFile } from "../model.ts";
 import { withByteSource } from "../files.ts";
 import { FfmpegProcess } from "./process.ts";
@@ -134,14 +136,14 @@ export class LiveDecoder {
     this.#verified = verifyFfmpeg(
       options.ffmpegPath,
       video.codec,
-      video.displayPath,
+      video.path,
       this.#verifyWait.signal,
     );
     this.#verified.catch(() => {});
     this.#process = FfmpegProcess.spawn({
       ffmpegPath: options.ffmpegPath,
       args: decodeArgs(null, decodedFormat(video, options.pixelFormat), video.path),
-      description: `Cannot decode "${video.displayPath}"`,
+      description: `Cannot decode "${video.path}"`,
       feed: (write) => this.#feed(write),
       background: true,
       ...(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs }),
@@ -215,14 +217,14 @@ export class LiveDecoder {
       }
     }
     const got = await reading;
-    if (this.#closed) throw new LiveDecodeFailed(`${this.video.displayPath}: decoder closed`);
+    if (this.#closed) throw new LiveDecodeFailed(`${this.video.path}: decoder closed`);
     if (got < this.#decodedSize || this.#feedFailed) {
-      throw new LiveDecodeFailed(`${this.video.displayPath}: ffmpeg ended`);
+      throw new LiveDecodeFailed(`${this.video.path}: ffmpeg ended`);
     }
     this.#answered = true;
     const frame = this.#fed.shift();
     if (frame === undefined) {
-      throw new LiveDecodeFailed(`${this.video.displayPath}: a frame came for no chunk`);
+      throw new LiveDecodeFailed(`${this.video.path}: a frame came for no chunk`);
     }
     if (this.#decodedSize !== this.frameSize) {
       const gray = new Uint8Array(this.frameSize);

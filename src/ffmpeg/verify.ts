@@ -10,6 +10,7 @@
  * @module
  */
 
+import { codecOf } from "../codecs.ts";
 import { FfmpegError } from "../errors.ts";
 import { FfmpegProcess } from "./process.ts";
 
@@ -35,46 +36,6 @@ interface Check {
 
 /** Checks in progress or passed, by executable path; a failed check is tried again next time. */
 const checks = new Map<string, Check>();
-
-/**
- * The ffmpeg decoder for an AVI codec FourCC, for the codecs cameras and the acquisition
- * software write; `undefined` for a FourCC not listed here (ffmpeg is then left to say whether
- * it can decode it).
- */
-const DECODER_BY_FOURCC: Record<string, string> = {
-  FFV1: "ffv1",
-  GREY: "rawvideo",
-  Y800: "rawvideo",
-  "Y8  ": "rawvideo",
-  RAW: "rawvideo",
-  MJPG: "mjpeg",
-  XVID: "mpeg4",
-  DIVX: "mpeg4",
-  DX50: "mpeg4",
-  FMP4: "mpeg4",
-  MP4V: "mpeg4",
-  H264: "h264",
-  X264: "h264",
-  AVC1: "h264",
-  HEVC: "hevc",
-  H265: "hevc",
-  HVC1: "hevc",
-  HFYU: "huffyuv",
-  FFVH: "ffvhuff",
-  MPG2: "mpeg2video",
-  VP80: "vp8",
-  VP90: "vp9",
-};
-
-/**
- * The name of the decoder ffmpeg needs for a FourCC, if known.
- *
- * @param fourcc The codec FourCC of an AVI stream (`"raw"` for uncompressed DIB frames).
- * @returns The decoder name, or `undefined`.
- */
-export function decoderFor(fourcc: string): string | undefined {
-  return DECODER_BY_FOURCC[fourcc.toUpperCase()];
-}
 
 async function identify(ffmpegPath: string, stop: AbortSignal): Promise<FfmpegIdentity> {
   const args = ["-nostdin", "-decoders"];
@@ -197,7 +158,8 @@ export async function verifyFfmpeg(
       await check.identity.catch(() => {});
     }
   }
-  const decoder = decoderFor(fourcc);
+  // A codec not in the table is left to ffmpeg to say whether it can decode it.
+  const decoder = codecOf(fourcc)?.decoder;
   if (decoder !== undefined && !identity.decoders.has(decoder)) {
     throw new Error(
       `Cannot decode "${file}": its codec is ${fourcc.trim()} but "${ffmpegPath}" ` +

@@ -5,8 +5,9 @@
  * @module
  */
 
-import { type AviInfo, readAviInfo } from "../formats/avi.ts";
-import type { ByteSource, FileVersion, PixelFormat, VideoFile } from "../model.ts";
+import { codecOf } from "../codecs.ts";
+import { type AviInfo, readAviInfo, withFinalSizes } from "../formats/avi/mod.ts";
+import type { FileVersion, PixelFormat, VideoFile } from "../model.ts";
 import { findSeekPoints } from "../formats/seek_points.ts";
 import { FormatError } from "../formats/format_error.ts";
 import { MalformedRecordingError } from "../errors.ts";
@@ -14,11 +15,9 @@ import { versionOf, withByteSource } from "../files.ts";
 import { runPool } from "../read/pool.ts";
 import { wrapFormatError } from "./metadata.ts";
 
-/** Videos of a recording, checked to agree, with where each starts. */
+/** Videos of a recording, checked to agree, with their frame counts. */
 export interface LoadedVideos {
   videos: VideoFile[];
-  /** Index of each video's first frame in the concatenation. */
-  firstFrames: number[];
   /** Frames in all videos. */
   videoFrames: number;
   rows: number;
@@ -48,7 +47,8 @@ export async function loadVideos(
   filePaths = paths;
   const first = infos[0]!;
   const equal = infos.map((info) =>
-    options.equalChannels === true && info.codec === "raw" && info.bitCount === 24
+    options.equalChannels === true &&
+    codecOf(info.codec)?.threeChannelGray?.bitCount === info.bitCount
   );
   infos.forEach((info, i) => {
     const path = filePaths[i]!;
@@ -75,14 +75,12 @@ export async function loadVideos(
   });
   const videos: VideoFile[] = infos.map((info, i) => ({
     path: filePaths[i]!,
-    displayPath: filePaths[i]!,
     codec: info.codec,
     width: info.width,
     height: info.height,
     frameCount: info.frameCount,
     headerSize: info.headerSize,
-    // Where a decode may start: keyframes that are clean starting points for this codec.
-    keyframes: info.keyframes,
+    seekPoints: info.seekPoints,
     reorders: info.reorders,
     ...(equal[i] ? { equalChannels: true } : {}),
     index: {
@@ -92,20 +90,15 @@ export async function loadVideos(
     },
     version: info.version,
   }));
-  const firstFrames: number[] = [];
-  let videoFrames = 0;
-  for (const video of videos) {
-    firstFrames.push(videoFrames);
-    videoFrames += video.frameCount;
-  }
-  return { videos, firstFrames, videoFrames, rows: first.height, cols: first.width };
+  const videoFrames = videos.reduce((sum, video) => sum + video.frameCount, 0);
+  return { videos, videoFrames, rows: first.height, cols: first.width };
 }
 
 /**
  * What the headers and index of a video say, with where decodes may start in it and the
  * version of the file they were read from.
  */
-type VideoInfo = AviInfo & { reorders: boolean; version: FileVersion };
+type VideoInfo = AviInfo & { seekPoints: Uint8Array; reorders: boolean; version: FileVersion };
 
 /**
  * Reads the headers and indexes of all videos. The last file may be one still being written
@@ -146,7 +139,7 @@ async function readAllAviInfo(
         });
         return {
           ...info,
-          keyframes: seek.points,
+          seekPoints: seek.points,
           reorders: seek.reorders,
           version: versionOf(stat, growing),
         };
@@ -176,41 +169,4 @@ async function readAllAviInfo(
     for (const warning of info.warnings) warn(`"${paths[i]}": ${warning}`);
   });
   return { infos, paths };
-}
-
-/**
- * The file as its writer leaves it on closing, for a RIFF AVI whose RIFF or `movi` list size is
- * still the placeholder zero written when the file was opened: those sizes run to the end of
- * the file. Undefined when neither is zero.
- */
-async function withFinalSizes(source: ByteSource): Promise<ByteSource | undefined> {
-  const head = await source.read(0, Math.min(source.size, 1 << 20));
-  const text = new TextDecoder("latin1").decode(head);
-  if (!text.startsWith("RIFF") || text.slice(8, 12) !== "AVI ") return undefined;
-  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  const patches: { at: number; value: number }[] = [];
-  if (view.getUint32(4, true) === 0) patches.push({ at: 4, value: source.size - 8 });
-  const movi = text.indexOf("movi", 12);
-  if (
-    movi >= 8 && text.slice(movi - 8, movi - 4) === "LIST" && view.getUint32(movi - 4, true) === 0
-  ) {
-    patches.push({ at: movi - 4, value: source.size - movi });
-  }
-  if (patches.length === 0) return undefined;
-  return {
-    size: source.size,
-    async read(offset: number, length: number): Promise<Uint8Array> {
-      const bytes = (await source.read(offset, length)).slice();
-      const out = new DataView(bytes.buffer);
-      for (const { at, value } of patches) {
-        for (let k = 0; k < 4; k++) {
-          const position = at + k - offset;
-          if (position >= 0 && position < bytes.length) {
-            out.setUint8(position, (value >>> (8 * k)) & 0xff);
-          }
-        }
-      }
-      return bytes;
-    },
-  };
 }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { seekPointAtOrBefore } from "../ffmpeg/decode.ts";
+import { seekPointAtOrBefore } from "../formats/seek_points.ts";
 import type { Recording, VideoFile } from "../model.ts";
 import { decodeWanted, frameSizeOf, LIVE_SPAN } from "./decode.ts";
 import { fileOf } from "./plan.ts";
