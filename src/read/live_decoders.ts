@@ -10,7 +10,7 @@
  * @module
  */
 
-import { untilAborted } from "../ffmpeg/decode.ts";
+import { untilAborted } from "../async.ts";
 import { checkUnchanged } from "../files.ts";
 import type { PixelFormat, VideoFile } from "../model.ts";
 import { canDecodeLive, LiveDecoder } from "../ffmpeg/live.ts";

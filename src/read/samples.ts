@@ -8,7 +8,7 @@ import { seekPointAtOrBefore } from "../ffmpeg/decode.ts";
 import type { Recording, VideoFile } from "../model.ts";
 import { decodeWanted, frameSizeOf, LIVE_SPAN } from "./decode.ts";
 import { fileOf } from "./plan.ts";
-import { runPool } from "./pool.ts";
+import { runPool } from "../async.ts";
 
 /** Consecutive frames are decoded together when the gap between wanted frames is at most this. */
 const MAX_GAP = 24;

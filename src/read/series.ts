@@ -7,7 +7,7 @@
 import type { FrameRange, Recording } from "../model.ts";
 import { decodeWanted, frameSizeOf, LIVE_SPAN } from "./decode.ts";
 import { balance, piecesOf } from "./plan.ts";
-import { runPool } from "./pool.ts";
+import { runPool } from "../async.ts";
 
 /**
  * Decodes frames `range` of the whole recording into one buffer. Up to `concurrency` processes

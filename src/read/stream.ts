@@ -10,7 +10,7 @@ import { canDecodeLive } from "../ffmpeg/live.ts";
 import type { FrameRange, Piece, Recording } from "../model.ts";
 import { decodeOptionsOf, frameSizeOf, LIVE_SPAN } from "./decode.ts";
 import { piecesOf, split } from "./plan.ts";
-import { BoundedQueue } from "./queue.ts";
+import { BoundedQueue } from "../async.ts";
 import { readSamples } from "./samples.ts";
 
 /** Default read-ahead of a stream: 64 MiB. */
