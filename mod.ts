@@ -31,7 +31,13 @@
 export { MiniscopeImagingExtractor } from "./src/extractor.ts";
 // Frame, ImageSeries, MiniscopeOpenOptions, PixelFormat, ReadOptions, StreamOptions.
 export type * from "./src/options.ts";
-export { FfmpegError, type FfmpegFailure, MalformedRecordingError } from "./src/errors.ts";
+export {
+  FfmpegError,
+  type FfmpegFailure,
+  FfmpegUnavailableError,
+  MalformedRecordingError,
+  StartTimeUnknownError,
+} from "./src/errors.ts";
 export {
   type DeviceOpenOptions,
   MiniscopeSession,
