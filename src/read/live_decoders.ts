@@ -136,13 +136,6 @@ export class LiveDecoders {
     this.#cache = new FrameCache(options.frameCacheBytes);
   }
 
-  /** How many decoders are alive. */
-  get alive(): number {
-    let count = 0;
-    for (const slot of this.#slots.values()) if (slot.decoder) count++;
-    return count;
-  }
-
   /** Whether reads of `video` can use a live decoder. */
   canServe(video: VideoFile): boolean {
     return this.#options.enabled && !this.#closed && canDecodeLive(video);
