@@ -145,6 +145,29 @@ export interface RowSegment {
 }
 
 /**
+ * The segments of the samples `[from, to)`, with their first samples counted from `from`:
+ * those of a slice of the series.
+ *
+ * @param segments The segments of the whole series.
+ * @param from First sample of the slice.
+ * @param to End sample of the slice, exclusive.
+ * @returns The parts of the segments within the slice.
+ */
+export function segmentsWithin(
+  segments: readonly RowSegment[],
+  from: number,
+  to: number,
+): RowSegment[] {
+  return segments.flatMap((segment) => {
+    const first = Math.max(from, segment.firstSample);
+    const end = Math.min(to, segment.firstSample + segment.rows.length);
+    if (end <= first) return [];
+    const rows = segment.rows.subarray(first - segment.firstSample, end - segment.firstSample);
+    return [{ ...segment, rows, firstSample: first - from }];
+  });
+}
+
+/**
  * Finds dropped frames over the rows of one or more timestamps files (one per recording): the
  * intervals are those between consecutive rows within a file, so the time between recordings
  * is no drop, and rows without a sample (frames lost from a cut file) are reported apart, in

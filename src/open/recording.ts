@@ -10,7 +10,6 @@ import { samplingFrequencyFromTimestamps } from "../analysis/sampling_frequency.
 import type { RowSegment } from "../analysis/dropped_frames.ts";
 import type { PixelFormat, Recording, VideoFile } from "../model.ts";
 import { MalformedRecordingError, warnOnConsole } from "../errors.ts";
-import { frameCacheBytesOption, LiveDecoders } from "../read/live_decoders.ts";
 import type { MiniscopeOpenOptions } from "../options.ts";
 import { discoverVideoFiles } from "./discovery.ts";
 import { defaultTimestampsPath, validateFiles, validateTimestampsPath } from "./validation.ts";
@@ -33,6 +32,22 @@ export function resolveConcurrency(concurrency: number | undefined): number {
     throw new RangeError(
       `Cannot open the recording: concurrency ${String(value)} is not a whole number >= 1`,
     );
+  }
+  return value;
+}
+
+/** Default bound of the cache of decoded frames: 64 MiB. */
+const DEFAULT_FRAME_CACHE_BYTES = 64 * 2 ** 20;
+
+/**
+ * The frame cache bound from an open() option: the default when not given.
+ *
+ * @throws {RangeError} When it is not a whole number of bytes >= 0.
+ */
+function frameCacheBytesOption(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_FRAME_CACHE_BYTES;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`Cannot open the recording: frameCacheBytes ${value} is not >= 0`);
   }
   return value;
 }
@@ -116,12 +131,12 @@ export function openSettings(options: SettingsOptions): OpenSettings {
 /** What a recording holds, read from its files; the rest of a {@linkcode Recording} is set. */
 export type RecordingContent = Omit<
   Recording,
-  "firstFrames" | "ffmpegPath" | "concurrency" | "pixelFormat" | "stallTimeoutMs" | "live"
+  "firstFrames" | "ffmpegPath" | "concurrency" | "pixelFormat" | "stallTimeoutMs"
 >;
 
 /**
- * Assembles a recording from its content and settings: where each video's frames start, and
- * the decoders kept alive between reads. The one place a {@linkcode Recording} is made.
+ * Assembles a recording from its content and settings: where each video's frames start. The
+ * one place a {@linkcode Recording} is made.
  *
  * @param content The videos, time stamps and counts.
  * @param settings The checked settings.
@@ -142,14 +157,6 @@ export function assembleRecording(content: RecordingContent, settings: OpenSetti
     concurrency,
     pixelFormat,
     stallTimeoutMs,
-    live: new LiveDecoders({
-      ffmpegPath,
-      pixelFormat,
-      stallTimeoutMs,
-      concurrency,
-      frameCacheBytes: settings.frameCacheBytes,
-      enabled: settings.liveDecoders,
-    }),
   };
 }
 
