@@ -153,3 +153,20 @@ function lastLines(text: string, count: number): string {
 export function warnOnConsole(message: string): void {
   console.warn(`Warning: ${message}`);
 }
+
+/**
+ * The warning about a side file that cannot be read and is left out: the problem, naming the
+ * file, then what is left out.
+ *
+ * @param error Why the file cannot be read.
+ * @param path The file.
+ * @param leftOut What is left out, such as `the session's notes are left out`.
+ * @returns The warning.
+ */
+export function leftOutWarning(error: unknown, path: string, leftOut: string): string {
+  // Deno's own messages end with the system call and the path.
+  const message = (error instanceof Error ? error.message : String(error))
+    .replace(/: \w+ '.*'$/s, "");
+  return `${message.includes(`"${path}"`) ? message : `Cannot read "${path}": ${message}`}; ` +
+    leftOut;
+}

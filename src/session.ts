@@ -6,7 +6,7 @@
  * @module
  */
 
-import { warnOnConsole } from "./errors.ts";
+import { leftOutWarning, warnOnConsole } from "./errors.ts";
 import { join } from "node:path";
 
 import { exists, explainFsError } from "./files.ts";
@@ -262,13 +262,7 @@ export class MiniscopeSession {
     } catch (error) {
       // The notes are a side file: the recordings do not need them.
       const reason = wrapFormatError(error, notesPath);
-      // Deno's own messages end with the system call and the path.
-      const message = (reason instanceof Error ? reason.message : String(reason))
-        .replace(/: \w+ '.*'$/s, "");
-      warn(
-        (message.includes(`"${notesPath}"`) ? message : `Cannot read "${notesPath}": ${message}`) +
-          "; the session's notes are left out",
-      );
+      warn(leftOutWarning(reason, notesPath, "the session's notes are left out"));
     }
     return new MiniscopeSession({
       path: sessionFolder,

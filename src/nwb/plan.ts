@@ -19,6 +19,7 @@ import {
   type RecordingStartTime,
 } from "../../mod.ts";
 import { exists } from "../files.ts";
+import { leftOutWarning } from "../errors.ts";
 import { parseDeviceMetadata } from "../formats/metadata_json.ts";
 import { readDeviceMetadata } from "../session.ts";
 import { isLegacyVideo } from "../open/legacy.ts";
@@ -152,13 +153,7 @@ async function headOrientationOf(
     return await read();
   } catch (error) {
     const path = join(folder, "headOrientation.csv");
-    // Deno's own messages end with the system call and the path.
-    const message = (error instanceof Error ? error.message : String(error))
-      .replace(/: \w+ '.*'$/s, "");
-    warn(
-      (message.includes(`"${path}"`) ? message : `Cannot read "${path}": ${message}`) +
-        "; the head orientation is left out of the NWB file",
-    );
+    warn(leftOutWarning(error, path, "the head orientation is left out of the NWB file"));
     return null;
   }
 }

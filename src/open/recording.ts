@@ -77,6 +77,32 @@ export type SettingsOptions = Omit<
 >;
 
 /**
+ * An optional number option that must be finite and above 0.
+ *
+ * @throws {RangeError} When it is given and is not, with `problem` as the reason.
+ */
+function positive(name: string, value: number | undefined, problem: string): number | undefined {
+  if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
+    throw new RangeError(`Cannot open the recording: ${name} ${value} ${problem}`);
+  }
+  return value;
+}
+
+/**
+ * An option that must be one of two names.
+ *
+ * @throws {TypeError} When it is neither.
+ */
+function oneOf<T extends string>(name: string, value: T, names: readonly [T, T]): T {
+  if (!names.includes(value)) {
+    throw new TypeError(
+      `Cannot open the recording: ${name} "${value}" is not "${names[0]}" or "${names[1]}"`,
+    );
+  }
+  return value;
+}
+
+/**
  * Checks the reading options of an open; the one check of every extractor's options.
  *
  * @param options The options.
@@ -87,29 +113,15 @@ export type SettingsOptions = Omit<
  */
 export function openSettings(options: SettingsOptions): OpenSettings {
   const warn = options.onWarning ?? warnOnConsole;
-  const fs = options.samplingFrequency;
-  if (fs !== undefined && !(Number.isFinite(fs) && fs > 0)) {
-    throw new RangeError(`Cannot open the recording: samplingFrequency ${fs} is not positive`);
-  }
+  const fs = positive("samplingFrequency", options.samplingFrequency, "is not positive");
   const concurrency = resolveConcurrency(options.concurrency);
-  const pixelFormat = options.pixelFormat ?? "gray8";
-  if (pixelFormat !== "gray8" && pixelFormat !== "rgb24") {
-    throw new TypeError(
-      `Cannot open the recording: pixelFormat "${pixelFormat}" is not "gray8" or "rgb24"`,
-    );
-  }
-  const stallTimeoutMs = options.stallTimeoutMs;
-  if (stallTimeoutMs !== undefined && !(Number.isFinite(stallTimeoutMs) && stallTimeoutMs > 0)) {
-    throw new RangeError(
-      `Cannot open the recording: stallTimeoutMs ${stallTimeoutMs} is not a positive number`,
-    );
-  }
-  const camera = options.camera ?? "msCam";
-  if (camera !== "msCam" && camera !== "behavCam") {
-    throw new TypeError(
-      `Cannot open the recording: camera "${camera}" is not "msCam" or "behavCam"`,
-    );
-  }
+  const pixelFormat = oneOf("pixelFormat", options.pixelFormat ?? "gray8", ["gray8", "rgb24"]);
+  const stallTimeoutMs = positive(
+    "stallTimeoutMs",
+    options.stallTimeoutMs,
+    "is not a positive number",
+  );
+  const camera = oneOf("camera", options.camera ?? "msCam", ["msCam", "behavCam"]);
   const scopeCamNum = options.scopeCamNum;
   if (scopeCamNum !== undefined && !Number.isFinite(scopeCamNum)) {
     throw new RangeError(`Cannot open the recording: scopeCamNum ${scopeCamNum} is not a number`);
