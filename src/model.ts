@@ -7,7 +7,6 @@
  */
 
 import type { RowSegment } from "./analysis/dropped_frames.ts";
-import type { LiveDecoders } from "./read/live_decoders.ts";
 
 /** The pixel layout of decoded frames: 8-bit gray, or 8-bit red, green, blue. */
 export type PixelFormat = "gray8" | "rgb24";
@@ -132,8 +131,9 @@ export interface Piece extends FrameRange {
 }
 
 /**
- * What all views of one opened recording share, assembled by `openRecording`
- * (`open/recording.ts`).
+ * An opened recording, as plain data: what all views of it share, assembled by
+ * `openRecording` (`open/recording.ts`). The processes that decode it belong to the
+ * extractor reading it.
  */
 export interface Recording {
   videos: VideoFile[];
@@ -162,6 +162,4 @@ export interface Recording {
   pixelFormat: PixelFormat;
   /** How long a decode waits for ffmpeg's output before taking it as stalled. */
   stallTimeoutMs: number | undefined;
-  /** The decoders kept alive between reads and the cache of decoded frames. */
-  live: LiveDecoders;
 }

@@ -6,13 +6,18 @@
  * @module
  */
 
-import { warnOnConsole } from "./errors.ts";
+import { leftOutWarning, warnOnConsole } from "./errors.ts";
 import { join } from "node:path";
 
 import { exists, explainFsError } from "./files.ts";
 import { hasVideoFiles, listFolder } from "./open/discovery.ts";
 import { MiniscopeImagingExtractor } from "./extractor.ts";
-import type { MiniscopeOpenOptions } from "./options.ts";
+import type {
+  DeviceOpenOptions,
+  HeadOrientationOptions,
+  SessionDevice,
+  SessionOpenOptions,
+} from "./options.ts";
 import {
   type DeviceMetadata,
   parseDeviceMetadata,
@@ -28,39 +33,6 @@ import {
 import { isLegacyFolder } from "./open/legacy.ts";
 import { readLegacySession } from "./open/legacy_session.ts";
 import type { LegacySettings } from "./formats/settings_and_notes_dat.ts";
-
-/** A device folder of a session. */
-export interface SessionDevice {
-  /** The folder name, such as `Miniscope`, `HPC_miniscope1` or `BehavCam 0`. */
-  name: string;
-  /** The folder path. */
-  path: string;
-  /** Its `metaData.json`, typed. */
-  metadata: DeviceMetadata;
-  /** Whether it has `headOrientation.csv`. */
-  hasHeadOrientation: boolean;
-  /**
-   * Whether it is a behaviour camera, where the folder's layout says so (in a recording of the
-   * software before 2020, `behavCam` is and `msCam` is not); absent when only its settings can
-   * tell.
-   */
-  camera?: boolean;
-}
-
-/** Options of {@linkcode MiniscopeSession.open}. */
-export interface SessionOpenOptions {
-  /** Receives warnings about the session folder. Default: `console.warn`. */
-  onWarning?: (message: string) => void;
-  /**
-   * For a recording folder of the software before 2020: the `camNum` of the Miniscope in
-   * `timestamp.dat`, used by {@linkcode MiniscopeSession.openDevice} when the row counts cannot
-   * tell the cameras apart.
-   */
-  scopeCamNum?: number;
-}
-
-/** Options for opening a device of a session, as for {@linkcode MiniscopeImagingExtractor.open}. */
-export type DeviceOpenOptions = Omit<MiniscopeOpenOptions, "folderPath" | "filePaths">;
 
 const SESSION_KEYS = new Set([
   "researcherName",
@@ -103,16 +75,17 @@ async function readText(path: string, what: string): Promise<string> {
  * ```
  *
  * @param path The file.
- * @param onWarning Receives a warning when a last row cut while writing is left out. Default:
- *   `console.warn`.
+ * @param options `onWarning` receives a warning when a last row cut while writing is left out
+ *   (default: `console.warn`).
  * @returns Time stamps (ms and seconds) and quaternions (`w, x, y, z` per row).
  * @throws {Deno.errors.NotFound} When the file does not exist.
  * @throws {MalformedRecordingError} When it cannot be parsed.
  */
 export async function readHeadOrientation(
   path: string,
-  onWarning: (message: string) => void = warnOnConsole,
+  options: HeadOrientationOptions = {},
 ): Promise<HeadOrientation> {
+  const onWarning = options.onWarning ?? warnOnConsole;
   const text = await readText(path, "head orientation file");
   try {
     return parseHeadOrientationCsv(text, (message) => onWarning(`"${path}": ${message}`));
@@ -134,57 +107,6 @@ export async function readDeviceMetadata(
 ): Promise<{ metadata: DeviceMetadata | null; problem: string | null }> {
   const read = await readMetadataLeniently(join(deviceFolder, "metaData.json"), "device metadata");
   return { metadata: read.metadata && parseDeviceMetadata(read.metadata), problem: read.problem };
-}
-
-/** A recording of a multi-recording folder: its folder and its start time. */
-export interface FoundRecording {
-  /** The recording's folder, holding its session `metaData.json` and the device folder. */
-  folder: string;
-  /** Its start time from that `metaData.json`. */
-  startTime: RecordingStartTime;
-}
-
-/**
- * Finds the recordings of a device under a folder: the folders in it holding a device folder
- * of that name, each with the start time of its session `metaData.json`. Hidden entries are
- * skipped with a warning.
- *
- * @param folderPath The folder of the recordings.
- * @param deviceName The device folder name.
- * @param warn Receives warnings.
- * @returns The recordings, in the order the folder lists them.
- * @throws {Deno.errors.NotFound} When the folder is missing or holds no recording of the
- *   device.
- * @throws {MalformedRecordingError} When a recording's `metaData.json` has no start time.
- */
-export async function findRecordings(
-  folderPath: string,
-  deviceName: string,
-  warn: (message: string) => void,
-): Promise<FoundRecording[]> {
-  const found: FoundRecording[] = [];
-  for (const entry of await listFolder(folderPath, "folder", warn)) {
-    if (!entry.isDirectory) continue;
-    const folder = join(folderPath, entry.name);
-    const device = join(folder, deviceName);
-    try {
-      if (!(await Deno.stat(device)).isDirectory) continue;
-    } catch (error) {
-      // A folder without the device is not a recording of it; one that cannot be looked at
-      // (a missing permission) is an error, not a recording left out.
-      if (error instanceof Deno.errors.NotFound) continue;
-      throw explainFsError(error, device, "device folder");
-    }
-    const { startTime } = await readSessionMetadataFile(join(folder, "metaData.json"));
-    found.push({ folder, startTime });
-  }
-  if (found.length === 0) {
-    throw new Deno.errors.NotFound(
-      `Cannot open "${folderPath}": no folder in it holds a "${deviceName}" device ` +
-        `folder; pass the folder of the recordings and the device name`,
-    );
-  }
-  return found;
 }
 
 /** The parts of a {@linkcode MiniscopeSession}, as its openers found them. */
@@ -340,13 +262,7 @@ export class MiniscopeSession {
     } catch (error) {
       // The notes are a side file: the recordings do not need them.
       const reason = wrapFormatError(error, notesPath);
-      // Deno's own messages end with the system call and the path.
-      const message = (reason instanceof Error ? reason.message : String(reason))
-        .replace(/: \w+ '.*'$/s, "");
-      warn(
-        (message.includes(`"${notesPath}"`) ? message : `Cannot read "${notesPath}": ${message}`) +
-          "; the session's notes are left out",
-      );
+      warn(leftOutWarning(reason, notesPath, "the session's notes are left out"));
     }
     return new MiniscopeSession({
       path: sessionFolder,
@@ -408,7 +324,9 @@ export class MiniscopeSession {
   async readHeadOrientation(name: string): Promise<HeadOrientation | null> {
     const device = this.getDevice(name);
     return device.hasHeadOrientation
-      ? await readHeadOrientation(join(device.path, "headOrientation.csv"), this.#warn)
+      ? await readHeadOrientation(join(device.path, "headOrientation.csv"), {
+        onWarning: this.#warn,
+      })
       : null;
   }
 }

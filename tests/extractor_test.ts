@@ -421,6 +421,54 @@ Deno.test("open() with more or fewer CSV rows than frames warns once with both n
   }
 });
 
+Deno.test({
+  name:
+    "getFiles() gives each video's path, first sample and samples, counted within a slice and cut at the last time stamp",
+  permissions: { read: true, write: true, run: ["ffmpeg"] },
+  fn: async () => {
+    await using ex = await open();
+    deepStrictEqual(ex.getFiles(), [
+      { path: sampleFiles[0], firstSample: 0, samples: 24 },
+      { path: sampleFiles[1], firstSample: 24, samples: 24 },
+      { path: sampleFiles[2], firstSample: 48, samples: 10 },
+    ]);
+    // A file's first and last samples are its first and last frames, by an independent decode.
+    for (const { path, firstSample, samples } of ex.getFiles()) {
+      const own = await ffmpegDecodeAll([path]);
+      const { data } = await ex.getSamples([firstSample, firstSample + samples - 1]);
+      assertBytesEqual(data.subarray(0, FRAME), own.subarray(0, FRAME), `${path} first`);
+      assertBytesEqual(data.subarray(FRAME), own.subarray((samples - 1) * FRAME), `${path} last`);
+    }
+    const slice = ex.sliceSamples(20, 50);
+    deepStrictEqual(slice.getFiles(), [
+      { path: sampleFiles[0], firstSample: 0, samples: 4 },
+      { path: sampleFiles[1], firstSample: 4, samples: 24 },
+      { path: sampleFiles[2], firstSample: 28, samples: 2 },
+    ]);
+    assertBytesEqual((await slice.getSamples([4])).data, expectedFrames([24], 48, 40));
+    deepStrictEqual(ex.sliceSamples(30, 40).getFiles(), [
+      { path: sampleFiles[1], firstSample: 0, samples: 10 },
+    ]);
+    deepStrictEqual(ex.sliceSamples(30, 30).getFiles(), []);
+    // With 40 rows, 1.avi has 16 samples and 2.avi none: it is left out.
+    const dir = await copyFixture(SAMPLE);
+    try {
+      await Deno.writeTextFile(
+        join(dir, "timeStamps.csv"),
+        timestampsCsv({ frames: 40, ...sample.timestamps }),
+      );
+      await using cut = await open(dir);
+      deepStrictEqual(cut.getFiles(), [
+        { path: join(dir, "0.avi"), firstSample: 0, samples: 24 },
+        { path: join(dir, "1.avi"), firstSample: 24, samples: 16 },
+      ]);
+      deepStrictEqual(cut.getFileFrameCounts(), [24, 24, 10]);
+    } finally {
+      await removeCopy(dir);
+    }
+  },
+});
+
 Deno.test("open() rejects a CSV with fewer than two rows, naming it", async () => {
   const dir = await copyFixture(SAMPLE);
   const csv = join(dir, "timeStamps.csv");

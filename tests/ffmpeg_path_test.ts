@@ -7,7 +7,7 @@
 
 import { join } from "node:path";
 import assert, { deepStrictEqual, rejects } from "node:assert/strict";
-import { FfmpegError, MiniscopeImagingExtractor } from "../mod.ts";
+import { FfmpegError, FfmpegUnavailableError, MiniscopeImagingExtractor } from "../mod.ts";
 import {
   copyFixture,
   errorWith,
@@ -37,8 +37,14 @@ Deno.test("a program that prints bytes and exits 0 is refused as ffmpeg, not rea
   const { path, dir } = await script("head -c 1000000 /dev/zero; exit 0");
   try {
     await using ex = await open(path);
-    await rejects(() => ex.getSeries(0, 3), errorWith(Error, "does not answer as ffmpeg does"));
-    await rejects(() => ex.getSamples([5]), errorWith(Error, `Cannot use "${path}" as ffmpeg`));
+    await rejects(
+      () => ex.getSeries(0, 3),
+      errorWith(FfmpegUnavailableError, "does not answer as ffmpeg does"),
+    );
+    await rejects(
+      () => ex.getSamples([5]),
+      errorWith(FfmpegUnavailableError, `Cannot use "${path}" as ffmpeg`),
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -47,9 +53,27 @@ Deno.test("a program that prints bytes and exits 0 is refused as ffmpeg, not rea
 Deno.test("/bin/true as ffmpeg is named as not ffmpeg instead of blaming the recording", async () => {
   await using ex = await open("/bin/true");
   const error = await ex.getSeries(0, 2).catch((e: unknown) => e);
-  assert(error instanceof Error, String(error));
+  assert(error instanceof FfmpegUnavailableError, String(error));
+  deepStrictEqual(error.ffmpegPath, "/bin/true");
   assert(error.message.includes('Cannot use "/bin/true" as ffmpeg'), error.message);
   assert(!error.message.includes("decodes to only"), error.message);
+});
+
+Deno.test("an ffmpeg without the decoder of the files' codec is an FfmpegUnavailableError naming both", async () => {
+  // A real ffmpeg's answer, with the FFV1 decoder taken out of its list.
+  const { path, dir } = await script(
+    'case "$*" in *-decoders*) ffmpeg "$@" | grep -v " ffv1 ";; *) exec ffmpeg "$@";; esac',
+  );
+  try {
+    await using ex = await open(path);
+    const error = await ex.getSeries(0, 2).catch((e: unknown) => e);
+    assert(error instanceof FfmpegUnavailableError, String(error));
+    deepStrictEqual(error.ffmpegPath, path);
+    assert(error.message.includes(`its codec is FFV1 but "${path}"`), error.message);
+    assert(error.message.includes("has no ffv1 decoder"), error.message);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("a folder or a file without execute permission as ffmpegPath says so", async () => {

@@ -5,7 +5,12 @@
 import { dirname, join } from "node:path";
 import { decode } from "fast-png";
 import assert, { deepStrictEqual, rejects } from "node:assert/strict";
-import { MalformedRecordingError, MiniscopeImagingExtractor, MiniscopeSession } from "../mod.ts";
+import {
+  MalformedRecordingError,
+  MiniscopeImagingExtractor,
+  MiniscopeSession,
+  StartTimeUnknownError,
+} from "../mod.ts";
 import { writeNwb } from "../src/nwb/mod.ts";
 import { startView } from "../src/view/server.ts";
 import {
@@ -435,7 +440,7 @@ Deno.test("a legacy folder whose names are not the software's has no start time:
     const out = join(dirname(dirname(dir)), "renamed.nwb");
     await rejects(
       () => writeNwb(session, out, { onWarning() {} }),
-      errorWith(Error, "pass sessionStartTime (--session-start-time)"),
+      errorWith(StartTimeUnknownError, "pass sessionStartTime (--session-start-time)"),
     );
     const result = await writeNwb(session, out, {
       sessionStartTime: "2015-06-29T15:45:12+02:00",

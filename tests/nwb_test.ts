@@ -18,6 +18,7 @@ import {
   MiniscopeImagingExtractor,
   MiniscopeMultiRecordingImagingExtractor,
   MiniscopeSession,
+  StartTimeUnknownError,
 } from "../mod.ts";
 import { type NwbSource, writeNwb } from "../src/nwb/mod.ts";
 import { qtJson, writeRecording } from "../src/sample.ts";
@@ -459,7 +460,7 @@ Deno.test("the UTC offset comes from msecSinceEpoch, else from the time zone; wi
     const session = await MiniscopeSession.open(root);
     await rejects(
       () => writeNwb(session, join(dir, "none.nwb"), { onWarning() {} }),
-      errorWith(Error, "--timezone"),
+      errorWith(StartTimeUnknownError, "--timezone"),
     );
     deepStrictEqual(await listing(dir), ["east.nwb", "session"]);
     const newYork = await writeNwb(session, join(dir, "ny.nwb"), {

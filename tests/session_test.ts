@@ -451,7 +451,7 @@ Deno.test("a headOrientation.csv whose last row was cut while writing reads the 
     const full = parseHeadOrientationCsv(lf);
     await Deno.writeTextFile(path, rows.join("\n") + "\n" + "1900,0.99,0.0");
     const w: string[] = [];
-    const head = await readHeadOrientation(path, (m) => w.push(m));
+    const head = await readHeadOrientation(path, { onWarning: (m) => w.push(m) });
     deepStrictEqual([...head.timeStampsMs], [...full.timeStampsMs]);
     deepStrictEqual(w.length, 1);
     assert(w[0]!.startsWith(`"${path}": its last row is incomplete`), w[0]);
@@ -553,6 +553,58 @@ Deno.test("a session whose notes.csv cannot be read opens without notes, with a 
     deepStrictEqual((await MiniscopeSession.open(root, { onWarning: (m) => w.push(m) })).notes, []);
     deepStrictEqual(w.length, 1);
     assert(w[0]!.startsWith(`Cannot read "${notes}": `) && w[0]!.endsWith("left out"), w[0]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("a multi-recording is a MiniscopeImagingExtractor whose getFiles() follow its recordings, in slices too", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_multi_" });
+  try {
+    await threeRecordings(root);
+    // The second recording has stamps for 3 of the 7 frames of its 1.avi.
+    await Deno.writeTextFile(
+      join(root, "c_second", "Miniscope", "timeStamps.csv"),
+      timestampsCsv({ frames: 15, intervalMs: 50, startMs: -34 }),
+    );
+    await using ex = await MiniscopeMultiRecordingImagingExtractor.open({
+      folderPath: root,
+      onWarning: () => {},
+    });
+    assert(ex instanceof MiniscopeImagingExtractor);
+    const file = (folder: string, name: string) => join(root, folder, "Miniscope", name);
+    deepStrictEqual(ex.getFiles(), [
+      { path: file("b_first", "0.avi"), firstSample: 0, samples: 12 },
+      { path: file("b_first", "1.avi"), firstSample: 12, samples: 7 },
+      { path: file("c_second", "0.avi"), firstSample: 19, samples: 12 },
+      { path: file("c_second", "1.avi"), firstSample: 31, samples: 3 },
+      { path: file("a_third", "0.avi"), firstSample: 34, samples: 12 },
+      { path: file("a_third", "1.avi"), firstSample: 46, samples: 7 },
+    ]);
+    // Each file's first sample is its first frame, byte for byte.
+    const firsts = ex.getFiles().map((f) => f.firstSample);
+    assertBytesEqual(
+      (await ex.getSamples(firsts)).data,
+      expectedFrames([0, 12, 0, 12, 0, 12], 32, 24, 11),
+    );
+    const slice = ex.sliceSamples(15, 40);
+    deepStrictEqual(
+      slice.getFiles().map((f) => [f.path, f.firstSample, f.samples]),
+      [
+        [file("b_first", "1.avi"), 0, 4],
+        [file("c_second", "0.avi"), 4, 12],
+        [file("c_second", "1.avi"), 16, 3],
+        [file("a_third", "0.avi"), 19, 6],
+      ],
+    );
+    deepStrictEqual(
+      slice.getRecordings().map((p) => [p.firstSample, p.samples]),
+      [[0, 4], [4, 15], [19, 6]],
+    );
+    // One recording opened alone has no recordings to list.
+    await using one = await MiniscopeImagingExtractor.open({ folderPath: V1 });
+    deepStrictEqual(one.getRecordings(), null);
+    deepStrictEqual(one.sliceSamples(2, 5).getRecordings(), null);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

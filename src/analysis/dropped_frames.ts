@@ -5,6 +5,8 @@
  * @module
  */
 
+import { lastAtOrBefore } from "./sampling_frequency.ts";
+
 /** One place where frames are missing. */
 export interface FrameGap {
   /** The sample after which frames are missing. */
@@ -145,6 +147,29 @@ export interface RowSegment {
 }
 
 /**
+ * The segments of the samples `[from, to)`, with their first samples counted from `from`:
+ * those of a slice of the series.
+ *
+ * @param segments The segments of the whole series.
+ * @param from First sample of the slice.
+ * @param to End sample of the slice, exclusive.
+ * @returns The parts of the segments within the slice.
+ */
+export function segmentsWithin(
+  segments: readonly RowSegment[],
+  from: number,
+  to: number,
+): RowSegment[] {
+  return segments.flatMap((segment) => {
+    const first = Math.max(from, segment.firstSample);
+    const end = Math.min(to, segment.firstSample + segment.rows.length);
+    if (end <= first) return [];
+    const rows = segment.rows.subarray(first - segment.firstSample, end - segment.firstSample);
+    return [{ ...segment, rows, firstSample: first - from }];
+  });
+}
+
+/**
  * Finds dropped frames over the rows of one or more timestamps files (one per recording): the
  * intervals are those between consecutive rows within a file, so the time between recordings
  * is no drop, and rows without a sample (frames lost from a cut file) are reported apart, in
@@ -200,7 +225,7 @@ export function detectDroppedFramesInRows(segments: readonly RowSegment[]): Drop
     if (daqFrameNumbers) {
       hasDaq = true;
       const { lost, restarts } = daqEvents(daqFrameNumbers, timeStampsMs, medianIntervalMs);
-      const sampleOf = (row: number) => firstSample + lastAtOrBeforeRow(rows, row);
+      const sampleOf = (row: number) => firstSample + lastAtOrBefore(rows, row);
       // Only what happened between two rows of these samples: a slice sees its own.
       const within = (row: number) => row >= rows[0]! && row < last;
       for (const { row, missing } of lost) {
@@ -219,18 +244,6 @@ export function detectDroppedFramesInRows(segments: readonly RowSegment[]): Drop
     stepsBack: steps,
     lostInFiles,
   };
-}
-
-/** The index of the last of `rows` (increasing) at or before `row`. */
-function lastAtOrBeforeRow(rows: Int32Array, row: number): number {
-  let low = 0;
-  let high = rows.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (rows[mid]! <= row) low = mid + 1;
-    else high = mid;
-  }
-  return low - 1;
 }
 
 /** `DAQ Frame Number` is a 16-bit hardware counter: it wraps to 0 after 65535. */

@@ -23,6 +23,7 @@ import {
   type VideoFile,
 } from "../model.ts";
 import { withByteSource } from "../files.ts";
+import { untilAborted } from "../async.ts";
 import { FfmpegProcess } from "./process.ts";
 import { verifyFfmpeg } from "./verify.ts";
 import { type DecodedFormat, decodedFormat, decodedFrameSize, readKeepingOne } from "./channels.ts";
@@ -85,26 +86,6 @@ export interface DecodeOptions {
   signal?: AbortSignal | undefined;
   /** How long to wait for ffmpeg's output before taking it as stalled. */
   stallTimeoutMs?: number | undefined;
-}
-
-/**
- * Waits for `promise`, or rejects with the abort reason as soon as `signal` aborts.
- *
- * @param promise What to wait for.
- * @param signal Ends the wait.
- * @returns What `promise` gives.
- */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  signal.throwIfAborted();
-  let onAbort = () => {};
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-  return Promise.race([promise, aborted]).finally(() =>
-    signal.removeEventListener("abort", onAbort)
-  );
 }
 
 /**

@@ -11,7 +11,7 @@
  */
 
 import { codecOf } from "../codecs.ts";
-import { FfmpegError } from "../errors.ts";
+import { FfmpegError, FfmpegUnavailableError } from "../errors.ts";
 import { FfmpegProcess } from "./process.ts";
 
 /** What the check learned about one ffmpeg executable. */
@@ -82,7 +82,8 @@ async function identify(ffmpegPath: string, stop: AbortSignal): Promise<FfmpegId
     }
   }
   if (!banner || decoders.size === 0) {
-    throw new Error(
+    throw new FfmpegUnavailableError(
+      ffmpegPath,
       `Cannot use "${ffmpegPath}" as ffmpeg: it does not answer as ffmpeg does (no ` +
         `"ffmpeg version" banner or decoder list for "ffmpeg -decoders"); pass the path of ` +
         `a real ffmpeg as ffmpegPath`,
@@ -111,7 +112,8 @@ function concat(chunks: Uint8Array[]): Uint8Array {
  * @param file The file, for the message.
  * @param signal Ends this caller's wait, with its reason; the check goes on while others wait.
  * @returns What ffmpeg said of itself.
- * @throws {Error} When the program is not ffmpeg, does not answer in time, or lacks the decoder.
+ * @throws {FfmpegUnavailableError} When the program is not ffmpeg or lacks the decoder.
+ * @throws {FfmpegError} When it does not answer in time.
  */
 export async function verifyFfmpeg(
   ffmpegPath: string,
@@ -161,7 +163,8 @@ export async function verifyFfmpeg(
   // A codec not in the table is left to ffmpeg to say whether it can decode it.
   const decoder = codecOf(fourcc)?.decoder;
   if (decoder !== undefined && !identity.decoders.has(decoder)) {
-    throw new Error(
+    throw new FfmpegUnavailableError(
+      ffmpegPath,
       `Cannot decode "${file}": its codec is ${fourcc.trim()} but "${ffmpegPath}" ` +
         `(ffmpeg ${identity.version}) has no ${decoder} decoder; install an ffmpeg build ` +
         `that has it`,

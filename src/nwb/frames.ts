@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ImagingSeries } from "./plan.ts";
+import type { MiniscopeImagingExtractor } from "../extractor.ts";
 import type { NwbFileWriter } from "./writer.ts";
 
 /** Bytes of frames gathered before one write into the dataset. */
@@ -51,7 +51,7 @@ export function transposeInto(
  * @returns The frames written.
  */
 export async function streamFrames(
-  extractor: ImagingSeries,
+  extractor: MiniscopeImagingExtractor,
   writer: NwbFileWriter,
   series: number,
   signal: AbortSignal | undefined,

@@ -33,7 +33,7 @@
  * @module
  */
 
-import { warnOnConsole } from "../errors.ts";
+import { StartTimeUnknownError, warnOnConsole } from "../errors.ts";
 import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
 import type { DroppedFrames } from "../../mod.ts";
 import type { NwbLayout } from "./content.ts";
@@ -129,7 +129,7 @@ function uniqueName(taken: Set<string>, wanted: string): string {
 function sessionStart(plan: ExportPlan, options: NwbOptions, warn: (m: string) => void): string {
   if (options.sessionStartTime !== undefined) return checkIsoWithOffset(options.sessionStartTime);
   if (plan.startTime === null) {
-    throw new Error(
+    throw new StartTimeUnknownError(
       `Cannot tell when the session started: ${plan.startTimeProblem}; pass sessionStartTime ` +
         `(--session-start-time)`,
     );
@@ -189,8 +189,10 @@ function sessionStart(plan: ExportPlan, options: NwbOptions, warn: (m: string) =
  *   file); `Cannot write "<path>": <cause>` when the file cannot be
  *   created or written (HDF5's report is not printed); `Cannot copy "<video>" to "<copy>":
  *   <cause>`, with the file system's error class, when a video cannot be copied.
- * @throws {Error} When the session start time or its UTC offset cannot be told, naming what to
- *   pass; the reader's errors when a recording is malformed; the signal's reason on abort.
+ * @throws {StartTimeUnknownError} When the session start time or its UTC offset cannot be
+ *   told, naming what to pass.
+ * @throws {Error} The reader's errors when a recording is malformed; the signal's reason on
+ *   abort.
  */
 export async function writeNwb(
   source: NwbSource,

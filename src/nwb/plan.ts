@@ -12,26 +12,24 @@ import {
   type DroppedFrames,
   type HeadOrientation,
   MiniscopeImagingExtractor,
-  MiniscopeMultiRecordingImagingExtractor,
   MiniscopeSession,
   type Note,
   readHeadOrientation,
+  type RecordingPart,
   type RecordingStartTime,
 } from "../../mod.ts";
 import { exists } from "../files.ts";
+import { leftOutWarning } from "../errors.ts";
 import { parseDeviceMetadata } from "../formats/metadata_json.ts";
 import { readDeviceMetadata } from "../session.ts";
 import { isLegacyVideo } from "../open/legacy.ts";
-
-/** The samples of one device: of one recording, or of several recordings combined. */
-export type ImagingSeries = MiniscopeImagingExtractor | MiniscopeMultiRecordingImagingExtractor;
 
 /** A Miniscope device to write as a `OnePhotonSeries`. */
 export interface ScopePlan {
   /** The device folder name. */
   device: string;
-  /** The samples to write (already cut to the range asked). */
-  extractor: ImagingSeries;
+  /** The samples to write (already cut to the range asked), of one or several recordings. */
+  extractor: MiniscopeImagingExtractor;
   /** What the device's `metaData.json` says, loosely typed. */
   settings: DeviceMetadata;
   /** Head orientation rows within the samples' time range, or null. */
@@ -148,37 +146,31 @@ async function headOrientationOf(
   warn: (message: string) => void,
   read: () => Promise<HeadOrientation | null> = async () => {
     const path = join(folder, "headOrientation.csv");
-    return await exists(path) ? await readHeadOrientation(path, warn) : null;
+    return await exists(path) ? await readHeadOrientation(path, { onWarning: warn }) : null;
   },
 ): Promise<HeadOrientation | null> {
   try {
     return await read();
   } catch (error) {
     const path = join(folder, "headOrientation.csv");
-    // Deno's own messages end with the system call and the path.
-    const message = (error instanceof Error ? error.message : String(error))
-      .replace(/: \w+ '.*'$/s, "");
-    warn(
-      (message.includes(`"${path}"`) ? message : `Cannot read "${path}": ${message}`) +
-        "; the head orientation is left out of the NWB file",
-    );
+    warn(leftOutWarning(error, path, "the head orientation is left out of the NWB file"));
     return null;
   }
 }
 
 /** The time range of a series' samples, for cutting head orientation to it. */
-function timeRange(extractor: ImagingSeries, whole: boolean): [number, number] {
+function timeRange(extractor: MiniscopeImagingExtractor, whole: boolean): [number, number] {
   if (whole || extractor.getNumSamples() === 0) return [-Infinity, Infinity];
   const times = extractor.getTimestamps();
   return [times[0]!, times.at(-1)!];
 }
 
-function sliceOf<T extends ImagingSeries>(
-  extractor: T,
+function sliceOf(
+  extractor: MiniscopeImagingExtractor,
   device: string,
   start: number | undefined,
   end: number | undefined,
-): T {
+): MiniscopeImagingExtractor {
   if (start === undefined && end === undefined) return extractor;
   const samples = extractor.getNumSamples();
   const from = start ?? 0;
@@ -188,7 +180,7 @@ function sliceOf<T extends ImagingSeries>(
       `Cannot export samples ${from} to ${to} of "${device}": it has ${samples} samples`,
     );
   }
-  return extractor.sliceSamples(from, to) as T;
+  return extractor.sliceSamples(from, to);
 }
 
 function isCamera(session: MiniscopeSession, name: string, metadata: DeviceMetadata): boolean {
@@ -226,23 +218,13 @@ async function planCamera(
     );
     return null;
   }
-  const files: string[] = [];
-  const startingFrames: number[] = [];
-  let first = 0;
-  const counts = extractor.getFileFrameCounts();
-  extractor.getFilePaths().forEach((file, i) => {
-    const frames = counts[i]!;
-    if (frames === 0) return;
-    files.push(file);
-    startingFrames.push(first);
-    first += frames;
-  });
+  const files = extractor.getFiles();
   return {
     device: name,
     settings: device.metadata,
     timestampsFile: timestampsFileOf(session),
-    files,
-    startingFrames,
+    files: files.map((file) => file.path),
+    startingFrames: files.map((file) => file.firstSample),
     timestamps: extractor.getTimestamps(),
     dropped: extractor.getDroppedFrames(),
   };
@@ -301,12 +283,12 @@ async function openSessionOf(
 }
 
 async function planMulti(
-  source: MiniscopeMultiRecordingImagingExtractor,
+  source: MiniscopeImagingExtractor,
+  recordings: RecordingPart[],
   start: number | undefined,
   end: number | undefined,
   warn: (message: string) => void,
 ): Promise<ExportPlan> {
-  const recordings = source.getRecordings();
   const device = basename(dirname(source.getFilePaths()[0]!));
   const extractor = sliceOf(source, device, start, end);
   const [from, to] = timeRange(extractor, start === undefined && end === undefined);
@@ -422,11 +404,8 @@ async function planLegacyDevice(
   return { scopes: [scope], cameras: [], ...sessionFacts(session) };
 }
 
-/** The sources `writeNwb` accepts. */
-export type NwbSource =
-  | MiniscopeImagingExtractor
-  | MiniscopeMultiRecordingImagingExtractor
-  | MiniscopeSession;
+/** The sources `writeNwb` accepts: a recording, several combined, or a session. */
+export type NwbSource = MiniscopeImagingExtractor | MiniscopeSession;
 
 /**
  * Gathers what to write from a source.
@@ -440,10 +419,11 @@ export function planExport(
   warn: (message: string) => void,
 ): Promise<ExportPlan> {
   if (source instanceof MiniscopeSession) return planSession(source, start, end, warn);
-  if (source instanceof MiniscopeMultiRecordingImagingExtractor) {
-    return planMulti(source, start, end, warn);
+  if (source instanceof MiniscopeImagingExtractor) {
+    const recordings = source.getRecordings();
+    if (recordings) return planMulti(source, recordings, start, end, warn);
+    return planDevice(source, start, end, warn);
   }
-  if (source instanceof MiniscopeImagingExtractor) return planDevice(source, start, end, warn);
   throw new TypeError(
     "Cannot write NWB: the source must be a MiniscopeImagingExtractor, a " +
       "MiniscopeMultiRecordingImagingExtractor or a MiniscopeSession",

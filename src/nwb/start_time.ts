@@ -6,6 +6,7 @@
  */
 
 import type { RecordingStartTime } from "../../mod.ts";
+import { StartTimeUnknownError } from "../errors.ts";
 
 /** The offset from UTC of time zone `timeZone` at the instant `utcMs`, in minutes. */
 export function zoneOffsetMinutes(timeZone: string, utcMs: number): number {
@@ -127,8 +128,8 @@ function localOffset(
  * @param warn Receives a warning when `timeZone` disagrees with `msecSinceEpoch`, or when the
  *   local time does not exist in it or exists twice.
  * @returns The time with its offset.
- * @throws {Error} When neither `msecSinceEpoch` nor `timeZone` gives the offset, or the offset
- *   is not a real one (over 14 hours).
+ * @throws {StartTimeUnknownError} When neither `msecSinceEpoch` nor `timeZone` gives the
+ *   offset, or the offset is not a real one (over 14 hours).
  */
 export function startTimeWithOffset(
   start: RecordingStartTime,
@@ -141,7 +142,7 @@ export function startTimeWithOffset(
   if (start.msecSinceEpoch !== null) {
     offset = Math.round((wall - start.msecSinceEpoch) / 60000);
     if (Math.abs(offset) > 14 * 60) {
-      throw new Error(
+      throw new StartTimeUnknownError(
         `Cannot tell the session start time from "${where}": its calendar fields ` +
           `(${start.local}, local time) and msecSinceEpoch ${start.msecSinceEpoch} (UTC) are ` +
           `${(offset / 60).toFixed(1)} hours apart, more than any time zone`,
@@ -161,7 +162,7 @@ export function startTimeWithOffset(
   } else if (timeZone !== undefined) {
     offset = localOffset(start, timeZone, where, warn);
   } else {
-    throw new Error(
+    throw new StartTimeUnknownError(
       `Cannot tell the UTC offset of the session start ${start.local}: "${where}" gives ` +
         `the local time only (no msecSinceEpoch); pass the time zone of the acquisition ` +
         `computer (--timezone or the ` +

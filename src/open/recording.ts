@@ -10,7 +10,6 @@ import { samplingFrequencyFromTimestamps } from "../analysis/sampling_frequency.
 import type { RowSegment } from "../analysis/dropped_frames.ts";
 import type { PixelFormat, Recording, VideoFile } from "../model.ts";
 import { MalformedRecordingError, warnOnConsole } from "../errors.ts";
-import { frameCacheBytesOption, LiveDecoders } from "../read/live_decoders.ts";
 import type { MiniscopeOpenOptions } from "../options.ts";
 import { discoverVideoFiles } from "./discovery.ts";
 import { defaultTimestampsPath, validateFiles, validateTimestampsPath } from "./validation.ts";
@@ -33,6 +32,22 @@ export function resolveConcurrency(concurrency: number | undefined): number {
     throw new RangeError(
       `Cannot open the recording: concurrency ${String(value)} is not a whole number >= 1`,
     );
+  }
+  return value;
+}
+
+/** Default bound of the cache of decoded frames: 64 MiB. */
+const DEFAULT_FRAME_CACHE_BYTES = 64 * 2 ** 20;
+
+/**
+ * The frame cache bound from an open() option: the default when not given.
+ *
+ * @throws {RangeError} When it is not a whole number of bytes >= 0.
+ */
+function frameCacheBytesOption(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_FRAME_CACHE_BYTES;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`Cannot open the recording: frameCacheBytes ${value} is not >= 0`);
   }
   return value;
 }
@@ -62,6 +77,32 @@ export type SettingsOptions = Omit<
 >;
 
 /**
+ * An optional number option that must be finite and above 0.
+ *
+ * @throws {RangeError} When it is given and is not, with `problem` as the reason.
+ */
+function positive(name: string, value: number | undefined, problem: string): number | undefined {
+  if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
+    throw new RangeError(`Cannot open the recording: ${name} ${value} ${problem}`);
+  }
+  return value;
+}
+
+/**
+ * An option that must be one of two names.
+ *
+ * @throws {TypeError} When it is neither.
+ */
+function oneOf<T extends string>(name: string, value: T, names: readonly [T, T]): T {
+  if (!names.includes(value)) {
+    throw new TypeError(
+      `Cannot open the recording: ${name} "${value}" is not "${names[0]}" or "${names[1]}"`,
+    );
+  }
+  return value;
+}
+
+/**
  * Checks the reading options of an open; the one check of every extractor's options.
  *
  * @param options The options.
@@ -72,29 +113,15 @@ export type SettingsOptions = Omit<
  */
 export function openSettings(options: SettingsOptions): OpenSettings {
   const warn = options.onWarning ?? warnOnConsole;
-  const fs = options.samplingFrequency;
-  if (fs !== undefined && !(Number.isFinite(fs) && fs > 0)) {
-    throw new RangeError(`Cannot open the recording: samplingFrequency ${fs} is not positive`);
-  }
+  const fs = positive("samplingFrequency", options.samplingFrequency, "is not positive");
   const concurrency = resolveConcurrency(options.concurrency);
-  const pixelFormat = options.pixelFormat ?? "gray8";
-  if (pixelFormat !== "gray8" && pixelFormat !== "rgb24") {
-    throw new TypeError(
-      `Cannot open the recording: pixelFormat "${pixelFormat}" is not "gray8" or "rgb24"`,
-    );
-  }
-  const stallTimeoutMs = options.stallTimeoutMs;
-  if (stallTimeoutMs !== undefined && !(Number.isFinite(stallTimeoutMs) && stallTimeoutMs > 0)) {
-    throw new RangeError(
-      `Cannot open the recording: stallTimeoutMs ${stallTimeoutMs} is not a positive number`,
-    );
-  }
-  const camera = options.camera ?? "msCam";
-  if (camera !== "msCam" && camera !== "behavCam") {
-    throw new TypeError(
-      `Cannot open the recording: camera "${camera}" is not "msCam" or "behavCam"`,
-    );
-  }
+  const pixelFormat = oneOf("pixelFormat", options.pixelFormat ?? "gray8", ["gray8", "rgb24"]);
+  const stallTimeoutMs = positive(
+    "stallTimeoutMs",
+    options.stallTimeoutMs,
+    "is not a positive number",
+  );
+  const camera = oneOf("camera", options.camera ?? "msCam", ["msCam", "behavCam"]);
   const scopeCamNum = options.scopeCamNum;
   if (scopeCamNum !== undefined && !Number.isFinite(scopeCamNum)) {
     throw new RangeError(`Cannot open the recording: scopeCamNum ${scopeCamNum} is not a number`);
@@ -116,12 +143,12 @@ export function openSettings(options: SettingsOptions): OpenSettings {
 /** What a recording holds, read from its files; the rest of a {@linkcode Recording} is set. */
 export type RecordingContent = Omit<
   Recording,
-  "firstFrames" | "ffmpegPath" | "concurrency" | "pixelFormat" | "stallTimeoutMs" | "live"
+  "firstFrames" | "ffmpegPath" | "concurrency" | "pixelFormat" | "stallTimeoutMs"
 >;
 
 /**
- * Assembles a recording from its content and settings: where each video's frames start, and
- * the decoders kept alive between reads. The one place a {@linkcode Recording} is made.
+ * Assembles a recording from its content and settings: where each video's frames start. The
+ * one place a {@linkcode Recording} is made.
  *
  * @param content The videos, time stamps and counts.
  * @param settings The checked settings.
@@ -142,14 +169,6 @@ export function assembleRecording(content: RecordingContent, settings: OpenSetti
     concurrency,
     pixelFormat,
     stallTimeoutMs,
-    live: new LiveDecoders({
-      ffmpegPath,
-      pixelFormat,
-      stallTimeoutMs,
-      concurrency,
-      frameCacheBytes: settings.frameCacheBytes,
-      enabled: settings.liveDecoders,
-    }),
   };
 }
 

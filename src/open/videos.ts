@@ -12,7 +12,7 @@ import { findSeekPoints } from "../formats/seek_points.ts";
 import { FormatError } from "../formats/format_error.ts";
 import { MalformedRecordingError } from "../errors.ts";
 import { versionOf, withByteSource } from "../files.ts";
-import { runPool } from "../read/pool.ts";
+import { runPool } from "../async.ts";
 import { wrapFormatError } from "./metadata.ts";
 
 /** Videos of a recording, checked to agree, with their frame counts. */

@@ -1,5 +1,6 @@
 /**
- * The decoders an opened recording keeps alive between reads, and its cache of decoded frames.
+ * The decoders an extractor keeps alive between reads of its recording, and its cache of
+ * decoded frames.
  *
  * At most `concurrency` decoders live at once, one per file in use; a read of a file waits for
  * the read before it on the same decoder, and a read that finds every decoder busy with other
@@ -10,26 +11,10 @@
  * @module
  */
 
-import { untilAborted } from "../ffmpeg/decode.ts";
+import { untilAborted } from "../async.ts";
 import { checkUnchanged } from "../files.ts";
-import type { PixelFormat, VideoFile } from "../model.ts";
+import type { PixelFormat, Recording, VideoFile } from "../model.ts";
 import { canDecodeLive, LiveDecoder } from "../ffmpeg/live.ts";
-
-/** Default bound of the cache of decoded frames: 64 MiB. */
-export const DEFAULT_FRAME_CACHE_BYTES = 64 * 2 ** 20;
-
-/**
- * The frame cache bound from an open() option: the default when not given.
- *
- * @throws {RangeError} When it is not a whole number of bytes >= 0.
- */
-export function frameCacheBytesOption(value: number | undefined): number {
-  if (value === undefined) return DEFAULT_FRAME_CACHE_BYTES;
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(`Cannot open the recording: frameCacheBytes ${value} is not >= 0`);
-  }
-  return value;
-}
 
 /** How long a decoder may stay unused before it is closed. */
 const IDLE_MS = 5_000;
@@ -123,7 +108,10 @@ export interface LiveDecodersOptions {
   enabled: boolean;
 }
 
-/** The live decoders and the frame cache of one opened recording. */
+/**
+ * The live decoders and the frame cache of one opened recording, owned by the extractor that
+ * opened it and shared by its slices.
+ */
 export class LiveDecoders {
   readonly #options: LiveDecodersOptions;
   readonly #slots = new Map<VideoFile, Slot>();
@@ -134,13 +122,6 @@ export class LiveDecoders {
   constructor(options: LiveDecodersOptions) {
     this.#options = options;
     this.#cache = new FrameCache(options.frameCacheBytes);
-  }
-
-  /** How many decoders are alive. */
-  get alive(): number {
-    let count = 0;
-    for (const slot of this.#slots.values()) if (slot.decoder) count++;
-    return count;
   }
 
   /** Whether reads of `video` can use a live decoder. */
@@ -308,4 +289,35 @@ export class LiveDecoders {
       await decoder?.close();
     }));
   }
+}
+
+/** What a read decodes from: an opened recording and the decoders kept alive for it. */
+export interface ReadSource {
+  /** The recording. */
+  recording: Recording;
+  /** The decoders kept alive between reads and the cache of decoded frames. */
+  live: LiveDecoders;
+}
+
+/**
+ * An opened recording with live decoders of its own, set as it was opened.
+ *
+ * @param recording The recording.
+ * @param settings The frame cache bound in bytes and whether decoders are kept alive.
+ * @returns The recording and its decoders.
+ */
+export function readSourceOf(
+  recording: Recording,
+  settings: { frameCacheBytes: number; liveDecoders: boolean },
+): ReadSource {
+  const { ffmpegPath, pixelFormat, stallTimeoutMs, concurrency } = recording;
+  const live = new LiveDecoders({
+    ffmpegPath,
+    pixelFormat,
+    stallTimeoutMs,
+    concurrency,
+    frameCacheBytes: settings.frameCacheBytes,
+    enabled: settings.liveDecoders,
+  });
+  return { recording, live };
 }

@@ -48,16 +48,11 @@ export interface ViewSource {
 
 /** Each file's frames among the samples. */
 function filesOf(extractor: MiniscopeImagingExtractor): ViewFile[] {
-  const files: ViewFile[] = [];
-  let firstSample = 0;
-  const samples = extractor.getNumSamples();
-  const counts = extractor.getFileFrameCounts();
-  extractor.getFilePaths().forEach((path, i) => {
-    const frames = Math.min(counts[i]!, Math.max(0, samples - firstSample));
-    files.push({ name: basename(path), firstSample, frames });
-    firstSample += frames;
-  });
-  return files;
+  return extractor.getFiles().map(({ path, firstSample, samples }) => ({
+    name: basename(path),
+    firstSample,
+    frames: samples,
+  }));
 }
 
 async function readMetadata(folder: string): Promise<Record<string, unknown> | null> {
