@@ -50,6 +50,30 @@ Deno.test("without --allow-run the error says to add --allow-run=ffmpeg", async 
   assert(String(result.message).includes("--allow-run=ffmpeg"), String(result.message));
 });
 
+const READS_SCRIPT = new URL("./_reads_sandbox_script.ts", import.meta.url).pathname;
+
+for (const way of ["live", "one-shot"]) {
+  for (const concurrency of [1, 3]) {
+    Deno.test(`without --allow-run every read rejects with the error naming --allow-run=ffmpeg, and none leaves a rejection unhandled (${way} decoders, concurrency ${concurrency})`, async () => {
+      const { code, stdout, stderr } = await runDenoScript(
+        READS_SCRIPT,
+        [`--allow-read=${SAMPLE}`],
+        [
+          SAMPLE,
+          way,
+          String(concurrency),
+        ],
+      );
+      assert(code === 0 && !stderr.includes("Uncaught"), `exit ${code}: ${stderr}`);
+      const { ends, unhandled } = JSON.parse(stdout.trim());
+      const refused = 'NotCapable: Cannot run "ffmpeg": this script may not start it; run Deno ' +
+        "with --allow-run=ffmpeg";
+      deepStrictEqual(Object.values(ends), Array(7).fill(refused), JSON.stringify(ends));
+      deepStrictEqual(unhandled, []);
+    });
+  }
+}
+
 Deno.test("a video that is a symbolic link out of the read scope is refused naming the link, its target and the flag", async () => {
   const root = await Deno.makeTempDir({ prefix: "miniscope_link_" });
   try {

@@ -113,3 +113,35 @@ Deno.test("the identity check shared by two reads runs while one still waits, an
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+for (const liveDecoders of [true, false]) {
+  Deno.test(`a decode that cannot start ffmpeg does not hold the identity check, so the last abort still ends it (liveDecoders ${liveDecoders})`, async () => {
+    const { path, dir, log } = await silentProgram();
+    try {
+      await using ex = await MiniscopeImagingExtractor.open({
+        folderPath: SAMPLE,
+        ffmpegPath: path,
+        liveDecoders,
+        concurrency: 2,
+      });
+      const controller = new AbortController();
+      const read = ex.getSamples([3], { signal: controller.signal });
+      await until("the check and the decode", async () => (await started(log)).length >= 2);
+      // The program is gone: a decode of another file cannot start it.
+      await Deno.rename(path, `${path}.gone`);
+      await rejects(
+        () => ex.getSamples([57]),
+        errorWith(Deno.errors.NotFound, `Cannot run "${path}": ffmpeg was not found`),
+      );
+      controller.abort(new Error("stop reading"));
+      await rejects(() => read, errorWith(Error, "stop reading"));
+      const processes = await started(log);
+      deepStrictEqual(processes.length, 2, JSON.stringify(processes));
+      for (const { pid } of processes) {
+        await until(`process ${pid} to end`, async () => !(await running(pid)), 2_000);
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}

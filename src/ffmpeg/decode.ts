@@ -120,11 +120,6 @@ class Decoder {
     this.#signal = signal;
     this.frameSize = video.width * video.height * channelsOf(options.pixelFormat);
     this.#decodedSize = decodedFrameSize(video, options.pixelFormat);
-    // The check that the program is ffmpeg runs beside the decode; no byte is used before it
-    // has passed.
-    const wait = this.#verifyWait.signal;
-    this.#verified = verifyFfmpeg(options.ffmpegPath, video.codec, video.path, wait);
-    this.#verified.catch(() => {});
     const frames = ranges.reduce((sum, range, i) => sum + this.plans[i]!.skip + range.count, 0);
     this.#process = FfmpegProcess.spawn({
       ffmpegPath: options.ffmpegPath,
@@ -134,6 +129,12 @@ class Decoder {
         withByteSource(video.path, (source) => feedChunks(source, video, this.plans, write), video),
       ...(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs }),
     });
+    // The check that the program is ffmpeg runs beside the decode; no byte is used before it
+    // has passed. It is joined only once the decode runs: a decode that could not start would
+    // never end its wait, and the check would outlive every read that needs it.
+    const wait = this.#verifyWait.signal;
+    this.#verified = verifyFfmpeg(options.ffmpegPath, video.codec, video.path, wait);
+    this.#verified.catch(() => {});
     signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
 

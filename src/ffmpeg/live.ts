@@ -133,13 +133,6 @@ export class LiveDecoder {
     this.video = video;
     this.frameSize = video.width * video.height * channelsOf(options.pixelFormat);
     this.#decodedSize = decodedFrameSize(video, options.pixelFormat);
-    this.#verified = verifyFfmpeg(
-      options.ffmpegPath,
-      video.codec,
-      video.path,
-      this.#verifyWait.signal,
-    );
-    this.#verified.catch(() => {});
     this.#process = FfmpegProcess.spawn({
       ffmpegPath: options.ffmpegPath,
       args: decodeArgs(null, decodedFormat(video, options.pixelFormat), video.path),
@@ -149,6 +142,15 @@ export class LiveDecoder {
       ...(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs }),
     });
     track(this.#process);
+    // Joined only once the decoder runs: a decoder that could not start would never end its
+    // wait, and the check would outlive every read that needs it.
+    this.#verified = verifyFfmpeg(
+      options.ffmpegPath,
+      video.codec,
+      video.path,
+      this.#verifyWait.signal,
+    );
+    this.#verified.catch(() => {});
   }
 
   async #feed(write: (bytes: Uint8Array) => Promise<void>): Promise<void> {
