@@ -33,6 +33,7 @@ export { MiniscopeImagingExtractor } from "./src/extractor.ts";
 export type * from "./src/options.ts";
 export { FfmpegError, type FfmpegFailure, MalformedRecordingError } from "./src/errors.ts";
 export {
+  type DeviceKind,
   type DeviceOpenOptions,
   MiniscopeSession,
   readHeadOrientation,

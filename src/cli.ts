@@ -176,7 +176,7 @@ async function run(command: string, args: string[]): Promise<number> {
   const scopeCamNum = integer(values["scope-cam-num"], "scope-cam-num");
   const opening = scopeCamNum === undefined ? {} : { scopeCamNum };
   if (command === "info") {
-    const { info } = await gatherInfo(folder, opening);
+    const { info } = await gatherInfo(folder, { ...opening, colour: true });
     console.log(values.json ? JSON.stringify(info, null, 2) : formatInfo(info));
     return 0;
   }

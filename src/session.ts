@@ -7,7 +7,7 @@
  */
 
 import { warnOnConsole } from "./errors.ts";
-import { join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 
 import { exists, explainFsError } from "./files.ts";
 import { hasVideoFiles, listFolder } from "./open/discovery.ts";
@@ -39,12 +39,52 @@ export interface SessionDevice {
   metadata: DeviceMetadata;
   /** Whether it has `headOrientation.csv`. */
   hasHeadOrientation: boolean;
-  /**
-   * Whether it is a behaviour camera, where the folder's layout says so (in a recording of the
-   * software before 2020, `behavCam` is and `msCam` is not); absent when only its settings can
-   * tell.
-   */
-  camera?: boolean;
+  /** What it is, by {@linkcode deviceKind}: the viewer, the NWB export and the CLI all ask this. */
+  kind: DeviceKind;
+}
+
+/** What a device is: a Miniscope (8-bit gray imaging) or a behaviour camera (often colour). */
+export type DeviceKind = "miniscope" | "camera";
+
+/**
+ * Tells whether a device is a Miniscope or a behaviour camera: the one rule of the package.
+ * Before 2020 the layout tells (`behavCam` is the camera). Then the session's `cameras` and
+ * `miniscopes` lists, which the acquisition software fills from the user configuration's
+ * categories (names with spaces, folders with `_`); then the `deviceType` (`Miniscope_V4_BNO`
+ * against `WebCam-640x480`, `Minicam-Mono-XGA`); then the folder name (`BehavCam_0`).
+ */
+export function deviceKind(device: {
+  name: string;
+  metadata: DeviceMetadata | null;
+  /** The session `metaData.json`, or null without a readable one. */
+  session: Record<string, unknown> | null;
+  layout?: "qt" | "legacy";
+}): DeviceKind {
+  const { name } = device;
+  if (device.layout === "legacy") return name === "behavCam" ? "camera" : "miniscope";
+  const listed = (key: string) => {
+    const list = device.session?.[key];
+    return Array.isArray(list) &&
+      list.some((v) => typeof v === "string" && (v === name || v.replaceAll(" ", "_") === name));
+  };
+  if (listed("cameras")) return "camera";
+  if (listed("miniscopes")) return "miniscope";
+  const type = device.metadata?.deviceType ?? "";
+  if (/miniscope/i.test(type)) return "miniscope";
+  return /cam/i.test(type) || /cam/i.test(name) ? "camera" : "miniscope";
+}
+
+/**
+ * What the device in a folder is, by {@linkcode deviceKind}, from its `metaData.json` and the
+ * session's beside it: files that cannot be read count as unknown.
+ */
+export async function readDeviceKind(folder: string): Promise<DeviceKind> {
+  const session = join(dirname(resolve(folder)), "metaData.json");
+  return deviceKind({
+    name: basename(resolve(folder)),
+    metadata: (await readDeviceMetadata(folder)).metadata,
+    session: (await readMetadataLeniently(session, "session metadata")).metadata,
+  });
 }
 
 /** Options of {@linkcode MiniscopeSession.open}. */
@@ -299,9 +339,14 @@ export class MiniscopeSession {
   ): Promise<MiniscopeSession> {
     const warn = options.onWarning ?? warnOnConsole;
     if (await isLegacyFolder(sessionFolder)) {
+      const legacy = await readLegacySession(sessionFolder, warn);
       return new MiniscopeSession(
         {
-          ...await readLegacySession(sessionFolder, warn),
+          ...legacy,
+          devices: legacy.devices.map((d) => ({
+            ...d,
+            kind: deviceKind({ ...d, session: null, layout: "legacy" }),
+          })),
           path: sessionFolder,
           layout: "legacy",
           scopeCamNum: options.scopeCamNum,
@@ -312,6 +357,7 @@ export class MiniscopeSession {
     const { metadata, startTime } = await readSessionMetadataFile(
       join(sessionFolder, "metaData.json"),
     );
+    const sessionMetadata = metadata;
     const devices: SessionDevice[] = [];
     const entries = (await listFolder(sessionFolder, "session folder", warn))
       .filter((entry) => entry.isDirectory).map((entry) => entry.name);
@@ -328,6 +374,7 @@ export class MiniscopeSession {
         path,
         metadata: metadata ?? parseDeviceMetadata({}),
         hasHeadOrientation: await exists(join(path, "headOrientation.csv")),
+        kind: deviceKind({ name, metadata, session: sessionMetadata }),
       });
     }
     let notes: Note[] = [];
