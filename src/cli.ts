@@ -193,7 +193,7 @@ async function run(command: string, args: string[]): Promise<number> {
   }
   if (values.out === undefined) throw new UsageError(`${command} needs --out`);
   if (command === "preview") {
-    const { extractor } = await gatherInfo(folder, opening);
+    const { extractor } = await gatherInfo(folder, { ...opening, colour: true });
     const preview = await withInterrupt((signal) => writePreview(extractor, values.out!, signal));
     console.log(
       `Mean intensity ${preview.meanIntensity.toFixed(2)}; saturated ` +
