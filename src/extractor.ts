@@ -26,6 +26,8 @@ import type { Recording } from "./model.ts";
 import { readSamples } from "./read/samples.ts";
 import { readSeries } from "./read/series.ts";
 import { streamFrames } from "./read/stream.ts";
+import { fileOf } from "./read/plan.ts";
+import { checkUnchanged } from "./files.ts";
 
 /**
  * An extractor of the first `samples` samples of an opened recording (from
@@ -347,6 +349,22 @@ export class MiniscopeImagingExtractor {
       yield { index, timestamp: times[index - start]!, data };
       index++;
     }
+  }
+
+  /**
+   * Checks, without decoding, that the video file holding a sample is still the version the
+   * recording was opened from: for callers that keep frames read earlier (every read checks
+   * by itself).
+   *
+   * @param sampleIndex A sample index.
+   * @throws {RangeError} When it is not an integer in `[0, getNumSamples())`.
+   * @throws {MalformedRecordingError} When the file changed after the recording was opened.
+   * @throws {Deno.errors.NotFound} When the file no longer exists.
+   */
+  async checkUnchanged(sampleIndex: number): Promise<void> {
+    const [start] = this.#range(sampleIndex, sampleIndex + 1);
+    const video = this.#recording.videos[fileOf(this.#recording, this.#offset + start)]!;
+    await checkUnchanged(video.path, video);
   }
 
   /**
