@@ -18,7 +18,7 @@ import { formatInfo, gatherInfo } from "./cli/info.ts";
 import { exportRecording } from "./cli/export.ts";
 import { writePreview } from "./cli/preview.ts";
 import { withInterrupt } from "./cli/signals.ts";
-import { exportNwb, NWB_ARGS, NWB_HELP, nwbOptionsFromArgs } from "./nwb/cli.ts";
+import { exportNwb, NWB_ARGS, NWB_HELP, nwbOptionsFromArgs } from "./cli/nwb_export.ts";
 import { openBrowser, startView } from "./view/server.ts";
 import { writeSampleSession } from "./sample.ts";
 

@@ -7,11 +7,11 @@
 
 import { join } from "node:path";
 import { MiniscopeImagingExtractor, MiniscopeSession } from "../../mod.ts";
-import { Progress } from "../cli/progress.ts";
+import { Progress } from "./progress.ts";
 import { hasVideoFiles } from "../open/discovery.ts";
 import { isLegacyFolder } from "../open/legacy.ts";
-import { writeNwb } from "./mod.ts";
-import { checkOptions, type NwbOptions, type NwbResult } from "./options.ts";
+import { writeNwb } from "../nwb/mod.ts";
+import { checkOptions, type NwbOptions, type NwbResult } from "../nwb/options.ts";
 
 /** The export options that apply to NWB only, for `parseArgs`. */
 export const NWB_ARGS = {
