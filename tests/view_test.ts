@@ -85,7 +85,17 @@ async function errorOf(response: Response): Promise<string> {
 Deno.test("view answers 401 to every request without the right token, and the page sets a cookie that works", async () => {
   await withView(SAMPLE, async (server) => {
     const base = `http://127.0.0.1:${server.port}`;
-    for (const path of ["/", "/app.js", "/api/info", "/api/frames/0", "/api/timestamps", "/nope"]) {
+    for (
+      const path of [
+        "/",
+        "/app.js",
+        "/client/common.js",
+        "/api/info",
+        "/api/frames/0",
+        "/api/timestamps",
+        "/nope",
+      ]
+    ) {
       for (const query of ["", "?token=", `?token=${server.token.slice(0, -1)}0`]) {
         const response = await fetch(`${base}${path}${query}`);
         deepStrictEqual(response.status, 401, `${path}${query}`);
@@ -574,6 +584,8 @@ Deno.test("every answer says its type, is not sniffed, embedded or framed, and 4
     const cases: [string, string, number, string][] = [
       ["GET", "/", 200, "text/html; charset=utf-8"],
       ["GET", "/app.js", 200, "text/javascript; charset=utf-8"],
+      ["GET", "/client/viewer.js", 200, "text/javascript; charset=utf-8"],
+      ["GET", "/client/nope.js", 404, "application/json; charset=utf-8"],
       ["GET", "/style.css", 200, "text/css; charset=utf-8"],
       ["GET", "/api/info", 200, "application/json; charset=utf-8"],
       ["GET", "/api/frames/0", 200, "image/png"],
