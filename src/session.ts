@@ -23,6 +23,7 @@ import { type HeadOrientation, parseHeadOrientationCsv } from "./formats/head_or
 import {
   readMetadataLeniently,
   readSessionMetadataFile,
+  sideFileProblem,
   wrapFormatError,
 } from "./open/metadata.ts";
 import { isLegacyFolder } from "./open/legacy.ts";
@@ -386,14 +387,8 @@ export class MiniscopeSession {
       }
     } catch (error) {
       // The notes are a side file: the recordings do not need them.
-      const reason = wrapFormatError(error, notesPath);
-      // Deno's own messages end with the system call and the path.
-      const message = (reason instanceof Error ? reason.message : String(reason))
-        .replace(/: \w+ '.*'$/s, "");
-      warn(
-        (message.includes(`"${notesPath}"`) ? message : `Cannot read "${notesPath}": ${message}`) +
-          "; the session's notes are left out",
-      );
+      const problem = sideFileProblem(wrapFormatError(error, notesPath), notesPath);
+      warn(`${problem}; the session's notes are left out`);
     }
     return new MiniscopeSession({
       path: sessionFolder,

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { lastAtOrBefore } from "./sampling_frequency.ts";
+
 /** One place where frames are missing. */
 export interface FrameGap {
   /** The sample after which frames are missing. */
@@ -200,7 +202,7 @@ export function detectDroppedFramesInRows(segments: readonly RowSegment[]): Drop
     if (daqFrameNumbers) {
       hasDaq = true;
       const { lost, restarts } = daqEvents(daqFrameNumbers, timeStampsMs, medianIntervalMs);
-      const sampleOf = (row: number) => firstSample + lastAtOrBeforeRow(rows, row);
+      const sampleOf = (row: number) => firstSample + lastAtOrBefore(rows, row);
       // Only what happened between two rows of these samples: a slice sees its own.
       const within = (row: number) => row >= rows[0]! && row < last;
       for (const { row, missing } of lost) {
@@ -219,18 +221,6 @@ export function detectDroppedFramesInRows(segments: readonly RowSegment[]): Drop
     stepsBack: steps,
     lostInFiles,
   };
-}
-
-/** The index of the last of `rows` (increasing) at or before `row`. */
-function lastAtOrBeforeRow(rows: Int32Array, row: number): number {
-  let low = 0;
-  let high = rows.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (rows[mid]! <= row) low = mid + 1;
-    else high = mid;
-  }
-  return low - 1;
 }
 
 /** `DAQ Frame Number` is a 16-bit hardware counter: it wraps to 0 after 65535. */

@@ -21,6 +21,7 @@ import {
 import { exists } from "../files.ts";
 import { parseDeviceMetadata } from "../formats/metadata_json.ts";
 import { readDeviceMetadata } from "../session.ts";
+import { sideFileProblem } from "../open/metadata.ts";
 import { isLegacyVideo } from "../open/legacy.ts";
 
 /** The samples of one device: of one recording, or of several recordings combined. */
@@ -154,14 +155,8 @@ async function headOrientationOf(
   try {
     return await read();
   } catch (error) {
-    const path = join(folder, "headOrientation.csv");
-    // Deno's own messages end with the system call and the path.
-    const message = (error instanceof Error ? error.message : String(error))
-      .replace(/: \w+ '.*'$/s, "");
-    warn(
-      (message.includes(`"${path}"`) ? message : `Cannot read "${path}": ${message}`) +
-        "; the head orientation is left out of the NWB file",
-    );
+    const problem = sideFileProblem(error, join(folder, "headOrientation.csv"));
+    warn(`${problem}; the head orientation is left out of the NWB file`);
     return null;
   }
 }

@@ -29,6 +29,22 @@ export function wrapFormatError(error: unknown, path: string): unknown {
 }
 
 /**
+ * A problem reading a side file the recording can do without (`notes.csv`,
+ * `headOrientation.csv`), as a sentence naming it: the error's message where it names the
+ * file, else `Cannot read "<path>": <message>`.
+ *
+ * @param error The error.
+ * @param path The file.
+ * @returns The sentence.
+ */
+export function sideFileProblem(error: unknown, path: string): string {
+  // Deno's own messages end with the system call and the path.
+  const message = (error instanceof Error ? error.message : String(error))
+    .replace(/: \w+ '.*'$/s, "");
+  return message.includes(`"${path}"`) ? message : `Cannot read "${path}": ${message}`;
+}
+
+/**
  * Reads a `metaData.json` that the reading can do without: a missing file is no problem, a
  * broken or unreadable one (not JSON, not an object, not permitted, a folder) is described
  * instead of thrown.
