@@ -7,14 +7,16 @@
  * @module
  */
 
+import type { Common } from "./types.ts";
+
 /**
  * The helpers.
  *
  * @returns `element`, `status`, `nearestAtOrBefore` and `nearest`.
  */
-export function commonModule() {
+export function commonModule(): Common {
   /** The page's element `#id`. */
-  const element = <T extends HTMLElement>(id: string): T => {
+  const element = <T extends HTMLElement = HTMLElement>(id: string): T => {
     const found = document.getElementById(id);
     if (!found) throw new Error(`The page has no element #${id}`);
     return found as T;

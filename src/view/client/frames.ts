@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ClientModules, DeviceInfo, Picture } from "./types.ts";
+import type { ClientModules, DeviceInfo, Frames, FramesModule, Picture } from "./types.ts";
 
 /**
  * The frames module.
@@ -16,12 +16,14 @@ import type { ClientModules, DeviceInfo, Picture } from "./types.ts";
  * @param modules `common` and `pictures`.
  * @returns The `Frames` class and `travel`, the direction of travel every device reads ahead in.
  */
-export function framesModule({ common, pictures }: Pick<ClientModules, "common" | "pictures">) {
+export function framesModule(
+  { common, pictures }: Pick<ClientModules, "common" | "pictures">,
+): FramesModule {
   /** Which way the page moves: 1 forward, -1 backward. Set by the main device's moves. */
   const travel = { direction: 1 };
 
   /** Frames of one device: a bounded cache and one request at a time, the latest wins. */
-  class Frames {
+  class DeviceFrames implements Frames {
     readonly device: number;
     readonly colour: boolean;
     readonly samples: number;
@@ -77,5 +79,5 @@ export function framesModule({ common, pictures }: Pick<ClientModules, "common" 
     }
   }
 
-  return { Frames, travel };
+  return { Frames: DeviceFrames, travel };
 }

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ClientModules, Picture } from "./types.ts";
+import type { ClientModules, Picture, Pictures, View } from "./types.ts";
 
 /**
  * The pictures module.
@@ -16,7 +16,7 @@ import type { ClientModules, Picture } from "./types.ts";
  * @param modules `common`.
  * @returns `decodePng`, the `View` class, `setContrast` and `setZoom`.
  */
-export function picturesModule({ common }: Pick<ClientModules, "common">) {
+export function picturesModule({ common }: Pick<ClientModules, "common">): Pictures {
   /** Decodes a PNG to its values, exactly: no colour management, no premultiplication. */
   const scratch = document.createElement("canvas").getContext("2d", { willReadFrequently: true })!;
   async function decodePng(response: Response, colour: boolean): Promise<Picture> {
@@ -77,7 +77,7 @@ export function picturesModule({ common }: Pick<ClientModules, "common">) {
    * With `contrast`, gray pictures go through the contrast limits and the colour map, colour
    * pictures through the same limits on each channel; without, pictures are shown as they are.
    */
-  class View {
+  class CanvasView implements View {
     readonly canvas: HTMLCanvasElement;
     readonly contrast: boolean;
     picture: Picture | null = null;
@@ -146,5 +146,5 @@ export function picturesModule({ common }: Pick<ClientModules, "common">) {
     for (const view of views) view.draw();
   }
 
-  return { decodePng, View, setContrast, setZoom };
+  return { decodePng, View: CanvasView, setContrast, setZoom };
 }

@@ -5,11 +5,6 @@
  * @module
  */
 
-import type { commonModule } from "./common.ts";
-import type { framesModule } from "./frames.ts";
-import type { picturesModule } from "./pictures.ts";
-import type { viewerModule } from "./viewer.ts";
-
 /** A gap in the time stamps, as `/api/info` gives it. */
 export interface Gap {
   afterSample: number;
@@ -46,19 +41,74 @@ export type Picture =
   & { width: number; height: number }
   & ({ gray: Uint8ClampedArray; rgba: null } | { gray: null; rgba: Uint8ClampedArray });
 
-/** The modules of the page, by the name each is served and passed under. */
-export interface ClientModules {
-  common: ReturnType<typeof commonModule>;
-  pictures: ReturnType<typeof picturesModule>;
-  frames: ReturnType<typeof framesModule>;
-  viewer: ReturnType<typeof viewerModule>;
+/** The `common` module: small helpers. */
+export interface Common {
+  /** The page's element `#id`; throws when there is none. */
+  element<T extends HTMLElement = HTMLElement>(id: string): T;
+  /** Shows a problem in the status line (and the console); "" clears it. */
+  status(message: string): void;
+  /** The index of the last of `values` at or before `t` (0 before the first). */
+  nearestAtOrBefore(values: Float64Array, t: number): number;
+  /** The index of the value of `values` nearest to `t`. */
+  nearest(values: Float64Array, t: number): number;
+  /** The time stamps of a device, in seconds. */
+  timestamps(device: number): Promise<Float64Array>;
 }
 
 /** A canvas showing pictures, from the `pictures` module. */
-export type View = InstanceType<ClientModules["pictures"]["View"]>;
+export interface View {
+  readonly canvas: HTMLCanvasElement;
+  /** Whether pictures go through the contrast limits (and gray ones the colour map). */
+  readonly contrast: boolean;
+  /** The picture shown, or null before the first. */
+  picture: Picture | null;
+  /** Shows a picture, or draws the one shown again. */
+  draw(picture?: Picture | null): void;
+}
+
+/** The `pictures` module: PNG decoding and views that share contrast and zoom. */
+export interface Pictures {
+  /** Decodes a PNG answer to its values, exactly; a failed answer throws its error. */
+  decodePng(response: Response, colour: boolean): Promise<Picture>;
+  /** A view of canvas `#canvasId`, the value under the mouse in `#readoutId`. */
+  View: new (canvasId: string, readoutId: string, contrast: boolean) => View;
+  /** Sets the contrast limits and colour map of every view with contrast, and redraws. */
+  setContrast(map: string, low: number, high: number): void;
+  /** Sets the zoom of every view, and redraws. */
+  setZoom(zoom: number): void;
+}
 
 /** The frames of one device, from the `frames` module. */
-export type Frames = InstanceType<ClientModules["frames"]["Frames"]>;
+export interface Frames {
+  readonly device: number;
+  /** The frame last asked for, or -1. */
+  wanted: number;
+  /** Receives each frame wanted once it is there. */
+  onFrame: (index: number, picture: Picture) => void;
+  /** Asks for a frame: at once from the cache, else once fetched. */
+  show(index: number): void;
+}
+
+/** The `frames` module. */
+export interface FramesModule {
+  Frames: new (device: DeviceInfo) => Frames;
+  /** Which way the page moves: 1 forward, -1 backward; every device reads ahead that way. */
+  travel: { direction: number };
+}
+
+/** The `viewer` module. */
+export interface ViewerModule {
+  /** Runs the page: the panels are set up in order, then frame 0 is shown. */
+  start(panels: Panel[]): void;
+}
+
+/** The modules of the page, by the name each is served and passed under. */
+export interface ClientModules {
+  common: Common;
+  pictures: Pictures;
+  frames: FramesModule;
+  viewer: ViewerModule;
+}
 
 /** What the page gives each panel: the device shown and the ways to move through it. */
 export interface Viewer {

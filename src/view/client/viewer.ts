@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { ClientModules, Info, Panel, Viewer } from "./types.ts";
+import type { ClientModules, Info, Panel, Viewer, ViewerModule } from "./types.ts";
 
 /**
  * The viewer module.
@@ -19,7 +19,7 @@ import type { ClientModules, Info, Panel, Viewer } from "./types.ts";
  */
 export function viewerModule(
   { common, pictures, frames }: Pick<ClientModules, "common" | "pictures" | "frames">,
-) {
+): ViewerModule {
   async function run(panels: Panel[]): Promise<void> {
     const info: Info = await (await fetch("api/info")).json();
     const main = info.devices[0]!;
