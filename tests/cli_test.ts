@@ -98,6 +98,23 @@ Deno.test("info --json reports counts, shape, frequency, dropped frames, device 
   );
 });
 
+Deno.test("info says what the device is: a behaviour camera is one, read in colour without a warning about gray", async () => {
+  const scope = JSON.parse((await cli(readOnly, ["info", SAMPLE, "--json"])).stdout);
+  deepStrictEqual([scope.kind, scope.layout], ["miniscope", "qt"]);
+  const codecs = join(TESTDATA, "codecs");
+  const folder = join(codecs, "colour_MJPG");
+  const result = await cli([`--allow-read=${codecs}`], ["info", folder, "--json"]);
+  deepStrictEqual(result.code, 0, result.stderr);
+  const camera = JSON.parse(result.stdout);
+  deepStrictEqual([camera.kind, camera.frames.samples, camera.shape], ["camera", 60, {
+    rows: 40,
+    cols: 48,
+  }]);
+  deepStrictEqual(camera.warnings, []);
+  const text = await cli([`--allow-read=${codecs}`], ["info", folder]);
+  assert(text.stdout.startsWith(`Recording    ${folder} (a behaviour camera)\n`), text.stdout);
+});
+
 Deno.test("info on a missing folder exits 1 with one line on stderr", async () => {
   const result = await cli([`--allow-read=${TESTDATA}`], ["info", join(TESTDATA, "nope")]);
   deepStrictEqual(result.code, 1);
