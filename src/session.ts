@@ -40,7 +40,10 @@ export interface SessionDevice {
   metadata: DeviceMetadata;
   /** Whether it has `headOrientation.csv`. */
   hasHeadOrientation: boolean;
-  /** What it is, by {@linkcode deviceKind}: the viewer, the NWB export and the CLI all ask this. */
+  /**
+   * What it is, by the one rule the viewer, the NWB export and `info` share: the session's
+   * `cameras` and `miniscopes` lists, else its `deviceType`, else a name with `cam` in it.
+   */
   kind: DeviceKind;
 }
 
