@@ -18,7 +18,7 @@ import { formatInfo, gatherInfo } from "./cli/info.ts";
 import { exportRecording } from "./cli/export.ts";
 import { writePreview } from "./cli/preview.ts";
 import { withInterrupt } from "./cli/signals.ts";
-import { exportNwb, NWB_ARGS, NWB_HELP, nwbOptionsFromArgs } from "./nwb/cli.ts";
+import { exportNwb, NWB_ARGS, NWB_HELP, nwbOptionsFromArgs } from "./cli/nwb_export.ts";
 import { openBrowser, startView } from "./view/server.ts";
 import { writeSampleSession } from "./sample.ts";
 
@@ -176,7 +176,7 @@ async function run(command: string, args: string[]): Promise<number> {
   const scopeCamNum = integer(values["scope-cam-num"], "scope-cam-num");
   const opening = scopeCamNum === undefined ? {} : { scopeCamNum };
   if (command === "info") {
-    const { info } = await gatherInfo(folder, opening);
+    const { info } = await gatherInfo(folder, { ...opening, colour: true });
     console.log(values.json ? JSON.stringify(info, null, 2) : formatInfo(info));
     return 0;
   }
@@ -193,7 +193,7 @@ async function run(command: string, args: string[]): Promise<number> {
   }
   if (values.out === undefined) throw new UsageError(`${command} needs --out`);
   if (command === "preview") {
-    const { extractor } = await gatherInfo(folder, opening);
+    const { extractor } = await gatherInfo(folder, { ...opening, colour: true });
     const preview = await withInterrupt((signal) => writePreview(extractor, values.out!, signal));
     console.log(
       `Mean intensity ${preview.meanIntensity.toFixed(2)}; saturated ` +

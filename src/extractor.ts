@@ -36,6 +36,8 @@ import {
   timesOf,
   wholeView,
 } from "./read/view.ts";
+import { fileOf } from "./read/plan.ts";
+import { checkUnchanged } from "./files.ts";
 
 /**
  * Reads a Miniscope recording (the device folder written by the Miniscope DAQ software) as one
@@ -348,6 +350,22 @@ export class MiniscopeImagingExtractor {
       yield { index, timestamp: times[index - start]!, data };
       index++;
     }
+  }
+
+  /**
+   * Checks, without decoding, that the video file holding a sample is still the version the
+   * recording was opened from: for callers that keep frames read earlier (every read checks
+   * by itself).
+   *
+   * @param sampleIndex A sample index.
+   * @throws {RangeError} When it is not an integer in `[0, getNumSamples())`.
+   * @throws {MalformedRecordingError} When the file changed after the recording was opened.
+   * @throws {Deno.errors.NotFound} When the file no longer exists.
+   */
+  async checkUnchanged(sampleIndex: number): Promise<void> {
+    const [frame] = framesAt(this.#view, [sampleIndex]);
+    const video = this.#recording.videos[fileOf(this.#recording, frame!)]!;
+    await checkUnchanged(video.path, video);
   }
 
   /**

@@ -196,12 +196,14 @@ export interface SessionDevice {
   /** Whether it has `headOrientation.csv`. */
   hasHeadOrientation: boolean;
   /**
-   * Whether it is a behaviour camera, where the folder's layout says so (in a recording of the
-   * software before 2020, `behavCam` is and `msCam` is not); absent when only its settings can
-   * tell.
+   * What it is, by the one rule the viewer, the NWB export and `info` share: the session's
+   * `cameras` and `miniscopes` lists, else its `deviceType`, else a name with `cam` in it.
    */
-  camera?: boolean;
+  kind: DeviceKind;
 }
+
+/** What a device is: a Miniscope (8-bit gray imaging) or a behaviour camera (often colour). */
+export type DeviceKind = "miniscope" | "camera";
 
 /** Options of {@linkcode readHeadOrientation}. */
 export interface HeadOrientationOptions {

@@ -7,12 +7,13 @@
  */
 
 import { leftOutWarning, warnOnConsole } from "./errors.ts";
-import { join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 
 import { exists, explainFsError } from "./files.ts";
 import { hasVideoFiles, listFolder } from "./open/discovery.ts";
 import { MiniscopeImagingExtractor } from "./extractor.ts";
 import type {
+  DeviceKind,
   DeviceOpenOptions,
   HeadOrientationOptions,
   SessionDevice,
@@ -33,6 +34,47 @@ import {
 import { isLegacyFolder } from "./open/legacy.ts";
 import { readLegacySession } from "./open/legacy_session.ts";
 import type { LegacySettings } from "./formats/settings_and_notes_dat.ts";
+
+/**
+ * Tells whether a device is a Miniscope or a behaviour camera: the one rule of the package.
+ * Before 2020 the layout tells (`behavCam` is the camera). Then the session's `cameras` and
+ * `miniscopes` lists, which the acquisition software fills from the user configuration's
+ * categories (names with spaces, folders with `_`); then the `deviceType` (`Miniscope_V4_BNO`
+ * against `WebCam-640x480`, `Minicam-Mono-XGA`); then the folder name (`BehavCam_0`).
+ */
+export function deviceKind(device: {
+  name: string;
+  metadata: DeviceMetadata | null;
+  /** The session `metaData.json`, or null without a readable one. */
+  session: Record<string, unknown> | null;
+  layout?: "qt" | "legacy";
+}): DeviceKind {
+  const { name } = device;
+  if (device.layout === "legacy") return name === "behavCam" ? "camera" : "miniscope";
+  const listed = (key: string) => {
+    const list = device.session?.[key];
+    return Array.isArray(list) &&
+      list.some((v) => typeof v === "string" && (v === name || v.replaceAll(" ", "_") === name));
+  };
+  if (listed("cameras")) return "camera";
+  if (listed("miniscopes")) return "miniscope";
+  const type = device.metadata?.deviceType ?? "";
+  if (/miniscope/i.test(type)) return "miniscope";
+  return /cam/i.test(type) || /cam/i.test(name) ? "camera" : "miniscope";
+}
+
+/**
+ * What the device in a folder is, by {@linkcode deviceKind}, from its `metaData.json` and the
+ * session's beside it: files that cannot be read count as unknown.
+ */
+export async function readDeviceKind(folder: string): Promise<DeviceKind> {
+  const session = join(dirname(resolve(folder)), "metaData.json");
+  return deviceKind({
+    name: basename(resolve(folder)),
+    metadata: (await readDeviceMetadata(folder)).metadata,
+    session: (await readMetadataLeniently(session, "session metadata")).metadata,
+  });
+}
 
 const SESSION_KEYS = new Set([
   "researcherName",
@@ -221,9 +263,14 @@ export class MiniscopeSession {
   ): Promise<MiniscopeSession> {
     const warn = options.onWarning ?? warnOnConsole;
     if (await isLegacyFolder(sessionFolder)) {
+      const legacy = await readLegacySession(sessionFolder, warn);
       return new MiniscopeSession(
         {
-          ...await readLegacySession(sessionFolder, warn),
+          ...legacy,
+          devices: legacy.devices.map((d) => ({
+            ...d,
+            kind: deviceKind({ ...d, session: null, layout: "legacy" }),
+          })),
           path: sessionFolder,
           layout: "legacy",
           scopeCamNum: options.scopeCamNum,
@@ -234,6 +281,7 @@ export class MiniscopeSession {
     const { metadata, startTime } = await readSessionMetadataFile(
       join(sessionFolder, "metaData.json"),
     );
+    const sessionMetadata = metadata;
     const devices: SessionDevice[] = [];
     const entries = (await listFolder(sessionFolder, "session folder", warn))
       .filter((entry) => entry.isDirectory).map((entry) => entry.name);
@@ -250,6 +298,7 @@ export class MiniscopeSession {
         path,
         metadata: metadata ?? parseDeviceMetadata({}),
         hasHeadOrientation: await exists(join(path, "headOrientation.csv")),
+        kind: deviceKind({ name, metadata, session: sessionMetadata }),
       });
     }
     let notes: Note[] = [];

@@ -4,9 +4,11 @@ import { decode } from "fast-png";
 import assert, { deepStrictEqual } from "node:assert/strict";
 import { timestampsCsv } from "../src/sample.ts";
 import {
+  assertBytesEqual,
   copyFixture,
   encodeTestPattern,
   expectedFrames,
+  ffmpegDecodeAll,
   ffmpegProcessesMentioning,
   findPython,
   frameChunkOffset,
@@ -94,6 +96,23 @@ Deno.test("info --json reports counts, shape, frequency, dropped frames, device 
       text.stdout.includes("1 after sample 30"),
     text.stdout,
   );
+});
+
+Deno.test("info says what the device is: a behaviour camera is one, read in colour without a warning about gray", async () => {
+  const scope = JSON.parse((await cli(readOnly, ["info", SAMPLE, "--json"])).stdout);
+  deepStrictEqual([scope.kind, scope.layout], ["miniscope", "qt"]);
+  const codecs = join(TESTDATA, "codecs");
+  const folder = join(codecs, "colour_MJPG");
+  const result = await cli([`--allow-read=${codecs}`], ["info", folder, "--json"]);
+  deepStrictEqual(result.code, 0, result.stderr);
+  const camera = JSON.parse(result.stdout);
+  deepStrictEqual([camera.kind, camera.frames.samples, camera.shape], ["camera", 60, {
+    rows: 40,
+    cols: 48,
+  }]);
+  deepStrictEqual(camera.warnings, []);
+  const text = await cli([`--allow-read=${codecs}`], ["info", folder]);
+  assert(text.stdout.startsWith(`Recording    ${folder} (a behaviour camera)\n`), text.stdout);
 });
 
 Deno.test("info on a missing folder exits 1 with one line on stderr", async () => {
@@ -415,6 +434,54 @@ Deno.test("preview writes mean and max PNGs of the frame size and an interval pl
     assert(svg.startsWith("<svg") && svg.includes("<polyline"), svg.slice(0, 100));
     deepStrictEqual(svg.match(/<circle/g)?.length, 1);
     assert(svg.includes("1 dropped after sample 30"));
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+/** The contrast stretch `preview` documents: the 0.5th to 99.5th percentile onto 0 to 255. */
+function stretched(values: ArrayLike<number>): Uint8Array {
+  const sorted = Array.from(values).sort((a, b) => a - b);
+  const low = sorted[Math.floor(sorted.length * 0.005)]!;
+  const high = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.995))]!;
+  const span = high > low ? high - low : 1;
+  return Uint8Array.from(
+    values,
+    (v) => Math.max(0, Math.min(255, Math.round((v - low) / span * 255))),
+  );
+}
+
+Deno.test("preview of a colour camera writes RGB mean and max PNGs: the stretched mean and max of each channel of ffmpeg's rgb24 decode", async () => {
+  const folder = join(TESTDATA, "codecs", "colour_MJPG");
+  const out = await Deno.makeTempDir({ prefix: "miniscope_preview_" });
+  try {
+    const result = await cli([
+      `--allow-read=${join(TESTDATA, "codecs")}`,
+      "--allow-run=ffmpeg",
+      `--allow-write=${out}`,
+    ], ["preview", folder, "--out", out]);
+    deepStrictEqual(result.code, 0, result.stderr);
+    const files = [...Deno.readDirSync(folder)].map((e) => e.name).filter((n) => n.endsWith(".avi"))
+      .sort().map((name) => join(folder, name));
+    const decoded = await ffmpegDecodeAll(files, "rgb24");
+    const size = 48 * 40 * 3;
+    const frames = decoded.length / size;
+    deepStrictEqual(frames, 60);
+    const sum = new Float64Array(size);
+    const max = new Uint8Array(size);
+    for (let f = 0; f < frames; f++) {
+      for (let i = 0; i < size; i++) {
+        const v = decoded[f * size + i]!;
+        sum[i]! += v;
+        if (v > max[i]!) max[i] = v;
+      }
+    }
+    const mean = sum.map((v) => v / frames);
+    for (const [name, truth] of [["mean.png", mean], ["max.png", max]] as const) {
+      const image = decode(await Deno.readFile(join(out, name)));
+      deepStrictEqual([image.width, image.height, image.channels, image.depth], [48, 40, 3, 8]);
+      assertBytesEqual(image.data as Uint8Array, stretched(truth), name);
+    }
   } finally {
     await Deno.remove(out, { recursive: true });
   }

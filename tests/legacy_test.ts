@@ -386,9 +386,9 @@ Deno.test("MiniscopeSession opens a legacy folder: its Miniscope and behaviour c
   const session = await MiniscopeSession.open(FOLDER, { onWarning });
   deepStrictEqual(list, []);
   deepStrictEqual(session.layout, "legacy");
-  deepStrictEqual(session.devices.map((d) => [d.name, d.path, d.camera]), [
-    ["msCam", FOLDER, false],
-    ["behavCam", FOLDER, true],
+  deepStrictEqual(session.devices.map((d) => [d.name, d.path, d.kind]), [
+    ["msCam", FOLDER, "miniscope"],
+    ["behavCam", FOLDER, "camera"],
   ]);
   deepStrictEqual(session.startTime, {
     year: 2015,

@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import { deepStrictEqual, rejects } from "node:assert/strict";
 import { MiniscopeImagingExtractor } from "../mod.ts";
-import { FrameCache } from "../src/read/live_decoders.ts";
 import {
   assertBytesEqual,
   copyFixture,
@@ -273,25 +272,6 @@ Deno.test("live decoders: a script that never calls close() ends at once and lea
   } finally {
     await removeCopy(dir);
   }
-});
-
-Deno.test("FrameCache keeps the most recently used frames within its byte bound", () => {
-  const video = { path: "/a.avi" } as Parameters<FrameCache["get"]>[0];
-  const cache = new FrameCache(3 * 100);
-  for (let k = 0; k < 5; k++) cache.set(video, k, new Uint8Array(100).fill(k));
-  deepStrictEqual(cache.bytes, 300);
-  deepStrictEqual(cache.get(video, 0), undefined);
-  deepStrictEqual(cache.get(video, 1), undefined);
-  deepStrictEqual(cache.get(video, 2)![0], 2);
-  cache.set(video, 9, new Uint8Array(100).fill(9)); // drops 3, the least recently used
-  deepStrictEqual(cache.get(video, 3), undefined);
-  deepStrictEqual(cache.get(video, 4)![0], 4);
-  cache.set(video, 10, new Uint8Array(301)); // larger than the bound: not kept
-  deepStrictEqual(cache.get(video, 10), undefined);
-  deepStrictEqual(cache.bytes, 300);
-  const none = new FrameCache(0);
-  none.set(video, 1, new Uint8Array(1));
-  deepStrictEqual(none.get(video, 1), undefined);
 });
 
 Deno.test("open() refuses a negative or fractional frameCacheBytes", async () => {

@@ -12,7 +12,18 @@ import { parseNotesCsv } from "../src/formats/notes_csv.ts";
 import { parseHeadOrientationCsv } from "../src/formats/head_orientation_csv.ts";
 import { parseDeviceMetadata } from "../src/formats/metadata_json.ts";
 import { FormatError } from "../src/formats/format_error.ts";
-import { FIXTURES, qtJson, timestampsCsv, timestampsMs } from "../testdata/make_fixtures.ts";
+import {
+  colourFrame,
+  FIXTURES,
+  qtJson,
+  timestampsCsv,
+  timestampsMs,
+} from "../testdata/make_fixtures.ts";
+import { deviceKind } from "../src/session.ts";
+import { writeRecording } from "../src/sample.ts";
+import { startView } from "../src/view/server.ts";
+import { writeNwb } from "../src/nwb/mod.ts";
+import { gatherInfo } from "../src/cli/info.ts";
 import { assertBytesEqual, errorWith, expectedFrames, range, SAMPLE, V1 } from "./_helpers.ts";
 
 async function copyDevice(from: string, to: string): Promise<void> {
@@ -607,5 +618,115 @@ Deno.test("a multi-recording is a MiniscopeImagingExtractor whose getFiles() fol
     deepStrictEqual(one.sliceSamples(2, 5).getRecordings(), null);
   } finally {
     await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("deviceKind() takes the layout, then the session's lists, then deviceType, then the folder name", () => {
+  const type = (deviceType: string | null) => parseDeviceMetadata({ deviceType });
+  const lists = { miniscopes: ["HPC scope"], cameras: ["Top view"] };
+  const cases: [Parameters<typeof deviceKind>[0], string][] = [
+    [{ name: "behavCam", metadata: null, session: null, layout: "legacy" }, "camera"],
+    [{ name: "msCam", metadata: type("WebCam"), session: null, layout: "legacy" }, "miniscope"],
+    // Listed with its spaces, found by its folder name.
+    [{ name: "Top_view", metadata: type("Miniscope_V4_BNO"), session: lists }, "camera"],
+    [{ name: "HPC_scope", metadata: type("WebCam"), session: lists }, "miniscope"],
+    [{ name: "BehavCam_0", metadata: type("Miniscope_V3"), session: lists }, "miniscope"],
+    [{ name: "Side", metadata: type("Minicam-Mono-XGA"), session: null }, "camera"],
+    [{ name: "Side", metadata: type("WebCam-640x480"), session: { cameras: "Side" } }, "camera"],
+    [{ name: "BehavCam_0", metadata: null, session: null }, "camera"],
+    [{ name: "Miniscope", metadata: type(null), session: {} }, "miniscope"],
+    [{ name: "HPC", metadata: type("Custom_V5"), session: null }, "miniscope"],
+  ];
+  for (const [facts, kind] of cases) {
+    deepStrictEqual(deviceKind(facts), kind, JSON.stringify(facts));
+  }
+});
+
+/** What the viewer, the NWB export and `info` each take the devices of a session for. */
+async function kindsEverywhere(root: string): Promise<Record<string, string[]>> {
+  const session = await MiniscopeSession.open(root, { onWarning() {} });
+  const server = await startView({ folder: root, onWarning() {} });
+  let viewer: string[];
+  try {
+    const info = await (await fetch(`http://127.0.0.1:${server.port}/api/info`, {
+      headers: { authorization: `token ${server.token}` },
+    })).json();
+    viewer = info.devices.map((d: { name: string; camera: boolean; channels: number }) =>
+      `${d.name}: ${d.camera ? "camera" : "miniscope"}, ${d.channels}`
+    );
+  } finally {
+    await server.close();
+  }
+  const out = join(root, "..", "kinds.nwb");
+  const result = await writeNwb(session, out, { onWarning() {} });
+  await Deno.remove(out);
+  // A Miniscope's frames are written into the file, a camera's videos are pointed at.
+  const nwb = result.series.filter((s) => s.type === "OnePhotonSeries" || s.type === "ImageSeries")
+    .map((s) => `${s.device}: ${s.type === "OnePhotonSeries" ? "miniscope" : "camera"}`);
+  const info = [];
+  for (const device of session.devices) {
+    const { info: report } = await gatherInfo(device.path, { colour: true });
+    info.push(`${device.name}: ${report.kind}`);
+  }
+  return {
+    session: session.devices.map((d) => `${d.name}: ${d.kind}`),
+    viewer,
+    nwb,
+    info,
+  };
+}
+
+Deno.test("a camera listed under cameras whose name and deviceType do not say so is a camera to the viewer, the NWB export and info alike", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "miniscope_kind_" });
+  const root = join(dir, "session");
+  try {
+    await copyDevice(SAMPLE, join(root, "Miniscope"));
+    // A colour camera of a type the lab added to the acquisition software's device list.
+    await writeRecording(join(root, "Overhead"), {
+      width: 16,
+      height: 12,
+      frames: 6,
+      framesPerFile: 6,
+      deviceType: "Blackfly_S_BFS-U3",
+      codec: "MJPG",
+      input: "rgb24",
+      frame: (i) => colourFrame(i, 16, 12),
+    });
+    const metadata = JSON.parse(await Deno.readTextFile(join(SAMPLE, "..", "metaData.json")));
+    await Deno.writeTextFile(
+      join(root, "metaData.json"),
+      qtJson({ ...metadata, cameras: ["Overhead"] }),
+    );
+    deepStrictEqual(await kindsEverywhere(root), {
+      session: ["Miniscope: miniscope", "Overhead: camera"],
+      viewer: ["Miniscope: miniscope, 1", "Overhead: camera, 3"],
+      nwb: ["Miniscope: miniscope", "Overhead: camera"],
+      info: ["Miniscope: miniscope", "Overhead: camera"],
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a Miniscope whose metaData.json is half-written, in a session listing no devices, is a Miniscope to the viewer, the NWB export and info alike", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "miniscope_kind_" });
+  const root = join(dir, "session");
+  try {
+    await copyDevice(SAMPLE, join(root, "Miniscope"));
+    await Deno.writeTextFile(
+      join(root, "metaData.json"),
+      qtJson(startTime(Date.UTC(2022, 8, 19, 9, 18, 41, 7))),
+    );
+    const path = join(root, "Miniscope", "metaData.json");
+    const text = await Deno.readTextFile(path);
+    await Deno.writeTextFile(path, text.slice(0, text.length >> 1));
+    deepStrictEqual(await kindsEverywhere(root), {
+      session: ["Miniscope: miniscope"],
+      viewer: ["Miniscope: miniscope, 1"],
+      nwb: ["Miniscope: miniscope"],
+      info: ["Miniscope: miniscope"],
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

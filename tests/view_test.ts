@@ -85,7 +85,17 @@ async function errorOf(response: Response): Promise<string> {
 Deno.test("view answers 401 to every request without the right token, and the page sets a cookie that works", async () => {
   await withView(SAMPLE, async (server) => {
     const base = `http://127.0.0.1:${server.port}`;
-    for (const path of ["/", "/app.js", "/api/info", "/api/frames/0", "/api/timestamps", "/nope"]) {
+    for (
+      const path of [
+        "/",
+        "/app.js",
+        "/client/common.js",
+        "/api/info",
+        "/api/frames/0",
+        "/api/timestamps",
+        "/nope",
+      ]
+    ) {
       for (const query of ["", "?token=", `?token=${server.token.slice(0, -1)}0`]) {
         const response = await fetch(`${base}${path}${query}`);
         deepStrictEqual(response.status, 401, `${path}${query}`);
@@ -139,6 +149,37 @@ Deno.test("GET /api/frames/{k} gives gray PNGs that decode to exactly the record
       }
     }
   });
+});
+
+Deno.test("a video replaced after the viewer opened it gives an error naming it, never the frames kept from before", async () => {
+  const copy = await copyFixture(SAMPLE);
+  try {
+    await withView(copy, async (_server, get) => {
+      // Frame 3 and the window decoded with it, to its end in 2.avi, are kept.
+      for (const k of [3, 50]) {
+        const before = await get(`/api/frames/${k}`);
+        deepStrictEqual(before.status, 200);
+        await before.body?.cancel();
+      }
+      // Same shape, other frames: 1.avi's, written under a new name and moved over 0.avi.
+      const video = join(copy, "0.avi");
+      await Deno.copyFile(join(copy, "1.avi"), `${video}.new`);
+      await Deno.rename(`${video}.new`, video);
+      for (const k of [3, 4]) {
+        const after = await get(`/api/frames/${k}`);
+        const error = await errorOf(after);
+        deepStrictEqual(after.status, 500, `frame ${k}: ${error}`);
+        assert(error.includes(`"${video}"`), error);
+        assert(error.includes("changed after the recording was opened"), error);
+      }
+      // The other files are still what they were.
+      const later = await get("/api/frames/57");
+      deepStrictEqual(later.status, 200);
+      await later.body?.cancel();
+    });
+  } finally {
+    await removeCopy(copy);
+  }
 });
 
 Deno.test("bad frame and device indices give 400 or 404 with a JSON error, and the server goes on", async () => {
@@ -543,6 +584,8 @@ Deno.test("every answer says its type, is not sniffed, embedded or framed, and 4
     const cases: [string, string, number, string][] = [
       ["GET", "/", 200, "text/html; charset=utf-8"],
       ["GET", "/app.js", 200, "text/javascript; charset=utf-8"],
+      ["GET", "/client/viewer.js", 200, "text/javascript; charset=utf-8"],
+      ["GET", "/client/nope.js", 404, "application/json; charset=utf-8"],
       ["GET", "/style.css", 200, "text/css; charset=utf-8"],
       ["GET", "/api/info", 200, "application/json; charset=utf-8"],
       ["GET", "/api/frames/0", 200, "image/png"],

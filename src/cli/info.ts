@@ -4,11 +4,12 @@
  * @module
  */
 
+import type { DeviceKind } from "../options.ts";
 import { dirname, join } from "node:path";
 import { MiniscopeImagingExtractor } from "../extractor.ts";
 import { readMetadataLeniently } from "../open/metadata.ts";
 import { isLegacyFolder } from "../open/legacy.ts";
-import { MiniscopeSession, readDeviceMetadata } from "../session.ts";
+import { MiniscopeSession, readDeviceKind, readDeviceMetadata } from "../session.ts";
 import type { DroppedFrames } from "../analysis/dropped_frames.ts";
 import {
   type DeviceMetadata,
@@ -22,6 +23,8 @@ export interface InfoReport {
   folder: string;
   /** `"qt"` (the software from 2020) or `"legacy"` (a recording folder of the software before). */
   layout: "qt" | "legacy";
+  /** What the device is; before 2020, the folder's Miniscope. */
+  kind: DeviceKind;
   files: string[];
   frames: {
     video: number;
@@ -140,18 +143,21 @@ async function legacyFacts(folder: string, warnings: string[]) {
  *
  * @param folder The device folder.
  * @param options `scopeCamNum` for a folder of the software before 2020 whose cameras the row
- *   counts cannot tell apart.
+ *   counts cannot tell apart; `colour` opens a behaviour camera in colour (`rgb24`), as the
+ *   viewer shows it, rather than in gray (default: false).
  * @returns The facts and the opened extractor.
  */
 export async function gatherInfo(
   folder: string,
-  options: { scopeCamNum?: number } = {},
+  options: { scopeCamNum?: number; colour?: boolean } = {},
 ): Promise<{ info: InfoReport; extractor: MiniscopeImagingExtractor }> {
   const warnings: string[] = [];
   const legacy = await isLegacyFolder(folder);
+  const kind = legacy ? "miniscope" : await readDeviceKind(folder);
   const extractor = await MiniscopeImagingExtractor.open({
     folderPath: folder,
     onWarning: (message) => warnings.push(message),
+    ...(options.colour && kind === "camera" ? { pixelFormat: "rgb24" } : {}),
     ...(options.scopeCamNum === undefined ? {} : { scopeCamNum: options.scopeCamNum }),
   });
   const counts = extractor.getFrameCounts();
@@ -162,6 +168,7 @@ export async function gatherInfo(
   const info: InfoReport = {
     folder,
     layout: legacy ? "legacy" : "qt",
+    kind,
     files: extractor.getFilePaths().map((path) => path.slice(path.lastIndexOf("/") + 1)),
     frames: {
       video: counts.video,
@@ -197,7 +204,11 @@ export function formatInfo(info: InfoReport): string {
   const f = info.frames;
   const lines = [
     `Recording    ${info.folder}` +
-    (info.layout === "legacy" ? " (the Miniscope of a recording of the software before 2020)" : ""),
+    (info.layout === "legacy"
+      ? " (the Miniscope of a recording of the software before 2020)"
+      : info.kind === "camera"
+      ? " (a behaviour camera)"
+      : ""),
     `Files        ${info.files.length}: ${info.files.join(", ")}`,
     `Frames       ${f.samples} of ${info.shape.rows} x ${info.shape.cols} pixels (rows x cols), ` +
     `uint8` +

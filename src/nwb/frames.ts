@@ -50,7 +50,7 @@ export function transposeInto(
  * @param onFrames Called after each batch is handed over, with its frame count.
  * @returns The frames written.
  */
-export async function streamFrames(
+export async function writeSeriesFrames(
   extractor: MiniscopeImagingExtractor,
   writer: NwbFileWriter,
   series: number,

@@ -20,12 +20,30 @@ export const MINISCOPE_TYPE = "Miniscope";
 
 const SOURCE = "ndx-miniscope.extensions";
 
-const attribute = (name: string, dtype: "text" | "int", doc: string) => ({
-  name,
-  dtype,
-  doc,
-  required: false,
-});
+/** The extension's attributes of a `Miniscope`, each optional: name, dtype and doc. */
+const ATTRIBUTES: [string, "text" | "int", string][] = [
+  [
+    "compression",
+    "text",
+    "The video codec of the frames, by its FourCC: FFV1 is lossless, GREY is raw.",
+  ],
+  [
+    "deviceType",
+    "text",
+    "The device type of the acquisition software's configuration, such as " +
+    "Miniscope_V4_BNO or Miniscope_V3.",
+  ],
+  ["frameRate", "text", "The frame rate setting as written, such as 30FPS."],
+  ["framesPerFile", "int", "The most frames one video file holds."],
+  [
+    "gain",
+    "text",
+    "The sensor gain setting as written: a level such as Low, Medium or High, or a number.",
+  ],
+  ["led0", "int", "The excitation LED power, in percent (0 to 100)."],
+  ["excitation", "int", "The excitation setting of a Miniscope V3."],
+  ["msCamExposure", "int", "The sensor exposure setting of a Miniscope V3, 0 to 255."],
+];
 
 /** The ndx-miniscope namespace, written in this module's words. */
 export const MINISCOPE_NAMESPACE: CachedNamespace = {
@@ -50,33 +68,7 @@ export const MINISCOPE_NAMESPACE: CachedNamespace = {
         neurodata_type_def: MINISCOPE_TYPE,
         neurodata_type_inc: "Device",
         doc: "A Miniscope, with the settings its acquisition software recorded for the session.",
-        attributes: [
-          attribute(
-            "compression",
-            "text",
-            "The video codec of the frames, by its FourCC: FFV1 is lossless, GREY is raw.",
-          ),
-          attribute(
-            "deviceType",
-            "text",
-            "The device type of the acquisition software's configuration, such as " +
-              "Miniscope_V4_BNO or Miniscope_V3.",
-          ),
-          attribute("frameRate", "text", "The frame rate setting as written, such as 30FPS."),
-          attribute("framesPerFile", "int", "The most frames one video file holds."),
-          attribute(
-            "gain",
-            "text",
-            "The sensor gain setting as written: a level such as Low, Medium or High, or a number.",
-          ),
-          attribute("led0", "int", "The excitation LED power, in percent (0 to 100)."),
-          attribute("excitation", "int", "The excitation setting of a Miniscope V3."),
-          attribute(
-            "msCamExposure",
-            "int",
-            "The sensor exposure setting of a Miniscope V3, 0 to 255.",
-          ),
-        ],
+        attributes: ATTRIBUTES.map(([name, dtype, doc]) => ({ name, dtype, doc, required: false })),
         datasets: [{
           name: "ROI",
           dtype: "int",

@@ -34,82 +34,27 @@
  */
 
 import { StartTimeUnknownError, warnOnConsole } from "../errors.ts";
-import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
-import type { DroppedFrames } from "../../mod.ts";
-import type { NwbLayout } from "./content.ts";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { exists } from "../files.ts";
-import { checkOutputs, outputError, recordingFiles, resolvedPath } from "../outputs.ts";
-import { streamFrames } from "./frames.ts";
+import { checkOutputs, outputError, recordingFiles } from "../outputs.ts";
+import { writeSeriesFrames } from "./frames.ts";
 import {
   checkCopyFolder,
-  planCopies,
   removeCopies,
   removeStaleCopies,
-  type VideoCopy,
   writeCopies,
   type WrittenCopies,
 } from "./external_files.ts";
 import { fileFields } from "./file_fields.ts";
-import { MINISCOPE_TYPE, miniscopeFields } from "./miniscope_device.ts";
+import { layOutFile } from "./layout.ts";
+import { MINISCOPE_TYPE } from "./miniscope_device.ts";
 import { NwbFileWriter } from "./writer.ts";
-import { checkOptions, type NwbOptions, type NwbResult, type NwbSeries } from "./options.ts";
+import { checkOptions, type NwbOptions, type NwbResult } from "./options.ts";
 import { type ExportPlan, type NwbSource, planExport } from "./plan.ts";
-import type { DeviceMetadata } from "../formats/metadata_json.ts";
 import { checkIsoWithOffset, nowUtc, startTimeWithOffset } from "./start_time.ts";
 
 export type { NwbOptions, NwbResult, NwbSeries } from "./options.ts";
 export type { NwbSource } from "./plan.ts";
-
-function describeDevice(name: string, settings: DeviceMetadata, camera: boolean): string {
-  const parts: string[] = [];
-  const add = (label: string, value: string | number | null) => {
-    if (value !== null) parts.push(`${label} ${value}`);
-  };
-  add("frame rate", settings.frameRate);
-  add("gain", settings.gain);
-  add("LED", settings.led0);
-  add("EWL focus", settings.ewl);
-  if (settings.roi) {
-    const { width, height, leftEdge, topEdge } = settings.roi;
-    parts.push(`ROI ${width}x${height} at (${leftEdge}, ${topEdge})`);
-  }
-  add("compression", settings.compression);
-  for (const [key, value] of Object.entries(settings.extra)) {
-    parts.push(`${key} ${typeof value === "string" ? value : JSON.stringify(value)}`);
-  }
-  const kind = settings.deviceType ?? (camera ? "behaviour camera" : "Miniscope");
-  return `${kind} "${name}"` + (parts.length ? `; ${parts.join(", ")}` : "");
-}
-
-function droppedComment(dropped: DroppedFrames | null, unknown: string | null): string {
-  if (dropped === null) return `Dropped frames not known: ${unknown ?? "no time stamps"}`;
-  const gaps = dropped.gaps.map((gap) =>
-    `${gap.missing} after sample ${gap.afterSample}` +
-    (gap.intervalMs === undefined ? "" : ` (interval ${gap.intervalMs} ms)`)
-  );
-  let text = dropped.count === 0
-    ? "No dropped frames found in the time stamps"
-    : `${dropped.count} dropped frame${dropped.count === 1 ? "" : "s"} found in the time stamps ` +
-      `(median interval ${dropped.medianIntervalMs} ms): ${gaps.join("; ")}`;
-  if (dropped.daqCount !== null) {
-    text += `; the DAQ frame counter shows ${dropped.daqCount} missing`;
-    if (dropped.daqRestarts.length > 0) {
-      text += ` (it restarts after sample ${dropped.daqRestarts.join(", ")}, a reconnect: ` +
-        `frames lost across a restart are not counted)`;
-    }
-  }
-  return text;
-}
-
-/**
- * The path of `file` from the folder of the NWB file `nwb`, with "/" between its parts:
- * both made absolute with their folders' symbolic links resolved, so that the path leads
- * from where the NWB file really is to the file, whatever the working folder.
- */
-async function pathFromNwb(nwb: string, file: string): Promise<string> {
-  const from = dirname(await resolvedPath(nwb));
-  return relative(from, await resolvedPath(file)).split(sep).join("/");
-}
 
 /** Every file an export of the plan reads. */
 function planInputs(plan: ExportPlan): string[] {
@@ -117,13 +62,6 @@ function planInputs(plan: ExportPlan): string[] {
     ...plan.scopes.flatMap((scope) => scope.extractor.getFilePaths()),
     ...plan.cameras.flatMap((camera) => camera.files),
   ]);
-}
-
-function uniqueName(taken: Set<string>, wanted: string): string {
-  let name = wanted;
-  for (let i = 2; taken.has(name); i++) name = `${wanted}_${i}`;
-  taken.add(name);
-  return name;
 }
 
 function sessionStart(plan: ExportPlan, options: NwbOptions, warn: (m: string) => void): string {
@@ -220,143 +158,10 @@ export async function writeNwb(
     sessionStartTime: startTime,
     fileCreateDate: nowUtc(),
   });
-  const gzipLevel = options.compression === "none" ? null : options.level ?? 4;
   const total = plan.scopes.reduce((n, s) => n + s.extractor.getNumSamples(), 0);
   const outFolder = dirname(path);
 
-  const layout: NwbLayout = {
-    file: fields,
-    devices: [],
-    planes: [],
-    onePhoton: [],
-    timeSeries: [],
-    annotations: [],
-    images: [],
-  };
-  const series: NwbSeries[] = [];
-  const acquisition = new Set<string>();
-  const several = plan.scopes.length > 1;
-  for (const scope of plan.scopes) {
-    const suffix = several ? `_${scope.device}` : "";
-    const extractor = scope.extractor;
-    const [rows, cols] = extractor.getImageShape();
-    const samples = extractor.getNumSamples();
-    layout.devices.push({
-      name: scope.device,
-      description: describeDevice(scope.device, scope.settings, false),
-      miniscope: miniscopeFields(scope.settings),
-    });
-    const plane = `ImagingPlane${suffix}`;
-    layout.planes.push({
-      name: plane,
-      description: `The imaging plane of Miniscope "${scope.device}"`,
-      device: scope.device,
-      excitationLambda: options.excitationLambda ?? NaN,
-      imagingRate: extractor.getSamplingFrequency(),
-      indicator: options.indicator ?? "unknown",
-      location: options.location ?? "unknown",
-      channelDescription: `The emission light of Miniscope "${scope.device}"`,
-      emissionLambda: options.emissionLambda ?? NaN,
-    });
-    const timed = extractor.hasTimeVector();
-    const name = uniqueName(acquisition, `OnePhotonSeries${suffix}`);
-    layout.onePhoton.push({
-      name,
-      description: `Frames of Miniscope "${scope.device}" (${cols}x${rows} pixels, width x ` +
-        `height), ${extractor.getFilePaths().length} video files` +
-        (timed
-          ? `; time stamps from ${scope.timestampsFile} in seconds from the session start`
-          : `; recorded without ${scope.timestampsFile}, so times are computed from the sampling ` +
-            `frequency ${extractor.getSamplingFrequency()} Hz`),
-      comments: droppedComment(extractor.getDroppedFrames(), scope.droppedUnknown),
-      plane,
-      shape: [samples, cols, rows],
-      gzipLevel,
-      timing: timed ? { timestamps: extractor.getTimestamps() } : {
-        startingTime: samples > 0 ? extractor.getTimestamps(0, 1)[0]! : 0,
-        rate: extractor.getSamplingFrequency(),
-      },
-    });
-    series.push({
-      path: `/acquisition/${name}`,
-      type: "OnePhotonSeries",
-      device: scope.device,
-      samples,
-    });
-    if (scope.head) {
-      const headName = uniqueName(acquisition, `HeadOrientation${suffix}`);
-      layout.timeSeries.push({
-        name: headName,
-        description: `Head orientation of Miniscope "${scope.device}" from its IMU ` +
-          `(headOrientation.csv): a unit quaternion (qw, qx, qy, qz) per row, scalar first`,
-        comments: "no comments",
-        unit: "n.a.",
-        data: scope.head.quaternions,
-        columns: 4,
-        timestamps: scope.head.timestamps,
-      });
-      series.push({
-        path: `/acquisition/${headName}`,
-        type: "TimeSeries",
-        device: scope.device,
-        samples: scope.head.timestamps.length,
-      });
-    }
-  }
-  const copies: VideoCopy[] = [];
-  for (const camera of plan.cameras) {
-    const deviceName = plan.scopes.some((s) => s.device === camera.device)
-      ? `${camera.device}_camera`
-      : camera.device;
-    layout.devices.push({
-      name: deviceName,
-      description: describeDevice(camera.device, camera.settings, true),
-    });
-    const name = uniqueName(acquisition, camera.device);
-    const objectId = crypto.randomUUID();
-    const copied = options.behaviorVideos === "copy"
-      ? planCopies(path, objectId, camera.files)
-      : [];
-    copies.push(...copied);
-    layout.images.push({
-      name,
-      description: `Behaviour camera "${camera.device}": ${camera.timestamps.length} frames ` +
-        `in ${camera.files.length} video files ` +
-        (copied.length > 0
-          ? `copied into "${basename(dirname(copied[0]!.target))}/" beside the NWB file`
-          : `of the recording, beside the NWB file (not copied)`) +
-        `, with the time stamps of its ${camera.timestampsFile} in seconds from the session start`,
-      comments: droppedComment(camera.dropped, null),
-      objectId,
-      files: copied.length > 0
-        ? copied.map((c) => c.relative)
-        : await Promise.all(camera.files.map((file) => pathFromNwb(path, file))),
-      startingFrames: camera.startingFrames,
-      timestamps: camera.timestamps,
-    });
-    series.push({
-      path: `/acquisition/${name}`,
-      type: "ImageSeries",
-      device: camera.device,
-      samples: camera.timestamps.length,
-    });
-  }
-  if (plan.notes.length > 0) {
-    const name = uniqueName(acquisition, "notes");
-    layout.annotations.push({
-      name,
-      description: "Notes typed and settings changed during the recording (notes.csv)",
-      texts: plan.notes.map((n) => n.text),
-      timestamps: Float64Array.from(plan.notes, (n) => n.time),
-    });
-    series.push({
-      path: `/acquisition/${name}`,
-      type: "AnnotationSeries",
-      device: null,
-      samples: plan.notes.length,
-    });
-  }
-
+  const { layout, series, copies } = await layOutFile(plan, { fields, path, options });
   if (copies.length > 0) {
     await checkCopyFolder(path, [
       ...plan.scopes.flatMap((scope) => scope.extractor.getFilePaths()),
@@ -387,10 +192,16 @@ export async function writeNwb(
     await writer.open(temporary, layout, path);
     let done = 0;
     for (const [index, scope] of plan.scopes.entries()) {
-      const written = await streamFrames(scope.extractor, writer, index, options.signal, (n) => {
-        done += n;
-        options.onProgress?.(done, total);
-      });
+      const written = await writeSeriesFrames(
+        scope.extractor,
+        writer,
+        index,
+        options.signal,
+        (n) => {
+          done += n;
+          options.onProgress?.(done, total);
+        },
+      );
       const samples = scope.extractor.getNumSamples();
       if (written !== samples) {
         throw new Error(`Wrote ${written} frames of "${scope.device}" instead of ${samples}`);

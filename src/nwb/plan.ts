@@ -183,25 +183,6 @@ function sliceOf(
   return extractor.sliceSamples(from, to);
 }
 
-function isCamera(session: MiniscopeSession, name: string, metadata: DeviceMetadata): boolean {
-  const known = session.getDevice(name).camera;
-  if (known !== undefined) return known;
-  const names = (key: string) => {
-    const list = session.metadata[key];
-    return new Set(
-      Array.isArray(list)
-        ? list.filter((v): v is string => typeof v === "string").flatMap((v) => [
-          v,
-          v.replaceAll(" ", "_"),
-        ])
-        : [],
-    );
-  };
-  if (names("cameras").has(name)) return true;
-  if (names("miniscopes").has(name)) return false;
-  return !(metadata.deviceType ?? "").toLowerCase().startsWith("miniscope");
-}
-
 async function planCamera(
   session: MiniscopeSession,
   name: string,
@@ -244,7 +225,7 @@ async function planSession(
     );
   }
   for (const device of session.devices) {
-    if (isCamera(session, device.name, device.metadata)) {
+    if (device.kind === "camera") {
       const camera = await planCamera(session, device.name, warn);
       if (camera) cameras.push(camera);
       continue;

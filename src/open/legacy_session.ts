@@ -29,8 +29,6 @@ export interface LegacyDevice {
   metadata: DeviceMetadata;
   /** Never: the software before 2020 recorded no head orientation. */
   hasHeadOrientation: false;
-  /** Whether it is the behaviour camera. */
-  camera: boolean;
 }
 
 /** What a recording folder says at the session level. */
@@ -97,7 +95,6 @@ export async function readLegacySession(
       path: folder,
       metadata: parseDeviceMetadata(scopeSettings),
       hasHeadOrientation: false,
-      camera: false,
     });
   }
   if (videos.behavCam.length > 0) {
@@ -106,7 +103,6 @@ export async function readLegacySession(
       path: folder,
       metadata: parseDeviceMetadata({}),
       hasHeadOrientation: false,
-      camera: true,
     });
   }
   // The names made absolute where the folder can be resolved, so that a relative path still

@@ -15,69 +15,14 @@ import { untilAborted } from "../async.ts";
 import { checkUnchanged } from "../files.ts";
 import type { PixelFormat, Recording, VideoFile } from "../model.ts";
 import { canDecodeLive, LiveDecoder } from "../ffmpeg/live.ts";
+import { ByteLru } from "../lru.ts";
 
 /** How long a decoder may stay unused before it is closed. */
 const IDLE_MS = 5_000;
 
-/** Decoded frames, least recently used dropped first, bounded in bytes. */
-export class FrameCache {
-  readonly #frames = new Map<string, Uint8Array>();
-  readonly #maxBytes: number;
-  #bytes = 0;
-
-  /** @param maxBytes The most bytes of frames held. */
-  constructor(maxBytes: number) {
-    this.#maxBytes = maxBytes;
-  }
-
-  /** Bytes held. */
-  get bytes(): number {
-    return this.#bytes;
-  }
-
-  /** A frame, marked as just used, or `undefined`. */
-  get(video: VideoFile, frame: number): Uint8Array | undefined {
-    const key = `${frame}:${video.path}`;
-    const data = this.#frames.get(key);
-    if (data) {
-      this.#frames.delete(key);
-      this.#frames.set(key, data);
-    }
-    return data;
-  }
-
-  /** Keeps a frame (not copied: it must not change), dropping the oldest beyond the bound. */
-  set(video: VideoFile, frame: number, data: Uint8Array): void {
-    if (data.length > this.#maxBytes) return;
-    const key = `${frame}:${video.path}`;
-    const old = this.#frames.get(key);
-    if (old) {
-      this.#frames.delete(key);
-      this.#bytes -= old.length;
-    }
-    this.#frames.set(key, data);
-    this.#bytes += data.length;
-    for (const [oldest, bytes] of this.#frames) {
-      if (this.#bytes <= this.#maxBytes) break;
-      this.#frames.delete(oldest);
-      this.#bytes -= bytes.length;
-    }
-  }
-
-  /** Drops the frames of one file. */
-  drop(video: VideoFile): void {
-    for (const [key, data] of this.#frames) {
-      if (key.slice(key.indexOf(":") + 1) !== video.path) continue;
-      this.#frames.delete(key);
-      this.#bytes -= data.length;
-    }
-  }
-
-  /** Drops every frame. */
-  clear(): void {
-    this.#frames.clear();
-    this.#bytes = 0;
-  }
+/** The key of a frame of a file in the cache of decoded frames. */
+function frameKey(video: VideoFile, frame: number): string {
+  return `${frame}:${video.path}`;
 }
 
 /** A live decoder with the reads waiting for it. */
@@ -115,13 +60,13 @@ export interface LiveDecodersOptions {
 export class LiveDecoders {
   readonly #options: LiveDecodersOptions;
   readonly #slots = new Map<VideoFile, Slot>();
-  readonly #cache: FrameCache;
+  readonly #cache: ByteLru<string>;
   #closed = false;
 
   /** @param options ffmpeg, pixel format, bounds. */
   constructor(options: LiveDecodersOptions) {
     this.#options = options;
-    this.#cache = new FrameCache(options.frameCacheBytes);
+    this.#cache = new ByteLru(options.frameCacheBytes);
   }
 
   /** Whether reads of `video` can use a live decoder. */
@@ -148,7 +93,7 @@ export class LiveDecoders {
     deliver: (frame: number, data: Uint8Array) => void,
     signal?: AbortSignal,
   ): Promise<boolean> {
-    const cached = frames.map((frame) => this.#cache.get(video, frame));
+    const cached = frames.map((frame) => this.#cache.get(frameKey(video, frame)));
     // Kept frames are the file as it was: served only while it still is (a decoder checks
     // the file whenever it reads it).
     if (cached.some((data) => data)) await checkUnchanged(video.path, video);
@@ -171,14 +116,17 @@ export class LiveDecoders {
       for (const frame of missing) {
         signal?.throwIfAborted();
         if (this.#closed) return false;
-        const cached = this.#cache.get(video, frame);
+        const cached = this.#cache.get(frameKey(video, frame));
         if (cached) {
           deliver(frame, cached);
           continue;
         }
         slot.decoder ??= new LiveDecoder(video, this.#options);
         const decoder = slot.decoder;
-        const reading = decoder.read(frame, (k, bytes) => this.#cache.set(video, k, bytes));
+        const reading = decoder.read(
+          frame,
+          (k, bytes) => this.#cache.set(frameKey(video, k), bytes),
+        );
         let data: Uint8Array;
         try {
           data = await untilAborted(reading, signal);
@@ -261,7 +209,7 @@ export class LiveDecoders {
    * @param video The file.
    */
   async forget(video: VideoFile): Promise<void> {
-    this.#cache.drop(video);
+    this.#cache.deleteWhere((key) => key.slice(key.indexOf(":") + 1) === video.path);
     const slot = this.#slots.get(video);
     if (!slot) return;
     await slot.tail;

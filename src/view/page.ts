@@ -1,19 +1,8 @@
 /**
- * The viewer page: its HTML, CSS and script, served from memory.
+ * The viewer page: its HTML and CSS, served from memory (its script is `client.ts`).
  *
  * @module
  */
-
-import { viewerPage } from "./client.ts";
-import { drawIntervals } from "./client_intervals.ts";
-
-/**
- * The page's script: the compiled source of {@linkcode viewerPage}, called at once with the
- * compiled source of {@linkcode drawIntervals}.
- */
-export function pageScript(): string {
-  return `"use strict";\n(${viewerPage.toString()})(${drawIntervals.toString()});\n`;
-}
 
 /** The page. */
 export const PAGE_HTML = `<!doctype html>
@@ -74,7 +63,7 @@ export const PAGE_HTML = `<!doctype html>
   <p><span id="drop-count"></span> · keys: left/right one frame, shift x10, Home/End, space play</p>
   <p id="status" role="status"></p>
 </footer>
-<script src="app.js"></script>
+<script type="module" src="app.js"></script>
 </body>
 </html>
 `;

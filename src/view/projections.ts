@@ -1,11 +1,11 @@
 /**
- * Mean and max projections for the viewer, computed once by streaming every frame.
+ * Mean and max projections for the viewer, computed once on request, with progress.
  *
  * @module
  */
 
 import type { MiniscopeImagingExtractor } from "../extractor.ts";
-import { readFrames } from "./frames.ts";
+import { projectRecording } from "../analysis/projections.ts";
 import { encodePng } from "./png.ts";
 
 /** Where the computation is, as `GET /api/projections` reports it. */
@@ -80,24 +80,14 @@ export class Projections {
 
   async #compute(): Promise<void> {
     const [rows, cols] = this.#extractor.getImageShape();
-    const channels = this.#extractor.getPixelFormat() === "rgb24" ? 3 : 1;
-    const size = rows * cols * channels;
-    const sum = new Float64Array(size);
-    const max = new Uint8Array(size);
-    const total = this.#status.total;
-    for await (const frame of readFrames(this.#extractor, 0, total, this.#signal)) {
-      const data = frame.data;
-      for (let i = 0; i < size; i++) {
-        const v = data[i]!;
-        sum[i]! += v;
-        if (v > max[i]!) max[i] = v;
-      }
-      this.#status.done++;
-    }
-    const mean = new Uint8Array(size);
-    for (let i = 0; i < size; i++) mean[i] = Math.round(sum[i]! / Math.max(1, total));
+    const { channels, mean, max } = await projectRecording(this.#extractor, {
+      signal: this.#signal,
+      onFrame: () => this.#status.done++,
+    });
+    // Shown as 8-bit pictures: the mean to the nearest integer.
+    const rounded = Uint8Array.from(mean, Math.round);
     this.#pngs = {
-      mean: encodePng(cols, rows, channels, mean),
+      mean: encodePng(cols, rows, channels, rounded),
       max: encodePng(cols, rows, channels, max),
     };
   }

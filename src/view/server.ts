@@ -11,7 +11,8 @@
  */
 
 import { FrameStore } from "./frames.ts";
-import { PAGE_CSS, PAGE_HTML, pageScript } from "./page.ts";
+import { clientScripts } from "./client.ts";
+import { PAGE_CSS, PAGE_HTML } from "./page.ts";
 import { Projections } from "./projections.ts";
 import { deviceInfo, openViewSource, type ViewDevice, type ViewSource } from "./source.ts";
 
@@ -161,7 +162,7 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
     session: source.session,
     devices: source.devices.map((device, id) => deviceInfo(device, id)),
   };
-  const script = pageScript();
+  const scripts = clientScripts();
   let port = 0;
   const cookie = () => `miniscope_view_${port}`;
 
@@ -236,7 +237,8 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
         : {};
       return text(PAGE_HTML, "text/html", setCookie);
     }
-    if (url.pathname === "/app.js") {
+    const script = scripts.get(url.pathname);
+    if (script !== undefined) {
       allow("GET", "HEAD");
       return text(script, "text/javascript");
     }

@@ -6,10 +6,11 @@
 
 import { basename, join } from "node:path";
 import { MiniscopeImagingExtractor } from "../extractor.ts";
-import { MiniscopeSession } from "../session.ts";
+import { MiniscopeSession, readDeviceKind } from "../session.ts";
+import type { DeviceKind } from "../options.ts";
 import { hasVideoFiles } from "../open/discovery.ts";
 import { isLegacyFolder } from "../open/legacy.ts";
-import { readMetadataFile } from "../open/metadata.ts";
+import { readMetadataLeniently } from "../open/metadata.ts";
 import type { DroppedFrames } from "../analysis/dropped_frames.ts";
 
 /** A video file of a device and where its frames sit among the samples. */
@@ -32,8 +33,8 @@ export interface ViewDevice {
   metadata: Record<string, unknown> | null;
   /** Its video files in order. */
   files: ViewFile[];
-  /** Whether it is a behaviour camera rather than a Miniscope. */
-  camera: boolean;
+  /** What it is: a behaviour camera is read in colour. */
+  kind: DeviceKind;
 }
 
 /** What was opened: the devices, the one shown first, and the session facts if any. */
@@ -55,19 +56,12 @@ function filesOf(extractor: MiniscopeImagingExtractor): ViewFile[] {
   }));
 }
 
+/**
+ * A device's `metaData.json` as written, or null without a readable one: half-written while
+ * it records, it is left out (the session or the recording warns about it).
+ */
 async function readMetadata(folder: string): Promise<Record<string, unknown> | null> {
-  try {
-    return await readMetadataFile(join(folder, "metaData.json"), "device metadata");
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return null;
-    throw error;
-  }
-}
-
-function isCamera(name: string, metadata: Record<string, unknown> | null): boolean {
-  const type = String(metadata?.deviceType ?? "");
-  if (/miniscope/i.test(type)) return false;
-  return /cam/i.test(type) || /cam/i.test(name);
+  return (await readMetadataLeniently(join(folder, "metaData.json"), "device metadata")).metadata;
 }
 
 /**
@@ -75,19 +69,18 @@ function isCamera(name: string, metadata: Record<string, unknown> | null): boole
  *
  * @param name The device folder's name.
  * @param folder The device folder.
+ * @param kind What it is.
  * @param open Opens its recording with the given pixel format.
- * @param known Whether it is a camera, when the session's layout says so.
  */
 async function openDevice(
   name: string,
   folder: string,
+  kind: DeviceKind,
   open: (pixelFormat: "gray8" | "rgb24") => Promise<MiniscopeImagingExtractor>,
-  known?: boolean,
 ): Promise<ViewDevice> {
-  const metadata = known === undefined ? await readMetadata(folder) : null;
-  const camera = known ?? isCamera(name, metadata);
-  const extractor = await open(camera ? "rgb24" : "gray8");
-  return { name, extractor, metadata, files: filesOf(extractor), camera };
+  const metadata = await readMetadata(folder);
+  const extractor = await open(kind === "camera" ? "rgb24" : "gray8");
+  return { name, extractor, metadata, files: filesOf(extractor), kind };
 }
 
 /**
@@ -112,6 +105,7 @@ export async function openViewSource(
     const device = await openDevice(
       basename(folder),
       folder,
+      await readDeviceKind(folder),
       (pixelFormat) =>
         MiniscopeImagingExtractor.open({ folderPath: folder, pixelFormat, ...options }),
     );
@@ -121,10 +115,10 @@ export async function openViewSource(
       session: null,
     };
   }
-  const session = await MiniscopeSession.open(
-    folder,
-    scopeCamNum === undefined ? {} : { scopeCamNum },
-  );
+  const session = await MiniscopeSession.open(folder, {
+    ...options,
+    ...(scopeCamNum === undefined ? {} : { scopeCamNum }),
+  });
   if (session.devices.length === 0) {
     throw new Deno.errors.NotFound(`Session "${folder}" has no device folder with videos`);
   }
@@ -134,12 +128,13 @@ export async function openViewSource(
       await openDevice(
         device.name,
         device.path,
+        device.kind,
         (pixelFormat) => session.openDevice(device.name, { pixelFormat, ...options }),
-        device.camera,
       ),
     );
   }
-  devices.sort((a, b) => Number(a.camera) - Number(b.camera));
+  // Miniscopes first: the first device is the one shown.
+  devices.sort((a, b) => Number(a.kind === "camera") - Number(b.kind === "camera"));
   return {
     folder,
     devices,
@@ -161,7 +156,7 @@ export function deviceInfo(device: ViewDevice, id: number): Record<string, unkno
   return {
     id,
     name: device.name,
-    camera: device.camera,
+    camera: device.kind === "camera",
     channels: extractor.getPixelFormat() === "rgb24" ? 3 : 1,
     samples: extractor.getNumSamples(),
     shape: [rows, cols],

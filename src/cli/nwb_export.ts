@@ -7,52 +7,50 @@
 
 import { join } from "node:path";
 import { MiniscopeImagingExtractor, MiniscopeSession } from "../../mod.ts";
-import { Progress } from "../cli/progress.ts";
+import { Progress } from "./progress.ts";
 import { hasVideoFiles } from "../open/discovery.ts";
 import { isLegacyFolder } from "../open/legacy.ts";
-import { writeNwb } from "./mod.ts";
-import { checkOptions, type NwbOptions, type NwbResult } from "./options.ts";
+import { writeNwb } from "../nwb/mod.ts";
+import { checkOptions, type NwbOptions, type NwbResult } from "../nwb/options.ts";
+
+/** The NWB options of the command line that take one value: the API's fields in kebab case. */
+const VALUE_FLAGS = [
+  "session-description",
+  "identifier",
+  "subject-id",
+  "species",
+  "sex",
+  "age",
+  "date-of-birth",
+  "strain",
+  "genotype",
+  "subject-description",
+  "weight",
+  "session-id",
+  "institution",
+  "lab",
+  "experiment-description",
+  "indicator",
+  "location",
+  "excitation-lambda",
+  "emission-lambda",
+  "timezone",
+  "session-start-time",
+  "compression",
+  "level",
+  "behavior-videos",
+] as const;
 
 /** The export options that apply to NWB only, for `parseArgs`. */
 export const NWB_ARGS = {
-  ...stringOptions([
-    "session-description",
-    "identifier",
-    "subject-id",
-    "species",
-    "sex",
-    "age",
-    "date-of-birth",
-    "strain",
-    "genotype",
-    "subject-description",
-    "weight",
-    "session-id",
-    "institution",
-    "lab",
-    "experiment-description",
-    "indicator",
-    "location",
-    "excitation-lambda",
-    "emission-lambda",
-    "timezone",
-    "session-start-time",
-    "compression",
-    "level",
-    "behavior-videos",
-  ]),
+  ...(Object.fromEntries(VALUE_FLAGS.map((name) => [name, { type: "string" }])) as Record<
+    typeof VALUE_FLAGS[number],
+    { type: "string" }
+  >),
   experimenter: { type: "string", multiple: true },
   keyword: { type: "string", multiple: true },
   overwrite: { type: "boolean" },
 } as const;
-
-/** `parseArgs` options that each take a value. */
-function stringOptions<const K extends string>(names: readonly K[]): Record<K, { type: "string" }> {
-  return Object.fromEntries(names.map((name) => [name, { type: "string" }])) as Record<
-    K,
-    { type: "string" }
-  >;
-}
 
 /** The help text of the NWB options. */
 export const NWB_HELP =
@@ -89,16 +87,20 @@ type Values = Record<string, string | boolean | string[] | undefined>;
 /** The flag of an option whose name is not the option's in kebab case. */
 const FLAGS: Record<string, string> = { keywords: "keyword" };
 
-function number(
-  value: string | boolean | string[] | undefined,
-  name: string,
-): number | undefined {
-  if (typeof value !== "string") return undefined;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value.trim())) {
+/** The value of a flag that takes a number, or of `--level`. */
+function number(value: string, name: string): number {
+  if (name === "level") {
+    if (!/^\d$/.test(value)) {
+      throw new RangeError(`--level must be a whole number from 0 to 9, got "${value}"`);
+    }
+  } else if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value.trim())) {
     throw new TypeError(`--${name} must be a number, got "${value}"`);
   }
   return Number(value);
 }
+
+/** The flags whose value is a number. */
+const NUMBERS = new Set(["excitation-lambda", "emission-lambda", "level"]);
 
 /**
  * The API options from the command line's values.
@@ -106,48 +108,19 @@ function number(
  * @throws {TypeError} Or {@linkcode RangeError} for a bad value, naming the option.
  */
 export function nwbOptionsFromArgs(values: Values): NwbOptions {
-  const text = (key: keyof typeof NWB_ARGS) => {
-    const value = values[key];
-    return typeof value === "string" ? value : undefined;
-  };
   const options: NwbOptions = {};
-  const set = <K extends keyof NwbOptions>(key: K, value: NwbOptions[K] | undefined) => {
-    if (value !== undefined) options[key] = value;
-  };
-  set("sessionDescription", text("session-description"));
-  set("identifier", text("identifier"));
-  set("subjectId", text("subject-id"));
-  set("species", text("species"));
-  set("sex", text("sex") as NwbOptions["sex"]);
-  set("age", text("age"));
-  set("dateOfBirth", text("date-of-birth"));
-  set("strain", text("strain"));
-  set("genotype", text("genotype"));
-  set("subjectDescription", text("subject-description"));
-  set("weight", text("weight"));
-  const list = (key: "experimenter" | "keyword") => {
-    const value = values[key];
-    return Array.isArray(value) ? value : undefined;
-  };
-  set("experimenter", list("experimenter"));
-  set("sessionId", text("session-id"));
-  set("institution", text("institution"));
-  set("lab", text("lab"));
-  set("keywords", list("keyword"));
-  set("experimentDescription", text("experiment-description"));
-  set("indicator", text("indicator"));
-  set("location", text("location"));
-  set("excitationLambda", number(values["excitation-lambda"], "excitation-lambda"));
-  set("emissionLambda", number(values["emission-lambda"], "emission-lambda"));
-  set("timezone", text("timezone"));
-  set("sessionStartTime", text("session-start-time"));
-  set("compression", text("compression") as NwbOptions["compression"]);
-  set("behaviorVideos", text("behavior-videos") as NwbOptions["behaviorVideos"]);
-  const level = text("level");
-  if (level !== undefined && !/^\d$/.test(level)) {
-    throw new RangeError(`--level must be a whole number from 0 to 9, got "${level}"`);
+  // The field of a flag is its name in camel case; checkOptions below checks each value.
+  const fields = options as Record<string, unknown>;
+  for (const flag of VALUE_FLAGS) {
+    const value = values[flag];
+    if (typeof value !== "string") continue;
+    const field = flag.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+    fields[field] = NUMBERS.has(flag) ? number(value, flag) : value;
   }
-  set("level", level === undefined ? undefined : Number(level));
+  for (const field of ["experimenter", "keywords"]) {
+    const value = values[FLAGS[field] ?? field];
+    if (Array.isArray(value)) fields[field] = value;
+  }
   if (values.overwrite === true) options.overwrite = true;
   try {
     checkOptions(options);
