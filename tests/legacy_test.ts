@@ -31,7 +31,7 @@ import { checkNwb } from "./_nwb_check.ts";
 
 const FOLDER = join(TESTDATA, LEGACY.folder);
 const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
-const DUMP = new URL("./_nwb_dump.py", import.meta.url).pathname;
+const DUMP = new URL("./tools/nwb_dump.py", import.meta.url).pathname;
 const python = await findPython(["h5py", "numpy"]);
 const { scope: SCOPE, behaviour: BEHAVIOUR } = LEGACY;
 const SCOPE_FILES = ["msCam1.avi", "msCam2.avi"].map((name) => join(FOLDER, name));

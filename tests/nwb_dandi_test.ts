@@ -13,7 +13,7 @@ import { type NwbOptions, writeNwb } from "../src/nwb/mod.ts";
 import { qtJson } from "../src/sample.ts";
 
 const SESSION = join(TESTDATA, FIXTURES.sample.session);
-const DUMP = new URL("./_nwb_dump.py", import.meta.url).pathname;
+const DUMP = new URL("./tools/nwb_dump.py", import.meta.url).pathname;
 const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
 const python = await findPython(["h5py", "numpy"]) ?? "/usr/bin/python3";
 const SUBJECT: NwbOptions = {
@@ -139,7 +139,7 @@ Deno.test({
       await writeNwb(session, bare, { onWarning() {} });
       const bareReport = (await checkNwb(bare))!;
       const dandiOnBare = await new Deno.Command("/usr/bin/python3", {
-        args: [new URL("./_nwb_check.py", import.meta.url).pathname, bare, "--dandi"],
+        args: [new URL("./tools/nwb_check.py", import.meta.url).pathname, bare, "--dandi"],
         env: {
           PYTHONPATH: ["src", "inspector/src"].map((p) =>
             join(Deno.env.get("HOME") ?? "/root", ".cache/nwb-validator", p)

@@ -27,7 +27,7 @@ import { checkNwb } from "./_nwb_check.ts";
 
 const SESSION = join(TESTDATA, FIXTURES.sample.session);
 const { width: WIDTH, height: HEIGHT, frames: FRAMES } = FIXTURES.sample;
-const DUMP = new URL("./_nwb_dump.py", import.meta.url).pathname;
+const DUMP = new URL("./tools/nwb_dump.py", import.meta.url).pathname;
 const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
 const API_SCRIPT = new URL("./_nwb_sandbox_script.ts", import.meta.url).pathname;
 const python = await findPython(["h5py", "numpy"]) ??
