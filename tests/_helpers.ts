@@ -46,6 +46,29 @@ export function errorWith(
   return (error) => error instanceof type && error.message.includes(part);
 }
 
+/** `text` with every character that means something in a RegExp escaped. */
+function escaped(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
+}
+
+/**
+ * A pattern for `assert.match` that finds `text` as written anywhere in the input, so that a
+ * failure shows the input and the text it lacks.
+ */
+export function containing(text: string): RegExp {
+  return new RegExp(escaped(text));
+}
+
+/** A pattern for `assert.match`: the input starts with `text` as written. */
+export function startingWith(text: string): RegExp {
+  return new RegExp(`^${escaped(text)}`);
+}
+
+/** A pattern for `assert.match`: the input ends with `text` as written. */
+export function endingWith(text: string): RegExp {
+  return new RegExp(`${escaped(text)}$`);
+}
+
 /** Decodes a whole AVI with a plain ffmpeg command, independent of the module's code. */
 export async function ffmpegDecode(
   path: string,

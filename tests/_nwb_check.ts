@@ -1,12 +1,12 @@
 // The offline NWB checks of ../shared/tools/nwb (pynwb 2.3.0's validator, a read-back with
-// pynwb, nwbinspector) run through _nwb_check.py, for the NWB tests. Where the validator set
+// pynwb, nwbinspector) run through tools/nwb_check.py, for the NWB tests. Where the validator set
 // is not installed, `canCheck` is false and `checkNwb` returns null.
 import { join } from "node:path";
 import assert from "node:assert/strict";
 
 const HOME = Deno.env.get("HOME") ?? "/root";
 const VALIDATOR = join(HOME, ".cache/nwb-validator");
-const SCRIPT = new URL("./_nwb_check.py", import.meta.url).pathname;
+const SCRIPT = new URL("./tools/nwb_check.py", import.meta.url).pathname;
 
 /** Whether the validator set is installed. */
 export const canCheck: boolean = await Promise.all(
@@ -23,7 +23,7 @@ export interface InspectorMessage {
   message: string;
 }
 
-/** What _nwb_check.py reports. */
+/** What tools/nwb_check.py reports. */
 export interface NwbCheck {
   /**
    * pynwb's validation errors against the most specific namespaces the file caches (core

@@ -99,6 +99,8 @@ Deno.test("open/ and formats/ import nothing of read/ or ffmpeg/: the model is d
       ? to.filter((path) => /^src\/(read|ffmpeg)\//.test(path)).map((path) => `${from} -> ${path}`)
       : []
   );
-  assert([...graph.keys()].some((path) => path.startsWith("src/open/")));
+  const checked = [...graph.keys()].filter((path) => /^src\/(open|formats)\//.test(path));
+  assert(checked.some((path) => path.startsWith("src/open/")), checked.join());
+  assert(checked.some((path) => path.startsWith("src/formats/")), checked.join());
   deepStrictEqual(upward, []);
 });

@@ -3,7 +3,7 @@ import { FfmpegError } from "../mod.ts";
 import { FfmpegProcess } from "../src/ffmpeg/process.ts";
 import { decodeArgs } from "../src/ffmpeg/decode.ts";
 import { planDecode } from "../src/formats/seek_points.ts";
-import { ffmpegProcessesMentioning, SAMPLE } from "./_helpers.ts";
+import { containing, ffmpegProcessesMentioning } from "./_helpers.ts";
 
 Deno.test("a failing ffmpeg run raises FfmpegError with its arguments, exit code and stderr tail", async () => {
   const args = [
@@ -25,11 +25,11 @@ Deno.test("a failing ffmpeg run raises FfmpegError with its arguments, exit code
   });
   const error = await process.finish().catch((e: unknown) => e);
   assert(error instanceof FfmpegError, String(error));
-  assert(error.message.includes('Cannot decode "x.avi": ffmpeg exited with code 1'), error.message);
+  assert.match(error.message, containing('Cannot decode "x.avi": ffmpeg exited with code 1'));
   const failure = error as FfmpegError;
   deepStrictEqual(failure.args, args);
   deepStrictEqual(failure.code, 1);
-  assert(failure.stderr.includes("No such file or directory"), failure.stderr);
+  assert.match(failure.stderr, /No such file or directory/);
 });
 
 Deno.test("kill() stops a running ffmpeg and reaps it", async () => {
@@ -80,9 +80,8 @@ Deno.test("planDecode() feeds from the seek point at or before a range to the se
   const scanned = { ...video, seekPoints: Uint8Array.of(1, ...new Uint8Array(13)) };
   deepStrictEqual(planDecode(scanned, { start: 7, count: 2 }), { first: 0, end: 14, skip: 7 });
   const args = decodeArgs(9, "rgb24", "/data/0.avi");
-  assert(args.includes("source=/data/0.avi"));
+  deepStrictEqual(args.filter((arg) => arg.startsWith("source=")), ["source=/data/0.avi"]);
   deepStrictEqual(args[args.indexOf("-i") + 1], "pipe:0");
   deepStrictEqual(args[args.indexOf("-frames:v") + 1], "9");
   deepStrictEqual(args[args.indexOf("-pix_fmt") + 1], "rgb24");
-  assert(SAMPLE.length > 0);
 });

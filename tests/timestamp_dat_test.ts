@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { deepStrictEqual, throws } from "node:assert/strict";
+import assert, { deepStrictEqual, throws } from "node:assert/strict";
 import {
   assignCameras,
   camerasOf,
@@ -15,7 +15,7 @@ const FIXTURE = join(TESTDATA, LEGACY.folder, "timestamp.dat");
 Deno.test("parseTimestampDat() reads the fixture's interleaved rows, CRLF line ends and all", async () => {
   const text = await Deno.readTextFile(FIXTURE);
   // The fixture is written the way the Windows software wrote it.
-  deepStrictEqual(text.includes("\r\n"), true);
+  assert.match(text, /\r\n/);
   const table = parseTimestampDat(text);
   const rows = LEGACY.scope.frames + LEGACY.behaviour.frames;
   deepStrictEqual(table.camNums.length, rows);

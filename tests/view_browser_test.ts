@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { MiniscopeImagingExtractor } from "../mod.ts";
 import { startView } from "../src/view/server.ts";
 import assert, { deepStrictEqual } from "node:assert/strict";
-import { assertBytesEqual, ffmpegDecodeAll, SAMPLE, TESTDATA } from "./_helpers.ts";
+import { assertBytesEqual, ffmpegDecodeAll, SAMPLE, startingWith, TESTDATA } from "./_helpers.ts";
 import { writeRecording } from "../src/sample.ts";
 import { colourFrame } from "../testdata/make_fixtures.ts";
 import { canvasGray, canvasRgb, collectProblems, launchBrowser, waitForFrame } from "./_browser.ts";
@@ -75,8 +75,8 @@ Deno.test("in Chromium the page shows exact frames, steps with keys, plays, jump
           (items) => items.map((i) => i.textContent),
         );
         deepStrictEqual(devices.length, 2);
-        assert(devices[0]!.startsWith("Miniscope (Miniscope_V4_BNO): 58 frames"), devices[0]!);
-        assert(devices[1]!.startsWith(`${CAMERA.name} (BehavCam): 20 frames`), devices[1]!);
+        assert.match(devices[0]!, startingWith("Miniscope (Miniscope_V4_BNO): 58 frames"));
+        assert.match(devices[1]!, startingWith(`${CAMERA.name} (BehavCam): 20 frames`));
       },
     );
 

@@ -15,7 +15,7 @@
 #   run as dandi-cli runs it (skip_validate: nwbinspector's own pass validates against the core
 #   namespace alone, which flags every link to a device of an extension type, in pynwb's own
 #   files too, pynwb issue 1777).
-# Usage: _nwb_check.py FILE [--dandi]
+# Usage: nwb_check.py FILE [--dandi]
 import json
 import sys
 import warnings
