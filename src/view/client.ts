@@ -22,6 +22,7 @@ import { picturesModule } from "./client/pictures.ts";
 import { playbackPanel } from "./client/playback_panel.ts";
 import { projectionsPanel } from "./client/projections_panel.ts";
 import { readoutPanel } from "./client/readout_panel.ts";
+import { tracesPanel } from "./client/traces_panel.ts";
 import type { ClientModules } from "./client/types.ts";
 import { viewerModule } from "./client/viewer.ts";
 
@@ -54,6 +55,7 @@ export const CLIENT_MODULES: readonly ClientModule[] = [
   clientModule("projections_panel", ["common", "pictures"], projectionsPanel),
   clientModule("intervals_panel", ["common"], intervalsPanel),
   clientModule("playback_panel", ["common"], playbackPanel),
+  clientModule("traces_panel", ["common"], tracesPanel),
 ];
 
 /** The modules that are panels (each gives a `Panel`), in the order they are set up. */
@@ -65,6 +67,7 @@ export const PANELS: readonly string[] = [
   "projections_panel",
   "intervals_panel",
   "playback_panel",
+  "traces_panel",
 ];
 
 /**

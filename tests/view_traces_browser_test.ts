@@ -1,0 +1,121 @@
+import assert, { deepStrictEqual } from "node:assert/strict";
+import type { Page } from "puppeteer-core";
+import { MiniscopeImagingExtractor } from "../mod.ts";
+import { startView } from "../src/view/server.ts";
+import { ffmpegDecodeAll, SAMPLE } from "./_helpers.ts";
+import { canvasRgb, collectProblems, launchBrowser, waitForFrame } from "./_browser.ts";
+
+/** How many pixels of a canvas are exactly the colour `rgb`, and in which columns. */
+async function pixelsOf(page: Page, id: string, rgb: number[]): Promise<Set<number>> {
+  const width = await page.$eval(`#${id}`, (canvas) => (canvas as HTMLCanvasElement).width);
+  const data = await canvasRgb(page, id);
+  const columns = new Set<number>();
+  for (let i = 0; i < data.length; i += 3) {
+    if (data[i] === rgb[0] && data[i + 1] === rgb[1] && data[i + 2] === rgb[2]) {
+      columns.add((i / 3) % width);
+    }
+  }
+  return columns;
+}
+
+/** Drags on the frame canvas from the centre of pixel `from` to the centre of pixel `to`. */
+async function drag(page: Page, from: [number, number], to: [number, number], shift = false) {
+  const box = (await (await page.$("#frame"))!.boundingBox())!;
+  const [rows, cols] = await page.$eval("#frame", (c) => {
+    const canvas = c as HTMLCanvasElement;
+    return [canvas.height, canvas.width];
+  });
+  const at = ([x, y]: [number, number]) =>
+    [box.x + ((x + 0.5) / cols!) * box.width, box.y + ((y + 0.5) / rows!) * box.height] as const;
+  if (shift) await page.keyboard.down("Shift");
+  await page.mouse.move(...at(from));
+  await page.mouse.down();
+  await page.mouse.move(...at(to), { steps: 4 });
+  await page.mouse.up();
+  if (shift) await page.keyboard.up("Shift");
+}
+
+Deno.test("in Chromium a rectangle and an ellipse drawn on the frame get their traces plotted in their colours, and a click on the plot jumps there", async () => {
+  const extractor = await MiniscopeImagingExtractor.open({ folderPath: SAMPLE });
+  const [rows, cols] = extractor.getImageShape();
+  const frames = await ffmpegDecodeAll(extractor.getFilePaths());
+  const n = extractor.getNumSamples();
+  await extractor.close();
+  const server = await startView({ folder: SAMPLE, onWarning: () => {} });
+  const chromium = await launchBrowser();
+  try {
+    const page = await chromium.browser.newPage();
+    const problems = collectProblems(page);
+    await page.goto(server.url, { waitUntil: "load" });
+    await waitForFrame(page, 0);
+    await page.select("#zoom", "4");
+
+    // A drag from pixel (3, 2) to pixel (9, 6) covers the rectangle [3, 2, 7, 5].
+    await drag(page, [3, 2], [9, 6]);
+    await page.waitForSelector('#trace-list li[data-state="done"]', { timeout: 30_000 });
+    const label = await page.$eval("#trace-list li span", (span) => span.textContent);
+    deepStrictEqual(label, "rectangle 3, 2, 7, 5");
+    const values: number[] = await page.evaluate(async () => {
+      const id = document.querySelector<HTMLElement>("#trace-list li")!.dataset.trace;
+      return (await (await fetch(`api/traces/${id}`)).json()).values;
+    });
+    const expected = Array.from({ length: n }, (_, k) => {
+      let sum = 0;
+      for (let y = 2; y < 7; y++) {
+        for (let x = 3; x < 10; x++) sum += frames[k * rows * cols + y * cols + x]!;
+      }
+      return sum / 35;
+    });
+    values.forEach((v, k) => assert(Math.abs(v - expected[k]!) < 1e-9, `frame ${k}: ${v}`));
+
+    const orange = await pixelsOf(page, "trace-plot", [0xff, 0x7f, 0x0e]);
+    const width = await page.$eval("#trace-plot", (c) => (c as HTMLCanvasElement).width);
+    assert(orange.size > width * 0.9, `the trace covers ${orange.size} of ${width} columns`);
+    const outline = await pixelsOf(page, "regions", [0xff, 0x7f, 0x0e]);
+    assert(outline.size > 0, "the rectangle is outlined on the frame");
+
+    // A shift-drag draws an ellipse, in the next colour.
+    await drag(page, [10, 5], [17, 12], true);
+    await page.waitForFunction(
+      () => document.querySelectorAll('#trace-list li[data-state="done"]').length === 2,
+      { timeout: 30_000 },
+    );
+    deepStrictEqual(
+      await page.$eval("#trace-list li:nth-child(2) span", (span) => span.textContent),
+      "ellipse 14, 9, 4, 4",
+    );
+    const green = await pixelsOf(page, "trace-plot", [0x2c, 0xa0, 0x2c]);
+    assert(green.size > width * 0.9, `the ellipse's trace covers ${green.size} columns`);
+
+    // A click on the plot shows the frame at that place, and the plot marks it.
+    const k = 40;
+    const box = (await (await page.$("#trace-plot"))!.boundingBox())!;
+    await page.mouse.click(box.x + (k / (n - 1)) * box.width, box.y + box.height / 2);
+    await waitForFrame(page, k);
+    const cursor = await pixelsOf(page, "trace-plot", [0xe3, 0x77, 0xc2]);
+    deepStrictEqual([...cursor], [Math.round((k / (n - 1)) * (width - 1))]);
+    await page.screenshot({ path: "/tmp/view_traces.png" });
+
+    // The CSV link and the remove button of the first region.
+    const csv = await page.$eval("#trace-list li a", (a) => (a as HTMLAnchorElement).href);
+    assert(csv.endsWith("/api/traces/1.csv"), csv);
+    await page.click("#trace-list li:first-child button");
+    await page.waitForFunction(() => document.querySelectorAll("#trace-list li").length === 1);
+    deepStrictEqual((await pixelsOf(page, "trace-plot", [0xff, 0x7f, 0x0e])).size, 0);
+    // The page's DELETE removes it on the server.
+    const deadline = performance.now() + 10_000;
+    for (;;) {
+      const answer = await fetch(`http://127.0.0.1:${server.port}/api/traces/1`, {
+        headers: { authorization: `token ${server.token}` },
+      });
+      await answer.body?.cancel();
+      if (answer.status === 404) break;
+      assert(performance.now() < deadline, "the trace is still on the server");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    deepStrictEqual(problems, []);
+  } finally {
+    await chromium.close();
+    await server.close();
+  }
+});
