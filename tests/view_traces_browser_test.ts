@@ -119,3 +119,72 @@ Deno.test("in Chromium a rectangle and an ellipse drawn on the frame get their t
     await server.close();
   }
 });
+
+/** ΔF/F of a frame through limits `±range` on the diverging map, computed here on its own. */
+function expectedDff(frame: Uint8Array, mean: Float64Array, range: number): Uint8Array {
+  const stops = [[33, 102, 172], [247, 247, 247], [178, 24, 43]];
+  const out = new Uint8Array(frame.length * 3);
+  for (let i = 0; i < frame.length; i++) {
+    const dff = mean[i] === 0 ? 0 : (frame[i]! - mean[i]!) / mean[i]!;
+    const entry = Math.round(Math.min(1, Math.max(0, (dff + range) / (2 * range))) * 255);
+    const position = (entry / 255) * 2;
+    const segment = position >= 1 ? 1 : 0;
+    for (let c = 0; c < 3; c++) {
+      const from = stops[segment]![c]!, to = stops[segment + 1]![c]!;
+      out[i * 3 + c] = Math.round(from + (to - from) * (position - segment));
+    }
+  }
+  return out;
+}
+
+Deno.test("in Chromium the ΔF/F mode shows (F - F0) / F0 of each frame against the exact mean, through its own limits", async () => {
+  const extractor = await MiniscopeImagingExtractor.open({ folderPath: SAMPLE });
+  const [rows, cols] = extractor.getImageShape();
+  const size = rows * cols;
+  const frames = await ffmpegDecodeAll(extractor.getFilePaths());
+  const n = extractor.getNumSamples();
+  await extractor.close();
+  const mean = new Float64Array(size);
+  for (let k = 0; k < n; k++) for (let i = 0; i < size; i++) mean[i]! += frames[k * size + i]!;
+  for (let i = 0; i < size; i++) mean[i]! /= n;
+  const server = await startView({ folder: SAMPLE, onWarning: () => {} });
+  const chromium = await launchBrowser();
+  try {
+    const page = await chromium.browser.newPage();
+    const problems = collectProblems(page);
+    await page.goto(server.url, { waitUntil: "load" });
+    await waitForFrame(page, 0);
+    await page.click("#show-dff");
+    await page.waitForFunction(() => document.getElementById("frame")!.dataset.mode === "dff", {
+      timeout: 30_000,
+    });
+    const frame = (k: number) => frames.subarray(k * size, (k + 1) * size);
+    const check = async (k: number, range: number) => {
+      const shown = await canvasRgb(page, "frame");
+      const expected = expectedDff(frame(k), mean, range);
+      for (let i = 0; i < expected.length; i++) {
+        deepStrictEqual(shown[i], expected[i], `frame ${k}, ±${range}: byte ${i}`);
+      }
+    };
+    await check(0, 0.5);
+    // Keys typed in a form field do not move the frame.
+    await page.$eval("#show-dff", (input) => (input as HTMLInputElement).blur());
+    await page.keyboard.press("End");
+    await waitForFrame(page, n - 1);
+    await check(n - 1, 0.5);
+    await page.$eval("#dff-range", (input) => {
+      (input as HTMLInputElement).value = "0.2";
+      input.dispatchEvent(new Event("input"));
+    });
+    await check(n - 1, 0.2);
+    await page.screenshot({ path: "/tmp/view_dff.png" });
+    // Off again: the frame as decoded.
+    await page.click("#show-dff");
+    const gray = await canvasRgb(page, "frame");
+    for (let i = 0; i < size; i++) deepStrictEqual(gray[i * 3], frame(n - 1)[i], `pixel ${i}`);
+    deepStrictEqual(problems, []);
+  } finally {
+    await chromium.close();
+    await server.close();
+  }
+});

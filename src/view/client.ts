@@ -14,6 +14,7 @@
 
 import { cameraPanel } from "./client/camera_panel.ts";
 import { commonModule } from "./client/common.ts";
+import { dffPanel } from "./client/dff_panel.ts";
 import { devicesPanel } from "./client/devices_panel.ts";
 import { displayPanel } from "./client/display_panel.ts";
 import { framesModule } from "./client/frames.ts";
@@ -56,6 +57,7 @@ export const CLIENT_MODULES: readonly ClientModule[] = [
   clientModule("intervals_panel", ["common"], intervalsPanel),
   clientModule("playback_panel", ["common"], playbackPanel),
   clientModule("traces_panel", ["common"], tracesPanel),
+  clientModule("dff_panel", ["common"], dffPanel),
 ];
 
 /** The modules that are panels (each gives a `Panel`), in the order they are set up. */
@@ -68,6 +70,7 @@ export const PANELS: readonly string[] = [
   "intervals_panel",
   "playback_panel",
   "traces_panel",
+  "dff_panel",
 ];
 
 /**

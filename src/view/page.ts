@@ -45,6 +45,9 @@ export const PAGE_HTML = `<!doctype html>
   </select></label>
   <label><input id="show-mean" type="checkbox"> mean</label>
   <label><input id="show-max" type="checkbox"> max</label>
+  <label title="(F - F0) / F0, F0 the mean projection"><input id="show-dff" type="checkbox">
+    ΔF/F</label>
+  <label>± <input id="dff-range" type="number" min="0.01" step="0.05" value="0.5"></label>
   <progress id="projection-progress" hidden></progress>
   <label title="Drag on the frame; shift-drag draws an ellipse">region <select id="region-shape">
     <option value="rect" selected>rectangle</option><option value="ellipse">ellipse</option>

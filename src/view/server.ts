@@ -319,6 +319,18 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
       }
       return bytes(png, "image/png");
     }
+    if (name === "projections" && arg === "mean.f64" && rest.length === 0) {
+      allow("GET", "HEAD");
+      const mean = device(url).projections.mean();
+      if (!mean) {
+        throw new HttpError(409, "The projections are not computed yet: POST /api/projections");
+      }
+      // Little-endian float64, as every platform a browser runs on stores it.
+      return bytes(
+        new Uint8Array(mean.buffer, mean.byteOffset, mean.byteLength),
+        "application/octet-stream",
+      );
+    }
     if (name === "traces") return await traceRoute(request, url, arg, rest.length, allow);
     throw new HttpError(404, `No such API route: ${url.pathname}`);
   }
