@@ -188,3 +188,44 @@ Deno.test("in Chromium the ΔF/F mode shows (F - F0) / F0 of each frame against 
     await server.close();
   }
 });
+
+Deno.test("in Chromium the session's notes are marked on the scrubber and the interval plot, with their text, and a click jumps there", async () => {
+  const session = new URL("../testdata/sample_session", import.meta.url).pathname;
+  const extractor = await MiniscopeImagingExtractor.open({ folderPath: SAMPLE });
+  const times = extractor.getTimestamps();
+  await extractor.close();
+  // notes.csv: "1200,start of baseline"; the frame whose time is nearest 1.2 s.
+  let k = 0;
+  for (let i = 1; i < times.length; i++) {
+    if (Math.abs(times[i]! - 1.2) < Math.abs(times[k]! - 1.2)) k = i;
+  }
+  const server = await startView({ folder: session, onWarning: () => {} });
+  const chromium = await launchBrowser();
+  try {
+    const page = await chromium.browser.newPage();
+    const problems = collectProblems(page);
+    await page.goto(server.url, { waitUntil: "load" });
+    await waitForFrame(page, 0);
+    for (const selector of ["#note-marks .note-mark", "#note-lines .note-line"]) {
+      const marks = await page.$$eval(
+        selector,
+        (list) =>
+          list.map((mark) => [(mark as HTMLElement).dataset.sample, (mark as HTMLElement).title]),
+      );
+      deepStrictEqual(marks, [[String(k), `1200 ms (frame ${k}): start of baseline`]], selector);
+    }
+    const mark = (await page.$("#note-marks .note-mark"))!;
+    const box = (await mark.boundingBox())!;
+    const scrubber = (await (await page.$("#scrubber"))!.boundingBox())!;
+    // The mark sits above the scrubber where frame k is.
+    assert(box.y + box.height <= scrubber.y + 1, `mark at ${box.y}, scrubber at ${scrubber.y}`);
+    await page.hover("#note-lines .note-line");
+    await page.screenshot({ path: "/tmp/view_notes.png" });
+    await page.mouse.click(box.x + box.width / 2, box.y + 2);
+    await waitForFrame(page, k);
+    deepStrictEqual(problems, []);
+  } finally {
+    await chromium.close();
+    await server.close();
+  }
+});

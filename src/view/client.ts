@@ -19,6 +19,7 @@ import { devicesPanel } from "./client/devices_panel.ts";
 import { displayPanel } from "./client/display_panel.ts";
 import { framesModule } from "./client/frames.ts";
 import { intervalsPanel } from "./client/intervals_panel.ts";
+import { notesPanel } from "./client/notes_panel.ts";
 import { picturesModule } from "./client/pictures.ts";
 import { playbackPanel } from "./client/playback_panel.ts";
 import { projectionsPanel } from "./client/projections_panel.ts";
@@ -58,6 +59,7 @@ export const CLIENT_MODULES: readonly ClientModule[] = [
   clientModule("playback_panel", ["common"], playbackPanel),
   clientModule("traces_panel", ["common"], tracesPanel),
   clientModule("dff_panel", ["common"], dffPanel),
+  clientModule("notes_panel", ["common"], notesPanel),
 ];
 
 /** The modules that are panels (each gives a `Panel`), in the order they are set up. */
@@ -71,6 +73,7 @@ export const PANELS: readonly string[] = [
   "playback_panel",
   "traces_panel",
   "dff_panel",
+  "notes_panel",
 ];
 
 /**

@@ -65,8 +65,10 @@ export const PAGE_HTML = `<!doctype html>
 </main>
 <section id="traces" hidden><canvas id="trace-plot"></canvas><ul id="trace-list"></ul></section>
 <footer>
+  <div id="note-marks"></div>
   <input id="scrubber" type="range" min="0" max="0" value="0" step="1">
   <div id="intervals-box"><canvas id="intervals"></canvas><div id="drops"></div>
+    <div id="note-lines"></div>
     <div id="cursor"></div></div>
   <p><span id="drop-count"></span> · keys: left/right one frame, shift x10, Home/End, space play</p>
   <p id="status" role="status"></p>
@@ -103,6 +105,11 @@ footer { margin-top: 8px; }
   cursor: pointer; }
 #status { color: #b00; }
 #frame-box { position: relative; }
+#note-marks { position: relative; height: 10px; }
+.note-mark { position: absolute; top: 0; width: 10px; height: 10px; margin-left: -5px; padding: 0;
+  border: none; background: #8c564b; clip-path: polygon(0 0, 100% 0, 50% 100%); cursor: pointer; }
+.note-line { position: absolute; top: 0; bottom: 0; width: 3px; margin-left: -1px; padding: 0;
+  border: none; background: #8c564b; opacity: 0.6; cursor: pointer; }
 #frame { cursor: crosshair; }
 #regions { position: absolute; left: 0; top: 0; width: 100%; height: 100%; pointer-events: none; }
 #trace-plot { display: block; cursor: pointer; }
