@@ -14,14 +14,17 @@
 
 import { cameraPanel } from "./client/camera_panel.ts";
 import { commonModule } from "./client/common.ts";
+import { dffPanel } from "./client/dff_panel.ts";
 import { devicesPanel } from "./client/devices_panel.ts";
 import { displayPanel } from "./client/display_panel.ts";
 import { framesModule } from "./client/frames.ts";
 import { intervalsPanel } from "./client/intervals_panel.ts";
+import { notesPanel } from "./client/notes_panel.ts";
 import { picturesModule } from "./client/pictures.ts";
 import { playbackPanel } from "./client/playback_panel.ts";
 import { projectionsPanel } from "./client/projections_panel.ts";
 import { readoutPanel } from "./client/readout_panel.ts";
+import { tracesPanel } from "./client/traces_panel.ts";
 import type { ClientModules } from "./client/types.ts";
 import { viewerModule } from "./client/viewer.ts";
 
@@ -54,6 +57,9 @@ export const CLIENT_MODULES: readonly ClientModule[] = [
   clientModule("projections_panel", ["common", "pictures"], projectionsPanel),
   clientModule("intervals_panel", ["common"], intervalsPanel),
   clientModule("playback_panel", ["common"], playbackPanel),
+  clientModule("traces_panel", ["common"], tracesPanel),
+  clientModule("dff_panel", ["common"], dffPanel),
+  clientModule("notes_panel", ["common"], notesPanel),
 ];
 
 /** The modules that are panels (each gives a `Panel`), in the order they are set up. */
@@ -65,6 +71,9 @@ export const PANELS: readonly string[] = [
   "projections_panel",
   "intervals_panel",
   "playback_panel",
+  "traces_panel",
+  "dff_panel",
+  "notes_panel",
 ];
 
 /**

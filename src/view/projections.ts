@@ -29,6 +29,7 @@ export class Projections {
   readonly #signal: AbortSignal;
   #status: ProjectionStatus;
   #pngs: { mean: Uint8Array; max: Uint8Array } | null = null;
+  #mean: Float64Array | null = null;
   #run: Promise<void> | null = null;
 
   /**
@@ -73,6 +74,16 @@ export class Projections {
     return this.#pngs?.[kind] ?? null;
   }
 
+  /**
+   * The mean of each pixel and channel as computed (not rounded), once computed: the F0 of the
+   * page's ΔF/F.
+   *
+   * @returns The mean, row-major, or null while not computed.
+   */
+  mean(): Float64Array | null {
+    return this.#mean;
+  }
+
   /** Waits for the computation to end, if it started. */
   async settled(): Promise<void> {
     await this.#run;
@@ -84,6 +95,7 @@ export class Projections {
       signal: this.#signal,
       onFrame: () => this.#status.done++,
     });
+    this.#mean = mean;
     // Shown as 8-bit pictures: the mean to the nearest integer.
     const rounded = Uint8Array.from(mean, Math.round);
     this.#pngs = {

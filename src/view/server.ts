@@ -15,6 +15,8 @@ import { clientScripts } from "./client.ts";
 import { PAGE_CSS, PAGE_HTML } from "./page.ts";
 import { Projections } from "./projections.ts";
 import { deviceInfo, openViewSource, type ViewDevice, type ViewSource } from "./source.ts";
+import { TraceStore } from "./traces.ts";
+import type { Region } from "../analysis/traces.ts";
 
 /** Options of {@linkcode startView}. */
 export interface ViewOptions {
@@ -133,6 +135,30 @@ function index(value: string | null, what: string, limit: number, unit: string):
   return n;
 }
 
+/** A request body of at most 4 KiB, as text. */
+async function readSmallBody(request: Request, path: string): Promise<string> {
+  const limit = 4096;
+  const length = Number(request.headers.get("content-length") ?? "0");
+  if (length > limit) throw new HttpError(413, `The body of POST ${path} is over ${limit} bytes`);
+  const reader = request.body?.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  while (reader) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel();
+      throw new HttpError(413, `The body of POST ${path} is over ${limit} bytes`);
+    }
+    parts.push(value);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const part of parts) all.set(part, (at += part.length) - part.length);
+  return new TextDecoder().decode(all);
+}
+
 /**
  * Opens a recording or session and serves the viewer for it on 127.0.0.1.
  *
@@ -157,6 +183,7 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
     }),
     projections: new Projections(device.extractor, signal),
   }));
+  const traces = new TraceStore(signal);
   const info = {
     folder: source.folder,
     session: source.session,
@@ -292,7 +319,70 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
       }
       return bytes(png, "image/png");
     }
+    if (name === "projections" && arg === "mean.f64" && rest.length === 0) {
+      allow("GET", "HEAD");
+      const mean = device(url).projections.mean();
+      if (!mean) {
+        throw new HttpError(409, "The projections are not computed yet: POST /api/projections");
+      }
+      // Little-endian float64, as every platform a browser runs on stores it.
+      return bytes(
+        new Uint8Array(mean.buffer, mean.byteOffset, mean.byteLength),
+        "application/octet-stream",
+      );
+    }
+    if (name === "traces") return await traceRoute(request, url, arg, rest.length, allow);
     throw new HttpError(404, `No such API route: ${url.pathname}`);
+  }
+
+  /** `POST /api/traces`, `GET /api/traces/{id}` and `{id}.csv`, `DELETE /api/traces/{id}`. */
+  async function traceRoute(
+    request: Request,
+    url: URL,
+    arg: string | undefined,
+    more: number,
+    allow: (...methods: string[]) => void,
+  ): Promise<Response> {
+    if (arg === undefined) {
+      allow("POST");
+      const state = device(url);
+      const body = await readSmallBody(request, url.pathname);
+      let region: Region;
+      try {
+        region = JSON.parse(body);
+      } catch (error) {
+        throw new HttpError(400, `The body of POST ${url.pathname} is not JSON: ${error}`);
+      }
+      try {
+        const id = traces.add(state.device.extractor, devices.indexOf(state), region);
+        return json({ id }, 201);
+      } catch (error) {
+        if (error instanceof TypeError || error instanceof RangeError) {
+          throw new HttpError(error.message.startsWith("At most") ? 409 : 400, error.message);
+        }
+        throw error;
+      }
+    }
+    if (more !== 0) throw new HttpError(404, `No such API route: ${url.pathname}`);
+    const csv = arg.endsWith(".csv");
+    const id = csv ? arg.slice(0, -4) : arg;
+    if (csv) {
+      allow("GET", "HEAD");
+      const answer = traces.csv(id);
+      if (answer === null) throw new HttpError(404, `No trace ${JSON.stringify(id)}`);
+      if (answer === undefined) throw new HttpError(409, `Trace ${id} is not computed yet`);
+      return text(answer, "text/csv", {
+        "content-disposition": `attachment; filename="trace_${id}.csv"`,
+      });
+    }
+    allow("GET", "HEAD", "DELETE");
+    if (request.method === "DELETE") {
+      if (!(await traces.remove(id))) throw new HttpError(404, `No trace ${JSON.stringify(id)}`);
+      return json({ id, removed: true });
+    }
+    const status = traces.status(id);
+    if (!status) throw new HttpError(404, `No trace ${JSON.stringify(id)}`);
+    return json(status);
   }
 
   async function handle(request: Request): Promise<Response> {
@@ -324,6 +414,7 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
     await server.finished;
     stop.abort();
     await Promise.all(devices.flatMap((d) => [d.frames.settled(), d.projections.settled()]));
+    await traces.settled();
   })();
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,
