@@ -77,8 +77,13 @@ async function linkTarget(path: string): Promise<string> {
 
 interface Visit {
   folder: string;
+  /** Its path with every link resolved. */
   real: string;
+  /** That of the folder holding it. */
+  parentReal: string;
   depth: number;
+  /** Whether it was reached through a link. */
+  link: boolean;
 }
 
 /**
@@ -107,38 +112,40 @@ export async function discoverSessions(
     ? undefined
     : await Deno.realPath(options.exclude).catch(() => undefined);
   const searched = new Map<string, string>(); // real path -> the path it was searched as
-  const stack: Visit[] = [{ folder: root, real: await Deno.realPath(root), depth: 0 }];
-  searched.set(stack[0]!.real, root);
-  while (stack.length > 0) {
+  const real = await Deno.realPath(root);
+  // Folders first, links after: a folder is found under its own path, and a link to it is
+  // told of as such.
+  const folders: Visit[] = [{ folder: root, real, parentReal: real, depth: 0, link: false }];
+  const links: Visit[] = [];
+  while (folders.length > 0 || links.length > 0) {
     options.signal?.throwIfAborted();
-    const visit = stack.pop()!;
+    const visit = folders.pop() ?? links.pop()!;
+    const known = searched.get(visit.real);
+    if (known !== undefined) {
+      const loop = visit.parentReal === visit.real ||
+        visit.parentReal.startsWith(visit.real + sep);
+      passed.push({
+        folder: visit.folder,
+        reason: loop
+          ? `a link loop: it points to "${known}", a folder that holds it; not followed`
+          : `a link to "${known}", which is searched already; not followed again`,
+        failed: false,
+      });
+      continue;
+    }
+    if (exclude !== undefined && visit.real === exclude) continue;
+    if (visit.depth > MAX_DEPTH) {
+      passed.push({
+        folder: visit.folder,
+        reason: `more than ${MAX_DEPTH} folders deep below "${root}"; not searched`,
+        failed: true,
+      });
+      continue;
+    }
+    searched.set(visit.real, visit.folder);
     const children = await searchFolder(visit, sessions, passed);
     // Depth first, in name order: the stack takes them in reverse.
-    for (const child of children.reverse()) {
-      const known = searched.get(child.real);
-      if (known !== undefined) {
-        const loop = visit.real === child.real || visit.real.startsWith(child.real + sep);
-        passed.push({
-          folder: child.folder,
-          reason: loop
-            ? `a link loop: it points to "${known}", a folder that holds it; not followed`
-            : `a link to "${known}", which is searched already; not followed again`,
-          failed: false,
-        });
-        continue;
-      }
-      if (exclude !== undefined && child.real === exclude) continue;
-      if (child.depth > MAX_DEPTH) {
-        passed.push({
-          folder: child.folder,
-          reason: `more than ${MAX_DEPTH} folders deep below "${root}"; not searched`,
-          failed: true,
-        });
-        continue;
-      }
-      searched.set(child.real, child.folder);
-      stack.push(child);
-    }
+    for (const child of children.reverse()) (child.link ? links : folders).push(child);
   }
   const byPath = (a: { folder: string }, b: { folder: string }) =>
     a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : 0;
@@ -156,7 +163,10 @@ async function searchFolder(
   try {
     entries = await listFolder(folder, "folder", () => {});
   } catch (error) {
-    passed.push({ folder, reason: `Cannot search it: ${message(error)}`, failed: true });
+    const reason = error instanceof Deno.errors.PermissionDenied
+      ? "Cannot search it: the file system does not let this user list it"
+      : `Cannot search it: ${message(error)}`;
+    passed.push({ folder, reason, failed: true });
     return [];
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -182,7 +192,13 @@ async function searchFolder(
   for (const entry of entries) {
     const path = join(folder, entry.name);
     if (entry.isDirectory) {
-      children.push({ folder: path, real: join(visit.real, entry.name), depth: visit.depth + 1 });
+      children.push({
+        folder: path,
+        real: join(visit.real, entry.name),
+        parentReal: visit.real,
+        depth: visit.depth + 1,
+        link: false,
+      });
       continue;
     }
     if (!entry.isSymlink) continue;
@@ -204,7 +220,13 @@ async function searchFolder(
     }
     if (!info.isDirectory) continue;
     try {
-      children.push({ folder: path, real: await Deno.realPath(path), depth: visit.depth + 1 });
+      children.push({
+        folder: path,
+        real: await Deno.realPath(path),
+        parentReal: visit.real,
+        depth: visit.depth + 1,
+        link: true,
+      });
     } catch (error) {
       passed.push({
         folder: path,

@@ -313,7 +313,7 @@ function refuseCollisions(sessions: PlannedSession[]): void {
   }
   for (const planned of sessions) {
     if (!planned.task) continue;
-    const names = [...namesOfLabel.get(planned.subject!)!];
+    const names = [...namesOfLabel.get(planned.subject!)!].sort();
     if (names.length > 1) {
       planned.action = "refuse";
       planned.reason = `Animal names ${names.map((n) => `"${n}"`).join(" and ")} all become ` +

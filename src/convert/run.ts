@@ -151,6 +151,23 @@ export async function convertDataset(options: ConvertOptions): Promise<ConvertRe
   const jobs = checkJobs(options.jobs);
   const started = performance.now();
   const peak = watchMemory();
+  try {
+    const { sessions, subjectLabels } = await convertLocked(options, jobs);
+    return {
+      sessions,
+      subjectLabels,
+      peakRssBytes: peak(),
+      elapsedSeconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    peak();
+  }
+}
+
+async function convertLocked(
+  options: ConvertOptions,
+  jobs: number,
+): Promise<Pick<ConvertReport, "sessions" | "subjectLabels">> {
   await Deno.mkdir(options.out, { recursive: true });
   using _lock = await lockOutput(options.out, "exclusive");
   const plan = await planDataset(options);
@@ -204,10 +221,5 @@ export async function convertDataset(options: ConvertOptions): Promise<ConvertRe
   const results = await Promise.allSettled(Array.from({ length: jobs }, worker));
   signal?.throwIfAborted();
   for (const result of results) if (result.status === "rejected") throw result.reason;
-  return {
-    sessions: reports,
-    subjectLabels: plan.subjectLabels,
-    peakRssBytes: peak(),
-    elapsedSeconds: (performance.now() - started) / 1000,
-  };
+  return { sessions: reports, subjectLabels: plan.subjectLabels };
 }
