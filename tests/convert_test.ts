@@ -561,7 +561,7 @@ Deno.test("convert --plan writes nothing and --json prints exactly the documente
   });
 });
 
-Deno.test("convert under its narrow permissions: SIGTERM mid-run leaves no partial file, a second run meanwhile is refused, a rerun completes", async () => {
+Deno.test("convert under its narrow permissions: SIGTERM mid-run leaves no partial file, a second run meanwhile is refused, a killed run leaves no lock, a rerun completes", async () => {
   await withTemp(async (dir) => {
     const root = join(dir, "data");
     const sessions: LabSession[] = ["m1", "m2", "m3"].map((animal, i) => ({
@@ -608,6 +608,24 @@ Deno.test("convert under its narrow permissions: SIGTERM mid-run leaves no parti
       deepStrictEqual(manifest.find((e) => e.output === file)?.status, "done", file);
     }
     assert(manifest.some((e) => e.status === "running" && e.error === "stopped"));
+
+    // A run killed outright leaves its partial file and its process id in the lock file, but
+    // the lock ends with the process: the next run takes it and removes the partial file.
+    const killed = new Deno.Command(Deno.execPath(), {
+      args: cliArgs(root, out, table, ["--jobs", "1"]),
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const again = Date.now();
+    while ((await partials()).length === 0 && Date.now() - again < 60_000) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    killed.kill("SIGKILL");
+    await killed.status;
+    assert((await partials()).length > 0, "no partial file was left by the killed run");
+    const lockFile = await Deno.readTextFile(join(out, ".miniscope-convert", "lock"));
+    assert(lockFile.includes(`"pid":${killed.pid}`), lockFile);
 
     const rerun = await run(Deno.execPath(), cliArgs(root, out, table, ["--jobs", "2"]));
     deepStrictEqual(rerun.code, 0, rerun.stderr);

@@ -171,6 +171,13 @@ function describe(s: SessionReport, root: string, out: string, planning: boolean
   return lines;
 }
 
+function labelLine(labels: SubjectLabel[]): string[] {
+  return labels.length === 0 ? [] : [
+    "Subject labels (letters, digits and hyphens): " +
+    labels.map((l) => `"${l.animalName}" -> "${l.label}"`).join(", "),
+  ];
+}
+
 function summary(
   sessions: SessionReport[],
   labels: SubjectLabel[],
@@ -179,12 +186,7 @@ function summary(
   planning: boolean,
 ): string {
   const lines = sessions.flatMap((s) => describe(s, root, out, planning));
-  if (labels.length > 0) {
-    lines.push(
-      "Subject labels (letters, digits and hyphens): " +
-        labels.map((l) => `"${l.animalName}" -> "${l.label}"`).join(", "),
-    );
-  }
+  lines.push(...labelLine(labels));
   const count = (status: SessionReport["status"]) =>
     sessions.filter((s) => s.status === status).length;
   const frames = sessions.filter((s) => s.status === "converted")
@@ -282,8 +284,10 @@ async function runCommand(args: string[]): Promise<number> {
       });
     });
     const sessions = planReport(result.plan);
-    if (values.json) console.log(reportJson(sessions));
-    else console.log(summary(sessions, result.plan.subjectLabels, root, out, true));
+    if (values.json) {
+      console.log(reportJson(sessions));
+      for (const line of labelLine(result.plan.subjectLabels)) console.error(line);
+    } else console.log(summary(sessions, result.plan.subjectLabels, root, out, true));
     if ("script" in result) {
       (values.json ? console.error : console.log)(
         `Wrote ${result.script} (${result.tasks} array tasks) and ${result.planFile}; run it ` +
@@ -313,6 +317,7 @@ async function runCommand(args: string[]): Promise<number> {
     `ffmpeg's own not counted), ${report.elapsedSeconds.toFixed(1)} s`;
   if (values.json) {
     console.log(reportJson(report.sessions));
+    for (const line of labelLine(report.subjectLabels)) console.error(line);
     console.error(memory);
   } else {
     console.log(summary(report.sessions, report.subjectLabels, root, out, false) + `; ${memory}`);
