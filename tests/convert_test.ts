@@ -81,7 +81,8 @@ function cliArgs(root: string, out: string, table: string, args: string[]): stri
     "run",
     "--no-prompt",
     "--quiet",
-    `--allow-read=${root},${out},${table}`,
+    // A table inside the root needs no flag of its own.
+    `--allow-read=${[root, out, ...(table.startsWith(root + "/") ? [] : [table])].join(",")}`,
     `--allow-write=${out}`,
     "--allow-run=ffmpeg",
     CLI,
@@ -509,7 +510,10 @@ Deno.test("a second run on an output folder is refused while one holds it", asyn
 
 Deno.test("convert --plan writes nothing and --json prints exactly the documented keys, under --allow-read=<root>,<out> alone", async () => {
   await withTemp(async (dir) => {
-    const { root, table } = await writeLab(dir);
+    const lab = await writeLab(dir);
+    const { root } = lab;
+    const table = join(root, "subjects.tsv");
+    await Deno.copyFile(lab.table, table);
     const out = join(dir, "dandiset");
     const plan = await run(Deno.execPath(), cliArgs(root, out, table, ["--plan", "--json"]));
     deepStrictEqual(plan.code, 1, plan.stderr); // the broken session would fail
@@ -574,7 +578,8 @@ Deno.test("convert under its narrow permissions: SIGTERM mid-run leaves no parti
       framesPerFile: 300,
     }));
     for (const s of sessions) await writeLabSession(root, s);
-    const table = join(dir, "subjects.tsv");
+    // In the root, so that --allow-read=<root>,<out> is all the run is given.
+    const table = join(root, "subjects.tsv");
     await Deno.writeTextFile(table, subjectsTsv(sessions.map((s) => [s.animal, "F", "P90D"])));
     const out = join(dir, "out");
     const child = new Deno.Command(Deno.execPath(), {

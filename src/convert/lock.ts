@@ -31,10 +31,13 @@ export interface HeldLock extends Disposable {
 }
 
 function hostName(): string | null {
+  // Reading the host name needs --allow-sys, which a run need not have (and asking for it
+  // would prompt on a terminal): it is only told to others.
+  const { state } = Deno.permissions.querySync({ name: "sys", kind: "hostname" });
+  if (state !== "granted") return null;
   try {
     return hostname();
   } catch {
-    // Reading the host name needs --allow-sys, which a run need not have: it is only told.
     return null;
   }
 }

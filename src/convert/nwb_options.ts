@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { NwbOptions } from "../nwb/options.ts";
+import { checkOptions, type NwbOptions } from "../nwb/options.ts";
 
 /** What a session's file says of its subject and session. */
 export interface SessionMetadata {
@@ -103,6 +103,46 @@ export interface SessionNwbOptions {
   options: PlainNwbOptions;
   /** Passed once `writeNwb` takes them. */
   pending: PendingNwbOptions;
+}
+
+/**
+ * Checks the dataset's options: those of `writeNwb` by its own rule, the others as non-empty
+ * text.
+ *
+ * @param options The options.
+ * @throws {TypeError} For a value that is not a non-empty string (or list of them), naming it.
+ * @throws {RangeError} For a value out of range, naming it.
+ */
+export function checkDatasetOptions(options: DatasetNwbOptions): void {
+  const { institution, lab, keywords, experimentDescription, ...nwb } = options;
+  checkOptions(
+    Object.fromEntries(
+      Object.entries(nwb).filter(([key]) =>
+        [
+          "indicator",
+          "location",
+          "excitationLambda",
+          "emissionLambda",
+          "timezone",
+          "compression",
+          "level",
+        ].includes(key)
+      ),
+    ),
+  );
+  const texts = { institution, lab, experimentDescription };
+  for (const [key, value] of Object.entries(texts)) {
+    if (value !== undefined && (typeof value !== "string" || value.trim() === "")) {
+      throw new TypeError(`${key} must be a non-empty string, got ${JSON.stringify(value)}`);
+    }
+  }
+  if (
+    keywords !== undefined &&
+    !(Array.isArray(keywords) &&
+      keywords.every((k) => typeof k === "string" && k.trim() !== ""))
+  ) {
+    throw new TypeError(`keywords must be non-empty strings, got ${JSON.stringify(keywords)}`);
+  }
 }
 
 /** Copies the defined, non-empty values of `from` into `to`. */

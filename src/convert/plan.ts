@@ -22,6 +22,7 @@ import {
   typesOfSeries,
 } from "./names.ts";
 import {
+  checkDatasetOptions,
   type DatasetNwbOptions,
   type SessionMetadata,
   type SessionNwbOptions,
@@ -137,16 +138,13 @@ export async function decide(
   inputs: InputFingerprint,
 ): Promise<{ convert: boolean; reason: string }> {
   const output = join(task.out, task.output);
-  if (entry === null) {
-    const found = await Deno.lstat(output).then(() => true, () => false);
-    if (found) {
-      throw new Error(
-        `"${output}" exists and this folder's manifest has no record of it; move it away ` +
-          `to convert this session`,
-      );
-    }
-    return { convert: true, reason: "new" };
+  if (entry?.output !== task.output && await Deno.lstat(output).then(() => true, () => false)) {
+    throw new Error(
+      `"${output}" exists and this folder's manifest has no record of it; move it away to ` +
+        `convert this session`,
+    );
   }
+  if (entry === null) return { convert: true, reason: "new" };
   if (entry.status === "failed") return { convert: true, reason: "failed before; retried" };
   if (entry.status === "running") {
     return { convert: true, reason: "stopped before it finished; converted again" };
@@ -357,10 +355,12 @@ function refuseCollisions(sessions: PlannedSession[]): void {
  *   of every file.
  * @returns The plan.
  * @throws {Deno.errors.NotFound} When the root or the subjects table does not exist.
- * @throws {Error} When the subjects table cannot be read, naming its line; when the output
- *   folder's manifest cannot be read.
+ * @throws {Error} When the subjects table cannot be read, naming its line.
+ * @throws {TypeError} Or {@linkcode RangeError} for an option of the wrong kind or out of range,
+ *   naming it.
  */
 export async function planDataset(options: PlanOptions): Promise<DatasetPlan> {
+  checkDatasetOptions(options);
   const table = options.subjects === undefined ? null : await readSubjectsTable(options.subjects);
   const outExists = await Deno.stat(options.out).then(() => true, () => false);
   const found = await discoverSessions(options.root, {
