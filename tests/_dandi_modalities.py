@@ -1,6 +1,6 @@
-# Prints the modalities part of the name `dandi organize` gives an NWB file, derived the way it
-# derives them, independently of the module: the neurodata_type of every group (the file itself
-# left out), each mapped to the pynwb module that defines it (pynwb.ophys -> "ophys"), with the
+# Prints, one line per file, the modalities part of the name `dandi organize` gives an NWB file,
+# derived the way it derives them, independently of the module: the neurodata_type of every
+# group (the file itself left out), each mapped to the pynwb module that defines it (pynwb.ophys -> "ophys"), with the
 # generic modules (base, device, file, misc) and types pynwb does not define (extensions) giving
 # none; sorted and joined with "+". Needs pynwb (the validator set) and h5py.
 import inspect
@@ -33,12 +33,13 @@ def group_types(group, found):
     return found
 
 
-def main(path):
+def main(paths):
     modules = module_of_types()
-    with h5py.File(path, "r") as f:
-        types = group_types(f, set()) - {"NWBFile"}
-    found = {modules[t] for t in types if t in modules} - {"base", "device", "file", "misc"}
-    print("+".join(sorted(found)))
+    for path in paths:
+        with h5py.File(path, "r") as f:
+            types = group_types(f, set()) - {"NWBFile"}
+        found = {modules[t] for t in types if t in modules} - {"base", "device", "file", "misc"}
+        print("+".join(sorted(found)))
 
 
-main(sys.argv[1])
+main(sys.argv[1:])

@@ -304,15 +304,31 @@ Deno.test("convertDataset() converts a lab tree: dandi names, subjects from the 
     }
     if (canCheck) {
       // dandi's own derivation of the modalities (from pynwb's modules) gives the same names.
-      for (const name of GOOD_FILES) {
-        const derived = await run(python, [MODALITIES, join(out, name)], {
+      const derived = await run(
+        python,
+        [MODALITIES, ...GOOD_FILES.map((name) => join(out, name))],
+        {
           PYTHONPATH: VALIDATOR_SRC,
-        });
-        assert(derived.code === 0, derived.stderr);
-        deepStrictEqual(derived.stdout.trim(), name.match(/_([a-z+]+)\.nwb$/)![1]);
-      }
+        },
+      );
+      assert(derived.code === 0, derived.stderr);
+      deepStrictEqual(
+        derived.stdout.trim().split("\n"),
+        GOOD_FILES.map((name) => name.match(/_([a-z+]+)\.nwb$/)![1]),
+      );
       const checked = await run("bash", [CHECK, file]);
       assert(checked.code === 0, checked.stdout + checked.stderr);
+      // DANDI's configuration of nwbinspector: no CRITICAL, no BEST_PRACTICE_VIOLATION.
+      const dandi = await run("/usr/bin/python3", [
+        "-c",
+        `import sys
+from nwbinspector import inspect_nwbfile, load_config
+for m in inspect_nwbfile(nwbfile_path=sys.argv[1], config=load_config(filepath_or_keyword="dandi")):
+    if m.importance.name in ("CRITICAL", "BEST_PRACTICE_VIOLATION", "PYNWB_VALIDATION", "ERROR"):
+        print(m.importance.name, m.check_function_name, m.message)`,
+        file,
+      ], { PYTHONPATH: `${VALIDATOR_SRC}:${join(dirname(VALIDATOR_SRC), "inspector", "src")}` });
+      deepStrictEqual([dandi.code, dandi.stdout], [0, ""], dandi.stderr);
     }
 
     // The manifest: one entry per file, with its size and checksum; none for the broken one.
