@@ -1,8 +1,9 @@
 # Prints, one line per file, the modalities part of the name `dandi organize` gives an NWB file,
 # derived the way it derives them, independently of the module: the neurodata_type of every
-# group (the file itself left out), each mapped to the pynwb module that defines it (pynwb.ophys -> "ophys"), with the
-# generic modules (base, device, file, misc) and types pynwb does not define (extensions) giving
-# none; sorted and joined with "+". Needs pynwb (the validator set) and h5py.
+# group (the file itself left out), each mapped to the pynwb module that defines it
+# (pynwb.ophys -> "ophys"), with the generic modules (base, device, file, misc) and types pynwb
+# does not define (extensions) giving none; sorted and joined with "+". Needs pynwb (the
+# validator set) and h5py.
 import inspect
 import sys
 
