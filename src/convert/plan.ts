@@ -183,7 +183,9 @@ function sessionMetadata(
     const where = table === null
       ? "no subjects table was given (--subjects)"
       : row === undefined
-      ? `subject "${label}" is not in the subjects table "${table.path}"`
+      ? `subject "${label}"${
+        animal === label ? "" : ` (animalName "${animal}")`
+      } is not in the subjects table "${table.path}"`
       : `subject "${label}" (subjects table "${table.path}", line ${row.line}) has none`;
     return `DANDI requires the subject's ${missing.join(", ")}: ${where}`;
   }
@@ -303,11 +305,15 @@ function refuseCollisions(sessions: PlannedSession[]): void {
   const byKey = new Map<string, PlannedSession[]>();
   const namesOfLabel = new Map<string, Set<string>>();
   for (const planned of sessions) {
+    // Every animal with a label counts, refused or not: once its refusal is mended, its files
+    // would join the other animal's.
+    if (planned.subject !== null && planned.animalName !== null) {
+      const names = namesOfLabel.get(planned.subject) ?? new Set();
+      names.add(planned.animalName);
+      namesOfLabel.set(planned.subject, names);
+    }
     if (!planned.task) continue;
     byKey.set(planned.task.key, [...(byKey.get(planned.task.key) ?? []), planned]);
-    const names = namesOfLabel.get(planned.subject!) ?? new Set();
-    names.add(planned.animalName!);
-    namesOfLabel.set(planned.subject!, names);
   }
   for (const planned of sessions) {
     if (!planned.task) continue;
