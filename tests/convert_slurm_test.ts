@@ -35,9 +35,17 @@ function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-/** The entries without what differs between two writings of the same content. */
+/**
+ * The entries without what differs between two writings of the same content: the checksum
+ * and time of the file (it holds a new identifier and object ids each time), and the object
+ * ids in the names of files written beside it.
+ */
 function comparable(entries: ManifestEntry[]): Omit<ManifestEntry, "sha256" | "mtimeMs">[] {
-  return entries.map(({ sha256: _sha, mtimeMs: _mtime, ...rest }) => rest);
+  const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+  return entries.map(({ sha256: _sha, mtimeMs: _mtime, externalFiles, ...rest }) => ({
+    ...rest,
+    externalFiles: externalFiles.map((file) => file.replace(uuid, "<object id>")),
+  }));
 }
 
 /** Each file's frames and time stamps, as h5py reads them. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { MiniscopeSession } from "../session.ts";
 import { writeNwb } from "../nwb/mod.ts";
 import { fingerprintSession, sha256File } from "./fingerprint.ts";
@@ -154,9 +154,15 @@ export async function runTask(task: SessionTask, context: TaskContext = {}): Pro
       );
     }
     const info = await Deno.stat(output);
+    // Files written beside the NWB file (behaviour videos copied into <stem>/), where writeNwb
+    // reports them.
+    const besides = "externalFiles" in result && Array.isArray(result.externalFiles)
+      ? (result.externalFiles as string[]).map((file) => relative(task.out, file))
+      : [];
     entry = {
       ...entry,
       status: "done",
+      externalFiles: besides,
       size: info.size,
       sha256: await sha256File(output, signal),
       mtimeMs: info.mtime?.getTime() ?? null,
