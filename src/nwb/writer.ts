@@ -6,6 +6,7 @@
  * @module
  */
 
+import { dirname } from "node:path";
 import { type NwbLayout, writeLayout } from "./content.ts";
 import { loadH5wasm } from "./hdf5.ts";
 import { type Reply, type Request, withoutEnvironment, workerMain } from "./writer_worker.ts";
@@ -62,6 +63,18 @@ export class NwbFileWriter {
     };
     const loaded = this.#call({ kind: "load" });
     loaded.catch(() => {});
+    // HDF5 fails a create in a missing folder by printing its diagnostics and handing back a
+    // file that is none: say what is wrong before asking it.
+    const folder = dirname(path);
+    const info = await Deno.stat(folder).catch((error) => error as Error);
+    if (info instanceof Deno.errors.NotFound) {
+      throw new Deno.errors.NotFound(
+        `Cannot write the NWB file: the folder "${folder}" does not exist`,
+      );
+    }
+    if (!(info instanceof Error) && !info.isDirectory) {
+      throw new Error(`Cannot write the NWB file: "${folder}" is not a folder`);
+    }
     const h5wasm = await loadH5wasm();
     let file: InstanceType<typeof h5wasm.File>;
     try {
@@ -69,6 +82,7 @@ export class NwbFileWriter {
     } catch (error) {
       throw new Error(`Cannot create "${path}": ${(error as Error).message ?? error}`);
     }
+    if (file.file_id < 0n) throw new Error(`Cannot create "${path}": HDF5 could not create it`);
     let datasets: string[];
     try {
       datasets = writeLayout(file, layout);
