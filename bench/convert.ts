@@ -123,7 +123,7 @@ try {
       "export",
       sessionFolder(i),
       "--out",
-      join(work, "exports", `session${i}.nwb`),
+      join(work, `session${i}.nwb`),
       "--subject-id",
       `mouse${i + 1}`,
       "--species",
