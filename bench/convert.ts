@@ -2,7 +2,7 @@
  * `deno task bench:convert`: `convert --jobs 2` of four sessions against the same four sessions
  * exported one after another with `export ... --out <file>.nwb` (the same NWB options, gzip
  * level 4), both through the command line in processes of their own, in one run; with the
- * peak resident memory of each process (sampled from `/proc/<pid>/status`, ffmpeg's own not
+ * peak resident memory of each process (sampled with `ps` every 100 ms, ffmpeg's own not
  * counted) and the peak `convert` reports itself.
  *
  * The sessions (608x608 frames as a V4 Miniscope records them, 1,500 each in two files) are
@@ -94,11 +94,21 @@ async function measure(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+  // Reading /proc/<pid> needs --allow-all; ps tells the resident memory as well.
   let peakKb = 0;
+  let sampling = false;
   const timer = setInterval(async () => {
-    const status = await Deno.readTextFile(`/proc/${child.pid}/status`).catch(() => "");
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
-    if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
+    if (sampling) return;
+    sampling = true;
+    const ps = await new Deno.Command("ps", {
+      args: ["-o", "rss=", "-p", String(child.pid)],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).output().catch(() => null);
+    const kb = Number(new TextDecoder().decode(ps?.stdout ?? new Uint8Array()).trim());
+    if (Number.isFinite(kb)) peakKb = Math.max(peakKb, kb);
+    sampling = false;
   }, 100);
   const [status, stdout, stderr] = await Promise.all([
     child.status,
