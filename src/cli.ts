@@ -5,8 +5,8 @@
  * deno run --allow-read=<folder> --allow-run=ffmpeg jsr:@miniscope/reader/cli info <folder>
  * ```
  *
- * Commands: `info`, `export`, `preview`, `view`, `convert`, `demo`. Exit codes: 0 on success, 1 when the
- * recording cannot be read or written (one line on stderr), 2 on bad usage.
+ * Commands: `info`, `export`, `preview`, `view`, `convert`, `demo`. Exit codes: 0 on success,
+ * 1 when the recording cannot be read or written (one line on stderr), 2 on bad usage.
  *
  * @module
  */
