@@ -29,23 +29,21 @@
  */
 
 export { MiniscopeImagingExtractor } from "./src/extractor.ts";
-// Frame, ImageSeries, MiniscopeOpenOptions, PixelFormat, ReadOptions, StreamOptions.
+export { MiniscopeMultiRecordingImagingExtractor } from "./src/multi_recording.ts";
+export { MiniscopeSession, readHeadOrientation } from "./src/session.ts";
+// The options and results of the classes and functions above: MiniscopeOpenOptions,
+// FrameSeries, Frame, FilePart, RecordingPart, SessionDevice, ...
 export type * from "./src/options.ts";
-export { FfmpegError, type FfmpegFailure, MalformedRecordingError } from "./src/errors.ts";
 export {
-  type DeviceOpenOptions,
-  MiniscopeSession,
-  readHeadOrientation,
-  type SessionDevice,
-  type SessionOpenOptions,
-} from "./src/session.ts";
-export {
-  MiniscopeMultiRecordingImagingExtractor,
-  type MultiRecordingOpenOptions,
-  type RecordingPart,
-} from "./src/multi_recording.ts";
+  FfmpegError,
+  type FfmpegFailure,
+  FfmpegUnavailableError,
+  MalformedRecordingError,
+  StartTimeUnknownError,
+} from "./src/errors.ts";
 export { type HeadOrientation, orientationForFrames } from "./src/formats/head_orientation_csv.ts";
 export type { Note, SettingChange, TextNote } from "./src/formats/notes_csv.ts";
+export type { LegacySettings } from "./src/formats/settings_and_notes_dat.ts";
 export type {
   DeviceMetadata,
   RecordingStartTime,

@@ -19,7 +19,7 @@ import { exportRecording } from "./cli/export.ts";
 import { CONVERT_HELP, runConvert } from "./cli/convert.ts";
 import { writePreview } from "./cli/preview.ts";
 import { withInterrupt } from "./cli/signals.ts";
-import { exportNwb, NWB_ARGS, NWB_HELP, nwbOptionsFromArgs } from "./nwb/cli.ts";
+import { exportNwb, NWB_ARGS, NWB_HELP, nwbOptionsFromArgs } from "./cli/nwb_export.ts";
 import { openBrowser, startView } from "./view/server.ts";
 import { writeSampleSession } from "./sample.ts";
 
@@ -44,8 +44,10 @@ Files, frame counts (videos and timeStamps.csv, frames lost from a file cut shor
 shape, sampling frequency, duration, first and last time stamp, dropped frames, where the clock
 steps back, device settings, the session start time and warnings.
 
-  --json   print one JSON object with stable keys
-  --help   show this help
+  --json               print one JSON object with stable keys
+  --scope-cam-num N    the camNum of the Miniscope in timestamp.dat (software before 2020),
+                       when the row counts cannot tell the cameras apart
+  --help               show this help
 
 Permissions: --allow-read=<session folder> (the device folder alone is enough; the session
 start time is then left out with a note)`,
@@ -54,12 +56,17 @@ start time is then left out with a note)`,
 
 Writes the frames as a NumPy .npy (uint8, shape [t, rows, cols]) or a multi-page 8-bit TIFF
 (BigTIFF past 4 GiB), the time stamps beside it (<name>.timestamps.npy, or .csv for TIFF) and
-the metadata (<name>.metadata.json). Files appear under their names only when complete.
+the metadata (<name>.metadata.json). Files appear under their names only when complete;
+existing files are kept unless --overwrite is given.
 
   --out PATH      the frames file (required)
   --format F      npy, tiff or nwb (default: from the extension of --out, else npy)
   --start N       first sample (default 0)
   --end N         end sample, exclusive (default: all)
+  --overwrite     replace files that exist (never a file of the recording)
+  --scope-cam-num N
+                  the camNum of the Miniscope in timestamp.dat (software before 2020), when
+                  the row counts cannot tell the cameras apart
   --help          show this help
 
 ${NWB_HELP}
@@ -73,6 +80,9 @@ Writes mean.png and max.png (projections, contrast stretched) and intervals.svg 
 intervals over time, dropped frames marked), and prints the saturated-pixel share.
 
   --out DIR   folder for the pictures (required)
+  --scope-cam-num N
+              the camNum of the Miniscope in timestamp.dat (software before 2020), when the
+              row counts cannot tell the cameras apart
   --help      show this help
 
 Permissions: --allow-read=<session folder> --allow-run=ffmpeg --allow-write=<dir>`,
@@ -84,6 +94,9 @@ shown beside the Miniscope. Ctrl-C stops the server and every decoder.
 
   --port N   the port (default 0: a free one)
   --open     open the page in the default browser
+  --scope-cam-num N
+             the camNum of the Miniscope in timestamp.dat (software before 2020), when the
+             row counts cannot tell the cameras apart
   --help     show this help
 
 Permissions: --allow-read=<folder> --allow-run=ffmpeg --allow-net=127.0.0.1 (with --open, also
@@ -121,13 +134,14 @@ function parse(command: string, args: string[]) {
       ...NWB_ARGS,
       port: { type: "string" },
       open: { type: "boolean", default: false },
+      "scope-cam-num": { type: "string" },
     },
   });
   const allowed: Record<string, string[]> = {
-    info: ["json", "help"],
-    export: ["out", "format", "start", "end", "help", ...Object.keys(NWB_ARGS)],
-    preview: ["out", "help"],
-    view: ["port", "open", "help"],
+    info: ["json", "help", "scope-cam-num"],
+    export: ["out", "format", "start", "end", "help", "scope-cam-num", ...Object.keys(NWB_ARGS)],
+    preview: ["out", "help", "scope-cam-num"],
+    view: ["port", "open", "help", "scope-cam-num"],
     demo: ["help"],
   };
   for (const key of Object.keys(values)) {
@@ -164,8 +178,10 @@ async function run(command: string, args: string[]): Promise<number> {
     throw new UsageError(`${command} takes one device folder, got ${positionals.length} arguments`);
   }
   const folder = positionals[0]!;
+  const scopeCamNum = integer(values["scope-cam-num"], "scope-cam-num");
+  const opening = scopeCamNum === undefined ? {} : { scopeCamNum };
   if (command === "info") {
-    const { info } = await gatherInfo(folder);
+    const { info } = await gatherInfo(folder, { ...opening, colour: true });
     console.log(values.json ? JSON.stringify(info, null, 2) : formatInfo(info));
     return 0;
   }
@@ -173,7 +189,7 @@ async function run(command: string, args: string[]): Promise<number> {
     const port = integer(values.port, "port") ?? 0;
     if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
     await withInterrupt(async (signal) => {
-      const server = await startView({ folder, port, signal });
+      const server = await startView({ folder, port, signal, ...opening });
       console.log(`Viewing ${folder}\nOpen ${server.url}\nPress Ctrl-C to stop`);
       if (values.open) await openBrowser(server.url);
       await server.finished;
@@ -182,7 +198,7 @@ async function run(command: string, args: string[]): Promise<number> {
   }
   if (values.out === undefined) throw new UsageError(`${command} needs --out`);
   if (command === "preview") {
-    const { extractor } = await gatherInfo(folder);
+    const { extractor } = await gatherInfo(folder, { ...opening, colour: true });
     const preview = await withInterrupt((signal) => writePreview(extractor, values.out!, signal));
     console.log(
       `Mean intensity ${preview.meanIntensity.toFixed(2)}; saturated ` +
@@ -209,17 +225,20 @@ async function run(command: string, args: string[]): Promise<number> {
       throw new UsageError((error as Error).message);
     }
     const result = await withInterrupt((signal) =>
-      exportNwb(folder, values.out!, { ...options, signal })
+      exportNwb(folder, values.out!, { ...options, signal }, opening)
     );
     for (const series of result.series) {
       console.log(`Wrote ${series.path} (${series.type}, ${series.samples} samples)`);
     }
+    for (const file of result.externalFiles) console.log(`Wrote ${file}`);
     console.log(`Wrote ${result.path}`);
     return 0;
   }
-  const nwbOnly = Object.keys(NWB_ARGS).find((key) => values[key as keyof typeof values]);
+  const nwbOnly = Object.keys(NWB_ARGS).find((key) =>
+    key !== "overwrite" && values[key as keyof typeof values]
+  );
   if (nwbOnly) throw new UsageError(`--${nwbOnly} applies to NWB export only`);
-  const { info, extractor } = await gatherInfo(folder);
+  const { info, extractor } = await gatherInfo(folder, opening);
   const start = integer(values.start, "start") ?? 0;
   const end = integer(values.end, "end") ?? extractor.getNumSamples();
   if (start > end || end > extractor.getNumSamples()) {
@@ -233,6 +252,7 @@ async function run(command: string, args: string[]): Promise<number> {
       format,
       start,
       end,
+      overwrite: values.overwrite === true,
       signal,
     })
   );

@@ -5,33 +5,39 @@
  * @module
  */
 
-import {
-  detectDroppedFramesInRows,
-  type DroppedFrames,
-  type RowSegment,
-} from "./analysis/dropped_frames.ts";
-import { lastAtOrBefore } from "./analysis/sampling_frequency.ts";
+import type { DroppedFrames } from "./analysis/dropped_frames.ts";
+import { lastSamplesAtOrBefore } from "./analysis/sampling_frequency.ts";
 import type {
+  FilePart,
   Frame,
-  ImageSeries,
+  FrameSeries,
   MiniscopeOpenOptions,
   PixelFormat,
   ReadOptions,
+  RecordingPart,
   StreamOptions,
 } from "./options.ts";
 import { validateFiles } from "./open/validation.ts";
 import { readMetadataFile } from "./open/metadata.ts";
 import { openRecording } from "./open/recording.ts";
-import type { Recording } from "./model.ts";
 import { readSamples } from "./read/samples.ts";
 import { readSeries } from "./read/series.ts";
 import { streamFrames } from "./read/stream.ts";
-
-/**
- * An extractor of the first `samples` samples of an opened recording (from
- * `open/recording.ts`), for the extractors that compose this one; set by the class below.
- */
-export let extractorOf: (recording: Recording, samples: number) => MiniscopeImagingExtractor;
+import {
+  checkRange,
+  checkTimes,
+  droppedWithin,
+  filesWithin,
+  framesAt,
+  partsWithin,
+  type SampleView,
+  shapeOf,
+  sliceView,
+  timesOf,
+  wholeView,
+} from "./read/view.ts";
+import { fileOf } from "./read/plan.ts";
+import { checkUnchanged } from "./files.ts";
 
 /**
  * Reads a Miniscope recording (the device folder written by the Miniscope DAQ software) as one
@@ -55,34 +61,20 @@ export let extractorOf: (recording: Recording, samples: number) => MiniscopeImag
  * ```
  */
 export class MiniscopeImagingExtractor {
-  readonly #recording: Recording;
-  readonly #offset: number;
-  readonly #length: number;
-  #times: Float64Array | null;
-
-  static {
-    extractorOf = (recording, samples) =>
-      new MiniscopeImagingExtractor(recording, 0, samples, null);
-  }
+  readonly #view: SampleView;
 
   /**
    * Makes a view of an opened recording. Use {@linkcode MiniscopeImagingExtractor.open}.
    *
-   * @param recording What all views of the recording share.
-   * @param offset First sample of the view.
-   * @param length Samples in the view.
-   * @param times Times set on the view, or null.
+   * @param view The recording, its decoders and the samples of the view.
    */
-  private constructor(
-    recording: Recording,
-    offset: number,
-    length: number,
-    times: Float64Array | null,
-  ) {
-    this.#recording = recording;
-    this.#offset = offset;
-    this.#length = length;
-    this.#times = times;
+  protected constructor(view: SampleView) {
+    this.#view = view;
+  }
+
+  /** The opened recording. */
+  get #recording() {
+    return this.#view.source.recording;
   }
 
   /**
@@ -98,8 +90,7 @@ export class MiniscopeImagingExtractor {
    * @throws {MalformedRecordingError} When a file is broken or the files disagree.
    */
   static async open(options: MiniscopeOpenOptions): Promise<MiniscopeImagingExtractor> {
-    const { recording, samples } = await openRecording(options);
-    return new MiniscopeImagingExtractor(recording, 0, samples, null);
+    return new MiniscopeImagingExtractor(wholeView(await openRecording(options), null));
   }
 
   /**
@@ -153,7 +144,7 @@ export class MiniscopeImagingExtractor {
 
   /** The number of frames: the smaller of the video frames and the timestamp rows. */
   getNumSamples(): number {
-    return this.#length;
+    return this.#view.length;
   }
 
   /** Frame shape `[rows, cols]`. */
@@ -177,7 +168,10 @@ export class MiniscopeImagingExtractor {
     return this.#recording.pixelFormat;
   }
 
-  /** Sampling frequency in Hz: the override given to `open`, else measured from the stamps. */
+  /**
+   * Sampling frequency in Hz: the override given to `open`, else measured from the stamps (for
+   * several recordings combined, from the intervals within every recording).
+   */
   getSamplingFrequency(): number {
     return this.#recording.samplingFrequency;
   }
@@ -187,7 +181,7 @@ export class MiniscopeImagingExtractor {
     return "uint8";
   }
 
-  /** The video files, in recording order. */
+  /** The video files, in recording order (for several recordings, in time order). */
   getFilePaths(): string[] {
     return [...this.#recording.filePaths];
   }
@@ -227,6 +221,41 @@ export class MiniscopeImagingExtractor {
   }
 
   /**
+   * The video files holding this extractor's samples, in order: each file's path, the index of
+   * its first sample and how many samples its frames are (frames past the last time stamp are
+   * none). For a slice, the files that overlap it, with their ranges in the slice; a file none
+   * of whose frames is a sample is left out.
+   *
+   * @example
+   * ```ts
+   * import { MiniscopeImagingExtractor } from "@miniscope/reader";
+   *
+   * const extractor = await MiniscopeImagingExtractor.open({ folderPath: "testdata/v1_device" });
+   * for (const file of extractor.getFiles()) {
+   *   console.log(file.path, file.firstSample, file.samples);
+   * }
+   * ```
+   *
+   * @returns One entry per file, in sample order.
+   */
+  getFiles(): FilePart[] {
+    return filesWithin(this.#view);
+  }
+
+  /**
+   * The recordings joined into this series, in time order, with their start times, offsets and
+   * sample ranges; for a slice, those that overlap it, with the ranges of their samples in the
+   * slice. `null` for one recording ({@linkcode MiniscopeImagingExtractor.open}); see
+   * {@linkcode MiniscopeMultiRecordingImagingExtractor}.
+   *
+   * @returns The recordings, or `null`.
+   */
+  getRecordings(): RecordingPart[] | null {
+    const parts = this.#view.parts;
+    return parts && partsWithin(this.#view, parts);
+  }
+
+  /**
    * Frames the acquisition lost within this extractor's samples, from the time stamps and the
    * `DAQ Frame Number` column when present, with the places where the clock steps back and the
    * frames lost from a file cut short (apart: the acquisition did not drop those); `null`
@@ -235,25 +264,7 @@ export class MiniscopeImagingExtractor {
    * {@linkcode detectDroppedFrames}.
    */
   getDroppedFrames(): DroppedFrames | null {
-    const segments = this.#recording.segments;
-    if (segments.length === 0) return null;
-    const from = this.#offset;
-    const to = this.#offset + this.#length;
-    const within: RowSegment[] = [];
-    for (const segment of segments) {
-      const first = Math.max(from, segment.firstSample);
-      const end = Math.min(to, segment.firstSample + segment.rows.length);
-      if (end <= first) continue;
-      within.push({
-        ...segment,
-        rows: segment.rows.subarray(
-          first - segment.firstSample,
-          end - segment.firstSample,
-        ),
-        firstSample: first - from,
-      });
-    }
-    return detectDroppedFramesInRows(within);
+    return droppedWithin(this.#view);
   }
 
   /**
@@ -282,11 +293,11 @@ export class MiniscopeImagingExtractor {
     startSample?: number,
     endSample?: number,
     options: ReadOptions = {},
-  ): Promise<ImageSeries> {
-    const [start, end] = this.#range(startSample, endSample);
-    const range = { start: this.#offset + start, count: end - start };
-    const data = await readSeries(this.#recording, range, options.signal);
-    return { data, shape: this.#shape(end - start) };
+  ): Promise<FrameSeries> {
+    const [start, end] = checkRange(this.#view, startSample, endSample);
+    const range = { start: this.#view.offset + start, count: end - start };
+    const data = await readSeries(this.#view.source, range, options.signal);
+    return { data, shape: shapeOf(this.#view, end - start) };
   }
 
   /**
@@ -303,18 +314,10 @@ export class MiniscopeImagingExtractor {
   async getSamples(
     sampleIndices: ArrayLike<number>,
     options: ReadOptions = {},
-  ): Promise<ImageSeries> {
-    const frames = Array.from({ length: sampleIndices.length }, (_, i) => {
-      const index = sampleIndices[i]!;
-      if (!Number.isInteger(index) || index < 0 || index >= this.#length) {
-        throw new RangeError(
-          `Sample index ${index} is out of range: the extractor has ${this.#length} samples`,
-        );
-      }
-      return this.#offset + index;
-    });
-    const data = await readSamples(this.#recording, frames, options.signal);
-    return { data, shape: this.#shape(frames.length) };
+  ): Promise<FrameSeries> {
+    const frames = framesAt(this.#view, sampleIndices);
+    const data = await readSamples(this.#view.source, frames, options.signal);
+    return { data, shape: shapeOf(this.#view, frames.length) };
   }
 
   /**
@@ -338,15 +341,31 @@ export class MiniscopeImagingExtractor {
    * @throws {RangeError} When the range is invalid (on the first iteration).
    */
   async *stream(options: StreamOptions = {}): AsyncGenerator<Frame, void, undefined> {
-    const [start, end] = this.#range(options.start, options.end);
+    const [start, end] = checkRange(this.#view, options.start, options.end);
     options.signal?.throwIfAborted();
-    const times = this.getTimestamps(start, end);
-    const range = { start: this.#offset + start, count: end - start };
+    const times = timesOf(this.#view, start, end);
+    const range = { start: this.#view.offset + start, count: end - start };
     let index = start;
-    for await (const data of streamFrames(this.#recording, range, options)) {
+    for await (const data of streamFrames(this.#view.source, range, options)) {
       yield { index, timestamp: times[index - start]!, data };
       index++;
     }
+  }
+
+  /**
+   * Checks, without decoding, that the video file holding a sample is still the version the
+   * recording was opened from: for callers that keep frames read earlier (every read checks
+   * by itself).
+   *
+   * @param sampleIndex A sample index.
+   * @throws {RangeError} When it is not an integer in `[0, getNumSamples())`.
+   * @throws {MalformedRecordingError} When the file changed after the recording was opened.
+   * @throws {Deno.errors.NotFound} When the file no longer exists.
+   */
+  async checkUnchanged(sampleIndex: number): Promise<void> {
+    const [frame] = framesAt(this.#view, [sampleIndex]);
+    const video = this.#recording.videos[fileOf(this.#recording, frame!)]!;
+    await checkUnchanged(video.path, video);
   }
 
   /**
@@ -368,7 +387,7 @@ export class MiniscopeImagingExtractor {
    * ```
    */
   async close(): Promise<void> {
-    await this.#recording.live.close();
+    await this.#view.source.live.close();
   }
 
   /** {@linkcode close}, for `await using`. */
@@ -377,17 +396,17 @@ export class MiniscopeImagingExtractor {
   }
 
   /**
-   * The time stamps from `timeStamps.csv` in seconds (not re-zeroed), or `null` when the
-   * recording has none.
+   * The time stamps from `timeStamps.csv` in seconds (not re-zeroed; for several recordings
+   * combined, from the first recording's start), or `null` when the recording has none.
    *
    * @param startSample First sample. Default: 0.
    * @param endSample End sample, exclusive. Default: the number of samples.
    * @returns A new array of `endSample - startSample` seconds, or `null`.
    */
   getNativeTimestamps(startSample?: number, endSample?: number): Float64Array | null {
-    const [start, end] = this.#range(startSample, endSample);
-    const native = this.#recording.nativeTimestamps;
-    return native ? native.slice(this.#offset + start, this.#offset + end) : null;
+    const [start, end] = checkRange(this.#view, startSample, endSample);
+    const { offset, source } = this.#view;
+    return source.recording.nativeTimestamps?.slice(offset + start, offset + end) ?? null;
   }
 
   /**
@@ -399,12 +418,8 @@ export class MiniscopeImagingExtractor {
    * @returns A new array of `endSample - startSample` seconds.
    */
   getTimestamps(startSample?: number, endSample?: number): Float64Array {
-    const [start, end] = this.#range(startSample, endSample);
-    if (this.#times) return this.#times.slice(start, end);
-    const native = this.getNativeTimestamps(start, end);
-    if (native) return native;
-    const fs = this.#recording.samplingFrequency;
-    return Float64Array.from({ length: end - start }, (_, i) => (start + i) / fs);
+    const [start, end] = checkRange(this.#view, startSample, endSample);
+    return timesOf(this.#view, start, end);
   }
 
   /**
@@ -415,79 +430,43 @@ export class MiniscopeImagingExtractor {
    *   not finite.
    */
   setTimes(times: ArrayLike<number>): void {
-    if (times.length !== this.#length) {
-      throw new RangeError(
-        `Cannot set ${times.length} times: the extractor has ${this.#length} samples`,
-      );
-    }
-    const copy = Float64Array.from(times);
-    const bad = copy.findIndex((t) => !Number.isFinite(t));
-    if (bad >= 0) throw new RangeError(`Cannot set times: time ${bad} is ${copy[bad]}`);
-    this.#times = copy;
+    this.#view.times = checkTimes(this.#view, times);
   }
 
   /** Whether the samples have times from {@linkcode setTimes} or from `timeStamps.csv`. */
   hasTimeVector(): boolean {
-    return this.#times !== null || this.#recording.nativeTimestamps !== null;
+    return this.#view.times !== null || this.#recording.nativeTimestamps !== null;
   }
 
   /**
-   * For each time, the index of the last sample at or before it (-1 when it is before the
-   * first sample). Without a time vector: `round(time * samplingFrequency)`.
+   * For each time, the index of the last sample at or before it: -1 before the first sample,
+   * the last sample for a time after it (`Infinity` included). The times of the samples are
+   * those of {@linkcode getTimestamps}: set, native, or `index / samplingFrequency` without a
+   * time vector, so the same rule holds in every case. Where the times step back (a clock that
+   * stepped back), it is the last sample whose time is at or before the time asked.
    *
    * @param times Times in seconds.
    * @returns One index per time.
+   * @throws {RangeError} When a time is NaN (or not a number).
    */
   timeToSampleIndices(times: ArrayLike<number>): Int32Array {
-    const result = new Int32Array(times.length);
-    if (!this.hasTimeVector()) {
-      const fs = this.#recording.samplingFrequency;
-      for (let i = 0; i < times.length; i++) result[i] = Math.round(times[i]! * fs);
-      return result;
-    }
-    const stamps = this.getTimestamps();
-    for (let i = 0; i < times.length; i++) result[i] = lastAtOrBefore(stamps, times[i]!);
-    return result;
+    return lastSamplesAtOrBefore(this.getTimestamps(), times);
   }
 
   /**
    * A view of samples `[startSample, endSample)` with the same API, counting from 0, with
-   * their time stamps (and any times set on this extractor). Nothing is decoded.
+   * their time stamps (and any times set on this extractor), of the same class: a slice of a
+   * multi-recording is a multi-recording. It shares the decoders of this extractor. Nothing is
+   * decoded.
    *
    * @param startSample First sample.
    * @param endSample End sample, exclusive.
    * @returns The view.
    * @throws {RangeError} When the range is invalid.
    */
-  sliceSamples(startSample: number, endSample: number): MiniscopeImagingExtractor {
-    const [start, end] = this.#range(startSample, endSample);
-    return new MiniscopeImagingExtractor(
-      this.#recording,
-      this.#offset + start,
-      end - start,
-      this.#times ? this.#times.slice(start, end) : null,
-    );
-  }
-
-  #range(startSample: number | undefined, endSample: number | undefined): [number, number] {
-    const start = startSample ?? 0;
-    const end = endSample ?? this.#length;
-    for (const [name, value] of [["startSample", start], ["endSample", end]] as const) {
-      if (!Number.isInteger(value) || value < 0 || value > this.#length) {
-        throw new RangeError(
-          `${name} ${value} is out of range: the extractor has ${this.#length} samples`,
-        );
-      }
-    }
-    if (end < start) {
-      throw new RangeError(`endSample ${end} is before startSample ${start}`);
-    }
-    return [start, end];
-  }
-
-  /** The shape of `frames` decoded frames. */
-  #shape(frames: number): ImageSeries["shape"] {
-    const { rows, cols, pixelFormat } = this.#recording;
-    return pixelFormat === "rgb24" ? [frames, rows, cols, 3] : [frames, rows, cols];
+  sliceSamples(startSample: number, endSample: number): this {
+    // The class of this extractor, whose constructor every subclass keeps.
+    const Class = this.constructor as new (view: SampleView) => this;
+    return new Class(sliceView(this.#view, startSample, endSample));
   }
 }

@@ -7,7 +7,6 @@
  */
 
 import type { RowSegment } from "./analysis/dropped_frames.ts";
-import type { LiveDecoders } from "./read/live_decoders.ts";
 
 /** The pixel layout of decoded frames: 8-bit gray, or 8-bit red, green, blue. */
 export type PixelFormat = "gray8" | "rgb24";
@@ -31,12 +30,31 @@ export interface ByteSource {
   read(offset: number, length: number): Promise<Uint8Array>;
 }
 
+/**
+ * What tells one version of a file from another: its size, modification and status change
+ * times and inode. A file still being written when it was opened may grow, in place.
+ */
+export interface FileVersion {
+  /** Size in bytes. */
+  size: number;
+  /** Modification time in ms since the epoch, where the system gives it. */
+  mtimeMs: number | null;
+  /**
+   * Status change time in ms since the epoch, where the system gives it: unlike the
+   * modification time, no program can set it back after rewriting the file.
+   */
+  ctimeMs: number | null;
+  /** Inode and device, where the system gives them. */
+  ino: number | null;
+  dev: number;
+  /** Whether the file may grow (bytes appended, the rest unchanged) and still be this version. */
+  growing: boolean;
+}
+
 /** What the decoder needs to know about one video file. */
 export interface VideoFile {
-  /** Absolute path of the file. */
+  /** Absolute path of the file, named in messages. */
   path: string;
-  /** The name used in messages. */
-  displayPath: string;
   /** The codec FourCC, such as `FFV1` or `H264`. */
   codec: string;
   /** Frame width in pixels. */
@@ -49,13 +67,25 @@ export interface VideoFile {
   headerSize: number;
   /**
    * 1 for each frame a decode may start at and give the same frames as a decode of the whole
-   * file (see `formats/seek_points.ts`); frame 0 always.
+   * file (see `formats/seek_points.ts`): the index's keyframes, or fewer or more, by the
+   * codec's seek rule; frame 0 always.
    */
-  keyframes: Uint8Array;
+  seekPoints: Uint8Array;
   /** Whether frames may be stored before frames shown earlier (B-frames). */
   reorders: boolean;
+  /**
+   * Whether the file stores gray frames as 24-bit colour with three equal channels (the
+   * Miniscope files of the software before 2020): read as 8-bit gray, frames are decoded as
+   * stored and one channel is kept once the three are found equal. Default: false.
+   */
+  equalChannels?: boolean;
   /** Where each frame's chunk is. */
   index: FrameIndex;
+  /**
+   * The version of the file the headers and index were read from: every read checks that the
+   * file still is it. Without it (a model built by hand), nothing is checked.
+   */
+  version?: FileVersion;
 }
 
 /** Where each frame of a file is. */
@@ -81,9 +111,12 @@ export interface FrameRange {
 
 /** How to decode a range: which chunks to feed and how many leading frames to drop. */
 export interface DecodePlan {
-  /** The first chunk fed: a keyframe at or before the range (0 when keyframes are unknown). */
+  /** The first chunk fed: the seek point at or before the range. */
   first: number;
-  /** The chunk after the last one fed: the next keyframe after the range, or the file's end. */
+  /**
+   * The chunk after the last one fed: the range's end or, in a codec that reorders frames, the
+   * next seek point after it (or the file's end).
+   */
   end: number;
   /** Frames decoded before the range, to drop. */
   skip: number;
@@ -98,8 +131,9 @@ export interface Piece extends FrameRange {
 }
 
 /**
- * What all views of one opened recording share, assembled by `openRecording`
- * (`open/recording.ts`).
+ * An opened recording, as plain data: what all views of it share, assembled by
+ * `openRecording` (`open/recording.ts`). The processes that decode it belong to the
+ * extractor reading it.
  */
 export interface Recording {
   videos: VideoFile[];
@@ -128,6 +162,4 @@ export interface Recording {
   pixelFormat: PixelFormat;
   /** How long a decode waits for ffmpeg's output before taking it as stalled. */
   stallTimeoutMs: number | undefined;
-  /** The decoders kept alive between reads and the cache of decoded frames. */
-  live: LiveDecoders;
 }

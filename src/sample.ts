@@ -9,6 +9,7 @@
  */
 
 import { join } from "node:path";
+import { encoderOf, type SampleCodec } from "./codecs.ts";
 import { FfmpegError } from "./errors.ts";
 
 /** How to encode a video file. */
@@ -18,7 +19,10 @@ export interface VideoOptions {
   /** Index of the first frame within the recording. */
   first: number;
   count: number;
-  /** ffmpeg pixel format of the encoded stream (FFV1 only). */
+  /**
+   * ffmpeg pixel format of the encoded stream, for a codec whose encoder sets one (FFV1 takes
+   * `"gray"` or `"bgr0"`). Default: the codec's (see `codecs.ts`).
+   */
   pixelFormat?: "gray" | "bgr0";
   /** The codec, encoded the way OpenCV's VideoWriter writes it. Default: `"FFV1"`. */
   codec?: SampleCodec;
@@ -30,40 +34,18 @@ export interface VideoOptions {
   frame: (index: number) => Uint8Array;
 }
 
-/** The codecs the acquisition software offers, by the FourCC written in the AVI file. */
-export type SampleCodec = "FFV1" | "GREY" | "MJPG" | "XVID" | "mp4v" | "H264";
-
 /** The ffmpeg encoder settings that give the streams OpenCV's VideoWriter writes. */
 function encoderArgs(codec: SampleCodec, pixelFormat: string | undefined): string[] {
-  switch (codec) {
-    case "FFV1":
-      return ["-c:v", "ffv1", "-g", "12", "-pix_fmt", pixelFormat ?? "gray"];
-    case "GREY":
-      return ["-c:v", "rawvideo", "-pix_fmt", "gray", "-vtag", "GREY"];
-    case "MJPG":
-      return ["-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj420p", "-vtag", "MJPG"];
-    case "XVID":
-      // MPEG-4 part 2 with B-frames: stored in decode order, shown in another order.
-      return ["-c:v", "mpeg4", "-q:v", "4", "-g", "12", "-bf", "2", "-vtag", "XVID"];
-    case "mp4v":
-      return ["-c:v", "mpeg4", "-q:v", "4", "-g", "12", "-vtag", "mp4v"];
-    case "H264":
-      // x264 with B-frames and a keyframe every 25 frames, as OpenCV's default H264 writer.
-      return [
-        "-c:v",
-        "libx264",
-        "-preset",
-        "veryfast",
-        "-g",
-        "25",
-        "-bf",
-        "3",
-        "-pix_fmt",
-        "yuv420p",
-        "-vtag",
-        "H264",
-      ];
-  }
+  const encoder = encoderOf(codec);
+  const format = encoder.pixelFormat === undefined ? undefined : pixelFormat ?? encoder.pixelFormat;
+  return [
+    "-c:v",
+    encoder.name,
+    ...encoder.args,
+    ...(format === undefined ? [] : ["-pix_fmt", format]),
+    "-vtag",
+    encoder.tag,
+  ];
 }
 
 /** Encodes frames `[first, first + count)` of {@linkcode VideoOptions.frame} into an AVI file. */

@@ -1,17 +1,24 @@
 /**
  * {@linkcode MiniscopeSession}: a session folder as the acquisition software writes it, with
- * its start time, names, notes and devices.
+ * its start time, names, notes and devices; or a recording folder of the software before 2020,
+ * with its Miniscope, its behaviour camera, settings and notes.
  *
  * @module
  */
 
-import { warnOnConsole } from "./errors.ts";
-import { join } from "node:path";
+import { leftOutWarning, warnOnConsole } from "./errors.ts";
+import { basename, dirname, join, resolve } from "node:path";
 
 import { exists, explainFsError } from "./files.ts";
 import { hasVideoFiles, listFolder } from "./open/discovery.ts";
 import { MiniscopeImagingExtractor } from "./extractor.ts";
-import type { MiniscopeOpenOptions } from "./options.ts";
+import type {
+  DeviceKind,
+  DeviceOpenOptions,
+  HeadOrientationOptions,
+  SessionDevice,
+  SessionOpenOptions,
+} from "./options.ts";
 import {
   type DeviceMetadata,
   parseDeviceMetadata,
@@ -24,27 +31,50 @@ import {
   readSessionMetadataFile,
   wrapFormatError,
 } from "./open/metadata.ts";
+import { isLegacyFolder } from "./open/legacy.ts";
+import { readLegacySession } from "./open/legacy_session.ts";
+import type { LegacySettings } from "./formats/settings_and_notes_dat.ts";
 
-/** A device folder of a session. */
-export interface SessionDevice {
-  /** The folder name, such as `Miniscope`, `HPC_miniscope1` or `BehavCam 0`. */
+/**
+ * Tells whether a device is a Miniscope or a behaviour camera: the one rule of the package.
+ * Before 2020 the layout tells (`behavCam` is the camera). Then the session's `cameras` and
+ * `miniscopes` lists, which the acquisition software fills from the user configuration's
+ * categories (names with spaces, folders with `_`); then the `deviceType` (`Miniscope_V4_BNO`
+ * against `WebCam-640x480`, `Minicam-Mono-XGA`); then the folder name (`BehavCam_0`).
+ */
+export function deviceKind(device: {
   name: string;
-  /** The folder path. */
-  path: string;
-  /** Its `metaData.json`, typed. */
-  metadata: DeviceMetadata;
-  /** Whether it has `headOrientation.csv`. */
-  hasHeadOrientation: boolean;
+  metadata: DeviceMetadata | null;
+  /** The session `metaData.json`, or null without a readable one. */
+  session: Record<string, unknown> | null;
+  layout?: "qt" | "legacy";
+}): DeviceKind {
+  const { name } = device;
+  if (device.layout === "legacy") return name === "behavCam" ? "camera" : "miniscope";
+  const listed = (key: string) => {
+    const list = device.session?.[key];
+    return Array.isArray(list) &&
+      list.some((v) => typeof v === "string" && (v === name || v.replaceAll(" ", "_") === name));
+  };
+  if (listed("cameras")) return "camera";
+  if (listed("miniscopes")) return "miniscope";
+  const type = device.metadata?.deviceType ?? "";
+  if (/miniscope/i.test(type)) return "miniscope";
+  return /cam/i.test(type) || /cam/i.test(name) ? "camera" : "miniscope";
 }
 
-/** Options of {@linkcode MiniscopeSession.open}. */
-export interface SessionOpenOptions {
-  /** Receives warnings about the session folder. Default: `console.warn`. */
-  onWarning?: (message: string) => void;
+/**
+ * What the device in a folder is, by {@linkcode deviceKind}, from its `metaData.json` and the
+ * session's beside it: files that cannot be read count as unknown.
+ */
+export async function readDeviceKind(folder: string): Promise<DeviceKind> {
+  const session = join(dirname(resolve(folder)), "metaData.json");
+  return deviceKind({
+    name: basename(resolve(folder)),
+    metadata: (await readDeviceMetadata(folder)).metadata,
+    session: (await readMetadataLeniently(session, "session metadata")).metadata,
+  });
 }
-
-/** Options for opening a device of a session, as for {@linkcode MiniscopeImagingExtractor.open}. */
-export type DeviceOpenOptions = Omit<MiniscopeOpenOptions, "folderPath" | "filePaths">;
 
 const SESSION_KEYS = new Set([
   "researcherName",
@@ -87,16 +117,17 @@ async function readText(path: string, what: string): Promise<string> {
  * ```
  *
  * @param path The file.
- * @param onWarning Receives a warning when a last row cut while writing is left out. Default:
- *   `console.warn`.
+ * @param options `onWarning` receives a warning when a last row cut while writing is left out
+ *   (default: `console.warn`).
  * @returns Time stamps (ms and seconds) and quaternions (`w, x, y, z` per row).
  * @throws {Deno.errors.NotFound} When the file does not exist.
  * @throws {MalformedRecordingError} When it cannot be parsed.
  */
 export async function readHeadOrientation(
   path: string,
-  onWarning: (message: string) => void = warnOnConsole,
+  options: HeadOrientationOptions = {},
 ): Promise<HeadOrientation> {
+  const onWarning = options.onWarning ?? warnOnConsole;
   const text = await readText(path, "head orientation file");
   try {
     return parseHeadOrientationCsv(text, (message) => onWarning(`"${path}": ${message}`));
@@ -120,67 +151,32 @@ export async function readDeviceMetadata(
   return { metadata: read.metadata && parseDeviceMetadata(read.metadata), problem: read.problem };
 }
 
-/** A recording of a multi-recording folder: its folder and its start time. */
-export interface FoundRecording {
-  /** The recording's folder, holding its session `metaData.json` and the device folder. */
-  folder: string;
-  /** Its start time from that `metaData.json`. */
-  startTime: RecordingStartTime;
-}
-
-/**
- * Finds the recordings of a device under a folder: the folders in it holding a device folder
- * of that name, each with the start time of its session `metaData.json`. Hidden entries are
- * skipped with a warning.
- *
- * @param folderPath The folder of the recordings.
- * @param deviceName The device folder name.
- * @param warn Receives warnings.
- * @returns The recordings, in the order the folder lists them.
- * @throws {Deno.errors.NotFound} When the folder is missing or holds no recording of the
- *   device.
- * @throws {MalformedRecordingError} When a recording's `metaData.json` has no start time.
- */
-export async function findRecordings(
-  folderPath: string,
-  deviceName: string,
-  warn: (message: string) => void,
-): Promise<FoundRecording[]> {
-  const found: FoundRecording[] = [];
-  for (const entry of await listFolder(folderPath, "folder", warn)) {
-    if (!entry.isDirectory) continue;
-    const folder = join(folderPath, entry.name);
-    const device = join(folder, deviceName);
-    try {
-      if (!(await Deno.stat(device)).isDirectory) continue;
-    } catch (error) {
-      // A folder without the device is not a recording of it; one that cannot be looked at
-      // (a missing permission) is an error, not a recording left out.
-      if (error instanceof Deno.errors.NotFound) continue;
-      throw explainFsError(error, device, "device folder");
-    }
-    const { startTime } = await readSessionMetadataFile(join(folder, "metaData.json"));
-    found.push({ folder, startTime });
-  }
-  if (found.length === 0) {
-    throw new Deno.errors.NotFound(
-      `Cannot open "${folderPath}": no folder in it holds a "${deviceName}" device ` +
-        `folder; pass the folder of the recordings and the device name`,
-    );
-  }
-  return found;
+/** The parts of a {@linkcode MiniscopeSession}, as its openers found them. */
+interface SessionParts {
+  path: string;
+  layout: "qt" | "legacy";
+  metadata: Record<string, unknown>;
+  startTime: RecordingStartTime | null;
+  devices: SessionDevice[];
+  notes: Note[];
+  settings: LegacySettings | null;
+  scopeCamNum: number | undefined;
 }
 
 /**
  * A Miniscope session folder: the session `metaData.json` (start time, names, custom keys),
- * `notes.csv`, and the device folders in it.
+ * `notes.csv`, and the device folders in it. A recording folder of the software before 2020
+ * (`msCam1.avi, ...`, `behavCam1.avi, ...`, `timestamp.dat`, `settings_and_notes.dat`) opens
+ * as a session too, with the devices `msCam` (the Miniscope) and `behavCam` (the behaviour
+ * camera), the settings and notes of `settings_and_notes.dat`, and the start time its folder
+ * names give (`6_29_15/H15_M45_S12`).
  *
  * @example
  * ```ts
  * import { MiniscopeSession } from "@miniscope/reader";
  *
  * const session = await MiniscopeSession.open("testdata/sample_session");
- * console.log(session.startTime.local, session.devices.map((d) => d.name));
+ * console.log(session.startTime?.local, session.devices.map((d) => d.name));
  * const scope = await session.openDevice("Miniscope");
  * console.log(scope.getNumSamples());
  * ```
@@ -188,10 +184,21 @@ export async function findRecordings(
 export class MiniscopeSession {
   /** The session folder. */
   readonly path: string;
-  /** The session `metaData.json` as written. */
+  /**
+   * Which software wrote it: `"qt"` (the Miniscope DAQ QT software, from 2020) or `"legacy"`
+   * (the software before 2020, one folder per recording).
+   */
+  readonly layout: "qt" | "legacy";
+  /**
+   * The session `metaData.json` as written; for the software before 2020, the settings row of
+   * `settings_and_notes.dat` (header to value, as written), or empty without that file.
+   */
   readonly metadata: Record<string, unknown>;
-  /** When the recording started. */
-  readonly startTime: RecordingStartTime;
+  /**
+   * When the recording started; null for a folder of the software before 2020 whose folder
+   * names do not give it.
+   */
+  readonly startTime: RecordingStartTime | null;
   /** `researcherName`, or null. */
   readonly researcherName: string | null;
   /** `experimentName`, or null. */
@@ -202,54 +209,79 @@ export class MiniscopeSession {
   readonly customKeys: Record<string, unknown>;
   /** The device folders: folders with a `metaData.json` and at least one `.avi`. */
   readonly devices: SessionDevice[];
-  /** The rows of `notes.csv`, or an empty list without it. */
+  /**
+   * The rows of `notes.csv`, or an empty list without it; for the software before 2020, the
+   * notes of `settings_and_notes.dat` (time stamps from its `elapsedTime`).
+   */
   readonly notes: Note[];
+  /** The settings of `settings_and_notes.dat` (software before 2020), or null. */
+  readonly settings: LegacySettings | null;
 
   readonly #warn: (message: string) => void;
+  readonly #scopeCamNum: number | undefined;
 
-  private constructor(
-    path: string,
-    metadata: Record<string, unknown>,
-    startTime: RecordingStartTime,
-    devices: SessionDevice[],
-    notes: Note[],
-    warn: (message: string) => void,
-  ) {
+  private constructor(parts: SessionParts, warn: (message: string) => void) {
     this.#warn = warn;
+    this.#scopeCamNum = parts.scopeCamNum;
+    const { metadata } = parts;
     const text = (v: unknown) => (typeof v === "string" ? v : null);
-    this.path = path;
+    this.path = parts.path;
+    this.layout = parts.layout;
     this.metadata = metadata;
-    this.startTime = startTime;
-    this.researcherName = text(metadata.researcherName);
-    this.experimentName = text(metadata.experimentName);
-    this.animalName = text(metadata.animalName);
-    this.customKeys = Object.fromEntries(
+    this.startTime = parts.startTime;
+    const legacy = parts.layout === "legacy";
+    this.researcherName = legacy ? null : text(metadata.researcherName);
+    this.experimentName = legacy ? null : text(metadata.experimentName);
+    this.animalName = legacy ? parts.settings?.animal ?? null : text(metadata.animalName);
+    this.customKeys = legacy ? {} : Object.fromEntries(
       Object.entries(metadata).filter(([key]) => !SESSION_KEYS.has(key)),
     );
-    this.devices = devices;
-    this.notes = notes;
+    this.devices = parts.devices;
+    this.notes = parts.notes;
+    this.settings = parts.settings;
   }
 
   /**
    * Reads a session folder. Hidden entries (names starting with ".", such as macOS `._`
    * files) are skipped with a warning naming them; a device `metaData.json` that cannot be
-   * parsed (half-written while recording) is a warning, and that device's settings read as null.
+   * parsed (half-written while recording) is a warning, and that device's settings read as null;
+   * a `notes.csv` that cannot be read is a warning naming it and the problem, and `notes` is
+   * empty.
    *
-   * @param sessionFolder The folder holding the session `metaData.json`.
-   * @param options `onWarning` receives warnings (default: `console.warn`).
+   * @param sessionFolder The folder holding the session `metaData.json`, or a recording folder
+   *   of the software before 2020.
+   * @param options `onWarning` receives warnings (default: `console.warn`); `scopeCamNum` tells
+   *   the Miniscope of a folder of the software before 2020.
    * @returns The session.
    * @throws {Deno.errors.NotFound} When the folder or its `metaData.json` is missing.
    * @throws {MalformedRecordingError} When the metadata has no start time (naming the keys) or
-   *   a file cannot be parsed.
+   *   cannot be parsed.
    */
   static async open(
     sessionFolder: string,
     options: SessionOpenOptions = {},
   ): Promise<MiniscopeSession> {
     const warn = options.onWarning ?? warnOnConsole;
+    if (await isLegacyFolder(sessionFolder)) {
+      const legacy = await readLegacySession(sessionFolder, warn);
+      return new MiniscopeSession(
+        {
+          ...legacy,
+          devices: legacy.devices.map((d) => ({
+            ...d,
+            kind: deviceKind({ ...d, session: null, layout: "legacy" }),
+          })),
+          path: sessionFolder,
+          layout: "legacy",
+          scopeCamNum: options.scopeCamNum,
+        },
+        warn,
+      );
+    }
     const { metadata, startTime } = await readSessionMetadataFile(
       join(sessionFolder, "metaData.json"),
     );
+    const sessionMetadata = metadata;
     const devices: SessionDevice[] = [];
     const entries = (await listFolder(sessionFolder, "session folder", warn))
       .filter((entry) => entry.isDirectory).map((entry) => entry.name);
@@ -266,18 +298,31 @@ export class MiniscopeSession {
         path,
         metadata: metadata ?? parseDeviceMetadata({}),
         hasHeadOrientation: await exists(join(path, "headOrientation.csv")),
+        kind: deviceKind({ name, metadata, session: sessionMetadata }),
       });
     }
     let notes: Note[] = [];
     const notesPath = join(sessionFolder, "notes.csv");
-    if (await exists(notesPath)) {
-      try {
-        notes = parseNotesCsv(await readText(notesPath, "notes file"), devices.map((d) => d.name));
-      } catch (error) {
-        throw wrapFormatError(error, notesPath);
+    try {
+      if (await exists(notesPath)) {
+        const text = await readText(notesPath, "notes file");
+        notes = parseNotesCsv(text, devices.map((d) => d.name));
       }
+    } catch (error) {
+      // The notes are a side file: the recordings do not need them.
+      const reason = wrapFormatError(error, notesPath);
+      warn(leftOutWarning(reason, notesPath, "the session's notes are left out"));
     }
-    return new MiniscopeSession(sessionFolder, metadata, startTime, devices, notes, warn);
+    return new MiniscopeSession({
+      path: sessionFolder,
+      layout: "qt",
+      metadata,
+      startTime,
+      devices,
+      notes,
+      settings: null,
+      scopeCamNum: undefined,
+    }, warn);
   }
 
   /**
@@ -306,7 +351,17 @@ export class MiniscopeSession {
    * @returns The extractor.
    */
   openDevice(name: string, options: DeviceOpenOptions = {}): Promise<MiniscopeImagingExtractor> {
-    return MiniscopeImagingExtractor.open({ ...options, folderPath: this.getDevice(name).path });
+    const device = this.getDevice(name);
+    if (this.layout === "legacy") {
+      const scopeCamNum = options.scopeCamNum ?? this.#scopeCamNum;
+      return MiniscopeImagingExtractor.open({
+        ...options,
+        folderPath: device.path,
+        camera: device.name === "behavCam" ? "behavCam" : "msCam",
+        ...(scopeCamNum === undefined ? {} : { scopeCamNum }),
+      });
+    }
+    return MiniscopeImagingExtractor.open({ ...options, folderPath: device.path });
   }
 
   /**
@@ -318,7 +373,9 @@ export class MiniscopeSession {
   async readHeadOrientation(name: string): Promise<HeadOrientation | null> {
     const device = this.getDevice(name);
     return device.hasHeadOrientation
-      ? await readHeadOrientation(join(device.path, "headOrientation.csv"), this.#warn)
+      ? await readHeadOrientation(join(device.path, "headOrientation.csv"), {
+        onWarning: this.#warn,
+      })
       : null;
   }
 }

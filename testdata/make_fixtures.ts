@@ -8,13 +8,9 @@
 
 import { join } from "node:path";
 import { makeFrame } from "./frames.ts";
-import {
-  type SampleCodec,
-  timestampsMs,
-  writeRecording,
-  writeSessionFiles,
-  writeVideo,
-} from "../src/sample.ts";
+import { type SampleCodec, sampleCodecs } from "../src/codecs.ts";
+import { timestampsMs, writeRecording, writeSessionFiles, writeVideo } from "../src/sample.ts";
+import { type LegacyRecordingOptions, writeLegacyRecording } from "./legacy_writer.ts";
 
 export { qtJson, timestampsCsv, timestampsMs, writeRecording, writeVideo } from "../src/sample.ts";
 
@@ -87,7 +83,8 @@ export const FIXTURES = {
  * so that inter-frame codecs have several groups of pictures and a file boundary.
  */
 export const CODECS = {
-  gray: ["GREY", "FFV1", "MJPG", "XVID", "mp4v", "H264"] as SampleCodec[],
+  /** Every codec the sample writer encodes: a row of `src/codecs.ts` with an encoder. */
+  gray: sampleCodecs(),
   colour: ["MJPG", "XVID"] as SampleCodec[],
   width: 48,
   height: 40,
@@ -107,6 +104,47 @@ export function colourFrame(index: number, width: number, height: number): Uint8
   }
   return rgb;
 }
+
+/**
+ * A recording of the software before 2020 in its date folder (`6_29_15/H15_M45_S12`, as the
+ * software names them): 16 Miniscope frames of 13x10 (rows padded to four bytes in the DIB) in
+ * files of 10 and 6, 10 behaviour camera frames of 7x6 in files of 6 and 4, the Miniscope as
+ * camNum 1. More frames than pixels along a side, so that nwbinspector's orientation heuristic
+ * accepts the NWB file.
+ */
+export const LEGACY = {
+  folder: "legacy/6_29_15/H15_M45_S12",
+  scope: {
+    width: 13,
+    height: 10,
+    frames: 16,
+    framesPerFile: 10,
+    camNum: 1,
+    intervalMs: 1000 / 30,
+    firstSysClock: 1843127,
+    frame: (i: number) => makeFrame(i, 13, 10, 31),
+  },
+  behaviour: {
+    width: 7,
+    height: 6,
+    frames: 10,
+    framesPerFile: 6,
+    camNum: 0,
+    intervalMs: 50,
+    firstSysClock: 1843102,
+    frame: (i: number) => colourFrame(i, 7, 6),
+  },
+  settings: {
+    animal: "GC6f_M3",
+    excitation: 47,
+    msCamExposure: 255,
+    recordLength: 600,
+    notes: [
+      { elapsedTimeMs: 120, text: "start of baseline" },
+      { elapsedTimeMs: 210, text: "door opened, mouse moves" },
+    ],
+  },
+} satisfies LegacyRecordingOptions & { folder: string };
 
 async function writeCodecFixtures(root: string): Promise<void> {
   const { width, height, frames, framesPerFile } = CODECS;
@@ -178,5 +216,7 @@ if (import.meta.main) {
     frame: (i) => makeFrame(i, 40, 48),
   });
   await writeCodecFixtures(root);
+  await Deno.remove(join(root, "legacy"), { recursive: true }).catch(() => {});
+  await writeLegacyRecording(join(root, LEGACY.folder), LEGACY);
   console.log(`Wrote fixtures under ${root}`);
 }

@@ -46,6 +46,29 @@ export function errorWith(
   return (error) => error instanceof type && error.message.includes(part);
 }
 
+/** `text` with every character that means something in a RegExp escaped. */
+function escaped(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
+}
+
+/**
+ * A pattern for `assert.match` that finds `text` as written anywhere in the input, so that a
+ * failure shows the input and the text it lacks.
+ */
+export function containing(text: string): RegExp {
+  return new RegExp(escaped(text));
+}
+
+/** A pattern for `assert.match`: the input starts with `text` as written. */
+export function startingWith(text: string): RegExp {
+  return new RegExp(`^${escaped(text)}`);
+}
+
+/** A pattern for `assert.match`: the input ends with `text` as written. */
+export function endingWith(text: string): RegExp {
+  return new RegExp(`${escaped(text)}$`);
+}
+
 /** Decodes a whole AVI with a plain ffmpeg command, independent of the module's code. */
 export async function ffmpegDecode(
   path: string,
@@ -256,14 +279,19 @@ export async function runPython(
   return new TextDecoder().decode(output.stdout);
 }
 
-/** Runs a Deno script in a subprocess with only `flags` as permissions; returns its output. */
+/**
+ * Runs a Deno script in a subprocess with only `flags` as permissions, in the working folder
+ * `cwd` when given; returns its output.
+ */
 export async function runDenoScript(
   script: string,
   flags: string[],
   args: string[],
+  { cwd }: { cwd?: string } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--no-prompt", "--quiet", ...flags, script, ...args],
+    ...(cwd === undefined ? {} : { cwd }),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -42,34 +42,115 @@ export async function cameraSession(): Promise<string> {
   return session;
 }
 
+/** An HTTP answer as read from the socket. */
+export interface RawAnswer {
+  status: number;
+  /** The header fields, names in lower case. */
+  headers: Headers;
+  body: string;
+}
+
 /**
  * Sends one HTTP/1.1 request with the path exactly as given (no normalisation) and reads the
  * whole answer. `headers` may replace `host`.
  *
  * @returns The status code and the body as text.
  */
-export async function rawRequest(
+export function rawRequest(
   port: number,
   path: string,
   headers: Record<string, string> = {},
-): Promise<{ status: number; body: string }> {
+): Promise<RawAnswer> {
+  return rawExchange(port, { path, headers });
+}
+
+/** A request written byte for byte by {@linkcode rawExchange}. */
+export interface RawRequest {
+  /** Default: GET. */
+  method?: string;
+  /** The request target, as written. */
+  path: string;
+  /** Header fields; `host` and `connection` have defaults that these replace, null leaves out. */
+  headers?: Record<string, string | null>;
+  /** The body, sent after the headers while the answer is read. */
+  body?: Uint8Array;
+}
+
+/**
+ * Sends one request as written and reads the answer: to the end of its `content-length` body,
+ * or to the end of the connection. The server may answer before it has the body and reset the
+ * connection after: the answer is complete by then.
+ */
+export async function rawExchange(port: number, request: RawRequest): Promise<RawAnswer> {
   const connection = await Deno.connect({ hostname: "127.0.0.1", port });
   try {
-    const lines = [`GET ${path} HTTP/1.1`];
-    const all = { host: `127.0.0.1:${port}`, connection: "close", ...headers };
-    for (const [key, value] of Object.entries(all)) lines.push(`${key}: ${value}`);
+    const lines = [`${request.method ?? "GET"} ${request.path} HTTP/1.1`];
+    const all = { host: `127.0.0.1:${port}`, connection: "close", ...request.headers };
+    for (const [key, value] of Object.entries(all)) {
+      if (value !== null) lines.push(`${key}: ${value}`);
+    }
     await connection.write(new TextEncoder().encode(lines.join("\r\n") + "\r\n\r\n"));
-    const answer = new TextDecoder().decode(
-      await new Response(connection.readable).arrayBuffer(),
-    );
-    const status = Number(answer.match(/^HTTP\/1\.1 (\d{3})/)?.[1] ?? 0);
-    return { status, body: answer.slice(answer.indexOf("\r\n\r\n") + 4) };
+    const body = request.body;
+    const writing = body
+      ? (async () => {
+        for (let at = 0; at < body.length; at += 1 << 16) {
+          await connection.write(body.subarray(at, at + (1 << 16)));
+        }
+      })().catch(() => {})
+      : Promise.resolve();
+    const answer = await readAnswer(connection);
+    connection.close();
+    await writing;
+    return answer;
   } catch (error) {
     try {
       connection.close();
     } catch {
-      // already closed by the readable stream
+      // already closed
     }
     throw error;
   }
+}
+
+async function readAnswer(connection: Deno.Conn): Promise<RawAnswer> {
+  let bytes = new Uint8Array(0);
+  const buffer = new Uint8Array(1 << 16);
+  /** Where the header ends, or -1. */
+  const headEnd = () => {
+    for (let i = 0; i + 3 < bytes.length; i++) {
+      if (bytes[i] === 13 && bytes[i + 1] === 10 && bytes[i + 2] === 13 && bytes[i + 3] === 10) {
+        return i;
+      }
+    }
+    return -1;
+  };
+  const head = () => new TextDecoder().decode(bytes.subarray(0, headEnd()));
+  const complete = () => {
+    if (headEnd() < 0) return false;
+    const length = head().match(/\r\ncontent-length: *(\d+)/i)?.[1];
+    return length !== undefined && bytes.length - headEnd() - 4 >= Number(length);
+  };
+  while (!complete()) {
+    let n: number | null;
+    try {
+      n = await connection.read(buffer);
+    } catch (error) {
+      if (error instanceof Deno.errors.ConnectionReset && headEnd() >= 0) break;
+      throw error;
+    }
+    if (n === null) break;
+    const grown = new Uint8Array(bytes.length + n);
+    grown.set(bytes);
+    grown.set(buffer.subarray(0, n), bytes.length);
+    bytes = grown;
+  }
+  const end = headEnd();
+  const lines = head().split("\r\n");
+  const status = Number(lines[0]?.match(/^HTTP\/1\.[01] (\d{3})/)?.[1] ?? 0);
+  const headers = new Headers();
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(":");
+    headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+  }
+  return { status, headers, body: new TextDecoder().decode(bytes.subarray(end + 4)) };
 }

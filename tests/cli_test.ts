@@ -4,9 +4,12 @@ import { decode } from "fast-png";
 import assert, { deepStrictEqual } from "node:assert/strict";
 import { timestampsCsv } from "../src/sample.ts";
 import {
+  assertBytesEqual,
+  containing,
   copyFixture,
   encodeTestPattern,
   expectedFrames,
+  ffmpegDecodeAll,
   ffmpegProcessesMentioning,
   findPython,
   frameChunkOffset,
@@ -15,6 +18,7 @@ import {
   runDenoScript,
   runPython,
   SAMPLE,
+  startingWith,
   TESTDATA,
 } from "./_helpers.ts";
 import { TiffPlan } from "../src/cli/tiff.ts";
@@ -43,7 +47,7 @@ Deno.test("every command answers --help with exit 0, --version prints the versio
   for (const command of ["info", "export", "preview", "demo"]) {
     const result = await cli([], [command, "--help"]);
     deepStrictEqual(result.code, 0, command);
-    assert(result.stdout.startsWith(`Usage: miniscope ${command}`), result.stdout);
+    assert.match(result.stdout, startingWith(`Usage: miniscope ${command}`));
   }
   const version = await cli(["--allow-read"], ["--version"]);
   const { version: expected } = JSON.parse(
@@ -89,18 +93,32 @@ Deno.test("info --json reports counts, shape, frequency, dropped frames, device 
   deepStrictEqual(info.session.startTime.msecSinceEpoch, 1663579121007);
   const text = await cli(readOnly, ["info", SAMPLE]);
   deepStrictEqual(text.code, 0);
-  assert(
-    text.stdout.includes("Dropped      1 by time stamps") &&
-      text.stdout.includes("1 after sample 30"),
-    text.stdout,
-  );
+  assert.match(text.stdout, containing("Dropped      1 by time stamps"));
+  assert.match(text.stdout, /1 after sample 30/);
+});
+
+Deno.test("info says what the device is: a behaviour camera is one, read in colour without a warning about gray", async () => {
+  const scope = JSON.parse((await cli(readOnly, ["info", SAMPLE, "--json"])).stdout);
+  deepStrictEqual([scope.kind, scope.layout], ["miniscope", "qt"]);
+  const codecs = join(TESTDATA, "codecs");
+  const folder = join(codecs, "colour_MJPG");
+  const result = await cli([`--allow-read=${codecs}`], ["info", folder, "--json"]);
+  deepStrictEqual(result.code, 0, result.stderr);
+  const camera = JSON.parse(result.stdout);
+  deepStrictEqual([camera.kind, camera.frames.samples, camera.shape], ["camera", 60, {
+    rows: 40,
+    cols: 48,
+  }]);
+  deepStrictEqual(camera.warnings, []);
+  const text = await cli([`--allow-read=${codecs}`], ["info", folder]);
+  assert(text.stdout.startsWith(`Recording    ${folder} (a behaviour camera)\n`), text.stdout);
 });
 
 Deno.test("info on a missing folder exits 1 with one line on stderr", async () => {
   const result = await cli([`--allow-read=${TESTDATA}`], ["info", join(TESTDATA, "nope")]);
   deepStrictEqual(result.code, 1);
   deepStrictEqual(result.stderr.trim().split("\n").length, 1);
-  assert(result.stderr.includes("does not exist"), result.stderr);
+  assert.match(result.stderr, /does not exist/);
 });
 
 Deno.test({
@@ -181,8 +199,9 @@ with tifffile.TiffFile(sys.argv[1]) as f:
         pages: 58,
         sha: await sha256(expectedFrames(range(0, 58), 48, 40)),
       });
-      assert(
-        (await Deno.readTextFile(join(out, "frames.timestamps.csv"))).startsWith(
+      assert.match(
+        await Deno.readTextFile(join(out, "frames.timestamps.csv")),
+        startingWith(
           "sample,time_s\n0,-0.068\n",
         ),
       );
@@ -227,10 +246,152 @@ Deno.test("export that fails midway leaves no file under the final names and exi
       ["export", device, "--out", join(out, "frames.npy")],
     );
     deepStrictEqual(result.code, 1, result.stdout + result.stderr);
-    assert(result.stderr.startsWith("Error: "), result.stderr);
+    assert.match(result.stderr, /^Error: /);
     deepStrictEqual([...Deno.readDirSync(out)], []);
   } finally {
     await Deno.remove(root, { recursive: true });
+  }
+});
+
+/** The SHA-256 of every file in a folder, by name. */
+async function digests(folder: string): Promise<Record<string, string>> {
+  const all: Record<string, string> = {};
+  for await (const entry of Deno.readDir(folder)) {
+    if (entry.isFile) all[entry.name] = await sha256(await Deno.readFile(join(folder, entry.name)));
+  }
+  return all;
+}
+
+Deno.test("export refuses to write over a file of the recording by any path, even with --overwrite, naming both, and leaves the recording intact", async () => {
+  const device = await copyFixture(SAMPLE);
+  const root = join(device, "..");
+  try {
+    await Deno.copyFile(join(SESSION, "metaData.json"), join(root, "metaData.json"));
+    await Deno.symlink(device, join(root, "link"));
+    await Deno.link(join(device, "2.avi"), join(root, "hard.tif"));
+    const before = [await digests(device), await digests(root)];
+    const flags = [`--allow-read=${root}`, "--allow-run=ffmpeg", `--allow-write=${root}`];
+    const replace = (input: string) =>
+      `it would replace "${input}", a file of the recording being exported`;
+    const cases: [string[], string, string][] = [
+      [["--out", join(device, "0.avi")], join(device, "0.avi"), replace(join(device, "0.avi"))],
+      [
+        ["--out", join(device, "timeStamps.csv"), "--format", "tiff"],
+        join(device, "timeStamps.csv"),
+        replace(join(device, "timeStamps.csv")),
+      ],
+      [
+        ["--out", join(device, "metaData.json"), "--format", "npy", "--overwrite"],
+        join(device, "metaData.json"),
+        replace(join(device, "metaData.json")),
+      ],
+      [
+        ["--out", `${device}/../Miniscope/1.avi`, "--overwrite"],
+        `${device}/../Miniscope/1.avi`,
+        replace(join(device, "1.avi")),
+      ],
+      [
+        ["--out", join(root, "link", "headOrientation.csv"), "--format", "tiff", "--overwrite"],
+        join(root, "link", "headOrientation.csv"),
+        replace(join(device, "headOrientation.csv")),
+      ],
+      [
+        ["--out", join(root, "hard.tif"), "--overwrite"],
+        join(root, "hard.tif"),
+        `${replace(join(device, "2.avi"))} (the same file under another name)`,
+      ],
+      [
+        ["--out", join(device, "0.avi"), "--format", "nwb", "--overwrite"],
+        join(device, "0.avi"),
+        replace(join(device, "0.avi")),
+      ],
+      // Files the recording does not have yet, but that a reader would take for its own.
+      [
+        ["--out", join(root, "notes.csv"), "--format", "tiff"],
+        join(root, "notes.csv"),
+        `it would be read as "${join(root, "notes.csv")}" of the recording being exported`,
+      ],
+      [
+        ["--out", join(device, "3.avi")],
+        join(device, "3.avi"),
+        `it would be read as a video of the recording, beside "${join(device, "0.avi")}"`,
+      ],
+    ];
+    for (const [args, out, cause] of cases) {
+      const result = await cli(flags, ["export", device, ...args]);
+      deepStrictEqual(result.code, 1, `${args.join(" ")}: ${result.stderr}`);
+      deepStrictEqual(result.stderr.trim(), `Error: Cannot write "${out}": ${cause}`);
+    }
+    deepStrictEqual([await digests(device), await digests(root)], before);
+    deepStrictEqual([...Deno.readDirSync(root)].map((e) => e.name).sort(), [
+      "Miniscope",
+      "hard.tif",
+      "link",
+      "metaData.json",
+    ]);
+  } finally {
+    await removeCopy(device);
+  }
+});
+
+Deno.test("export keeps an existing frames or side file unless --overwrite is given", async () => {
+  const out = await Deno.makeTempDir({ prefix: "miniscope_export_" });
+  try {
+    const frames = join(out, "frames.tif");
+    for (
+      const existing of [
+        frames,
+        join(out, "frames.timestamps.csv"),
+        join(out, "frames.metadata.json"),
+      ]
+    ) {
+      await Deno.writeTextFile(existing, "kept");
+      const result = await cli(exportFlags(out), ["export", SAMPLE, "--out", frames]);
+      deepStrictEqual(result.code, 1, result.stderr);
+      deepStrictEqual(
+        result.stderr.trim(),
+        `Error: "${existing}" already exists; pass overwrite (--overwrite) to replace it`,
+      );
+      deepStrictEqual(await Deno.readTextFile(existing), "kept");
+      deepStrictEqual([...Deno.readDirSync(out)].length, 1);
+      const replaced = await cli(exportFlags(out), [
+        "export",
+        SAMPLE,
+        "--out",
+        frames,
+        "--overwrite",
+      ]);
+      deepStrictEqual(replaced.code, 0, replaced.stderr);
+      const { size } = await Deno.stat(existing);
+      assert(size > 4, `${existing} holds ${size} bytes, not the export`);
+      for (const entry of [...Deno.readDirSync(out)]) {
+        await Deno.remove(join(out, entry.name));
+      }
+    }
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("export into a missing folder, onto a folder or under a file fails in one line naming the path and the cause", async () => {
+  const out = await Deno.makeTempDir({ prefix: "miniscope_export_" });
+  try {
+    await Deno.writeTextFile(join(out, "file"), "");
+    const cases = [
+      [join(out, "none", "frames.npy"), `the folder "${join(out, "none")}" does not exist`],
+      [out, "it is a folder"],
+      [join(out, "file", "frames.npy"), `"${join(out, "file")}" is a file, not a folder`],
+      [join(out, "file", "a", "frames.npy"), `"${join(out, "file", "a")}" is not a folder`],
+    ];
+    for (const [path, cause] of cases) {
+      const result = await cli(exportFlags(out), ["export", SAMPLE, "--out", path!, "--overwrite"]);
+      deepStrictEqual(result.code, 1, result.stderr);
+      deepStrictEqual(result.stderr.trim().split("\n").length, 1, result.stderr);
+      assert.match(result.stderr, startingWith(`Error: Cannot write "${path}": ${cause}`));
+    }
+    deepStrictEqual([...Deno.readDirSync(out)].map((e) => e.name), ["file"]);
+  } finally {
+    await Deno.remove(out, { recursive: true });
   }
 });
 
@@ -244,7 +405,7 @@ Deno.test("preview writes mean and max PNGs of the frame size and an interval pl
       out,
     ]);
     deepStrictEqual(result.code, 0, result.stderr);
-    assert(result.stdout.includes("saturated"), result.stdout);
+    assert.match(result.stdout, /saturated/);
     // The pictures are contrast stretches of the projections: monotonic in the true values.
     const frames = expectedFrames(range(0, 58), 48, 40);
     const size = 48 * 40;
@@ -271,9 +432,80 @@ Deno.test("preview writes mean and max PNGs of the frame size and an interval pl
       deepStrictEqual(Math.min(...image.data), 0);
     }
     const svg = await Deno.readTextFile(join(out, "intervals.svg"));
-    assert(svg.startsWith("<svg") && svg.includes("<polyline"), svg.slice(0, 100));
+    assert.match(svg, /^<svg/);
+    assert.match(svg, /<polyline/);
     deepStrictEqual(svg.match(/<circle/g)?.length, 1);
-    assert(svg.includes("1 dropped after sample 30"));
+    assert.match(svg, /1 dropped after sample 30/);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+/** The contrast stretch `preview` documents: the 0.5th to 99.5th percentile onto 0 to 255. */
+function stretched(values: ArrayLike<number>): Uint8Array {
+  const sorted = Array.from(values).sort((a, b) => a - b);
+  const low = sorted[Math.floor(sorted.length * 0.005)]!;
+  const high = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.995))]!;
+  const span = high > low ? high - low : 1;
+  return Uint8Array.from(
+    values,
+    (v) => Math.max(0, Math.min(255, Math.round((v - low) / span * 255))),
+  );
+}
+
+Deno.test("preview of a colour camera writes RGB mean and max PNGs: the stretched mean and max of each channel of ffmpeg's rgb24 decode", async () => {
+  const folder = join(TESTDATA, "codecs", "colour_MJPG");
+  const out = await Deno.makeTempDir({ prefix: "miniscope_preview_" });
+  try {
+    const result = await cli([
+      `--allow-read=${join(TESTDATA, "codecs")}`,
+      "--allow-run=ffmpeg",
+      `--allow-write=${out}`,
+    ], ["preview", folder, "--out", out]);
+    deepStrictEqual(result.code, 0, result.stderr);
+    const files = [...Deno.readDirSync(folder)].map((e) => e.name).filter((n) => n.endsWith(".avi"))
+      .sort().map((name) => join(folder, name));
+    const decoded = await ffmpegDecodeAll(files, "rgb24");
+    const size = 48 * 40 * 3;
+    const frames = decoded.length / size;
+    deepStrictEqual(frames, 60);
+    const sum = new Float64Array(size);
+    const max = new Uint8Array(size);
+    for (let f = 0; f < frames; f++) {
+      for (let i = 0; i < size; i++) {
+        const v = decoded[f * size + i]!;
+        sum[i]! += v;
+        if (v > max[i]!) max[i] = v;
+      }
+    }
+    const mean = sum.map((v) => v / frames);
+    for (const [name, truth] of [["mean.png", mean], ["max.png", max]] as const) {
+      const image = decode(await Deno.readFile(join(out, name)));
+      deepStrictEqual([image.width, image.height, image.channels, image.depth], [48, 40, 3, 8]);
+      assertBytesEqual(image.data as Uint8Array, stretched(truth), name);
+    }
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("preview onto a file or into a folder that cannot be made fails in one line naming it", async () => {
+  const out = await Deno.makeTempDir({ prefix: "miniscope_preview_" });
+  try {
+    const file = join(out, "0.avi");
+    await Deno.writeTextFile(file, "kept");
+    const flags = [`--allow-read=${SESSION},${out}`, "--allow-run=ffmpeg", `--allow-write=${out}`];
+    const cases = [
+      [file, `Error: Cannot write into "${file}": it is a file, not a folder`],
+      [join(file, "pictures"), `Error: Cannot write "${join(file, "pictures")}": Not a directory`],
+    ];
+    for (const [path, message] of cases) {
+      const result = await cli(flags, ["preview", SAMPLE, "--out", path!]);
+      deepStrictEqual(result.code, 1, result.stderr);
+      deepStrictEqual(result.stderr.trim().split("\n").length, 1, result.stderr);
+      assert.match(result.stderr, startingWith(message!));
+    }
+    deepStrictEqual(await Deno.readTextFile(file), "kept");
   } finally {
     await Deno.remove(out, { recursive: true });
   }
@@ -282,8 +514,8 @@ Deno.test("preview writes mean and max PNGs of the frame size and an interval pl
 Deno.test("demo writes a sample session with ffmpeg and runs info and preview on it", async () => {
   const result = await cli(["--allow-read", "--allow-write", "--allow-run=ffmpeg"], ["demo"]);
   deepStrictEqual(result.code, 0, result.stderr);
-  assert(result.stdout.includes("Frames       240 of 120 x 160 pixels"), result.stdout);
-  assert(result.stdout.includes("Dropped      1 by time stamps"), result.stdout);
+  assert.match(result.stdout, containing("Frames       240 of 120 x 160 pixels"));
+  assert.match(result.stdout, containing("Dropped      1 by time stamps"));
   const folder = /Writing a sample session with ffmpeg to (\S+)/.exec(result.stdout)![1]!;
   try {
     for (const name of ["mean.png", "max.png", "intervals.svg"]) {
@@ -389,8 +621,9 @@ Deno.test("info warns about a broken device or session metaData.json (truncated,
       deepStrictEqual(result.code, 0, result.stderr);
       const info = JSON.parse(result.stdout);
       deepStrictEqual(info.frames.samples, 58);
-      assert(
-        info.warnings.filter((w: string) => w.includes(`"${path}"`)).length === 1,
+      deepStrictEqual(
+        info.warnings.filter((w: string) => w.includes(`"${path}"`)).length,
+        1,
         info.warnings.join("\n"),
       );
       deepStrictEqual(path === deviceMeta ? info.device : info.session, null);
@@ -439,15 +672,15 @@ Deno.test("info shows a clock that steps back and frames lost from a cut file, i
     assert(info.warnings.some((w: string) => w.includes("CSV line 12")), info.warnings.join("\n"));
     const text = await cli(flags, ["info", device]);
     deepStrictEqual(text.code, 0, text.stderr);
-    assert(
-      text.stdout.includes("Clock        steps back 1 time: after sample 9 (-50 ms)"),
+    assert.match(
       text.stdout,
+      containing("Clock        steps back 1 time: after sample 9 (-50 ms)"),
     );
-    assert(
-      text.stdout.includes("Lost         4 frames after sample 43: the end of 1.avi"),
+    assert.match(
       text.stdout,
+      containing("Lost         4 frames after sample 43: the end of 1.avi"),
     );
-    assert(text.stdout.includes("4 frames lost from a file cut short"), text.stdout);
+    assert.match(text.stdout, /4 frames lost from a file cut short/);
   } finally {
     await removeCopy(device);
   }
@@ -484,10 +717,7 @@ Deno.test({
       deepStrictEqual(result.code, 1, result.stderr);
       const lines = result.stderr.trim().split("\n").filter((l) => !l.startsWith("Exporting"));
       deepStrictEqual(lines.length, 1, result.stderr);
-      assert(
-        lines[0]!.includes(`Cannot write "${path}": No space left on device`),
-        result.stderr,
-      );
+      assert.match(lines[0]!, containing(`Cannot write "${path}": No space left on device`));
       deepStrictEqual([...Deno.readDirSync(out)], []);
     } finally {
       await new Deno.Command("umount", { args: [out] }).output();

@@ -1,10 +1,18 @@
 import { join } from "node:path";
-import { deepStrictEqual } from "node:assert/strict";
+import assert, { deepStrictEqual, rejects } from "node:assert/strict";
 import { MiniscopeImagingExtractor, MiniscopeSession } from "../mod.ts";
+import { codecOf, knownCodecs, sampleCodecs } from "../src/codecs.ts";
+import { readAviInfo } from "../src/formats/avi/mod.ts";
+import { decodeFrames } from "../src/ffmpeg/decode.ts";
+import { verifyFfmpeg } from "../src/ffmpeg/verify.ts";
+import { withByteSource } from "../src/files.ts";
+import { loadVideos } from "../src/open/videos.ts";
 import { CODECS } from "../testdata/make_fixtures.ts";
 import {
   assertBytesEqual,
+  errorWith,
   expectedFrames,
+  ffmpegDecode,
   ffmpegDecodeAll,
   range,
   shuffled,
@@ -109,3 +117,95 @@ Deno.test("openDevice() passes pixelFormat to the extractor of a session's devic
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("every codec the sample writer encodes has a fixture written with its row's FourCC", async () => {
+  for (const codec of sampleCodecs()) {
+    for (const file of ["0.avi", "1.avi"]) {
+      const info = await withByteSource(join(TESTDATA, "codecs", codec, file), readAviInfo);
+      deepStrictEqual(info.codec, codec, `${codec}/${file}`);
+      const tags = codecOf(info.codec)?.encoders?.map((encoder) => encoder.tag);
+      assert(tags?.includes(codec), `${codec}/${file}: ${tags}`);
+    }
+  }
+});
+
+Deno.test("every row of the codec table names a decoder the installed ffmpeg has", async () => {
+  for (const row of knownCodecs()) {
+    for (const fourcc of row.fourccs) {
+      const identity = await verifyFfmpeg("ffmpeg", fourcc, `${fourcc}.avi`);
+      assert(identity.decoders.has(row.decoder), `${fourcc}: no ${row.decoder} decoder`);
+    }
+  }
+});
+
+Deno.test("the decoder check asks ffmpeg for the decoder of the file's codec row and names it when missing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "miniscope_codecs_" });
+  try {
+    // Answers as an ffmpeg with only an FFV1 decoder, and writes no frame when asked to decode.
+    const path = join(dir, "ffmpeg");
+    await Deno.writeTextFile(
+      path,
+      `#!/bin/sh\ncase "$*" in *-decoders*)\n  echo "ffmpeg version 9.9" >&2\n` +
+        `  printf ' V..... = Video\\n ------\\n V....D ffv1   FFmpeg video codec #1\\n'\n;;\nesac\n`,
+    );
+    await Deno.chmod(path, 0o755);
+    const decoders = { XVID: "mpeg4", H264: "h264", MJPG: "mjpeg" };
+    for (const [codec, decoder] of Object.entries(decoders)) {
+      await using ex = await MiniscopeImagingExtractor.open({
+        folderPath: join(TESTDATA, "codecs", codec),
+        ffmpegPath: path,
+      });
+      await rejects(
+        () => ex.getSeries(0, 2),
+        errorWith(
+          Error,
+          `its codec is ${codec} but "${path}" (ffmpeg 9.9) has no ${decoder} decoder`,
+        ),
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+for (const codec of sampleCodecs()) {
+  Deno.test(`a decode of ${codec} started at a seek point gives exactly the frames of a whole decode`, async () => {
+    const folder = join(TESTDATA, "codecs", codec);
+    const paths = ["0.avi", "1.avi"].map((file) => join(folder, file));
+    const { videos } = await loadVideos(paths, "gray8", () => {});
+    const rule = codecOf(codec)!.seek;
+    for (const video of videos) {
+      const info = await withByteSource(video.path, readAviInfo);
+      const points = [...video.seekPoints].flatMap((point, k) => (point ? [k] : []));
+      const flagged = [...info.keyframeFlags].flatMap((flag, k) => (flag ? [k] : []));
+      // The rule's promise: every frame, the flagged keyframes, or some of them.
+      if (rule === "every-frame") deepStrictEqual(points, range(0, video.frameCount));
+      else if (rule === "keyframes") deepStrictEqual(points, flagged);
+      else {deepStrictEqual(
+          points.filter((k) => !flagged.includes(k)),
+          [],
+          `${points} within ${flagged}`,
+        );}
+      deepStrictEqual(points[0], 0);
+      const reference = await ffmpegDecode(video.path);
+      const size = width * height;
+      // Six seek points spread over the file, the last included: each start is a process.
+      const step = Math.ceil(points.length / 6);
+      const starts = points.filter((_, i) => i % step === 0 || i === points.length - 1);
+      for (const start of starts) {
+        const count = Math.min(3, video.frameCount - start);
+        let k = start;
+        for await (
+          const frame of decodeFrames(video, { start, count }, {
+            ffmpegPath: "ffmpeg",
+            pixelFormat: "gray8",
+          })
+        ) {
+          assertBytesEqual(frame, frameOf(reference, k, size), `${video.path} from ${start}: ${k}`);
+          k++;
+        }
+        deepStrictEqual(k, start + count);
+      }
+    }
+  });
+}

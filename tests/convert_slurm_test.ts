@@ -11,7 +11,7 @@ import { startCluster } from "./_slurm.ts";
 import { type ManifestEntry, readManifest } from "../src/convert/mod.ts";
 
 const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
-const DUMP = new URL("./_nwb_dump.py", import.meta.url).pathname;
+const DUMP = new URL("./tools/nwb_dump.py", import.meta.url).pathname;
 /**
  * Left out of listings: the manifest and locks, and the `<stem>/` folders of files written
  * beside an NWB file (behaviour videos, named by object ids; checked through external_file).

@@ -5,6 +5,7 @@ import { FIXTURES, timestampsCsv, timestampsMs } from "../testdata/make_fixtures
 import { frameIndexOf } from "../testdata/frames.ts";
 import {
   assertBytesEqual,
+  containing,
   copyFixture,
   encodeTestPattern,
   errorWith,
@@ -148,9 +149,12 @@ Deno.test({
       seen.push(frame.index);
     }
     deepStrictEqual(seen, range(20, 50));
+    let last = -1;
     for await (const frame of ex.stream()) {
+      last = frame.index;
       if (frame.index === 3) break; // the sanitizers fail the test if ffmpeg is left running
     }
+    deepStrictEqual(last, 3);
   },
 });
 
@@ -162,10 +166,10 @@ Deno.test({
     await using ex = await open();
     const ms = timestampsMs({ frames: 58, ...sample.timestamps });
     deepStrictEqual([...ex.getNativeTimestamps()!], ms.map((t) => t / 1000));
-    assert(ex.getNativeTimestamps()![0]! < 0);
+    assert(ex.getNativeTimestamps()![0]! < 0, `first stamp ${ex.getNativeTimestamps()![0]} s`);
     deepStrictEqual([...ex.getNativeTimestamps(5, 8)!], ms.slice(5, 8).map((t) => t / 1000));
     deepStrictEqual([...ex.getTimestamps(5, 8)], ms.slice(5, 8).map((t) => t / 1000));
-    assert(ex.hasTimeVector());
+    deepStrictEqual(ex.hasTimeVector(), true);
     const times = range(0, 58).map((i) => 100 + i / 10);
     ex.setTimes(times);
     deepStrictEqual([...ex.getTimestamps(2, 4)], [100.2, 100.3]);
@@ -197,6 +201,70 @@ Deno.test({
     ]);
     deepStrictEqual([...got], [-1, 0, 10, 10, 57, 57]);
   },
+});
+
+Deno.test("timeToSampleIndices() without time stamps keeps the same rule: no Int32 wrap, NaN a RangeError", async () => {
+  const dir = await copyFixture(SAMPLE);
+  try {
+    await Deno.remove(join(dir, "timeStamps.csv"));
+    await using timeless = await open(dir, { samplingFrequency: 20 });
+    deepStrictEqual(timeless.hasTimeVector(), false);
+    // Samples are at index / 20 s: 58 of them, the last at 2.85 s.
+    deepStrictEqual(
+      [...timeless.timeToSampleIndices([-Infinity, -0.01, 0, 0.049, 0.05, 2, 1e9, Infinity])],
+      [-1, -1, 0, 0, 1, 40, 57, 57],
+    );
+    // Each sample's own time gives the sample back, also in a slice.
+    const slice = timeless.sliceSamples(10, 30);
+    deepStrictEqual([...slice.timeToSampleIndices(slice.getTimestamps())], range(0, 20));
+    await using stamped = await open();
+    for (const ex of [timeless, stamped]) {
+      for (const bad of [[NaN, Infinity, 1e9, 2], [0, NaN]]) {
+        throws(
+          () => ex.timeToSampleIndices(bad),
+          errorWith(RangeError, "Cannot find the sample at time NaN"),
+        );
+      }
+    }
+  } finally {
+    await removeCopy(dir);
+  }
+});
+
+Deno.test("timeToSampleIndices() over times that step back gives the last sample at or before each time", async () => {
+  await using ex = await open();
+  // A clock that stepped back 1 s after sample 29.
+  const times = Array.from({ length: 58 }, (_, i) => i < 30 ? i : i - 10.5);
+  ex.setTimes(times);
+  deepStrictEqual([...ex.timeToSampleIndices([-1, 0, 18.9, 19.5, 29, 40, 1e9])], [
+    -1,
+    0,
+    18,
+    30,
+    39,
+    50,
+    57,
+  ]);
+  for (const [i, t] of times.entries()) {
+    const got = ex.timeToSampleIndices([t])[0]!;
+    const expected = times.findLastIndex((u) => u <= t);
+    deepStrictEqual(got, expected, `time ${t} of sample ${i}`);
+  }
+});
+
+Deno.test("index arguments that are NaN, fractions or past the end are RangeErrors in every method", async () => {
+  await using ex = await open();
+  for (const bad of [NaN, 0.5, -1, 59, 2 ** 53, Infinity]) {
+    throws(() => ex.getTimestamps(bad), RangeError, `getTimestamps(${bad})`);
+    throws(() => ex.getTimestamps(0, bad), RangeError, `getTimestamps(0, ${bad})`);
+    throws(() => ex.getNativeTimestamps(bad), RangeError, `getNativeTimestamps(${bad})`);
+    throws(() => ex.sliceSamples(bad, 58), RangeError, `sliceSamples(${bad}, 58)`);
+    throws(() => ex.sliceSamples(0, bad), RangeError, `sliceSamples(0, ${bad})`);
+    await rejects(() => ex.getSeries(bad, 58), RangeError, `getSeries(${bad})`);
+    await rejects(() => ex.getSamples([3, bad]), RangeError, `getSamples([3, ${bad}])`);
+    await rejects(() => ex.stream({ start: bad }).next(), RangeError, `stream(${bad})`);
+  }
+  await rejects(() => ex.getSamples([58]), RangeError);
 });
 
 Deno.test({
@@ -292,8 +360,8 @@ Deno.test("open() reports a missing folder, a folder without videos, a gap and a
     await Deno.copyFile(join(SAMPLE, "1.avi"), join(dir, "1 (copy).avi"));
     const error = await open(dir).catch((e: unknown) => e);
     assert(error instanceof MalformedRecordingError, String(error));
-    assert(error.message.includes(`"${join(dir, "1 (copy).avi")}"`), error.message);
-    assert(error.message.includes("pass filePaths"), error.message);
+    assert.match(error.message, containing(`"${join(dir, "1 (copy).avi")}"`));
+    assert.match(error.message, /pass filePaths/);
     for (const name of ["0.avi", "1.avi", "2.avi", "1 (copy).avi"]) {
       await Deno.remove(join(dir, name));
     }
@@ -309,11 +377,9 @@ Deno.test("open() without timeStamps.csv needs samplingFrequency, and with it wa
     await Deno.remove(join(dir, "timeStamps.csv"));
     const error = await open(dir).catch((e: unknown) => e);
     assert(error instanceof Deno.errors.NotFound, String(error));
-    assert(error.message.includes(join(dir, "timeStamps.csv")), error.message);
-    assert(
-      error.message.includes("is required") && error.message.includes("samplingFrequency"),
-      error.message,
-    );
+    assert.match(error.message, containing(join(dir, "timeStamps.csv")));
+    assert.match(error.message, /is required/);
+    assert.match(error.message, /samplingFrequency/);
     const w = warnings();
     await using ex = await MiniscopeImagingExtractor.open({
       folderPath: dir,
@@ -321,7 +387,7 @@ Deno.test("open() without timeStamps.csv needs samplingFrequency, and with it wa
       onWarning: w.onWarning,
     });
     deepStrictEqual(w.list.length, 1);
-    assert(w.list[0]!.includes("does not exist"), w.list[0]);
+    assert.match(w.list[0]!, /does not exist/);
     deepStrictEqual(ex.getNumSamples(), 58);
     deepStrictEqual(ex.hasTimeVector(), false);
     deepStrictEqual(ex.getNativeTimestamps(), null);
@@ -346,7 +412,7 @@ Deno.test("open() with more or fewer CSV rows than frames warns once with both n
         onWarning: w.onWarning,
       });
       deepStrictEqual(w.list.length, 1);
-      assert(w.list[0]!.includes(`has ${rows} rows but the videos hold 58 frames`), w.list[0]);
+      assert.match(w.list[0]!, containing(`has ${rows} rows but the videos hold 58 frames`));
       deepStrictEqual(ex.getNumSamples(), Math.min(rows, 58));
       deepStrictEqual(ex.getTimestamps().length, Math.min(rows, 58));
       const last = ex.getNumSamples() - 1;
@@ -355,6 +421,54 @@ Deno.test("open() with more or fewer CSV rows than frames warns once with both n
   } finally {
     await removeCopy(dir);
   }
+});
+
+Deno.test({
+  name:
+    "getFiles() gives each video's path, first sample and samples, counted within a slice and cut at the last time stamp",
+  permissions: { read: true, write: true, run: ["ffmpeg"] },
+  fn: async () => {
+    await using ex = await open();
+    deepStrictEqual(ex.getFiles(), [
+      { path: sampleFiles[0], firstSample: 0, samples: 24 },
+      { path: sampleFiles[1], firstSample: 24, samples: 24 },
+      { path: sampleFiles[2], firstSample: 48, samples: 10 },
+    ]);
+    // A file's first and last samples are its first and last frames, by an independent decode.
+    for (const { path, firstSample, samples } of ex.getFiles()) {
+      const own = await ffmpegDecodeAll([path]);
+      const { data } = await ex.getSamples([firstSample, firstSample + samples - 1]);
+      assertBytesEqual(data.subarray(0, FRAME), own.subarray(0, FRAME), `${path} first`);
+      assertBytesEqual(data.subarray(FRAME), own.subarray((samples - 1) * FRAME), `${path} last`);
+    }
+    const slice = ex.sliceSamples(20, 50);
+    deepStrictEqual(slice.getFiles(), [
+      { path: sampleFiles[0], firstSample: 0, samples: 4 },
+      { path: sampleFiles[1], firstSample: 4, samples: 24 },
+      { path: sampleFiles[2], firstSample: 28, samples: 2 },
+    ]);
+    assertBytesEqual((await slice.getSamples([4])).data, expectedFrames([24], 48, 40));
+    deepStrictEqual(ex.sliceSamples(30, 40).getFiles(), [
+      { path: sampleFiles[1], firstSample: 0, samples: 10 },
+    ]);
+    deepStrictEqual(ex.sliceSamples(30, 30).getFiles(), []);
+    // With 40 rows, 1.avi has 16 samples and 2.avi none: it is left out.
+    const dir = await copyFixture(SAMPLE);
+    try {
+      await Deno.writeTextFile(
+        join(dir, "timeStamps.csv"),
+        timestampsCsv({ frames: 40, ...sample.timestamps }),
+      );
+      await using cut = await open(dir);
+      deepStrictEqual(cut.getFiles(), [
+        { path: join(dir, "0.avi"), firstSample: 0, samples: 24 },
+        { path: join(dir, "1.avi"), firstSample: 24, samples: 16 },
+      ]);
+      deepStrictEqual(cut.getFileFrameCounts(), [24, 24, 10]);
+    } finally {
+      await removeCopy(dir);
+    }
+  },
 });
 
 Deno.test("open() rejects a CSV with fewer than two rows, naming it", async () => {
@@ -390,8 +504,8 @@ Deno.test("open() rejects a file whose frame shape differs and a colour video, n
     await Deno.copyFile(join(ODD, "other_shape.avi"), join(dir, "1.avi"));
     const error = await open(dir).catch((e: unknown) => e);
     assert(error instanceof MalformedRecordingError, String(error));
-    assert(error.message.includes(`"${join(dir, "1.avi")}": its frames are 40x48`), error.message);
-    assert(error.message.includes("all files must agree"));
+    assert.match(error.message, containing(`"${join(dir, "1.avi")}": its frames are 40x48`));
+    assert.match(error.message, /all files must agree/);
     await Deno.copyFile(join(ODD, "colour.avi"), join(dir, "1.avi"));
     await rejects(
       () => open(dir),
@@ -441,8 +555,8 @@ Deno.test("a frame that fails to decode stops the read with ffmpeg's error inste
     await using ex = await open(dir);
     const error = await ex.getSeries(0, 10).catch((e: unknown) => e);
     assert(error instanceof FfmpegError, String(error));
-    assert(error.message.includes(`Cannot decode "${path}"`), error.message);
-    assert(error.message.includes("ffmpeg exited with code"), error.message);
+    assert.match(error.message, containing(`Cannot decode "${path}"`));
+    assert.match(error.message, /ffmpeg exited with code/);
   } finally {
     await removeCopy(dir);
   }
@@ -464,11 +578,8 @@ Deno.test("reading with an ffmpegPath that does not exist says to install ffmpeg
   await using ex = await open(SAMPLE, { ffmpegPath: "/nonexistent/ffmpeg" });
   const error = await ex.getSeries(0, 1).catch((e: unknown) => e);
   assert(error instanceof Deno.errors.NotFound, String(error));
-  assert(
-    error.message.includes('Cannot run "/nonexistent/ffmpeg": ffmpeg was not found'),
-    error.message,
-  );
-  assert(error.message.includes("apt-get install -y ffmpeg"));
+  assert.match(error.message, containing('Cannot run "/nonexistent/ffmpeg": ffmpeg was not found'));
+  assert.match(error.message, /apt-get install -y ffmpeg/);
 });
 
 Deno.test("files named with spaces, commas, quotes, a leading '-' and protocol prefixes are plain files to ffmpeg", async () => {

@@ -7,8 +7,9 @@
 
 import { join } from "node:path";
 import assert, { deepStrictEqual, rejects } from "node:assert/strict";
-import { FfmpegError, MiniscopeImagingExtractor } from "../mod.ts";
+import { FfmpegError, FfmpegUnavailableError, MiniscopeImagingExtractor } from "../mod.ts";
 import {
+  containing,
   copyFixture,
   errorWith,
   ffmpegProcessesMentioning,
@@ -37,8 +38,14 @@ Deno.test("a program that prints bytes and exits 0 is refused as ffmpeg, not rea
   const { path, dir } = await script("head -c 1000000 /dev/zero; exit 0");
   try {
     await using ex = await open(path);
-    await rejects(() => ex.getSeries(0, 3), errorWith(Error, "does not answer as ffmpeg does"));
-    await rejects(() => ex.getSamples([5]), errorWith(Error, `Cannot use "${path}" as ffmpeg`));
+    await rejects(
+      () => ex.getSeries(0, 3),
+      errorWith(FfmpegUnavailableError, "does not answer as ffmpeg does"),
+    );
+    await rejects(
+      () => ex.getSamples([5]),
+      errorWith(FfmpegUnavailableError, `Cannot use "${path}" as ffmpeg`),
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -47,9 +54,27 @@ Deno.test("a program that prints bytes and exits 0 is refused as ffmpeg, not rea
 Deno.test("/bin/true as ffmpeg is named as not ffmpeg instead of blaming the recording", async () => {
   await using ex = await open("/bin/true");
   const error = await ex.getSeries(0, 2).catch((e: unknown) => e);
-  assert(error instanceof Error, String(error));
-  assert(error.message.includes('Cannot use "/bin/true" as ffmpeg'), error.message);
-  assert(!error.message.includes("decodes to only"), error.message);
+  assert(error instanceof FfmpegUnavailableError, String(error));
+  deepStrictEqual(error.ffmpegPath, "/bin/true");
+  assert.match(error.message, containing('Cannot use "/bin/true" as ffmpeg'));
+  assert.doesNotMatch(error.message, /decodes to only/);
+});
+
+Deno.test("an ffmpeg without the decoder of the files' codec is an FfmpegUnavailableError naming both", async () => {
+  // A real ffmpeg's answer, with the FFV1 decoder taken out of its list.
+  const { path, dir } = await script(
+    'case "$*" in *-decoders*) ffmpeg "$@" | grep -v " ffv1 ";; *) exec ffmpeg "$@";; esac',
+  );
+  try {
+    await using ex = await open(path);
+    const error = await ex.getSeries(0, 2).catch((e: unknown) => e);
+    assert(error instanceof FfmpegUnavailableError, String(error));
+    deepStrictEqual(error.ffmpegPath, path);
+    assert.match(error.message, containing(`its codec is FFV1 but "${path}"`));
+    assert.match(error.message, /has no ffv1 decoder/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("a folder or a file without execute permission as ffmpegPath says so", async () => {
@@ -61,8 +86,8 @@ Deno.test("a folder or a file without execute permission as ffmpegPath says so",
       await using ex = await open(path);
       const error = await ex.getSeries(0, 1).catch((e: unknown) => e);
       assert(error instanceof Deno.errors.PermissionDenied, String(error));
-      assert(error.message.includes("not an executable program"), error.message);
-      assert(!error.message.includes("--allow-run"), error.message);
+      assert.match(error.message, /not an executable program/);
+      assert.doesNotMatch(error.message, /--allow-run/);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -77,7 +102,7 @@ Deno.test("a program that never answers is stopped after the stall time-out", as
     const started = performance.now();
     const error = await ex.getSeries(0, 2).catch((e: unknown) => e);
     assert(error instanceof FfmpegError, String(error));
-    assert(error.message.includes("wrote nothing for 0.4 s"), error.message);
+    assert.match(error.message, containing("wrote nothing for 0.4 s"));
     assert(performance.now() - started < 10_000, "the read ended long before the program would");
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -93,7 +118,7 @@ Deno.test("a decoder that stalls mid-read is stopped after the stall time-out", 
     await using ex = await open(path, { stallTimeoutMs: 500 });
     const error = await ex.getSamples([3, 40]).catch((e: unknown) => e);
     assert(error instanceof FfmpegError, String(error));
-    assert(error.message.includes("wrote nothing for 0.5 s"), error.message);
+    assert.match(error.message, containing("wrote nothing for 0.5 s"));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

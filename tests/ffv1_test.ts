@@ -1,6 +1,6 @@
 import { deepStrictEqual } from "node:assert/strict";
 import { isGray8, readFfv1Layout } from "../src/formats/ffv1.ts";
-import { readAviInfo } from "../src/formats/avi.ts";
+import { readAviInfo } from "../src/formats/avi/mod.ts";
 import { withByteSource } from "../src/files.ts";
 import { encodeTestPattern } from "./_helpers.ts";
 

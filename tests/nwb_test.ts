@@ -1,15 +1,18 @@
 // NWB export: real files written through h5wasm, read back with h5py (Debian's python3-h5py)
 // and with h5wasm, frames compared with an independent ffmpeg decode, and, where the offline
-// validator set of ../shared/tools/nwb is installed, passed through check_nwb.sh.
-import { dirname, join } from "node:path";
+// validator set of ../shared/tools/nwb is installed, validated, read back with pynwb and
+// inspected (tests/_nwb_check.ts).
+import { dirname, join, relative, resolve } from "node:path";
 import h5wasm from "h5wasm/node";
 import assert, { deepStrictEqual, rejects } from "node:assert/strict";
 import {
+  containing,
   errorWith,
   ffmpegDecodeAll,
   findPython,
   runDenoScript,
   SAMPLE,
+  startingWith,
   TESTDATA,
 } from "./_helpers.ts";
 import { FIXTURES } from "../testdata/make_fixtures.ts";
@@ -17,24 +20,20 @@ import {
   MiniscopeImagingExtractor,
   MiniscopeMultiRecordingImagingExtractor,
   MiniscopeSession,
+  StartTimeUnknownError,
 } from "../mod.ts";
-import { writeNwb } from "../src/nwb/mod.ts";
+import { type NwbSource, writeNwb } from "../src/nwb/mod.ts";
 import { qtJson, writeRecording } from "../src/sample.ts";
 import { makeFrame } from "../testdata/frames.ts";
+import { checkNwb } from "./_nwb_check.ts";
 
 const SESSION = join(TESTDATA, FIXTURES.sample.session);
 const { width: WIDTH, height: HEIGHT, frames: FRAMES } = FIXTURES.sample;
-const DUMP = new URL("./_nwb_dump.py", import.meta.url).pathname;
+const DUMP = new URL("./tools/nwb_dump.py", import.meta.url).pathname;
 const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
 const API_SCRIPT = new URL("./_nwb_sandbox_script.ts", import.meta.url).pathname;
-const CHECK = new URL("../../shared/tools/nwb/check_nwb.sh", import.meta.url).pathname;
-const VALIDATOR = join(Deno.env.get("HOME") ?? "/root", ".cache/nwb-validator/bin/nwb-validate");
 const python = await findPython(["h5py", "numpy"]) ??
   ((await Deno.stat("/usr/bin/python3").then(() => true, () => false)) ? "/usr/bin/python3" : "");
-const canCheck = await Promise.all(
-  [CHECK, VALIDATOR].map((p) => Deno.stat(p).then(() => true, () => false)),
-)
-  .then((found) => found.every(Boolean));
 
 // deno-lint-ignore no-explicit-any
 type Dump = Record<string, any>;
@@ -50,42 +49,6 @@ async function dump(path: string): Promise<Dump> {
   }).output();
   assert(output.success, new TextDecoder().decode(output.stderr));
   return JSON.parse(new TextDecoder().decode(output.stdout));
-}
-
-/**
- * Runs the offline validator, read-back and inspector on a file, where they are installed.
- * `readBack: "startingTime"` replaces the read-back of check_nwb.sh, which expects time
- * stamps, by a pynwb read of `starting_time` and `rate`.
- */
-async function checkNwb(path: string, options: { readBack?: "startingTime" } = {}): Promise<void> {
-  if (!canCheck) return;
-  const run = async (command: string, args: string[], env: Record<string, string> = {}) => {
-    const output = await new Deno.Command(command, {
-      args,
-      env,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
-    assert(output.success, `${command} ${args.join(" ")} failed on ${path}:\n${text}`);
-    return text;
-  };
-  if (options.readBack === undefined) {
-    await run("bash", [CHECK, path]);
-    return;
-  }
-  await run(VALIDATOR, [path]);
-  const text = await run("/usr/bin/python3", [
-    "-c",
-    `import sys
-from pynwb import NWBHDF5IO
-with NWBHDF5IO(sys.argv[1], "r") as io:
-    s = io.read().acquisition["OnePhotonSeries"]
-    print(s.starting_time, s.rate, s.data.shape, s.imaging_plane.device.name)`,
-    path,
-  ], { PYTHONPATH: join(dirname(dirname(VALIDATOR)), "src") });
-  assert(text.includes("0.0 20.0 (58, 48, 40) Miniscope"), text);
 }
 
 async function sha256(bytes: Uint8Array): Promise<string> {
@@ -159,7 +122,7 @@ Deno.test("writeNwb() writes a session that h5py reads back exactly: transposed 
     deepStrictEqual(f["/session_start_time"].dtype, "vlen-ascii");
     deepStrictEqual(f["/timestamps_reference_time"].value, "2022-09-19T09:18:41.007+00:00");
     deepStrictEqual(f["/file_create_date"].shape, [1]);
-    assert(/\+00:00$/.test(f["/file_create_date"].value[0]), f["/file_create_date"].value[0]);
+    assert.match(f["/file_create_date"].value[0], /\+00:00$/);
     deepStrictEqual(f["/identifier"].value, "test-0001");
     deepStrictEqual(f["/general/experimenter"].value, ["lab"]);
     deepStrictEqual(f["/general/experiment_description"].value, "exp1");
@@ -171,11 +134,12 @@ Deno.test("writeNwb() writes a session that h5py reads back exactly: transposed 
     }
     // Device and imaging plane.
     const device = f["/general/devices/Miniscope"];
-    deepStrictEqual(device.attrs.neurodata_type, text("Device"));
+    deepStrictEqual(device.attrs.neurodata_type, text("Miniscope"));
+    deepStrictEqual(device.attrs.namespace, text("ndx-miniscope"));
     for (
       const part of ["Miniscope_V4_BNO", "frame rate 30FPS", "gain 3.5", "LED 1", "EWL focus 70"]
     ) {
-      assert(device.attrs.description[1].includes(part), device.attrs.description[1]);
+      assert.match(device.attrs.description[1], containing(part));
     }
     const plane = "/general/optophysiology/ImagingPlane";
     deepStrictEqual(f[`${plane}/device`], {
@@ -193,7 +157,7 @@ Deno.test("writeNwb() writes a session that h5py reads back exactly: transposed 
     const series = "/acquisition/OnePhotonSeries";
     deepStrictEqual(f[series].attrs.neurodata_type, text("OnePhotonSeries"));
     deepStrictEqual(f[series].attrs.binning, ["<u8", 1]);
-    assert(f[series].attrs.comments[1].includes("1 dropped frame"), f[series].attrs.comments[1]);
+    assert.match(f[series].attrs.comments[1], /1 dropped frame/);
     deepStrictEqual(f[`${series}/imaging_plane`], { kind: "softlink", target: plane });
     const data = f[`${series}/data`];
     deepStrictEqual([data.dtype, data.shape], ["|u1", [FRAMES, WIDTH, HEIGHT]]);
@@ -307,11 +271,19 @@ Deno.test("a recording without timeStamps.csv is written with starting_time and 
     deepStrictEqual(f[`${series}/timestamps`], undefined);
     deepStrictEqual(f[`${series}/starting_time`].value, 0);
     deepStrictEqual(f[`${series}/starting_time`].attrs.rate, float64(20));
-    assert(f[series].attrs.description[1].includes("without timeStamps.csv"));
+    assert.match(f[series].attrs.description[1], containing("without timeStamps.csv"));
     deepStrictEqual(f[`${series}/data`].shape, [FRAMES, WIDTH, HEIGHT]);
-    // check_nwb.sh's read-back prints time stamps, which such a series has not: validate, then
-    // read it back with the same pynwb here.
-    await checkNwb(out, { readBack: "startingTime" });
+    const report = await checkNwb(out);
+    if (report) {
+      deepStrictEqual(report.objects.series.OnePhotonSeries, {
+        type: "OnePhotonSeries",
+        shape: [FRAMES, WIDTH, HEIGHT],
+        starting_time: 0,
+        rate: 20,
+        device: "Miniscope",
+        frame_sums: report.objects.series.OnePhotonSeries.frame_sums,
+      });
+    }
   });
 });
 
@@ -363,7 +335,7 @@ Deno.test("a behaviour camera becomes an ImageSeries of its videos: relative pat
     const out = join(dir, "out", "camera.nwb");
     await Deno.mkdir(dirname(out));
     const result = await writeNwb(await MiniscopeSession.open(root), out, { onWarning() {} });
-    assert(result.series.some((s) => s.path === "/acquisition/BehavCam_0" && s.samples === 8));
+    deepStrictEqual(result.series.find((s) => s.path === "/acquisition/BehavCam_0")?.samples, 8);
     const f = await dump(out);
     const series = "/acquisition/BehavCam_0";
     deepStrictEqual(f[series].attrs.neurodata_type, text("ImageSeries"));
@@ -490,7 +462,7 @@ Deno.test("the UTC offset comes from msecSinceEpoch, else from the time zone; wi
     const session = await MiniscopeSession.open(root);
     await rejects(
       () => writeNwb(session, join(dir, "none.nwb"), { onWarning() {} }),
-      errorWith(Error, "--timezone"),
+      errorWith(StartTimeUnknownError, "--timezone"),
     );
     deepStrictEqual(await listing(dir), ["east.nwb", "session"]);
     const newYork = await writeNwb(session, join(dir, "ny.nwb"), {
@@ -578,9 +550,9 @@ Deno.test("the CLI exports a session under exactly the narrow permissions, and S
       "U",
     ]);
     deepStrictEqual(ok.code, 0, ok.stderr);
-    assert(
-      ok.stdout.includes("/acquisition/OnePhotonSeries (OnePhotonSeries, 58 samples)"),
+    assert.match(
       ok.stdout,
+      containing("/acquisition/OnePhotonSeries (OnePhotonSeries, 58 samples)"),
     );
     const f = await dump(file);
     const decoded = await ffmpegDecodeAll([0, 1, 2].map((i) => join(SAMPLE, `${i}.avi`)));
@@ -589,10 +561,10 @@ Deno.test("the CLI exports a session under exactly the narrow permissions, and S
     // The same again is refused; a bad option is a usage error.
     const again = await runDenoScript(CLI, flags, ["export", SESSION, "--out", file]);
     deepStrictEqual(again.code, 1);
-    assert(again.stderr.includes("--overwrite"), again.stderr);
+    assert.match(again.stderr, /--overwrite/);
     const bad = await runDenoScript(CLI, flags, ["export", SESSION, "--out", file, "--sex", "X"]);
     deepStrictEqual(bad.code, 2);
-    assert(bad.stderr.includes("--sex"), bad.stderr);
+    assert.match(bad.stderr, /--sex/);
     await Deno.remove(file);
 
     // The API under the same flags.
@@ -642,11 +614,382 @@ Deno.test("the CLI exports a session under exactly the narrow permissions, and S
     while ((await listing(out)).length === 0 && Date.now() - started < 60_000) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    assert((await listing(out))[0]?.includes(".partial-"), String(await listing(out)));
+    assert.match(String((await listing(out))[0]), /\.partial-/);
     child.kill("SIGTERM");
     const status = await child.status;
     deepStrictEqual(status.code, 1, await stderr);
-    assert((await stderr).includes("Interrupted"), await stderr);
+    assert.match(await stderr, /Interrupted/);
     deepStrictEqual(await listing(out), []);
+  });
+});
+
+/** Whether this runs as root on Linux (whom file modes do not stop, and who may mount). */
+async function isLinuxRoot(): Promise<boolean> {
+  if (Deno.build.os !== "linux") return false;
+  const { stdout } = await new Deno.Command("id", { args: ["-u"], stdout: "piped" }).output();
+  return new TextDecoder().decode(stdout).trim() === "0";
+}
+
+/**
+ * Runs `fn` with a folder in which no file can be created: read-only by its mode, or for root
+ * (whom modes do not stop) a read-only tmpfs mounted on it.
+ */
+async function withReadOnlyFolder(fn: (folder: string) => Promise<void>): Promise<void> {
+  const folder = await Deno.makeTempDir({ prefix: "miniscope_ro_" });
+  const root = await isLinuxRoot();
+  try {
+    if (root) {
+      const mount = await new Deno.Command("mount", {
+        args: ["-t", "tmpfs", "-o", "ro,size=16k", "tmpfs", folder],
+        stderr: "piped",
+      }).output();
+      assert(mount.success, new TextDecoder().decode(mount.stderr));
+    } else {
+      await Deno.chmod(folder, 0o555);
+    }
+    await fn(folder);
+  } finally {
+    if (root) await new Deno.Command("umount", { args: [folder] }).output();
+    else await Deno.chmod(folder, 0o755);
+    await Deno.remove(folder, { recursive: true });
+  }
+}
+
+Deno.test("NWB export into a missing or read-only folder, onto a folder or under a file fails in one line naming the path and the cause, without HDF5's report", async () => {
+  await withTemp(async (dir) => {
+    await Deno.writeTextFile(join(dir, "file"), "");
+    await withReadOnlyFolder(async (readOnly) => {
+      const cases: [string, RegExp][] = [
+        [join(dir, "none", "out.nwb"), /the folder ".*none" does not exist$/],
+        [join(readOnly, "out.nwb"), /(read-only file system|no permission to create)/],
+        [dir, /it is a folder$/],
+        [join(dir, "file", "out.nwb"), /"[^"]*file" is a file, not a folder$/],
+        [join(dir, "file", "a", "out.nwb"), /"[^"]*a" is not a folder: a part of it is a file$/],
+      ];
+      const flags = [
+        `--allow-read=${SESSION},${dir},${readOnly}`,
+        `--allow-write=${dir},${readOnly}`,
+      ];
+      for (const [path, cause] of cases) {
+        const result = await runDenoScript(CLI, [...flags, "--allow-run=ffmpeg"], [
+          "export",
+          SESSION,
+          "--out",
+          path,
+          "--format",
+          "nwb",
+          "--overwrite",
+        ]);
+        deepStrictEqual([result.code, result.stdout], [1, ""], result.stderr);
+        const lines = result.stderr.trim().split("\n");
+        deepStrictEqual(lines.length, 1, result.stderr);
+        assert.match(lines[0]!, startingWith(`Error: Cannot write "${path}": `));
+        assert.match(lines[0]!, cause);
+        assert.doesNotMatch(result.stderr, /HDF5/);
+      }
+      // The API, in a process of its own so that anything HDF5 prints would be seen.
+      const api = await runDenoScript(API_SCRIPT, flags, [SESSION, join(readOnly, "api.nwb")]);
+      deepStrictEqual(api.stderr, "");
+      const reply = JSON.parse(api.stdout);
+      deepStrictEqual(reply.ok, false);
+      assert.match(reply.message, startingWith(`Cannot write "${join(readOnly, "api.nwb")}": `));
+      deepStrictEqual(await listing(readOnly), []);
+    });
+    deepStrictEqual(await listing(dir), ["file"]);
+  });
+});
+
+Deno.test({
+  name:
+    "an NWB export that fills the disk fails in one line naming the file, and leaves nothing behind",
+  ignore: !(await isLinuxRoot()), // mounting a small tmpfs needs root
+  fn: async () => {
+    const out = await Deno.makeTempDir({ prefix: "miniscope_full_" });
+    const mount = await new Deno.Command("mount", {
+      args: ["-t", "tmpfs", "-o", "size=64k", "tmpfs", out],
+      stderr: "piped",
+    }).output();
+    assert(mount.success, new TextDecoder().decode(mount.stderr));
+    try {
+      // 58 frames of 48 x 40 bytes, uncompressed, do not fit in 64 KiB.
+      const path = join(out, "full.nwb");
+      const result = await runDenoScript(CLI, [
+        `--allow-read=${SESSION},${out}`,
+        `--allow-write=${out}`,
+        "--allow-run=ffmpeg",
+      ], ["export", SESSION, "--out", path, "--compression", "none"]);
+      deepStrictEqual([result.code, result.stdout], [1, ""], result.stderr);
+      const lines = result.stderr.trim().split("\n").filter((l) => !l.startsWith("Writing NWB"));
+      deepStrictEqual(lines.length, 1, result.stderr);
+      assert.match(lines[0]!, startingWith(`Error: Cannot write "${path}": HDF5: `));
+      assert.doesNotMatch(result.stderr, /HDF5-DIAG/);
+      deepStrictEqual(await listing(out), []);
+    } finally {
+      await new Deno.Command("umount", { args: [out] }).output();
+      await Deno.remove(out);
+    }
+  },
+});
+
+/** Device and inode of each path as the system resolves it (symbolic links, then ".."). */
+async function systemIdentity(paths: string[]): Promise<string[]> {
+  const output = await new Deno.Command(python, {
+    args: [
+      "-c",
+      "import os, sys\nfor p in sys.argv[1:]: s = os.stat(p); print(s.st_dev, s.st_ino)",
+      ...paths,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert(output.success, new TextDecoder().decode(output.stderr));
+  return new TextDecoder().decode(output.stdout).trim().split("\n");
+}
+
+Deno.test("behaviour camera links lead from the NWB file to the videos for relative session and output paths, and through a linked output folder", async () => {
+  await withTemp(async (dir) => {
+    const root = await sessionWithCamera(dir);
+    const work = join(dir, "work");
+    await Deno.mkdir(join(work, "out"), { recursive: true });
+    await Deno.symlink(join(work, "out"), join(dir, "linked"));
+    const videos = [0, 1].map((i) => join(root, "BehavCam_0", `${i}.avi`));
+    const expected = await systemIdentity(videos);
+    const check = async (file: string, inspect: boolean) => {
+      const links = (await dump(file))["/acquisition/BehavCam_0/external_file"].value as string[];
+      deepStrictEqual(links, ["../../session/BehavCam_0/0.avi", "../../session/BehavCam_0/1.avi"]);
+      deepStrictEqual(
+        await systemIdentity(links.map((link) => `${dirname(file)}/${link}`)),
+        expected,
+      );
+      if (!inspect) return;
+      const report = await checkNwb(file);
+      const checks = report?.inspector.map((m) => m.check) ?? [];
+      assert(!checks.includes("check_image_series_external_file_valid"), checks.join(", "));
+    };
+    const flags = [`--allow-read=${dir}`, `--allow-write=${dir}`, "--allow-run=ffmpeg"];
+    const cases = [
+      ["../session", join(work, "out", "a.nwb")],
+      [root, "out/b.nwb"],
+      ["../session", "../linked/c.nwb"],
+    ] as const;
+    for (const [session, out] of cases) {
+      const result = await runDenoScript(CLI, flags, ["export", session, "--out", out], {
+        cwd: work,
+      });
+      deepStrictEqual(result.code, 0, result.stderr);
+      await check(resolve(work, out), session === root);
+    }
+    // The API, with paths relative to this process's working folder.
+    const api = relative(Deno.cwd(), join(dir, "linked", "d.nwb"));
+    await writeNwb(await MiniscopeSession.open(relative(Deno.cwd(), root)), api, {
+      onWarning() {},
+    });
+    await check(join(dir, "linked", "d.nwb"), true);
+  });
+});
+
+/** The SHA-256 of every file under a folder, by path. */
+async function digests(folder: string): Promise<Record<string, string>> {
+  const all: Record<string, string> = {};
+  for await (const entry of Deno.readDir(folder)) {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory) Object.assign(all, await digests(path));
+    else if (entry.isFile) all[path] = await sha256(await Deno.readFile(path));
+  }
+  return all;
+}
+
+Deno.test("writeNwb() refuses, even with overwrite, to write over a file the export reads or would read: a video, a linked camera video, a side file by a symbolic link, a hard link, a new video beside the videos", async () => {
+  await withTemp(async (dir) => {
+    const root = await sessionWithCamera(dir);
+    await Deno.symlink(root, join(dir, "link"));
+    await Deno.link(join(root, "Miniscope", "1.avi"), join(dir, "hard.nwb"));
+    const session = await MiniscopeSession.open(root, { onWarning() {} });
+    const extractor = await session.openDevice("Miniscope", { onWarning() {} });
+    const before = await digests(dir);
+    const scope = (name: string) => join(root, "Miniscope", name);
+    const replace = (input: string) => `it would replace "${input}", a file of the recording`;
+    const cases: [NwbSource, string, string][] = [
+      [extractor, scope("0.avi"), replace(scope("0.avi"))],
+      [extractor, scope("headOrientation.csv"), replace(scope("headOrientation.csv"))],
+      [session, join(root, "BehavCam_0", "1.avi"), replace(join(root, "BehavCam_0", "1.avi"))],
+      [session, join(dir, "link", "Miniscope", "timeStamps.csv"), replace(scope("timeStamps.csv"))],
+      [
+        session,
+        join(dir, "link", "BehavCam_0", "..", "notes.csv"),
+        replace(join(root, "notes.csv")),
+      ],
+      [extractor, join(dir, "hard.nwb"), replace(scope("1.avi"))],
+      [
+        session,
+        join(root, "BehavCam_0", "2.AVI"),
+        `it would be read as a video of the recording, beside "${
+          join(root, "BehavCam_0", "0.avi")
+        }"`,
+      ],
+    ];
+    for (const [source, out, cause] of cases) {
+      await rejects(
+        () => writeNwb(source, out, { overwrite: true, onWarning() {} }),
+        errorWith(TypeError, `Cannot write "${out}": ${cause}`),
+        out,
+      );
+    }
+    // A recording without timeStamps.csv: that name would be read as its time stamps next time.
+    const device = join(dir, "bare", "Miniscope");
+    await copyTree(join(root, "Miniscope"), device);
+    await Deno.remove(join(device, "timeStamps.csv"));
+    const bare = await MiniscopeImagingExtractor.open({
+      folderPath: device,
+      samplingFrequency: 20,
+      onWarning() {},
+    });
+    await rejects(
+      () => writeNwb(bare, join(device, "timeStamps.csv"), { onWarning() {} }),
+      errorWith(TypeError, `it would be read as "${join(device, "timeStamps.csv")}" of the`),
+    );
+    await Deno.remove(join(dir, "bare"), { recursive: true });
+    deepStrictEqual(await digests(dir), before);
+    deepStrictEqual(await listing(dir), ["hard.nwb", "link", "session"]);
+  });
+});
+
+Deno.test("HDF5's report of a failed call is kept from the terminal and becomes the error", async () => {
+  await withTemp(async (dir) => {
+    const script = join(dir, "fail.ts");
+    const hdf5 = new URL("../src/nwb/hdf5.ts", import.meta.url).href;
+    await Deno.writeTextFile(
+      script,
+      `import { loadH5wasm, quietHdf5 } from "${hdf5}";
+const h5wasm = await loadH5wasm();
+const file = new h5wasm.File(Deno.args[0], "w");
+quietHdf5(() => file.create_group("a"));
+try {
+  quietHdf5(() => file.create_group("a"));
+  console.log("no error");
+} catch (error) {
+  console.log((error as Error).message);
+}
+file.close();
+`,
+    );
+    const config = new URL("../deno.json", import.meta.url).pathname;
+    const flags = [`--config=${config}`, "--allow-read", `--allow-write=${dir}`];
+    const result = await runDenoScript(script, flags, [
+      join(dir, "twice.h5"),
+    ]);
+    deepStrictEqual([result.code, result.stderr], [0, ""]);
+    assert.match(result.stdout.trim(), /^HDF5: .+/);
+    deepStrictEqual(result.stdout.trim().split("\n").length, 1, result.stdout);
+  });
+});
+
+Deno.test("a side file that cannot be read is left out of the NWB file with a warning naming it, and the rest is converted: API and CLI", async () => {
+  await withTemp(async (dir) => {
+    const root = join(dir, "session");
+    await copyTree(SESSION, root);
+    const head = join(root, "Miniscope", "headOrientation.csv");
+    const notes = join(root, "notes.csv");
+    await Deno.writeTextFile(head, "Time Stamp (ms),qw,qx,qy,qz\n-68,1,0,0\n");
+    await Deno.writeTextFile(notes, "Time Stamp (ms), Note\nsoon,start of baseline\n");
+    const headProblem = `Cannot read "${head}": line 2 has 4 cells, expected 5`;
+    const notesProblem = `Cannot read "${notes}": line 2 does not start with a time stamp`;
+    const decoded = await ffmpegDecodeAll([0, 1, 2].map((i) => join(SAMPLE, `${i}.avi`)));
+    const w: string[] = [];
+    const session = await MiniscopeSession.open(root, { onWarning: (m) => w.push(m) });
+    const result = await writeNwb(session, join(dir, "api.nwb"), { onWarning: (m) => w.push(m) });
+    deepStrictEqual(result.series.map((s) => s.path), ["/acquisition/OnePhotonSeries"]);
+    deepStrictEqual(w.length, 2, w.join("\n"));
+    assert(w.some((m) => m.startsWith(notesProblem) && m.endsWith("left out")), w.join("\n"));
+    assert(
+      w.some((m) => m.startsWith(headProblem) && m.endsWith("left out of the NWB file")),
+      w.join("\n"),
+    );
+    const f = await dump(join(dir, "api.nwb"));
+    deepStrictEqual(f["/acquisition/OnePhotonSeries/data"].sha256, await sha256(decoded));
+    deepStrictEqual([f["/acquisition/HeadOrientation"], f["/acquisition/notes"]], [
+      undefined,
+      undefined,
+    ]);
+
+    const cli = await runDenoScript(CLI, [
+      `--allow-read=${dir}`,
+      `--allow-write=${dir}`,
+      "--allow-run=ffmpeg",
+    ], ["export", root, "--out", join(dir, "cli.nwb")]);
+    deepStrictEqual(cli.code, 0, cli.stderr);
+    const warned = cli.stderr.trim().split("\n").filter((l) => l.startsWith("Warning: "));
+    assert(warned.some((l) => l.startsWith(`Warning: ${headProblem}`)), cli.stderr);
+    assert(warned.some((l) => l.startsWith(`Warning: ${notesProblem}`)), cli.stderr);
+    assert.match(cli.stdout, containing(`Wrote ${join(dir, "cli.nwb")}`));
+    deepStrictEqual(
+      (await dump(join(dir, "cli.nwb")))["/acquisition/OnePhotonSeries/data"].sha256,
+      await sha256(decoded),
+    );
+
+    // A device folder whose metaData.json is cut short: its settings are left out, as when it
+    // is read.
+    const device = join(root, "Miniscope");
+    await Deno.writeTextFile(join(device, "metaData.json"), '{"deviceType": "Mini');
+    const extractor = await MiniscopeImagingExtractor.open({ folderPath: device, onWarning() {} });
+    w.length = 0;
+    await writeNwb(extractor, join(dir, "device.nwb"), { onWarning: (m) => w.push(m) });
+    assert(w.some((m) => m.includes(join(device, "metaData.json"))), w.join("\n"));
+    assert(w.some((m) => m.startsWith(headProblem)), w.join("\n"));
+    deepStrictEqual(
+      (await dump(join(dir, "device.nwb")))["/acquisition/OnePhotonSeries/data"].sha256,
+      await sha256(decoded),
+    );
+  });
+});
+
+Deno.test("a head orientation file of software before v0.141 goes into the NWB file, and a broken one of a multi-recording is left out with a warning", async () => {
+  await withTemp(async (dir) => {
+    const day = join(dir, "2022_09_19");
+    await copyTree(SESSION, join(day, "09_18_41"));
+    await copyTree(SESSION, join(day, "09_20_00"));
+    const later = join(day, "09_20_00", "metaData.json");
+    const metadata = JSON.parse(await Deno.readTextFile(later));
+    metadata.recordingStartTime = { ...metadata.recordingStartTime, minute: 20, second: 0 };
+    metadata.recordingStartTime.msecSinceEpoch += 79_000 - 7;
+    await Deno.writeTextFile(later, qtJson(metadata));
+    const current = await Deno.readTextFile(join(SAMPLE, "headOrientation.csv"));
+    const rows = current.trim().split("\n").slice(1);
+    const old = join(day, "09_18_41", "Miniscope", "headOrientation.csv");
+    await Deno.writeTextFile(old, ["qw,qx,qy,qz", ...rows].join("\n") + "\n");
+    const device = await MiniscopeImagingExtractor.open({
+      folderPath: join(day, "09_18_41", "Miniscope"),
+      onWarning() {},
+    });
+    await writeNwb(device, join(dir, "old.nwb"), { onWarning() {} });
+    const f = await dump(join(dir, "old.nwb"));
+    const values = rows.map((line) => line.split(",").map(Number));
+    deepStrictEqual(f["/acquisition/HeadOrientation/data"].value, values.map((r) => r.slice(1)));
+    deepStrictEqual(
+      f["/acquisition/HeadOrientation/timestamps"].value,
+      values.map((r) => r[0]! / 1000),
+    );
+
+    const broken = join(day, "09_20_00", "Miniscope", "headOrientation.csv");
+    await Deno.writeTextFile(broken, "qw;qx;qy;qz\n");
+    const multi = await MiniscopeMultiRecordingImagingExtractor.open({
+      folderPath: day,
+      onWarning() {},
+    });
+    const w: string[] = [];
+    await writeNwb(multi, join(dir, "day.nwb"), { onWarning: (m) => w.push(m) });
+    deepStrictEqual(w.length, 1, w.join("\n"));
+    assert.match(
+      w[0]!,
+      startingWith(`Cannot read "${broken}": line 1 is not the head orientation header`),
+    );
+    const joined = await dump(join(dir, "day.nwb"));
+    deepStrictEqual(
+      joined["/acquisition/HeadOrientation/data"].value,
+      values.map((r) => r.slice(1)),
+    );
+    deepStrictEqual(joined["/acquisition/OnePhotonSeries/data"].shape, [2 * FRAMES, WIDTH, HEIGHT]);
+    await checkNwb(join(dir, "day.nwb"));
   });
 });

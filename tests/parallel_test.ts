@@ -1,14 +1,15 @@
 import { join } from "node:path";
-import assert, { deepStrictEqual } from "node:assert/strict";
-import { MiniscopeImagingExtractor } from "../mod.ts";
+import assert, { deepStrictEqual, rejects } from "node:assert/strict";
+import { MalformedRecordingError, MiniscopeImagingExtractor } from "../mod.ts";
 import { balance } from "../src/read/plan.ts";
-import { readAviInfo } from "../src/formats/avi.ts";
+import { readAviInfo } from "../src/formats/avi/mod.ts";
 import { withByteSource } from "../src/files.ts";
 import { timestampsCsv, writeVideo } from "../testdata/make_fixtures.ts";
 import { makeFrame } from "../testdata/frames.ts";
 import {
   assertBytesEqual,
   encodeTestPattern,
+  errorWith,
   expectedFrames,
   ffmpegDecodeAll,
   ffmpegProcessesMentioning,
@@ -81,28 +82,28 @@ Deno.test("a failing parallel read stops the other decoders and leaves no ffmpeg
     await using ex = await MiniscopeImagingExtractor.open({ folderPath: dir, concurrency: 2 });
     // Break the second file after open: its decode fails while the first file's chunks run.
     await Deno.writeFile(join(dir, "1.avi"), new Uint8Array(1000));
-    let failed = false;
-    await ex.getSeries().catch(() => (failed = true));
-    deepStrictEqual(failed, true);
+    await rejects(
+      () => ex.getSeries(),
+      errorWith(MalformedRecordingError, `Cannot read "${join(dir, "1.avi")}"`),
+    );
     deepStrictEqual(await ffmpegProcessesMentioning(dir), 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
 
-Deno.test("balance() splits long ranges at keyframes into contiguous chunks, about two per decoder", async () => {
+Deno.test("balance() splits long ranges at seek points into contiguous chunks, about two per decoder", async () => {
   const dir = await longRecording();
   try {
     const info = await withByteSource(join(dir, "0.avi"), readAviInfo);
     const video = {
       path: join(dir, "0.avi"),
-      displayPath: "0.avi",
       codec: info.codec,
       width: WIDTH,
       height: HEIGHT,
       frameCount: info.frameCount,
       headerSize: info.headerSize,
-      keyframes: info.keyframes,
+      seekPoints: info.keyframeFlags,
       reorders: false,
       index: info,
     };
@@ -110,22 +111,18 @@ Deno.test("balance() splits long ranges at keyframes into contiguous chunks, abo
     deepStrictEqual(balance(whole, 1), whole);
     for (const concurrency of [2, 4]) {
       const pieces = balance(whole, concurrency);
-      deepStrictEqual(
-        pieces.length > 1,
-        true,
-        `concurrency ${concurrency}: ${pieces.length} pieces`,
-      );
+      assert(pieces.length > 1, `concurrency ${concurrency}: ${pieces.length} pieces`);
       let next = 5;
       for (const piece of pieces) {
         deepStrictEqual(piece.start, next);
         deepStrictEqual(piece.at, next - 5);
-        if (piece !== pieces[0]) deepStrictEqual(info.keyframes[piece.start], 1);
+        if (piece !== pieces[0]) deepStrictEqual(info.keyframeFlags[piece.start], 1);
         next += piece.count;
       }
       deepStrictEqual(next, 400);
     }
     deepStrictEqual(
-      balance([{ ...whole[0]!, video: { ...video, keyframes: Uint8Array.of(1) } }], 2).length,
+      balance([{ ...whole[0]!, video: { ...video, seekPoints: Uint8Array.of(1) } }], 2).length,
       1,
     );
   } finally {
@@ -222,22 +219,21 @@ Deno.test("breaking out of or aborting a read-ahead stream stops every decoder",
   const dir = await longRecording();
   try {
     await using ex = await MiniscopeImagingExtractor.open({ folderPath: dir, concurrency: 3 });
+    let last = -1;
     for await (const frame of ex.stream({ readAheadBytes: WIDTH * HEIGHT * 30 })) {
+      last = frame.index;
       if (frame.index === 100) break;
     }
+    deepStrictEqual(last, 100);
     deepStrictEqual(await ffmpegProcessesMentioning(dir), 0);
     const controller = new AbortController();
-    let failed: unknown;
-    try {
+    await rejects(async () => {
       for await (
         const frame of ex.stream({ readAheadBytes: WIDTH * HEIGHT * 30, signal: controller.signal })
       ) {
         if (frame.index === 200) controller.abort(new Error("enough"));
       }
-    } catch (error) {
-      failed = error;
-    }
-    deepStrictEqual((failed as Error).message, "enough");
+    }, { message: "enough" });
     deepStrictEqual(await ffmpegProcessesMentioning(dir), 0);
   } finally {
     await Deno.remove(dir, { recursive: true });

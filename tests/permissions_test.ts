@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import assert, { deepStrictEqual } from "node:assert/strict";
-import { expectedFrames, range, runDenoScript, SAMPLE, V1 } from "./_helpers.ts";
+import { containing, expectedFrames, range, runDenoScript, SAMPLE, V1 } from "./_helpers.ts";
 
 const SCRIPT = new URL("./_sandbox_script.ts", import.meta.url).pathname;
 
@@ -31,7 +31,7 @@ Deno.test("a read scope narrower than the recording fails with a permission erro
     [SAMPLE],
   );
   deepStrictEqual([result.ok, result.name], [false, "NotCapable"]);
-  assert(String(result.message).includes("--allow-read"), String(result.message));
+  assert.match(String(result.message), /--allow-read/);
 });
 
 Deno.test("a video outside the read scope is refused before ffmpeg could read it", async () => {
@@ -41,14 +41,38 @@ Deno.test("a video outside the read scope is refused before ffmpeg could read it
     [join(SAMPLE, "0.avi"), outside, join(SAMPLE, "timeStamps.csv")],
   );
   deepStrictEqual([result.ok, result.name], [false, "NotCapable"]);
-  assert(String(result.message).includes(outside), String(result.message));
+  assert.match(String(result.message), containing(outside));
 });
 
 Deno.test("without --allow-run the error says to add --allow-run=ffmpeg", async () => {
   const result = await runSandboxed([`--allow-read=${SAMPLE}`], [SAMPLE]);
   deepStrictEqual([result.ok, result.name], [false, "NotCapable"]);
-  assert(String(result.message).includes("--allow-run=ffmpeg"), String(result.message));
+  assert.match(String(result.message), /--allow-run=ffmpeg/);
 });
+
+const READS_SCRIPT = new URL("./_reads_sandbox_script.ts", import.meta.url).pathname;
+
+for (const way of ["live", "one-shot"]) {
+  for (const concurrency of [1, 3]) {
+    Deno.test(`without --allow-run every read rejects with the error naming --allow-run=ffmpeg, and none leaves a rejection unhandled (${way} decoders, concurrency ${concurrency})`, async () => {
+      const { code, stdout, stderr } = await runDenoScript(
+        READS_SCRIPT,
+        [`--allow-read=${SAMPLE}`],
+        [
+          SAMPLE,
+          way,
+          String(concurrency),
+        ],
+      );
+      assert(code === 0 && !stderr.includes("Uncaught"), `exit ${code}: ${stderr}`);
+      const { ends, unhandled } = JSON.parse(stdout.trim());
+      const refused = 'NotCapable: Cannot run "ffmpeg": this script may not start it; run Deno ' +
+        "with --allow-run=ffmpeg";
+      deepStrictEqual(Object.values(ends), Array(7).fill(refused), JSON.stringify(ends));
+      deepStrictEqual(unhandled, []);
+    });
+  }
+}
 
 Deno.test("a video that is a symbolic link out of the read scope is refused naming the link, its target and the flag", async () => {
   const root = await Deno.makeTempDir({ prefix: "miniscope_link_" });

@@ -1,8 +1,8 @@
 // Property tests: random and mutated inputs to the parsers only ever end in their documented
 // error (FormatError) or a value, and always finish.
 import fc from "fast-check";
-import assert from "node:assert/strict";
-import { readAviInfo } from "../src/formats/avi.ts";
+import assert, { deepStrictEqual, throws } from "node:assert/strict";
+import { readAviInfo } from "../src/formats/avi/mod.ts";
 import type { ByteSource } from "../src/model.ts";
 import { FormatError } from "../src/formats/format_error.ts";
 import { parseTimestampsCsv } from "../src/formats/timestamps_csv.ts";
@@ -22,6 +22,19 @@ function memory(bytes: Uint8Array): ByteSource {
 function documented(error: unknown): void {
   if (!(error instanceof FormatError)) {
     throw new Error(`undocumented error: ${error instanceof Error ? error.stack : String(error)}`);
+  }
+}
+
+/**
+ * What `parse` returns, or undefined when it throws the documented error; the checks of the
+ * value stay outside, so that their failures are reported as such.
+ */
+function parsedOrDocumented<T>(parse: () => T): T | undefined {
+  try {
+    return parse();
+  } catch (error) {
+    documented(error);
+    return undefined;
   }
 }
 
@@ -81,13 +94,11 @@ Deno.test("readAviInfo() ends in a value or a FormatError for mutated real AVI f
   for (const original of originals) {
     await fc.assert(
       fc.asyncProperty(headerBiased(original.length), async (mutations) => {
-        try {
-          const info = await readAviInfo(memory(mutate(original, mutations as Mutation[])));
-          assert(info.frameCount === info.frameOffsets.length);
-          assert(info.width > 0 && info.height > 0);
-        } catch (error) {
-          documented(error);
-        }
+        const bytes = mutate(original, mutations as Mutation[]);
+        const info = await readAviInfo(memory(bytes)).catch(documented);
+        if (!info) return;
+        deepStrictEqual(info.frameCount, info.frameOffsets.length);
+        assert(info.width > 0 && info.height > 0, `${info.width}x${info.height}`);
       }),
       { numRuns: RUNS },
     );
@@ -125,13 +136,10 @@ Deno.test("parseTimestampsCsv() ends in a table or a FormatError for mutated and
           const i = at % (text.length + 1);
           text = text.slice(0, i) + inserted.join("") + text.slice(i + cut);
         }
-        try {
-          const table = parseTimestampsCsv(text);
-          assert(table.frameNumbers.length === table.timeStampsMs.length);
-          assert(table.timeStampsMs.every(Number.isFinite));
-        } catch (error) {
-          documented(error);
-        }
+        const table = parsedOrDocumented(() => parseTimestampsCsv(text));
+        if (!table) return;
+        deepStrictEqual(table.frameNumbers.length, table.timeStampsMs.length);
+        deepStrictEqual([...table.timeStampsMs].filter((t) => !Number.isFinite(t)), []);
       },
     ),
     { numRuns: RUNS },
@@ -159,12 +167,9 @@ Deno.test("parseMetadataJson() ends in an object or a FormatError for mutated an
           const i = at % (text.length + 1);
           text = text.slice(0, i) + inserted + text.slice(i + cut);
         }
-        try {
-          const value = parseMetadataJson(text);
-          assert(typeof value === "object" && value !== null && !Array.isArray(value));
-        } catch (error) {
-          documented(error);
-        }
+        const value = parsedOrDocumented(() => parseMetadataJson(text));
+        if (value === undefined) return;
+        deepStrictEqual(Object.prototype.toString.call(value), "[object Object]");
       },
     ),
     { numRuns: RUNS },
@@ -180,9 +185,5 @@ Deno.test("parseMetadataJson() ends in an object or a FormatError for mutated an
     { numRuns: RUNS },
   );
   // Nesting deep enough to exhaust a recursive scanner still ends in a FormatError.
-  try {
-    parseMetadataJson("[".repeat(200_000));
-  } catch (error) {
-    documented(error);
-  }
+  throws(() => parseMetadataJson("[".repeat(200_000)), FormatError);
 });

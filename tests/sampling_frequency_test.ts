@@ -1,4 +1,4 @@
-import { deepStrictEqual, throws } from "node:assert/strict";
+import assert, { deepStrictEqual, throws } from "node:assert/strict";
 import { samplingFrequencyFromTimestamps } from "../src/analysis/sampling_frequency.ts";
 import { parseTimestampsCsv } from "../src/formats/timestamps_csv.ts";
 import { errorWith, findPython, SAMPLE, V1 } from "./_helpers.ts";
@@ -57,7 +57,7 @@ Deno.test({
     series.forEach((stamps, i) => {
       const ours = samplingFrequencyFromTimestamps(stamps);
       const relative = Math.abs(ours - expected[i]!) / expected[i]!;
-      deepStrictEqual(relative < 1e-9, true, `series ${i}: ${ours} vs ${expected[i]}`);
+      assert(relative < 1e-9, `series ${i}: ${ours} vs ${expected[i]}`);
     });
   },
 });

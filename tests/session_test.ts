@@ -12,8 +12,27 @@ import { parseNotesCsv } from "../src/formats/notes_csv.ts";
 import { parseHeadOrientationCsv } from "../src/formats/head_orientation_csv.ts";
 import { parseDeviceMetadata } from "../src/formats/metadata_json.ts";
 import { FormatError } from "../src/formats/format_error.ts";
-import { FIXTURES, qtJson, timestampsCsv, timestampsMs } from "../testdata/make_fixtures.ts";
-import { assertBytesEqual, errorWith, expectedFrames, range, SAMPLE, V1 } from "./_helpers.ts";
+import {
+  colourFrame,
+  FIXTURES,
+  qtJson,
+  timestampsCsv,
+  timestampsMs,
+} from "../testdata/make_fixtures.ts";
+import { deviceKind } from "../src/session.ts";
+import { writeRecording } from "../src/sample.ts";
+import { startView } from "../src/view/server.ts";
+import { writeNwb } from "../src/nwb/mod.ts";
+import { gatherInfo } from "../src/cli/info.ts";
+import {
+  assertBytesEqual,
+  errorWith,
+  expectedFrames,
+  range,
+  SAMPLE,
+  startingWith,
+  V1,
+} from "./_helpers.ts";
 
 async function copyDevice(from: string, to: string): Promise<void> {
   await Deno.mkdir(to, { recursive: true });
@@ -62,8 +81,8 @@ Deno.test("MiniscopeSession reads start time, names, custom keys, devices with s
         "3000,My_V4_Miniscope,led0,12\n",
     );
     const session = await MiniscopeSession.open(root);
-    deepStrictEqual(session.startTime.local, "2022-09-19T09:18:41.007");
-    deepStrictEqual(session.startTime.msecSinceEpoch, Date.UTC(2022, 8, 19, 9, 18, 41, 7));
+    deepStrictEqual(session.startTime?.local, "2022-09-19T09:18:41.007");
+    deepStrictEqual(session.startTime?.msecSinceEpoch, Date.UTC(2022, 8, 19, 9, 18, 41, 7));
     deepStrictEqual([session.researcherName, session.experimentName, session.animalName], [
       "ana",
       "fear",
@@ -115,7 +134,7 @@ Deno.test("MiniscopeSession reads the flat start time of old files and names the
       qtJson({ ...startTime(Date.UTC(2021, 9, 14, 10, 11, 24, 779), true) }),
     );
     const session = await MiniscopeSession.open(root);
-    deepStrictEqual(session.startTime.local, "2021-10-14T10:11:24.779");
+    deepStrictEqual(session.startTime?.local, "2021-10-14T10:11:24.779");
     deepStrictEqual([session.devices, session.notes], [[], []]);
     await Deno.writeTextFile(join(root, "metaData.json"), qtJson({ year: 2021, month: 10 }));
     await rejects(
@@ -242,7 +261,7 @@ Deno.test("MiniscopeMultiRecordingImagingExtractor orders recordings by start ti
       }
     });
     // The gap between recordings stays in the time stamps.
-    assert(t[19]! - t[18]! > 3500);
+    assert(t[19]! - t[18]! > 3500, `${t[18]} s, then ${t[19]} s`);
     // Frames are the three recordings' frames, one after another.
     assertBytesEqual(
       (await ex.getSeries()).data,
@@ -262,6 +281,27 @@ Deno.test("MiniscopeMultiRecordingImagingExtractor orders recordings by start ti
     const kept = intervals.filter((x) => Math.abs(x - mean) < 3 * std);
     deepStrictEqual(ex.getSamplingFrequency(), 1 / (kept.reduce((a, b) => a + b) / kept.length));
     assert(Math.abs(ex.getSamplingFrequency() - 20) > 0.5, "not the first recording's 20 Hz");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("MiniscopeMultiRecordingImagingExtractor.timeToSampleIndices() keeps the rule across recordings; NaN is a RangeError", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_multi_" });
+  try {
+    await threeRecordings(root);
+    await using ex = await MiniscopeMultiRecordingImagingExtractor.open({
+      folderPath: root,
+      onWarning: () => {},
+    });
+    const t = ex.getTimestamps();
+    // A time between two recordings belongs to the last sample of the first.
+    deepStrictEqual(
+      [...ex.timeToSampleIndices([-Infinity, t[0]!, (t[18]! + t[19]!) / 2, t[19]!, 1e9])],
+      [-1, 0, 18, 19, 56],
+    );
+    throws(() => ex.timeToSampleIndices([1, NaN]), errorWith(RangeError, "times[1]"));
+    throws(() => ex.sliceSamples(20, 40).timeToSampleIndices([NaN]), RangeError);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
@@ -388,7 +428,7 @@ Deno.test("a multi-recording reports each recording's drops in its own sample in
     deepStrictEqual(dropped.stepsBack, []);
 
     const slice = ex.sliceSamples(15, 45);
-    assert(slice instanceof MiniscopeMultiRecordingImagingExtractor);
+    assert(slice instanceof MiniscopeMultiRecordingImagingExtractor, slice.constructor.name);
     deepStrictEqual(
       slice.getRecordings().map((p) => [p.folder.split("/").pop(), p.firstSample, p.samples]),
       [["b_first", 0, 4], ["c_second", 4, 19], ["a_third", 23, 7]],
@@ -430,10 +470,10 @@ Deno.test("a headOrientation.csv whose last row was cut while writing reads the 
     const full = parseHeadOrientationCsv(lf);
     await Deno.writeTextFile(path, rows.join("\n") + "\n" + "1900,0.99,0.0");
     const w: string[] = [];
-    const head = await readHeadOrientation(path, (m) => w.push(m));
+    const head = await readHeadOrientation(path, { onWarning: (m) => w.push(m) });
     deepStrictEqual([...head.timeStampsMs], [...full.timeStampsMs]);
     deepStrictEqual(w.length, 1);
-    assert(w[0]!.startsWith(`"${path}": its last row is incomplete`), w[0]);
+    assert.match(w[0]!, startingWith(`"${path}": its last row is incomplete`));
     // A stamp that is not finite is an error naming line and column.
     await Deno.writeTextFile(path, rows.slice(0, 3).join("\n") + "\n1e400,1,0,0,0\n");
     await rejects(
@@ -469,7 +509,8 @@ Deno.test("a device metaData.json half-written while recording is a warning: the
       "Miniscope",
       null,
     ]]);
-    assert(w.length === 1 && w[0]!.startsWith(`Cannot read "${path}": it is not valid JSON`), w[0]);
+    deepStrictEqual(w.length, 1, w.join("\n"));
+    assert.match(w[0]!, startingWith(`Cannot read "${path}": it is not valid JSON`));
     const ow: string[] = [];
     const scope = await session.openDevice("Miniscope", { onWarning: (m) => ow.push(m) });
     deepStrictEqual(scope.getNumSamples(), 58);
@@ -480,5 +521,222 @@ Deno.test("a device metaData.json half-written while recording is a warning: the
     assertBytesEqual((await scope.getSamples([57, 3])).data, expectedFrames([57, 3], 48, 40));
   } finally {
     await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("a headOrientation.csv of software before v0.141, its header qw,qx,qy,qz over rows with the time stamp first, reads as a current one", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_head_" });
+  try {
+    const current = await Deno.readTextFile(join(SAMPLE, "headOrientation.csv"));
+    const rows = current.trim().split("\n").slice(1);
+    const path = join(root, "headOrientation.csv");
+    await Deno.writeTextFile(path, ["qw,qx,qy,qz", ...rows].join("\n") + "\n");
+    const old = await readHeadOrientation(path);
+    const expected = parseHeadOrientationCsv(current);
+    deepStrictEqual([...old.timeStampsMs], [...expected.timeStampsMs]);
+    deepStrictEqual([...old.timeStampsMs.subarray(0, 2)], [-68, -34]);
+    deepStrictEqual([...old.quaternions], [...expected.quaternions]);
+    // Rows of four cells give no time stamp: an error naming the line.
+    await Deno.writeTextFile(path, "qw,qx,qy,qz\n1,0,0,0\n");
+    await rejects(
+      () => readHeadOrientation(path),
+      errorWith(MalformedRecordingError, `"${path}": line 2 has 4 cells, expected 5`),
+    );
+    throws(
+      () => parseHeadOrientationCsv("w,x,y,z\n1,1,0,0,0\n"),
+      errorWith(FormatError, `"qw,qx,qy,qz" before v0.141`),
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("a session whose notes.csv cannot be read opens without notes, with a warning naming the file and the problem", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_session_" });
+  try {
+    await copyDevice(SAMPLE, join(root, "Miniscope"));
+    await Deno.copyFile(join(SAMPLE, "..", "metaData.json"), join(root, "metaData.json"));
+    const notes = join(root, "notes.csv");
+    await Deno.writeTextFile(notes, "Time Stamp (ms), Note\n1200,start\nabout 3 s,late\n");
+    const w: string[] = [];
+    const session = await MiniscopeSession.open(root, { onWarning: (m) => w.push(m) });
+    deepStrictEqual(session.notes, []);
+    deepStrictEqual(session.devices.map((d) => d.name), ["Miniscope"]);
+    deepStrictEqual(w, [
+      `Cannot read "${notes}": line 3 does not start with a time stamp in ms: "about 3 s,late"; ` +
+      `the session's notes are left out`,
+    ]);
+    // A folder where the file should be: the same.
+    await Deno.remove(notes);
+    await Deno.mkdir(notes);
+    w.length = 0;
+    deepStrictEqual((await MiniscopeSession.open(root, { onWarning: (m) => w.push(m) })).notes, []);
+    deepStrictEqual(w.length, 1);
+    assert.match(w[0]!, startingWith(`Cannot read "${notes}": `));
+    assert.match(w[0]!, /left out$/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("a multi-recording is a MiniscopeImagingExtractor whose getFiles() follow its recordings, in slices too", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_multi_" });
+  try {
+    await threeRecordings(root);
+    // The second recording has stamps for 3 of the 7 frames of its 1.avi.
+    await Deno.writeTextFile(
+      join(root, "c_second", "Miniscope", "timeStamps.csv"),
+      timestampsCsv({ frames: 15, intervalMs: 50, startMs: -34 }),
+    );
+    await using ex = await MiniscopeMultiRecordingImagingExtractor.open({
+      folderPath: root,
+      onWarning: () => {},
+    });
+    assert(ex instanceof MiniscopeImagingExtractor, ex.constructor.name);
+    const file = (folder: string, name: string) => join(root, folder, "Miniscope", name);
+    deepStrictEqual(ex.getFiles(), [
+      { path: file("b_first", "0.avi"), firstSample: 0, samples: 12 },
+      { path: file("b_first", "1.avi"), firstSample: 12, samples: 7 },
+      { path: file("c_second", "0.avi"), firstSample: 19, samples: 12 },
+      { path: file("c_second", "1.avi"), firstSample: 31, samples: 3 },
+      { path: file("a_third", "0.avi"), firstSample: 34, samples: 12 },
+      { path: file("a_third", "1.avi"), firstSample: 46, samples: 7 },
+    ]);
+    // Each file's first sample is its first frame, byte for byte.
+    const firsts = ex.getFiles().map((f) => f.firstSample);
+    assertBytesEqual(
+      (await ex.getSamples(firsts)).data,
+      expectedFrames([0, 12, 0, 12, 0, 12], 32, 24, 11),
+    );
+    const slice = ex.sliceSamples(15, 40);
+    deepStrictEqual(
+      slice.getFiles().map((f) => [f.path, f.firstSample, f.samples]),
+      [
+        [file("b_first", "1.avi"), 0, 4],
+        [file("c_second", "0.avi"), 4, 12],
+        [file("c_second", "1.avi"), 16, 3],
+        [file("a_third", "0.avi"), 19, 6],
+      ],
+    );
+    deepStrictEqual(
+      slice.getRecordings().map((p) => [p.firstSample, p.samples]),
+      [[0, 4], [4, 15], [19, 6]],
+    );
+    // One recording opened alone has no recordings to list.
+    await using one = await MiniscopeImagingExtractor.open({ folderPath: V1 });
+    deepStrictEqual(one.getRecordings(), null);
+    deepStrictEqual(one.sliceSamples(2, 5).getRecordings(), null);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("deviceKind() takes the layout, then the session's lists, then deviceType, then the folder name", () => {
+  const type = (deviceType: string | null) => parseDeviceMetadata({ deviceType });
+  const lists = { miniscopes: ["HPC scope"], cameras: ["Top view"] };
+  const cases: [Parameters<typeof deviceKind>[0], string][] = [
+    [{ name: "behavCam", metadata: null, session: null, layout: "legacy" }, "camera"],
+    [{ name: "msCam", metadata: type("WebCam"), session: null, layout: "legacy" }, "miniscope"],
+    // Listed with its spaces, found by its folder name.
+    [{ name: "Top_view", metadata: type("Miniscope_V4_BNO"), session: lists }, "camera"],
+    [{ name: "HPC_scope", metadata: type("WebCam"), session: lists }, "miniscope"],
+    [{ name: "BehavCam_0", metadata: type("Miniscope_V3"), session: lists }, "miniscope"],
+    [{ name: "Side", metadata: type("Minicam-Mono-XGA"), session: null }, "camera"],
+    [{ name: "Side", metadata: type("WebCam-640x480"), session: { cameras: "Side" } }, "camera"],
+    [{ name: "BehavCam_0", metadata: null, session: null }, "camera"],
+    [{ name: "Miniscope", metadata: type(null), session: {} }, "miniscope"],
+    [{ name: "HPC", metadata: type("Custom_V5"), session: null }, "miniscope"],
+  ];
+  for (const [facts, kind] of cases) {
+    deepStrictEqual(deviceKind(facts), kind, JSON.stringify(facts));
+  }
+});
+
+/** What the viewer, the NWB export and `info` each take the devices of a session for. */
+async function kindsEverywhere(root: string): Promise<Record<string, string[]>> {
+  const session = await MiniscopeSession.open(root, { onWarning() {} });
+  const server = await startView({ folder: root, onWarning() {} });
+  let viewer: string[];
+  try {
+    const info = await (await fetch(`http://127.0.0.1:${server.port}/api/info`, {
+      headers: { authorization: `token ${server.token}` },
+    })).json();
+    viewer = info.devices.map((d: { name: string; camera: boolean; channels: number }) =>
+      `${d.name}: ${d.camera ? "camera" : "miniscope"}, ${d.channels}`
+    );
+  } finally {
+    await server.close();
+  }
+  const out = join(root, "..", "kinds.nwb");
+  const result = await writeNwb(session, out, { onWarning() {} });
+  await Deno.remove(out);
+  // A Miniscope's frames are written into the file, a camera's videos are pointed at.
+  const nwb = result.series.filter((s) => s.type === "OnePhotonSeries" || s.type === "ImageSeries")
+    .map((s) => `${s.device}: ${s.type === "OnePhotonSeries" ? "miniscope" : "camera"}`);
+  const info = [];
+  for (const device of session.devices) {
+    const { info: report } = await gatherInfo(device.path, { colour: true });
+    info.push(`${device.name}: ${report.kind}`);
+  }
+  return {
+    session: session.devices.map((d) => `${d.name}: ${d.kind}`),
+    viewer,
+    nwb,
+    info,
+  };
+}
+
+Deno.test("a camera listed under cameras whose name and deviceType do not say so is a camera to the viewer, the NWB export and info alike", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "miniscope_kind_" });
+  const root = join(dir, "session");
+  try {
+    await copyDevice(SAMPLE, join(root, "Miniscope"));
+    // A colour camera of a type the lab added to the acquisition software's device list.
+    await writeRecording(join(root, "Overhead"), {
+      width: 16,
+      height: 12,
+      frames: 6,
+      framesPerFile: 6,
+      deviceType: "Blackfly_S_BFS-U3",
+      codec: "MJPG",
+      input: "rgb24",
+      frame: (i) => colourFrame(i, 16, 12),
+    });
+    const metadata = JSON.parse(await Deno.readTextFile(join(SAMPLE, "..", "metaData.json")));
+    await Deno.writeTextFile(
+      join(root, "metaData.json"),
+      qtJson({ ...metadata, cameras: ["Overhead"] }),
+    );
+    deepStrictEqual(await kindsEverywhere(root), {
+      session: ["Miniscope: miniscope", "Overhead: camera"],
+      viewer: ["Miniscope: miniscope, 1", "Overhead: camera, 3"],
+      nwb: ["Miniscope: miniscope", "Overhead: camera"],
+      info: ["Miniscope: miniscope", "Overhead: camera"],
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a Miniscope whose metaData.json is half-written, in a session listing no devices, is a Miniscope to the viewer, the NWB export and info alike", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "miniscope_kind_" });
+  const root = join(dir, "session");
+  try {
+    await copyDevice(SAMPLE, join(root, "Miniscope"));
+    await Deno.writeTextFile(
+      join(root, "metaData.json"),
+      qtJson(startTime(Date.UTC(2022, 8, 19, 9, 18, 41, 7))),
+    );
+    const path = join(root, "Miniscope", "metaData.json");
+    const text = await Deno.readTextFile(path);
+    await Deno.writeTextFile(path, text.slice(0, text.length >> 1));
+    deepStrictEqual(await kindsEverywhere(root), {
+      session: ["Miniscope: miniscope"],
+      viewer: ["Miniscope: miniscope, 1"],
+      nwb: ["Miniscope: miniscope"],
+      info: ["Miniscope: miniscope"],
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

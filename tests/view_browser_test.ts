@@ -2,7 +2,9 @@ import { join } from "node:path";
 import { MiniscopeImagingExtractor } from "../mod.ts";
 import { startView } from "../src/view/server.ts";
 import assert, { deepStrictEqual } from "node:assert/strict";
-import { assertBytesEqual, ffmpegDecodeAll } from "./_helpers.ts";
+import { assertBytesEqual, ffmpegDecodeAll, SAMPLE, startingWith, TESTDATA } from "./_helpers.ts";
+import { writeRecording } from "../src/sample.ts";
+import { colourFrame } from "../testdata/make_fixtures.ts";
 import { canvasGray, canvasRgb, collectProblems, launchBrowser, waitForFrame } from "./_browser.ts";
 import { CAMERA, cameraSession } from "./_view.ts";
 
@@ -73,8 +75,8 @@ Deno.test("in Chromium the page shows exact frames, steps with keys, plays, jump
           (items) => items.map((i) => i.textContent),
         );
         deepStrictEqual(devices.length, 2);
-        assert(devices[0]!.startsWith("Miniscope (Miniscope_V4_BNO): 58 frames"), devices[0]!);
-        assert(devices[1]!.startsWith(`${CAMERA.name} (BehavCam): 20 frames`), devices[1]!);
+        assert.match(devices[0]!, startingWith("Miniscope (Miniscope_V4_BNO): 58 frames"));
+        assert.match(devices[1]!, startingWith(`${CAMERA.name} (BehavCam): 20 frames`));
       },
     );
 
@@ -154,5 +156,237 @@ Deno.test("in Chromium the page shows exact frames, steps with keys, plays, jump
     await chromium.close();
     await server.close();
     await Deno.remove(join(session, ".."), { recursive: true });
+  }
+});
+
+/** The contrast limits `Auto` picks from these values: the 0.5th and 99.5th percentiles. */
+function autoLimits(values: Uint8Array): [number, number] {
+  const histogram = new Uint32Array(256);
+  for (const v of values) histogram[v]!++;
+  const at = (share: number) => {
+    let sum = 0;
+    for (let v = 0; v < 256; v++) if ((sum += histogram[v]!) > share * values.length) return v;
+    return 255;
+  };
+  const low = at(0.005);
+  return [low, Math.max(at(0.995), low + 1)];
+}
+
+/** Each value stretched from `[low, high]` onto `[0, 255]`. */
+function stretched(values: Uint8Array, low: number, high: number): Uint8Array {
+  return values.map((v) => Math.round(Math.min(1, Math.max(0, (v - low) / (high - low))) * 255));
+}
+
+for (const codec of ["MJPG", "XVID"]) {
+  Deno.test(`in Chromium a colour camera (${codec}) shows its frame, mean and max in colour, exactly, and Auto contrast uses every channel`, async () => {
+    const folder = join(TESTDATA, "codecs", `colour_${codec}`);
+    const extractor = await MiniscopeImagingExtractor.open({
+      folderPath: folder,
+      pixelFormat: "rgb24",
+    });
+    const [rows, cols] = extractor.getImageShape();
+    const size = rows * cols * 3;
+    const frames = await ffmpegDecodeAll(extractor.getFilePaths(), "rgb24");
+    const n = frames.length / size;
+    const mean = new Uint8Array(size);
+    const max = new Uint8Array(size);
+    for (let i = 0; i < size; i++) {
+      let sum = 0;
+      for (let k = 0; k < n; k++) {
+        sum += frames[k * size + i]!;
+        max[i] = Math.max(max[i]!, frames[k * size + i]!);
+      }
+      mean[i] = Math.round(sum / n);
+    }
+    const server = await startView({ folder, onWarning: () => {} });
+    const chromium = await launchBrowser();
+    try {
+      const page = await chromium.browser.newPage();
+      const problems = collectProblems(page);
+      await page.goto(server.url, { waitUntil: "load" });
+      await waitForFrame(page, 0);
+      assertBytesEqual(await canvasRgb(page, "frame"), frames.subarray(0, size), "frame 0");
+      // A camera shown alone is not shown a second time beside itself.
+      deepStrictEqual(await page.$eval("#camera-panel", (e) => (e as HTMLElement).hidden), true);
+      deepStrictEqual(
+        await page.$eval("#colormap", (e) => (e as HTMLSelectElement).disabled),
+        true,
+      );
+      for (const kind of ["mean", "max"]) {
+        await page.click(`#show-${kind}`);
+        await page.waitForFunction(
+          (id: string) => (document.getElementById(id) as HTMLCanvasElement).width > 1,
+          { timeout: 60_000 },
+          kind,
+        );
+      }
+      assertBytesEqual(await canvasRgb(page, "mean"), mean, "mean projection");
+      assertBytesEqual(await canvasRgb(page, "max"), max, "max projection");
+
+      await page.click("#contrast-auto");
+      const [low, high] = autoLimits(frames.subarray(0, size));
+      const limits = await page.$$eval(
+        "#contrast-min, #contrast-max",
+        (inputs) => inputs.map((i) => Number((i as HTMLInputElement).value)),
+      );
+      deepStrictEqual(limits, [low, high]);
+      assertBytesEqual(
+        await canvasRgb(page, "frame"),
+        stretched(frames.subarray(0, size), low, high),
+        "frame 0 after Auto",
+      );
+      assertBytesEqual(
+        await canvasRgb(page, "mean"),
+        stretched(mean, low, high),
+        "mean after Auto",
+      );
+      await page.click("#contrast-full");
+      assertBytesEqual(await canvasRgb(page, "frame"), frames.subarray(0, size), "frame 0, 0-255");
+
+      deepStrictEqual(await page.$eval("#status", (e) => e.textContent), "");
+      deepStrictEqual(problems, []);
+      await page.close();
+    } finally {
+      await chromium.close();
+      await server.close();
+    }
+  });
+}
+
+Deno.test("in Chromium a colour camera's frame that happens to be gray is shown as it is, not through a colour map", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_view_" });
+  const folder = join(root, "BehavCam 0");
+  const [width, height] = [32, 24];
+  // Even frames gray (R = G = B), odd frames in colour.
+  const frame = (i: number) => {
+    const rgb = colourFrame(i, width, height);
+    if (i % 2 === 0) { for (let p = 0; p < rgb.length; p += 3) rgb[p + 1] = rgb[p + 2] = rgb[p]!; }
+    return rgb;
+  };
+  await writeRecording(folder, {
+    width,
+    height,
+    frames: 4,
+    framesPerFile: 4,
+    deviceType: "BehavCam",
+    codec: "MJPG",
+    input: "rgb24",
+    frame,
+  });
+  const extractor = await MiniscopeImagingExtractor.open({
+    folderPath: folder,
+    pixelFormat: "rgb24",
+  });
+  const frames = await ffmpegDecodeAll(extractor.getFilePaths(), "rgb24");
+  const size = width * height * 3;
+  const gray = frames.subarray(0, size);
+  for (let p = 0; p < size; p += 3) {
+    assert(gray[p] === gray[p + 1] && gray[p] === gray[p + 2], "frame 0 decodes to gray");
+  }
+  const server = await startView({ folder, onWarning: () => {} });
+  const chromium = await launchBrowser();
+  try {
+    const page = await chromium.browser.newPage();
+    const problems = collectProblems(page);
+    await page.goto(server.url, { waitUntil: "load" });
+    await waitForFrame(page, 0);
+    // The colour map as it was left, even by a page that let it be chosen.
+    await page.$eval("#colormap", (element) => {
+      const select = element as HTMLSelectElement;
+      select.value = "hot";
+      select.dispatchEvent(new Event("input"));
+    });
+    assertBytesEqual(await canvasRgb(page, "frame"), gray, "gray frame 0 of a colour camera");
+    await page.keyboard.press("ArrowRight");
+    await waitForFrame(page, 1);
+    await page.keyboard.press("ArrowRight");
+    await waitForFrame(page, 2);
+    assertBytesEqual(
+      await canvasRgb(page, "frame"),
+      frames.subarray(2 * size, 3 * size),
+      "gray frame 2",
+    );
+    await page.keyboard.press("ArrowLeft");
+    await waitForFrame(page, 1);
+    assertBytesEqual(await canvasRgb(page, "frame"), frames.subarray(size, 2 * size), "frame 1");
+    deepStrictEqual(problems, []);
+    await page.close();
+  } finally {
+    await chromium.close();
+    await server.close();
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("in Chromium a page of another 127.0.0.1 port cannot start work or read frames with the viewer's cookie", async () => {
+  const server = await startView({ folder: SAMPLE, onWarning: () => {} });
+  const viewer = `http://127.0.0.1:${server.port}`;
+  // The other page reports what it saw to its own server.
+  const report = Promise.withResolvers<string>();
+  const attackerPage = `<!doctype html><body>
+<img id="frame" src="${viewer}/api/frames/0">
+<iframe name="sink"></iframe>
+<form id="form" method="post" action="${viewer}/api/projections" target="sink"></form>
+<script>
+  const done = [];
+  const img = document.getElementById("frame");
+  done.push(new Promise((resolve) => {
+    img.onload = () => resolve("image loaded");
+    img.onerror = () => resolve("image refused");
+  }));
+  done.push(fetch("${viewer}/api/projections", {
+    method: "POST", mode: "no-cors", credentials: "include",
+  }).then(() => "fetch answered", () => "fetch answered"));
+  navigator.sendBeacon("${viewer}/api/projections");
+  document.getElementById("form").submit();
+  Promise.all(done).then((results) => fetch("/report?" + encodeURIComponent(results.join(", "))));
+</script>`;
+  // Another local server, the same site as the viewer for SameSite cookies.
+  const other = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (r) => {
+    const url = new URL(r.url);
+    if (url.pathname === "/report") {
+      // From the address alone: the page may go before a body would arrive.
+      report.resolve(decodeURIComponent(url.search.slice(1)));
+      return new Response(null, { status: 204 });
+    }
+    return new Response(attackerPage, { headers: { "content-type": "text/html; charset=utf-8" } });
+  });
+  const chromium = await launchBrowser();
+  try {
+    const page = await chromium.browser.newPage();
+    const problems = collectProblems(page);
+    // The viewer, opened as printed: the page sets its cookie.
+    await page.goto(server.url, { waitUntil: "load" });
+    await waitForFrame(page, 0);
+    deepStrictEqual(problems, []);
+    const attacker = await chromium.browser.newPage();
+    await attacker.goto(`http://127.0.0.1:${other.addr.port}/`, { waitUntil: "load" });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const seen = await Promise.race([
+      report.promise,
+      new Promise<string>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("The other page did not report")), 30_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    // Give the beacon and the form time to arrive.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const status = await fetch(`${viewer}/api/projections`, {
+      headers: { authorization: `token ${server.token}` },
+    });
+    deepStrictEqual(await status.json(), { state: "idle", done: 0, total: 58 });
+    deepStrictEqual(seen, "image refused, fetch answered");
+    // The viewer's own page still computes them.
+    await page.bringToFront();
+    await page.click("#show-max");
+    await page.waitForFunction(
+      () => (document.getElementById("max") as HTMLCanvasElement).width > 1,
+      { timeout: 60_000 },
+    );
+    deepStrictEqual(await page.$eval("#status", (e) => e.textContent), "");
+    deepStrictEqual(problems, []);
+  } finally {
+    await chromium.close();
+    await other.shutdown();
+    await server.close();
   }
 });

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { lastAtOrBefore } from "./sampling_frequency.ts";
+
 /** One place where frames are missing. */
 export interface FrameGap {
   /** The sample after which frames are missing. */
@@ -46,8 +48,18 @@ export interface DroppedFrames {
   gaps: FrameGap[];
   /** Frames missing by the `DAQ Frame Number` column, or `null` without that column. */
   daqCount: number | null;
-  /** Jumps of more than one in `DAQ Frame Number` (rows of -1, failed reads, are skipped). */
+  /**
+   * Where `DAQ Frame Number` counts more frames than there are rows: between two good reads,
+   * the counter's step minus the rows between them (a row of -1, a failed read of the counter,
+   * is a saved frame all the same).
+   */
   daqJumps: FrameGap[];
+  /**
+   * The samples after which the DAQ frame counter starts again (the acquisition reconnected, or
+   * the counter went back otherwise): frames lost across are not known from the counter and
+   * not counted in `daqCount`. Empty without the column.
+   */
+  daqRestarts: number[];
   /** Where the time stamps go back in time (a clock that stepped back); none is normal. */
   stepsBack: ClockStep[];
   /**
@@ -84,13 +96,19 @@ export function stepsBack(timeStampsMs: ArrayLike<number>): ClockStep[] {
  * `round(interval / median) - 1` frames), jumps in the hardware frame counter, and time stamps
  * that step back.
  *
+ * The counter (`DAQ Frame Number`) counts the frames lost between two good reads as its step
+ * minus the rows between them: a row of -1 (a failed read of the counter) is a saved frame. It
+ * starts again after a reconnect (listed in `daqRestarts`, not counted), wraps after 65535,
+ * and a single read out of line with both neighbours is passed over.
+ *
  * @example
  * ```ts
  * import { detectDroppedFrames } from "@miniscope/reader";
  *
- * const dropped = detectDroppedFrames([0, 33, 67, 133, 167], [1, 2, 3, 5, 6]);
+ * // The counter read failed at the second frame (-1): a frame all the same, no drop.
+ * const dropped = detectDroppedFrames([0, 33, 67, 133, 167], [1, -1, 3, 5, 6]);
  * console.log(dropped.count, dropped.gaps); // 1 [{ afterSample: 2, missing: 1, intervalMs: 66 }]
- * console.log(dropped.daqCount); // 1
+ * console.log(dropped.daqCount, dropped.daqJumps); // 1 [{ afterSample: 2, missing: 1 }]
  * ```
  *
  * @param timeStampsMs `Time Stamp (ms)` of each sample.
@@ -129,6 +147,29 @@ export interface RowSegment {
 }
 
 /**
+ * The segments of the samples `[from, to)`, with their first samples counted from `from`:
+ * those of a slice of the series.
+ *
+ * @param segments The segments of the whole series.
+ * @param from First sample of the slice.
+ * @param to End sample of the slice, exclusive.
+ * @returns The parts of the segments within the slice.
+ */
+export function segmentsWithin(
+  segments: readonly RowSegment[],
+  from: number,
+  to: number,
+): RowSegment[] {
+  return segments.flatMap((segment) => {
+    const first = Math.max(from, segment.firstSample);
+    const end = Math.min(to, segment.firstSample + segment.rows.length);
+    if (end <= first) return [];
+    const rows = segment.rows.subarray(first - segment.firstSample, end - segment.firstSample);
+    return [{ ...segment, rows, firstSample: first - from }];
+  });
+}
+
+/**
  * Finds dropped frames over the rows of one or more timestamps files (one per recording): the
  * intervals are those between consecutive rows within a file, so the time between recordings
  * is no drop, and rows without a sample (frames lost from a cut file) are reported apart, in
@@ -149,6 +190,7 @@ export function detectDroppedFramesInRows(segments: readonly RowSegment[]): Drop
   const gaps: FrameGap[] = [];
   const steps: ClockStep[] = [];
   const daqJumps: FrameGap[] = [];
+  const daqRestarts: number[] = [];
   const lostInFiles: LostFrames[] = [];
   let hasDaq = false;
   for (
@@ -182,19 +224,14 @@ export function detectDroppedFramesInRows(segments: readonly RowSegment[]): Drop
     }
     if (daqFrameNumbers) {
       hasDaq = true;
-      at = 0;
-      let previous: { row: number; value: number } | undefined;
-      for (let r = rows[0]!; r <= last; r++) {
-        const value = daqFrameNumbers[r]!;
-        if (value < 0) continue;
-        if (previous && value - previous.value > 1) {
-          daqJumps.push({
-            afterSample: sampleAt(previous.row),
-            missing: value - previous.value - 1,
-          });
-        }
-        previous = { row: r, value };
+      const { lost, restarts } = daqEvents(daqFrameNumbers, timeStampsMs, medianIntervalMs);
+      const sampleOf = (row: number) => firstSample + lastAtOrBefore(rows, row);
+      // Only what happened between two rows of these samples: a slice sees its own.
+      const within = (row: number) => row >= rows[0]! && row < last;
+      for (const { row, missing } of lost) {
+        if (within(row)) daqJumps.push({ afterSample: sampleOf(row), missing });
       }
+      for (const row of restarts) if (within(row)) daqRestarts.push(sampleOf(row));
     }
   }
   return {
@@ -203,7 +240,116 @@ export function detectDroppedFramesInRows(segments: readonly RowSegment[]): Drop
     gaps,
     daqCount: hasDaq ? daqJumps.reduce((sum, jump) => sum + jump.missing, 0) : null,
     daqJumps,
+    daqRestarts,
     stepsBack: steps,
     lostInFiles,
   };
+}
+
+/** `DAQ Frame Number` is a 16-bit hardware counter: it wraps to 0 after 65535. */
+const DAQ_COUNTER_PERIOD = 65536;
+
+/**
+ * What the `DAQ Frame Number` column says of one timestamps file, over all its rows: frames
+ * lost (`row`: the gap is after that row) and where the counter starts again.
+ *
+ * Between two good reads p < q (rows of -1 are failed reads of saved frames), the counter
+ * should step by q - p; more is frames lost. The acquisition software writes the first read
+ * of each connection as the raw hardware value and counts 2, 3, ... from the next one, so the
+ * first read of a run counts as its frame 1 when the next read says so. A step back is the
+ * counter wrapping (when the time between the reads fits the frames that makes), a read out
+ * of line with both neighbours (skipped), or a restart: a reconnect, or a counter that went
+ * back otherwise, across which nothing is counted.
+ */
+function daqEvents(
+  daq: ArrayLike<number>,
+  stampsMs: ArrayLike<number>,
+  medianMs: number,
+): { lost: { row: number; missing: number }[]; restarts: number[] } {
+  const good: number[] = [];
+  for (let r = 0; r < daq.length; r++) if (daq[r] !== -1 && Number.isFinite(daq[r])) good.push(r);
+  const lost: ({ row: number; missing: number } | null)[] = [];
+  const restarts: number[] = [];
+  // Where between rows p and q the frames went: after the longest interval.
+  const gapRow = (p: number, q: number) => {
+    let row = p;
+    for (let r = p + 1; r < q; r++) {
+      if (stampsMs[r + 1]! - stampsMs[r]! > stampsMs[row + 1]! - stampsMs[row]!) row = r;
+    }
+    return row;
+  };
+  const add = (p: number, q: number, missing: number) => {
+    if (missing <= 0) return -1;
+    lost.push({ row: gapRow(p, q), missing });
+    return lost.length - 1;
+  };
+  const fitsTime = (p: number, q: number, frames: number) => {
+    if (!(medianMs > 0)) return false;
+    const intervals = (stampsMs[q]! - stampsMs[p]!) / medianMs;
+    return Math.abs(intervals - frames) <= 0.5 + 0.25 * frames;
+  };
+  const v = (row: number) => daq[row]!;
+  // The good reads taken as in line, the first read of the current run, and the last read
+  // that came with a counted jump (undone if the counter comes straight back down).
+  const kept: number[] = [];
+  let runStart = -1;
+  let jump: { row: number; entry: number } | undefined;
+  for (let k = 0; k < good.length; k++) {
+    const q = good[k]!;
+    const p = kept.at(-1);
+    if (p === undefined) {
+      kept.push(q);
+      runStart = q;
+      continue;
+    }
+    const steps = q - p;
+    const step = v(q) - v(p) - steps;
+    if (p === runStart && (step < 0 || v(p) < 1) && v(q) - steps >= 1) {
+      add(p, q, v(q) - steps - 1);
+      kept.push(q);
+      continue;
+    }
+    if (step === 0) {
+      kept.push(q);
+      continue;
+    }
+    if (step > 0) {
+      jump = { row: q, entry: add(p, q, step) };
+      kept.push(q);
+      continue;
+    }
+    if (fitsTime(p, q, steps + step + DAQ_COUNTER_PERIOD)) {
+      add(p, q, step + DAQ_COUNTER_PERIOD);
+      kept.push(q);
+      continue;
+    }
+    if (jump?.row === p && kept.length >= 2) {
+      // Up at p and straight back down at q: p is a bad read, or a connection's first read.
+      if (jump.entry >= 0) lost[jump.entry] = null;
+      const o = kept.at(-2)!;
+      const asBadRead = v(q) - v(o) - (q - o);
+      const asFirstRead = v(q) - steps - 1;
+      if (asBadRead >= 0 && (asFirstRead < 0 || asBadRead <= asFirstRead)) {
+        kept.pop();
+        add(o, q, asBadRead);
+        kept.push(q);
+        continue;
+      }
+      restarts.push(gapRow(o, p));
+      runStart = p;
+      if (asFirstRead >= 0) {
+        add(p, q, asFirstRead);
+        kept.push(q);
+        continue;
+      }
+    } else {
+      // Down at q and back in line with p at the read after: q is a bad read.
+      const s = good[k + 1];
+      if (s !== undefined && v(s) - v(p) - (s - p) >= 0 && v(s) - v(q) - (s - q) !== 0) continue;
+    }
+    restarts.push(gapRow(p, q));
+    runStart = q;
+    kept.push(q);
+  }
+  return { lost: lost.filter((entry) => entry !== null), restarts };
 }

@@ -109,3 +109,29 @@ export function lastAtOrBefore(stamps: ArrayLike<number>, time: number): number 
   }
   return low - 1;
 }
+
+/**
+ * For each time, the index of the last of `stamps` at or before it (-1 before the first), also
+ * where the stamps step back: the search runs over the least stamp from each index on, which
+ * rises with the index.
+ *
+ * @param stamps Times of the samples, in sample order; overwritten with that running least.
+ * @param times The times looked for.
+ * @returns One index per time.
+ * @throws {RangeError} When a time is NaN (or not a number).
+ */
+export function lastSamplesAtOrBefore(stamps: Float64Array, times: ArrayLike<number>): Int32Array {
+  let least = Infinity;
+  for (let i = stamps.length - 1; i >= 0; i--) stamps[i] = least = Math.min(least, stamps[i]!);
+  const result = new Int32Array(times.length);
+  for (let i = 0; i < times.length; i++) {
+    const time = times[i];
+    if (typeof time !== "number" || Number.isNaN(time)) {
+      throw new RangeError(
+        `Cannot find the sample at time ${String(time)} (times[${i}]): it is not a number`,
+      );
+    }
+    result[i] = lastAtOrBefore(stamps, time);
+  }
+  return result;
+}

@@ -8,7 +8,7 @@
 
 import { parseArgs } from "node:util";
 import { relative } from "node:path";
-import { NWB_ARGS, nwbOptionsFromArgs } from "../nwb/cli.ts";
+import { NWB_ARGS, nwbOptionsFromArgs } from "./nwb_export.ts";
 import { shortPath } from "../convert/discovery.ts";
 import type { DatasetNwbOptions } from "../convert/nwb_options.ts";
 import { planDataset } from "../convert/plan.ts";
@@ -57,6 +57,10 @@ Permissions: --allow-read=<root>,<out>,<table> --allow-write=<out> --allow-run=f
 (with --slurm, also --allow-write=<slurm folder>)`;
 
 const NWB_KEYS = [
+  "institution",
+  "lab",
+  "keyword",
+  "experiment-description",
   "indicator",
   "location",
   "excitation-lambda",
@@ -74,10 +78,6 @@ const OPTIONS = {
   json: { type: "boolean", default: false },
   slurm: { type: "string" },
   "slurm-option": { type: "string", multiple: true },
-  institution: { type: "string" },
-  lab: { type: "string" },
-  keyword: { type: "string", multiple: true },
-  "experiment-description": { type: "string" },
   ...Object.fromEntries(NWB_KEYS.map((key) => [key, NWB_ARGS[key]])),
   task: { type: "string" },
   "task-index": { type: "string" },
@@ -103,25 +103,15 @@ function wholeNumber(value: string | undefined, flag: string, least: number): nu
 }
 
 function datasetOptions(values: Record<string, unknown>): DatasetNwbOptions {
-  let nwb;
   try {
-    nwb = nwbOptionsFromArgs(
-      Object.fromEntries(NWB_KEYS.map((key) => [key, values[key] as string | undefined])),
+    return nwbOptionsFromArgs(
+      Object.fromEntries(
+        NWB_KEYS.map((key) => [key, values[key] as string | string[] | undefined]),
+      ),
     );
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const options: DatasetNwbOptions = { ...nwb };
-  const set = <K extends keyof DatasetNwbOptions>(key: K, value: DatasetNwbOptions[K]) => {
-    if (value !== undefined) options[key] = value;
-  };
-  set("institution", text(values.institution, "institution"));
-  set("lab", text(values.lab, "lab"));
-  set("experimentDescription", text(values["experiment-description"], "experiment-description"));
-  const keywords = (values.keyword as string[] | undefined) ?? [];
-  keywords.forEach((keyword) => text(keyword, "keyword"));
-  if (keywords.length > 0) options.keywords = keywords;
-  return options;
 }
 
 function seconds(value: number | null): string {

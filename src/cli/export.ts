@@ -2,12 +2,15 @@
  * `export`: frames to a NumPy `.npy` or a multi-page TIFF, with the time stamps and metadata
  * beside them. Frames are streamed to disk; every file is written under a temporary name and
  * renamed at the end, so an error or Ctrl-C never leaves a half file under the final name.
+ * No output may be a file of the recording, and existing files are kept unless `overwrite`.
  *
  * @module
  */
 
 import { basename, dirname, extname, join } from "node:path";
 import type { MiniscopeImagingExtractor } from "../extractor.ts";
+import { exists } from "../files.ts";
+import { checkOutputs, outputError, recordingFiles } from "../outputs.ts";
 import { npyFloat64, npyHeader } from "./npy.ts";
 import { TiffPlan } from "./tiff.ts";
 import { Progress } from "./progress.ts";
@@ -23,6 +26,8 @@ export interface ExportOptions {
   start: number;
   /** End sample, exclusive. */
   end: number;
+  /** Replace files that exist. */
+  overwrite: boolean;
   /** Stops the export (Ctrl-C). */
   signal: AbortSignal;
 }
@@ -44,23 +49,12 @@ export function exportedFiles(out: string, format: "npy" | "tiff"): ExportedFile
   };
 }
 
-/**
- * The error of a write to the output file `path`, naming it: a full disk says
- * `Cannot write "<path>": No space left on device`. The error class is kept.
- */
-function named(error: unknown, path: string): unknown {
-  if (!(error instanceof Error)) return error;
-  const message = `Cannot write "${path}": ${error.message}`;
-  const Same = Object.values(Deno.errors).find((E) => error.constructor === E);
-  return Same ? new Same(message, { cause: error }) : new Error(message, { cause: error });
-}
-
 async function writeAll(file: Deno.FsFile, bytes: Uint8Array, path: string): Promise<void> {
   let written = 0;
   try {
     while (written < bytes.length) written += await file.write(bytes.subarray(written));
   } catch (error) {
-    throw named(error, path);
+    throw outputError(error, path);
   }
 }
 
@@ -81,6 +75,11 @@ export async function exportRecording(
   const [rows, cols] = extractor.getImageShape();
   const count = end - start;
   const files = exportedFiles(options.out, format);
+  const outputs = [files.frames, files.timestamps, files.metadata];
+  await checkOutputs(outputs, {
+    inputs: recordingFiles(extractor.getFilePaths()),
+    overwrite: options.overwrite,
+  });
   const suffix = `.partial-${crypto.randomUUID().slice(0, 8)}`;
   const temporary = {
     frames: files.frames + suffix,
@@ -91,7 +90,7 @@ export async function exportRecording(
   let file: Deno.FsFile | undefined;
   try {
     file = await Deno.open(temporary.frames, { write: true, createNew: true }).catch((error) => {
-      throw named(error, files.frames);
+      throw outputError(error, files.frames);
     });
     const tiff = format === "tiff"
       ? new TiffPlan({ width: cols, height: rows, pages: count })
@@ -118,7 +117,7 @@ export async function exportRecording(
         "sample,time_s\n" + Array.from(times, (t, i) => `${start + i},${t}`).join("\n") + "\n",
       ),
     ).catch((error) => {
-      throw named(error, files.timestamps);
+      throw outputError(error, files.timestamps);
     });
     await Deno.writeTextFile(
       temporary.metadata,
@@ -129,11 +128,19 @@ export async function exportRecording(
       ) +
         "\n",
     ).catch((error) => {
-      throw named(error, files.metadata);
+      throw outputError(error, files.metadata);
     });
     for (const key of ["frames", "timestamps", "metadata"] as const) {
+      if (!options.overwrite && await exists(files[key])) {
+        throw new Deno.errors.AlreadyExists(
+          `"${files[key]}" appeared while the export was running; pass --overwrite to ` +
+            `replace it`,
+        );
+      }
+    }
+    for (const key of ["frames", "timestamps", "metadata"] as const) {
       await Deno.rename(temporary[key], files[key]).catch((error) => {
-        throw named(error, files[key]);
+        throw outputError(error, files[key]);
       });
     }
     return files;

@@ -4,10 +4,12 @@
  * @module
  */
 
+import type { DeviceKind } from "../options.ts";
 import { dirname, join } from "node:path";
 import { MiniscopeImagingExtractor } from "../extractor.ts";
 import { readMetadataLeniently } from "../open/metadata.ts";
-import { readDeviceMetadata } from "../session.ts";
+import { isLegacyFolder } from "../open/legacy.ts";
+import { MiniscopeSession, readDeviceKind, readDeviceMetadata } from "../session.ts";
 import type { DroppedFrames } from "../analysis/dropped_frames.ts";
 import {
   type DeviceMetadata,
@@ -19,6 +21,10 @@ import {
 /** What `info` reports; `--json` prints it as is. */
 export interface InfoReport {
   folder: string;
+  /** `"qt"` (the software from 2020) or `"legacy"` (a recording folder of the software before). */
+  layout: "qt" | "legacy";
+  /** What the device is; before 2020, the folder's Miniscope. */
+  kind: DeviceKind;
   files: string[];
   frames: {
     video: number;
@@ -36,6 +42,8 @@ export interface InfoReport {
   lastTimestampSeconds: number | null;
   droppedFrames: DroppedFrames | null;
   device: DeviceSettings | null;
+  /** The settings row of `settings_and_notes.dat` as written (software before 2020), or null. */
+  settings: Record<string, string> | null;
   session: SessionFacts | null;
   warnings: string[];
 }
@@ -83,24 +91,8 @@ function warnOnce<T>(read: { metadata: T | null; problem: string | null }, warni
   return read.metadata;
 }
 
-/**
- * Opens a device folder and gathers its facts without decoding frames.
- *
- * @param folder The device folder.
- * @returns The facts and the opened extractor.
- */
-export async function gatherInfo(
-  folder: string,
-): Promise<{ info: InfoReport; extractor: MiniscopeImagingExtractor }> {
-  const warnings: string[] = [];
-  const extractor = await MiniscopeImagingExtractor.open({
-    folderPath: folder,
-    onWarning: (message) => warnings.push(message),
-  });
-  const counts = extractor.getFrameCounts();
-  const samples = extractor.getNumSamples();
-  const stamps = extractor.getNativeTimestamps();
-  const [rows, cols] = extractor.getImageShape();
+/** The device settings and session facts of a device folder, from the `metaData.json` files. */
+async function qtFacts(folder: string, warnings: string[]) {
   const device = warnOnce(await readDeviceMetadata(folder), warnings);
   const session = warnOnce(
     await readMetadataLeniently(join(dirname(folder), "metaData.json"), "session metadata"),
@@ -114,8 +106,69 @@ export async function gatherInfo(
       warnings.push(`"${join(dirname(folder), "metaData.json")}" has no recording start time`);
     }
   }
+  return {
+    device: device ? deviceSettings(device) : null,
+    settings: null,
+    session: session
+      ? {
+        startTime,
+        researcher: session.researcherName ?? null,
+        experiment: session.experimentName ?? null,
+        animal: session.animalName ?? null,
+      }
+      : null,
+  };
+}
+
+/** The settings and session facts of a recording folder of the software before 2020. */
+async function legacyFacts(folder: string, warnings: string[]) {
+  const session = await MiniscopeSession.open(folder, {
+    onWarning: (message) => warnings.push(message),
+  });
+  return {
+    device: null,
+    settings: session.settings && { ...session.settings.values },
+    session: {
+      startTime: session.startTime,
+      researcher: null,
+      experiment: null,
+      animal: session.animalName,
+    },
+  };
+}
+
+/**
+ * Opens a device folder (or a recording folder of the software before 2020, its Miniscope)
+ * and gathers its facts without decoding frames.
+ *
+ * @param folder The device folder.
+ * @param options `scopeCamNum` for a folder of the software before 2020 whose cameras the row
+ *   counts cannot tell apart; `colour` opens a behaviour camera in colour (`rgb24`), as the
+ *   viewer shows it, rather than in gray (default: false).
+ * @returns The facts and the opened extractor.
+ */
+export async function gatherInfo(
+  folder: string,
+  options: { scopeCamNum?: number; colour?: boolean } = {},
+): Promise<{ info: InfoReport; extractor: MiniscopeImagingExtractor }> {
+  const warnings: string[] = [];
+  const legacy = await isLegacyFolder(folder);
+  const kind = legacy ? "miniscope" : await readDeviceKind(folder);
+  const extractor = await MiniscopeImagingExtractor.open({
+    folderPath: folder,
+    onWarning: (message) => warnings.push(message),
+    ...(options.colour && kind === "camera" ? { pixelFormat: "rgb24" } : {}),
+    ...(options.scopeCamNum === undefined ? {} : { scopeCamNum: options.scopeCamNum }),
+  });
+  const counts = extractor.getFrameCounts();
+  const samples = extractor.getNumSamples();
+  const stamps = extractor.getNativeTimestamps();
+  const [rows, cols] = extractor.getImageShape();
+  const facts = legacy ? await legacyFacts(folder, warnings) : await qtFacts(folder, warnings);
   const info: InfoReport = {
     folder,
+    layout: legacy ? "legacy" : "qt",
+    kind,
     files: extractor.getFilePaths().map((path) => path.slice(path.lastIndexOf("/") + 1)),
     frames: {
       video: counts.video,
@@ -131,15 +184,7 @@ export async function gatherInfo(
     firstTimestampSeconds: stamps && samples > 0 ? stamps[0]! : null,
     lastTimestampSeconds: stamps && samples > 0 ? stamps[samples - 1]! : null,
     droppedFrames: extractor.getDroppedFrames(),
-    device: device ? deviceSettings(device) : null,
-    session: session
-      ? {
-        startTime,
-        researcher: session.researcherName ?? null,
-        experiment: session.experimentName ?? null,
-        animal: session.animalName ?? null,
-      }
-      : null,
+    ...facts,
     warnings,
   };
   return { info, extractor };
@@ -158,11 +203,20 @@ function show(value: unknown): string {
 export function formatInfo(info: InfoReport): string {
   const f = info.frames;
   const lines = [
-    `Recording    ${info.folder}`,
+    `Recording    ${info.folder}` +
+    (info.layout === "legacy"
+      ? " (the Miniscope of a recording of the software before 2020)"
+      : info.kind === "camera"
+      ? " (a behaviour camera)"
+      : ""),
     `Files        ${info.files.length}: ${info.files.join(", ")}`,
     `Frames       ${f.samples} of ${info.shape.rows} x ${info.shape.cols} pixels (rows x cols), ` +
     `uint8` +
-    (f.mismatch ? `; videos hold ${f.video}, timeStamps.csv has ${f.timestamps} rows` : "") +
+    (f.mismatch
+      ? `; videos hold ${f.video}, ` +
+        (info.layout === "legacy" ? "timestamp.dat has" : "timeStamps.csv has") +
+        ` ${f.timestamps} rows`
+      : "") +
     (f.lostInFiles > 0 ? `; ${f.lostInFiles} frames lost from a file cut short` : ""),
     `Frequency    ${info.samplingFrequencyHz.toFixed(3)} Hz`,
   ];
@@ -182,7 +236,15 @@ export function formatInfo(info: InfoReport): string {
         (where.length ? `: ${where.join(", ")}${d.gaps.length > 8 ? ", ..." : ""}` : ""),
     );
     if (d.daqCount !== null) {
-      lines.push(`             ${d.daqCount} by DAQ frame number`);
+      const restarts = d.daqRestarts.slice(0, 8).join(", ") +
+        (d.daqRestarts.length > 8 ? ", ..." : "");
+      lines.push(
+        `             ${d.daqCount} by DAQ frame number` +
+          (d.daqRestarts.length
+            ? ` (the counter restarts after sample ${restarts}: a reconnect; frames across ` +
+              `a restart are not counted)`
+            : ""),
+      );
     }
     for (const lost of d.lostInFiles) {
       lines.push(
@@ -206,6 +268,14 @@ export function formatInfo(info: InfoReport): string {
     lines.push(
       `Device       ${show(v.name)} (${show(v.type)}), frame rate ${show(v.frameRate)}, gain ` +
         `${show(v.gain)}, LED ${show(v.led)}, EWL ${show(v.ewl)}, ROI ${show(v.roi)}`,
+    );
+  }
+  if (info.settings) {
+    lines.push(
+      `Settings     ${
+        Object.entries(info.settings).map(([key, value]) => `${key} ${value || "(empty)"}`)
+          .join(", ")
+      }`,
     );
   }
   if (info.session?.startTime) {

@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { encode } from "fast-png";
 import type { MiniscopeImagingExtractor } from "../extractor.ts";
 import type { DroppedFrames } from "../analysis/dropped_frames.ts";
+import { projectRecording } from "../analysis/projections.ts";
+import { outputError } from "../outputs.ts";
 import { Progress } from "./progress.ts";
 
 /** What `preview` computed and wrote. */
@@ -21,7 +23,7 @@ export interface PreviewResult {
   meanIntensity: number;
 }
 
-/** Maps values between the 0.5th and 99.5th percentiles onto 0 to 255. */
+/** Maps values between the 0.5th and 99.5th percentiles (of all channels) onto 0 to 255. */
 function stretch(values: Float64Array | Uint8Array): Uint8Array {
   const sorted = Float64Array.from(values).sort();
   const low = sorted[Math.floor(sorted.length * 0.005)] ?? 0;
@@ -31,10 +33,6 @@ function stretch(values: Float64Array | Uint8Array): Uint8Array {
     values,
     (v) => Math.max(0, Math.min(255, Math.round(((v - low) / span) * 255))),
   );
-}
-
-function png(path: string, width: number, height: number, data: Uint8Array): Promise<void> {
-  return Deno.writeFile(path, encode({ width, height, data, channels: 1, depth: 8 }));
 }
 
 /** The frame intervals over time as an SVG line chart, dropped frames marked in red. */
@@ -90,6 +88,8 @@ ${marks.join("\n")}
 
 /**
  * Streams every frame once and writes `mean.png`, `max.png` and `intervals.svg` into `outDir`.
+ * A recording opened as `rgb24` (a behaviour camera) gives RGB pictures, each channel
+ * stretched by the same limits, taken over all three.
  *
  * @param extractor The recording.
  * @param outDir Existing or new folder for the pictures.
@@ -101,41 +101,37 @@ export async function writePreview(
   outDir: string,
   signal?: AbortSignal,
 ): Promise<PreviewResult> {
-  await Deno.mkdir(outDir, { recursive: true });
+  const existing = await Deno.stat(outDir).catch(() => null);
+  if (existing && !existing.isDirectory) {
+    throw new Deno.errors.NotADirectory(
+      `Cannot write into "${outDir}": it is a file, not a folder`,
+    );
+  }
+  await Deno.mkdir(outDir, { recursive: true }).catch((error) => {
+    throw outputError(error, outDir);
+  });
   const [rows, cols] = extractor.getImageShape();
-  const size = rows * cols;
-  const sum = new Float64Array(size);
-  const max = new Uint8Array(size);
-  let saturated = 0;
-  let total = 0;
   const progress = new Progress("Previewing", extractor.getNumSamples());
+  let projections;
   try {
-    for await (const frame of extractor.stream(signal ? { signal } : {})) {
-      const data = frame.data;
-      for (let i = 0; i < size; i++) {
-        const v = data[i]!;
-        sum[i]! += v;
-        if (v > max[i]!) max[i] = v;
-        if (v === 255) saturated++;
-        total += v;
-      }
-      progress.tick();
-    }
+    projections = await projectRecording(extractor, { signal, onFrame: () => progress.tick() });
   } finally {
     progress.end();
   }
-  const frames = extractor.getNumSamples();
-  const mean = sum.map((v) => v / Math.max(1, frames));
+  const { frames, channels, mean, max } = projections;
   const files = [join(outDir, "mean.png"), join(outDir, "max.png"), join(outDir, "intervals.svg")];
-  await png(files[0]!, cols, rows, stretch(mean));
-  await png(files[1]!, cols, rows, stretch(max));
+  const png = (path: string, data: Uint8Array) =>
+    Deno.writeFile(path, encode({ width: cols, height: rows, data, channels, depth: 8 }));
+  await png(files[0]!, stretch(mean));
+  await png(files[1]!, stretch(max));
   await Deno.writeTextFile(
     files[2]!,
     intervalsSvg(extractor.getTimestamps(), extractor.getDroppedFrames()),
   );
+  const values = frames * mean.length;
   return {
     files,
-    saturatedShare: frames ? saturated / (frames * size) : 0,
-    meanIntensity: frames ? total / (frames * size) : 0,
+    saturatedShare: values ? projections.saturated / values : 0,
+    meanIntensity: values ? projections.total / values : 0,
   };
 }

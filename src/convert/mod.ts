@@ -51,8 +51,7 @@ export {
   type PlanOptions,
   type SessionTask,
 } from "./plan.ts";
-export type { DatasetNwbOptions, PendingNwbOptions, SessionNwbOptions } from "./nwb_options.ts";
-export type { PlainNwbOptions } from "./nwb_options.ts";
+export type { DatasetNwbOptions, PlainNwbOptions } from "./nwb_options.ts";
 export { type ManifestEntry, readManifest } from "./manifest.ts";
 export type { InputFingerprint } from "./fingerprint.ts";
 export type { SubjectLabel } from "./names.ts";

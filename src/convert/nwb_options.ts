@@ -65,84 +65,36 @@ export interface DatasetNwbOptions {
  */
 export type PlainNwbOptions = Omit<NwbOptions, "signal" | "onProgress" | "onWarning">;
 
-/**
- * Options whose fields `writeNwb` does not take yet. They are part of what a file is written
- * with (the manifest records them, so changing one converts the session again), and are
- * passed to `writeNwb` once it takes them.
- */
-export interface PendingNwbOptions {
-  /** `Subject.date_of_birth`, ISO 8601. */
-  dateOfBirth?: string;
-  /** `Subject.strain`. */
-  strain?: string;
-  /** `Subject.genotype`. */
-  genotype?: string;
-  /** `Subject.description`. */
-  subjectDescription?: string;
-  /** `Subject.weight`, with its unit. */
-  weight?: string;
-  /** `experimenter`: the session's `researcherName`. */
-  experimenter?: string[];
-  /** `session_id`: the session label, `YYYYMMDDTHHMMSS`. */
-  sessionId?: string;
-  /** `institution`. */
-  institution?: string;
-  /** `lab`. */
-  lab?: string;
-  /** `keywords`. */
-  keywords?: string[];
-  /** `experiment_description`. */
-  experimentDescription?: string;
-  /** `"copy"`: behaviour camera videos copied into `<stem>/` beside the file. */
-  behaviorVideos?: "link" | "copy";
-}
-
-/** A session's options for `writeNwb`. */
-export interface SessionNwbOptions {
-  /** Passed to `writeNwb`. */
-  options: PlainNwbOptions;
-  /** Passed once `writeNwb` takes them. */
-  pending: PendingNwbOptions;
-}
+/** The fields of {@linkcode DatasetNwbOptions}. */
+const DATASET_KEYS = [
+  "indicator",
+  "location",
+  "excitationLambda",
+  "emissionLambda",
+  "timezone",
+  "compression",
+  "level",
+  "institution",
+  "lab",
+  "keywords",
+  "experimentDescription",
+] as const satisfies readonly (keyof DatasetNwbOptions)[];
 
 /**
- * Checks the dataset's options: those of `writeNwb` by its own rule, the others as non-empty
- * text.
+ * Checks the dataset's options by the rules of `writeNwb`.
  *
  * @param options The options.
  * @throws {TypeError} For a value that is not a non-empty string (or list of them), naming it.
  * @throws {RangeError} For a value out of range, naming it.
  */
 export function checkDatasetOptions(options: DatasetNwbOptions): void {
-  const { institution, lab, keywords, experimentDescription, ...nwb } = options;
+  // Only the dataset's fields: a PlanOptions carries others (root, out, ...) that are no option
+  // of writeNwb.
   checkOptions(
     Object.fromEntries(
-      Object.entries(nwb).filter(([key]) =>
-        [
-          "indicator",
-          "location",
-          "excitationLambda",
-          "emissionLambda",
-          "timezone",
-          "compression",
-          "level",
-        ].includes(key)
-      ),
+      DATASET_KEYS.filter((key) => options[key] !== undefined).map((key) => [key, options[key]]),
     ),
   );
-  const texts = { institution, lab, experimentDescription };
-  for (const [key, value] of Object.entries(texts)) {
-    if (value !== undefined && (typeof value !== "string" || value.trim() === "")) {
-      throw new TypeError(`${key} must be a non-empty string, got ${JSON.stringify(value)}`);
-    }
-  }
-  if (
-    keywords !== undefined &&
-    !(Array.isArray(keywords) &&
-      keywords.every((k) => typeof k === "string" && k.trim() !== ""))
-  ) {
-    throw new TypeError(`keywords must be non-empty strings, got ${JSON.stringify(keywords)}`);
-  }
 }
 
 /** Copies the defined, non-empty values of `from` into `to`. */
@@ -159,37 +111,25 @@ function assignDefined<T extends object>(
   return to;
 }
 
-// ----------------------------------------------------------------------------------------------
-// The options of writeNwb for one session. `options` holds what writeNwb takes today; the
-// fields in `pending` are passed once writeNwb takes them (then they join `options`).
-// ----------------------------------------------------------------------------------------------
-
 /**
  * The options of `writeNwb` for one session: its subject and session fields and the dataset's
- * options. Optional fields without a value are left out, never written as empty strings.
+ * options, with its behaviour camera videos copied into `<stem>/` beside the file so that the
+ * output folder holds all a DANDI upload needs. Optional fields without a value are left out,
+ * never written as empty strings.
  *
  * @param session What the session's file says of its subject and session.
  * @param dataset The options of every file.
- * @returns The options to pass, and those to pass once `writeNwb` takes them.
+ * @returns The options to pass.
  */
 export function sessionNwbOptions(
   session: SessionMetadata,
   dataset: DatasetNwbOptions,
-): SessionNwbOptions {
-  const options = assignDefined<PlainNwbOptions>({}, {
+): PlainNwbOptions {
+  return assignDefined<PlainNwbOptions>({}, {
     subjectId: session.subjectId,
     species: session.species,
     sex: session.sex,
     age: session.age,
-    indicator: dataset.indicator,
-    location: dataset.location,
-    excitationLambda: dataset.excitationLambda,
-    emissionLambda: dataset.emissionLambda,
-    timezone: dataset.timezone,
-    compression: dataset.compression,
-    level: dataset.level,
-  });
-  const pending = assignDefined<PendingNwbOptions>({}, {
     dateOfBirth: session.dateOfBirth,
     strain: session.strain,
     genotype: session.genotype,
@@ -201,7 +141,13 @@ export function sessionNwbOptions(
     lab: dataset.lab,
     keywords: dataset.keywords,
     experimentDescription: dataset.experimentDescription,
+    indicator: dataset.indicator,
+    location: dataset.location,
+    excitationLambda: dataset.excitationLambda,
+    emissionLambda: dataset.emissionLambda,
+    timezone: dataset.timezone,
+    compression: dataset.compression,
+    level: dataset.level,
     behaviorVideos: "copy",
   });
-  return { options, pending };
 }

@@ -7,6 +7,7 @@
  */
 
 import { join, resolve } from "node:path";
+import type { RecordingStartTime } from "../formats/metadata_json.ts";
 import { checkOptions } from "../nwb/options.ts";
 import { planExport } from "../nwb/plan.ts";
 import { startTimeWithOffset } from "../nwb/start_time.ts";
@@ -24,8 +25,8 @@ import {
 import {
   checkDatasetOptions,
   type DatasetNwbOptions,
+  type PlainNwbOptions,
   type SessionMetadata,
-  type SessionNwbOptions,
   sessionNwbOptions,
 } from "./nwb_options.ts";
 import {
@@ -64,8 +65,8 @@ export interface SessionTask {
   frames: number;
   /** The recording's duration in seconds. */
   seconds: number;
-  /** The options of the file. */
-  nwb: SessionNwbOptions;
+  /** The options of the file, as passed to `writeNwb`. */
+  nwb: PlainNwbOptions;
 }
 
 /** What is to happen to a folder: convert it, skip it, or refuse it. */
@@ -172,6 +173,7 @@ interface Context {
 /** The metadata of a session's file, or the fields its subject lacks. */
 function sessionMetadata(
   found: FoundSession,
+  start: RecordingStartTime,
   label: string,
   table: SubjectsTable | null,
 ): SessionMetadata | string {
@@ -189,7 +191,6 @@ function sessionMetadata(
       : `subject "${label}" (subjects table "${table.path}", line ${row.line}) has none`;
     return `DANDI requires the subject's ${missing.join(", ")}: ${where}`;
   }
-  const start = session.startTime;
   const age = row!.age ??
     (row!.dateOfBirth ? ageInDays(row!.dateOfBirth, start.year, start.month, start.day) : null);
   if (age === null) {
@@ -221,7 +222,7 @@ async function planSession(found: FoundSession, context: Context): Promise<Plann
     reason: "",
     subject: null,
     animalName: session.animalName,
-    session: sessionLabel(session.startTime),
+    session: session.startTime && sessionLabel(session.startTime),
     output: null,
     frames: null,
     seconds: null,
@@ -238,12 +239,22 @@ async function planSession(found: FoundSession, context: Context): Promise<Plann
     );
   }
   planned.subject = label;
+  const start = session.startTime;
+  if (start === null) {
+    // The file's name and session_id are its start time: one given by hand would be the
+    // dataset's for every session, so such a session is exported on its own.
+    return refuse(
+      `Cannot tell when the session in "${found.folder}" started, which its file is named by; ` +
+        `export it on its own with "miniscope export ${found.folder} --session-start-time ` +
+        `<ISO 8601 time with UTC offset>"`,
+    );
+  }
   // Before anything of the recordings is read: the subject, then the clock.
-  const metadata = sessionMetadata(found, label, table);
+  const metadata = sessionMetadata(found, start, label, table);
   if (typeof metadata === "string") return refuse(metadata);
   try {
     startTimeWithOffset(
-      session.startTime,
+      start,
       options.timezone,
       join(found.folder, "metaData.json"),
       () => {},
@@ -253,7 +264,7 @@ async function planSession(found: FoundSession, context: Context): Promise<Plann
   }
   const nwb = sessionNwbOptions(metadata, options);
   try {
-    checkOptions(nwb.options);
+    checkOptions(nwb);
   } catch (error) {
     return refuse(message(error));
   }

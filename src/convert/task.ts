@@ -133,7 +133,7 @@ export async function runTask(task: SessionTask, context: TaskContext = {}): Pro
     });
     const ours = previous?.output === task.output;
     const result = await writeNwb(session, output, {
-      ...task.nwb.options,
+      ...task.nwb,
       overwrite: ours,
       ...(signal ? { signal } : {}),
       onWarning: (m) => warnings.push(m),
@@ -154,15 +154,11 @@ export async function runTask(task: SessionTask, context: TaskContext = {}): Pro
       );
     }
     const info = await Deno.stat(output);
-    // Files written beside the NWB file (behaviour videos copied into <stem>/), where writeNwb
-    // reports them.
-    const besides = "externalFiles" in result && Array.isArray(result.externalFiles)
-      ? (result.externalFiles as string[]).map((file) => relative(task.out, file))
-      : [];
     entry = {
       ...entry,
       status: "done",
-      externalFiles: besides,
+      // The behaviour videos copied into <stem>/ beside the file.
+      externalFiles: result.externalFiles.map((file) => relative(task.out, file)),
       size: info.size,
       sha256: await sha256File(output, signal),
       mtimeMs: info.mtime?.getTime() ?? null,

@@ -3,20 +3,19 @@
  * process, or, for codecs that never reorder frames, several ranges fed one after the other.
  *
  * ffmpeg does not read the file itself: it reads an AVI stream on stdin made of the file's
- * headers followed by the frame chunks this module picks from the index. A range that does not
- * start at frame 0 is reached by feeding the chunks from the keyframe at or before its first
- * frame, in the file's (decode) order, and dropping the frames before it. This is exact for
- * every codec, B-frames included: it does not depend on ffmpeg's time-based seeking, which
- * guesses presentation times that AVI does not store. Each chunk header is checked against the
- * index on the way, so a damaged file is refused instead of decoded into other pixels.
+ * headers followed by the frame chunks picked from the index (`formats/avi/chunks.ts`). A range
+ * that does not start at frame 0 is reached by feeding the chunks from the seek point at or
+ * before its first frame (`formats/seek_points.ts`), in the file's (decode) order, and dropping
+ * the frames before it. This is exact for every codec, B-frames included: it does not depend on
+ * ffmpeg's time-based seeking, which guesses presentation times that AVI does not store.
  *
  * @module
  */
 
 import { MalformedRecordingError } from "../errors.ts";
-import { chunkProblem } from "../formats/avi.ts";
+import { feedChunks } from "../formats/avi/mod.ts";
+import { planDecode } from "../formats/seek_points.ts";
 import {
-  type ByteSource,
   channelsOf,
   type DecodePlan,
   type FrameRange,
@@ -24,43 +23,27 @@ import {
   type VideoFile,
 } from "../model.ts";
 import { withByteSource } from "../files.ts";
+import { untilAborted } from "../async.ts";
 import { FfmpegProcess } from "./process.ts";
 import { verifyFfmpeg } from "./verify.ts";
-
-/** The last frame at or before `frame` that a decode may start at. */
-export function seekPointAtOrBefore(video: VideoFile, frame: number): number {
-  let first = frame;
-  while (first > 0 && !video.keyframes[first]) first--;
-  return first;
-}
-
-/**
- * Picks the chunks that decode `range` exactly: from the seek point at or before its start, to
- * its end or, when the codec reorders frames (B-frames), to the next seek point, so that every
- * chunk of the groups of pictures involved is there.
- *
- * @param video The file.
- * @param range The frames wanted.
- * @returns The chunks to feed and the frames to drop.
- */
-export function planDecode(video: VideoFile, range: FrameRange): DecodePlan {
-  const first = seekPointAtOrBefore(video, range.start);
-  let end = range.start + range.count;
-  while (video.reorders && end < video.frameCount && !video.keyframes[end]) end++;
-  return { first, end, skip: range.start - first };
-}
+import { type DecodedFormat, decodedFormat, decodedFrameSize, readKeepingOne } from "./channels.ts";
 
 /**
  * The ffmpeg arguments that read an AVI stream on stdin and write `frames` frames to stdout.
  *
  * @param frames How many frames to write, or `null` for a decoder kept alive, fed chunk by
  *   chunk, that writes a frame for each chunk until its stdin closes.
- * @param format The pixel format of the output.
+ * @param format The pixel format of the output, or `"bgr24"` for the three channels of a
+ *   24-bit DIB as stored.
  * @param source The file the stream comes from: named in the arguments, so that a process
  *   list shows which file each ffmpeg decodes.
  * @returns The arguments.
  */
-export function decodeArgs(frames: number | null, format: PixelFormat, source: string): string[] {
+export function decodeArgs(
+  frames: number | null,
+  format: DecodedFormat,
+  source: string,
+): string[] {
   return [
     "-nostdin",
     "-hide_banner",
@@ -86,183 +69,11 @@ export function decodeArgs(frames: number | null, format: PixelFormat, source: s
     "-f",
     "rawvideo",
     "-pix_fmt",
-    format === "rgb24" ? "rgb24" : "gray",
+    format === "gray8" ? "gray" : format,
     "-metadata",
     `source=${source}`,
     "pipe:1",
   ];
-}
-
-/** Chunks walked between two frames of the index before the gap is taken as sound. */
-const MAX_GAP_CHUNKS = 16;
-
-/**
- * Looks between frame `k - 1` and frame `k` for a frame chunk the index does not list (a
- * damaged or shortened index): a decoder would otherwise get frame `k` right after frame
- * `k - 1` and, in codecs whose frames depend on the previous ones, decode other pixels.
- */
-async function unindexedFrame(
-  source: ByteSource,
-  video: VideoFile,
-  k: number,
-): Promise<string | undefined> {
-  const { frameOffsets, frameSizes, chunkIds } = video.index;
-  const size = frameSizes[k - 1]!;
-  let at = frameOffsets[k - 1]! + size + (size & 1);
-  const target = frameOffsets[k]! - 8;
-  for (let step = 0; at < target && step < MAX_GAP_CHUNKS; step++) {
-    const header = await source.read(at, 12);
-    if (header.length < 8) return undefined;
-    const id = new TextDecoder("latin1").decode(header.subarray(0, 4));
-    if (chunkIds.includes(id)) {
-      return `its index skips a frame: a frame chunk at byte ${at}, between frames ${k - 1} ` +
-        `and ${k}, is not in the index`;
-    }
-    const length = new DataView(header.buffer, header.byteOffset).getUint32(4, true);
-    // A list's contents are chunks too: step into it.
-    at += id === "LIST" || id === "RIFF" ? 12 : 8 + length + (length & 1);
-  }
-  return undefined;
-}
-
-/**
- * Reads the headers of `video`: the bytes a decoder is given before any frame chunk.
- *
- * @throws {MalformedRecordingError} When the file is shorter than its headers.
- */
-export async function readHeaders(source: ByteSource, video: VideoFile): Promise<Uint8Array> {
-  const header = await source.read(0, video.headerSize);
-  if (header.length < video.headerSize) {
-    throw new MalformedRecordingError(video.displayPath, "the file is shorter than its headers");
-  }
-  return header;
-}
-
-/**
- * Reads the chunk of frame `k` as stored (its 8-byte header, the data and the pad byte of an
- * odd size), checked against the index. With `afterPrevious`, the chunk follows frame `k - 1`
- * in the decode, and the bytes between the two are checked for a frame the index does not list.
- *
- * @throws {MalformedRecordingError} When the chunk or the gap before it is damaged.
- */
-export async function readChunk(
-  source: ByteSource,
-  video: VideoFile,
-  k: number,
-  afterPrevious: boolean,
-): Promise<Uint8Array> {
-  if (afterPrevious && k > 0) {
-    const problem = await unindexedFrame(source, video, k);
-    if (problem) throw new MalformedRecordingError(video.displayPath, problem);
-  }
-  const { frameOffsets, frameSizes } = video.index;
-  const size = frameSizes[k]!;
-  const chunk = await source.read(frameOffsets[k]! - 8, 8 + size + (size & 1));
-  const problem = chunkProblem(chunk, k, frameOffsets[k]! - 8, video.index);
-  if (problem) throw new MalformedRecordingError(video.displayPath, problem);
-  if (chunk.length === 8 + size && (size & 1) === 1) {
-    // The last chunk of a file cut after its data has no pad byte; the stream needs it.
-    const padded = new Uint8Array(8 + size + 1);
-    padded.set(chunk);
-    return padded;
-  }
-  return chunk;
-}
-
-/** The most bytes of the file read at once when feeding a long range. */
-const FEED_BLOCK_BYTES = 4 << 20;
-
-/** Chunks `[first, end)` of a file, read from it in one piece. */
-interface Block {
-  first: number;
-  end: number;
-  /** File offset of `bytes[0]`. */
-  at: number;
-  bytes: Uint8Array;
-}
-
-/**
- * Reads the chunks from `first` on that lie in order within {@linkcode FEED_BLOCK_BYTES} of the
- * first one's header (at least that chunk), with the bytes between them, in one read.
- */
-async function readBlock(
-  source: ByteSource,
-  video: VideoFile,
-  first: number,
-  end: number,
-): Promise<Block> {
-  const { frameOffsets, frameSizes } = video.index;
-  const at = frameOffsets[first]! - 8;
-  let last = at;
-  let k = first;
-  while (k < end) {
-    const start = frameOffsets[k]! - 8;
-    const stop = frameOffsets[k]! + frameSizes[k]! + (frameSizes[k]! & 1);
-    if (k > first && (start < last || stop - at > FEED_BLOCK_BYTES)) break;
-    last = stop;
-    k++;
-  }
-  return { first, end: k, at, bytes: await source.read(at, last - at) };
-}
-
-/**
- * Writes the headers of `video`, then the chunks of each plan as they are in the index, each
- * checked as {@linkcode readChunk} does. The file is read in large blocks, the next one while
- * the last is written, and chunks that follow each other in the file are written together.
- */
-function feedChunks(video: VideoFile, plans: readonly DecodePlan[]) {
-  return (write: (bytes: Uint8Array) => Promise<void>) =>
-    withByteSource(video.path, async (source) => {
-      await write(await readHeaders(source, video));
-      for (const { first, end } of plans) await feedRange(source, video, first, end, write);
-    });
-}
-
-/** Writes chunks `[first, end)` of `video` (see {@linkcode feedChunks}). */
-async function feedRange(
-  source: ByteSource,
-  video: VideoFile,
-  first: number,
-  end: number,
-  write: (bytes: Uint8Array) => Promise<void>,
-): Promise<void> {
-  const { frameOffsets, frameSizes } = video.index;
-  let next: Promise<Block> | undefined = readBlock(source, video, first, end);
-  while (next) {
-    const block: Block = await next;
-    next = block.end < end ? readBlock(source, video, block.end, end) : undefined;
-    // Keep the read ahead from being reported unhandled when a write fails first.
-    next?.catch(() => {});
-    let runStart = -1;
-    let runEnd = -1;
-    for (let k = block.first; k < block.end; k++) {
-      const start = frameOffsets[k]! - 8 - block.at;
-      const size = frameSizes[k]!;
-      const stop = start + 8 + size + (size & 1);
-      if (stop > block.bytes.length) {
-        // The file ends inside this chunk: the careful path has the message (or the pad).
-        if (runStart >= 0) await write(block.bytes.subarray(runStart, runEnd));
-        runStart = runEnd = -1;
-        await write(await readChunk(source, video, k, k > first));
-        continue;
-      }
-      if (k > first && start !== runEnd) {
-        const problem = await unindexedFrame(source, video, k);
-        if (problem) throw new MalformedRecordingError(video.displayPath, problem);
-      }
-      const chunk = block.bytes.subarray(start, stop);
-      const problem = chunkProblem(chunk, k, block.at + start, video.index);
-      if (problem) throw new MalformedRecordingError(video.displayPath, problem);
-      if (runStart >= 0 && start === runEnd) {
-        runEnd = stop;
-      } else {
-        if (runStart >= 0) await write(block.bytes.subarray(runStart, runEnd));
-        runStart = start;
-        runEnd = stop;
-      }
-    }
-    if (runStart >= 0) await write(block.bytes.subarray(runStart, runEnd));
-  }
 }
 
 /** Options shared by the decode functions. */
@@ -278,26 +89,6 @@ export interface DecodeOptions {
 }
 
 /**
- * Waits for `promise`, or rejects with the abort reason as soon as `signal` aborts.
- *
- * @param promise What to wait for.
- * @param signal Ends the wait.
- * @returns What `promise` gives.
- */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  signal.throwIfAborted();
-  let onAbort = () => {};
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-  return Promise.race([promise, aborted]).finally(() =>
-    signal.removeEventListener("abort", onAbort)
-  );
-}
-
-/**
  * One ffmpeg decode of frame ranges of a file, read in exact amounts. Several ranges are fed
  * one after the other to the same process, each from its seek point: only for codecs that
  * never reorder frames, where a seek point starts a clean decode whatever came before.
@@ -307,32 +98,43 @@ class Decoder {
   readonly #video: VideoFile;
   readonly #signal: AbortSignal | undefined;
   readonly #verified: Promise<unknown>;
-  readonly #onAbort = () => void this.#process.kill();
+  /** Ends this decode's wait for the check that the program is ffmpeg. */
+  readonly #verifyWait = new AbortController();
+  readonly #onAbort = () => {
+    this.#verifyWait.abort(this.#signal?.reason);
+    void this.#process.kill();
+  };
   readonly plans: DecodePlan[];
   readonly frameSize: number;
+  /** Bytes ffmpeg writes per frame: more than `frameSize` when one channel of three is kept. */
+  readonly #decodedSize: number;
 
   constructor(video: VideoFile, ranges: readonly FrameRange[], options: DecodeOptions) {
     const { signal } = options;
     signal?.throwIfAborted();
     if (ranges.length > 1 && video.reorders) {
-      throw new Error(`Cannot decode several ranges of "${video.displayPath}" in one process`);
+      throw new Error(`Cannot decode several ranges of "${video.path}" in one process`);
     }
     this.plans = ranges.map((range) => planDecode(video, range));
     this.#video = video;
     this.#signal = signal;
     this.frameSize = video.width * video.height * channelsOf(options.pixelFormat);
-    // The check that the program is ffmpeg runs beside the decode; no byte is used before it
-    // has passed.
-    this.#verified = verifyFfmpeg(options.ffmpegPath, video.codec, video.displayPath);
-    this.#verified.catch(() => {});
+    this.#decodedSize = decodedFrameSize(video, options.pixelFormat);
     const frames = ranges.reduce((sum, range, i) => sum + this.plans[i]!.skip + range.count, 0);
     this.#process = FfmpegProcess.spawn({
       ffmpegPath: options.ffmpegPath,
-      args: decodeArgs(frames, options.pixelFormat, video.path),
-      description: `Cannot decode "${video.displayPath}"`,
-      feed: feedChunks(video, this.plans),
+      args: decodeArgs(frames, decodedFormat(video, options.pixelFormat), video.path),
+      description: `Cannot decode "${video.path}"`,
+      feed: (write) =>
+        withByteSource(video.path, (source) => feedChunks(source, video, this.plans, write), video),
       ...(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs }),
     });
+    // The check that the program is ffmpeg runs beside the decode; no byte is used before it
+    // has passed. It is joined only once the decode runs: a decode that could not start would
+    // never end its wait, and the check would outlive every read that needs it.
+    const wait = this.#verifyWait.signal;
+    this.#verified = verifyFfmpeg(options.ffmpegPath, video.codec, video.path, wait);
+    this.#verified.catch(() => {});
     signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
 
@@ -344,7 +146,13 @@ class Decoder {
   async read(target: Uint8Array, firstFrame: number): Promise<void> {
     let got: number;
     try {
-      got = await this.#process.readInto(target);
+      got = this.#decodedSize === this.frameSize
+        ? await this.#process.readInto(target)
+        // Bytes from a program that is not ffmpeg are no frame to find fault with.
+        : await readKeepingOne(this.#process, target, { video: this.#video, firstFrame })
+          .catch((error) =>
+            untilAborted(this.#verified, this.#signal).then(() => Promise.reject(error))
+          );
       await untilAborted(this.#verified, this.#signal);
     } catch (error) {
       this.#signal?.throwIfAborted();
@@ -355,7 +163,7 @@ class Decoder {
       await this.#process.finish();
       this.#signal?.throwIfAborted();
       throw new MalformedRecordingError(
-        this.#video.displayPath,
+        this.#video.path,
         `it decodes to only ${firstFrame + Math.floor(got / this.frameSize)} frames but its ` +
           `container holds ${this.#video.frameCount}`,
       );
@@ -380,10 +188,11 @@ class Decoder {
     this.#signal?.throwIfAborted();
   }
 
-  /** Kills ffmpeg if it still runs and reaps it. */
+  /** Kills ffmpeg if it still runs and reaps it; ends the check too if nothing else waits. */
   async close(): Promise<void> {
     this.#signal?.removeEventListener("abort", this.#onAbort);
-    await this.#process.kill();
+    this.#verifyWait.abort(new Error("The decode was closed"));
+    await Promise.all([this.#process.kill(), this.#verified.catch(() => {})]);
   }
 }
 

@@ -18,11 +18,14 @@
  * @module
  */
 
-import { decodeArgs, readChunk, readHeaders, seekPointAtOrBefore } from "./decode.ts";
+import { decodeArgs } from "./decode.ts";
+import { readChunk, readHeaders } from "../formats/avi/mod.ts";
+import { seekPointAtOrBefore } from "../formats/seek_points.ts";
 import { type ByteSource, channelsOf, type PixelFormat, type VideoFile } from "../model.ts";
 import { withByteSource } from "../files.ts";
 import { FfmpegProcess } from "./process.ts";
 import { verifyFfmpeg } from "./verify.ts";
+import { decodedFormat, decodedFrameSize, keepOneChannel } from "./channels.ts";
 
 /**
  * How long a read waits for the frame it expects, with all bytes written, before feeding one
@@ -93,8 +96,12 @@ export class LiveDecoder {
   readonly video: VideoFile;
   /** Bytes of one frame. */
   readonly frameSize: number;
+  /** Bytes ffmpeg writes per frame: more than `frameSize` when one channel of three is kept. */
+  readonly #decodedSize: number;
   readonly #process: FfmpegProcess;
   readonly #verified: Promise<unknown>;
+  /** Ends this decoder's wait for the check that the program is ffmpeg. */
+  readonly #verifyWait = new AbortController();
   /** Bytes waiting to be written to stdin, in order. */
   readonly #writes: Uint8Array[] = [];
   /** Writes queued or under way. */
@@ -125,17 +132,25 @@ export class LiveDecoder {
   constructor(video: VideoFile, options: LiveDecoderOptions) {
     this.video = video;
     this.frameSize = video.width * video.height * channelsOf(options.pixelFormat);
-    this.#verified = verifyFfmpeg(options.ffmpegPath, video.codec, video.displayPath);
-    this.#verified.catch(() => {});
+    this.#decodedSize = decodedFrameSize(video, options.pixelFormat);
     this.#process = FfmpegProcess.spawn({
       ffmpegPath: options.ffmpegPath,
-      args: decodeArgs(null, options.pixelFormat, video.path),
-      description: `Cannot decode "${video.displayPath}"`,
+      args: decodeArgs(null, decodedFormat(video, options.pixelFormat), video.path),
+      description: `Cannot decode "${video.path}"`,
       feed: (write) => this.#feed(write),
       background: true,
       ...(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs }),
     });
     track(this.#process);
+    // Joined only once the decoder runs: a decoder that could not start would never end its
+    // wait, and the check would outlive every read that needs it.
+    this.#verified = verifyFfmpeg(
+      options.ffmpegPath,
+      video.codec,
+      video.path,
+      this.#verifyWait.signal,
+    );
+    this.#verified.catch(() => {});
   }
 
   async #feed(write: (bytes: Uint8Array) => Promise<void>): Promise<void> {
@@ -187,7 +202,7 @@ export class LiveDecoder {
 
   /** Reads the next frame that comes out, feeding more when it does not come. */
   async #readOutput(source: ByteSource): Promise<[number, Uint8Array]> {
-    const data = new Uint8Array(this.frameSize);
+    let data = new Uint8Array(this.#decodedSize);
     let done = false;
     const reading = this.#process.readInto(data).finally(() => (done = true));
     while (!done) {
@@ -204,14 +219,24 @@ export class LiveDecoder {
       }
     }
     const got = await reading;
-    if (this.#closed) throw new LiveDecodeFailed(`${this.video.displayPath}: decoder closed`);
-    if (got < this.frameSize || this.#feedFailed) {
-      throw new LiveDecodeFailed(`${this.video.displayPath}: ffmpeg ended`);
+    if (this.#closed) throw new LiveDecodeFailed(`${this.video.path}: decoder closed`);
+    if (got < this.#decodedSize || this.#feedFailed) {
+      throw new LiveDecodeFailed(`${this.video.path}: ffmpeg ended`);
     }
     this.#answered = true;
     const frame = this.#fed.shift();
     if (frame === undefined) {
-      throw new LiveDecodeFailed(`${this.video.displayPath}: a frame came for no chunk`);
+      throw new LiveDecodeFailed(`${this.video.path}: a frame came for no chunk`);
+    }
+    if (this.#decodedSize !== this.frameSize) {
+      const gray = new Uint8Array(this.frameSize);
+      try {
+        keepOneChannel(data, gray, this.video, frame);
+      } catch (error) {
+        // The read is done again by a process of its own, which reports the frame.
+        throw new LiveDecodeFailed((error as Error).message);
+      }
+      data = gray;
     }
     return [frame, data];
   }
@@ -282,7 +307,7 @@ export class LiveDecoder {
       await this.#verified;
       for (const [frame, data] of outputs) onFrame(frame, data);
       return result;
-    });
+    }, this.video);
   }
 
   /** Kills ffmpeg and reaps it; never throws. */
@@ -291,7 +316,8 @@ export class LiveDecoder {
     if (!this.#closed) this.#hold(1);
     this.#closed = true;
     this.#wake();
-    await this.#process.kill();
+    this.#verifyWait.abort(new Error("The decoder was closed"));
+    await Promise.all([this.#process.kill(), this.#verified.catch(() => {})]);
     alive.delete(this.#process);
   }
 }

@@ -51,7 +51,8 @@ export interface SpawnOptions {
   feed?: (write: (bytes: Uint8Array) => Promise<void>) => Promise<void>;
   /**
    * How long a read may wait for output before ffmpeg is taken as stalled (a hung disk or
-   * network share, a program that never answers) and stopped. Default: 30 s.
+   * network share, a program that never answers) and stopped. Default: 120 s
+   * ({@linkcode DEFAULT_STALL_TIMEOUT_MS}).
    */
   stallTimeoutMs?: number;
   /**

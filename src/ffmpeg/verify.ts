@@ -4,13 +4,14 @@
  * 0 would otherwise have its output returned as pixels.
  *
  * The check runs once per executable path (`ffmpeg -decoders`: the banner on stderr names the
- * program, stdout lists the decoders) and ends within a time limit even when the program never
- * answers.
+ * program, stdout lists the decoders), shared by every read that needs it, and ends within a
+ * time limit even when the program never answers; sooner when no read waits for it any more.
  *
  * @module
  */
 
-import { FfmpegError } from "../errors.ts";
+import { codecOf } from "../codecs.ts";
+import { FfmpegError, FfmpegUnavailableError } from "../errors.ts";
 import { FfmpegProcess } from "./process.ts";
 
 /** What the check learned about one ffmpeg executable. */
@@ -24,50 +25,19 @@ export interface FfmpegIdentity {
 /** How long the program may take to answer before it is taken as not ffmpeg. */
 const CHECK_TIMEOUT_MS = 20_000;
 
-/** Checks in progress or passed, by executable path; a failed check is tried again next time. */
-const checks = new Map<string, Promise<FfmpegIdentity>>();
-
-/**
- * The ffmpeg decoder for an AVI codec FourCC, for the codecs cameras and the acquisition
- * software write; `undefined` for a FourCC not listed here (ffmpeg is then left to say whether
- * it can decode it).
- */
-const DECODER_BY_FOURCC: Record<string, string> = {
-  FFV1: "ffv1",
-  GREY: "rawvideo",
-  Y800: "rawvideo",
-  "Y8  ": "rawvideo",
-  RAW: "rawvideo",
-  MJPG: "mjpeg",
-  XVID: "mpeg4",
-  DIVX: "mpeg4",
-  DX50: "mpeg4",
-  FMP4: "mpeg4",
-  MP4V: "mpeg4",
-  H264: "h264",
-  X264: "h264",
-  AVC1: "h264",
-  HEVC: "hevc",
-  H265: "hevc",
-  HVC1: "hevc",
-  HFYU: "huffyuv",
-  FFVH: "ffvhuff",
-  MPG2: "mpeg2video",
-  VP80: "vp8",
-  VP90: "vp9",
-};
-
-/**
- * The name of the decoder ffmpeg needs for a FourCC, if known.
- *
- * @param fourcc The codec FourCC of an AVI stream (`"raw"` for uncompressed DIB frames).
- * @returns The decoder name, or `undefined`.
- */
-export function decoderFor(fourcc: string): string | undefined {
-  return DECODER_BY_FOURCC[fourcc.toUpperCase()];
+/** A check in progress or passed, with the callers waiting for it. */
+interface Check {
+  identity: Promise<FfmpegIdentity>;
+  waiting: number;
+  settled: boolean;
+  /** Ends the program being checked. */
+  stop: AbortController;
 }
 
-async function identify(ffmpegPath: string): Promise<FfmpegIdentity> {
+/** Checks in progress or passed, by executable path; a failed check is tried again next time. */
+const checks = new Map<string, Check>();
+
+async function identify(ffmpegPath: string, stop: AbortSignal): Promise<FfmpegIdentity> {
   const args = ["-nostdin", "-decoders"];
   const process = FfmpegProcess.spawn({
     ffmpegPath,
@@ -75,6 +45,8 @@ async function identify(ffmpegPath: string): Promise<FfmpegIdentity> {
     description: `Cannot use "${ffmpegPath}" as ffmpeg`,
     stallTimeoutMs: CHECK_TIMEOUT_MS,
   });
+  const onStop = () => void process.kill();
+  stop.addEventListener("abort", onStop, { once: true });
   const chunks: Uint8Array[] = [];
   try {
     for (;;) {
@@ -94,8 +66,10 @@ async function identify(ffmpegPath: string): Promise<FfmpegIdentity> {
     }
     throw error;
   } finally {
+    stop.removeEventListener("abort", onStop);
     await process.kill();
   }
+  stop.throwIfAborted();
   const banner = /ffmpeg version (\S+)/.exec(process.stderr);
   const listing = new TextDecoder().decode(concat(chunks));
   const decoders = new Set<string>();
@@ -108,7 +82,8 @@ async function identify(ffmpegPath: string): Promise<FfmpegIdentity> {
     }
   }
   if (!banner || decoders.size === 0) {
-    throw new Error(
+    throw new FfmpegUnavailableError(
+      ffmpegPath,
       `Cannot use "${ffmpegPath}" as ffmpeg: it does not answer as ffmpeg does (no ` +
         `"ffmpeg version" banner or decoder list for "ffmpeg -decoders"); pass the path of ` +
         `a real ffmpeg as ffmpegPath`,
@@ -129,29 +104,67 @@ function concat(chunks: Uint8Array[]): Uint8Array {
 
 /**
  * Checks once per path that `ffmpegPath` is ffmpeg and, when the codec is known, that it can
- * decode `fourcc`.
+ * decode `fourcc`. Callers share the check; when the last one still waiting stops (its signal
+ * aborts), the program is ended at once and the next call checks it anew.
  *
  * @param ffmpegPath The executable.
  * @param fourcc The codec of the file about to be decoded.
  * @param file The file, for the message.
+ * @param signal Ends this caller's wait, with its reason; the check goes on while others wait.
  * @returns What ffmpeg said of itself.
- * @throws {Error} When the program is not ffmpeg, does not answer in time, or lacks the decoder.
+ * @throws {FfmpegUnavailableError} When the program is not ffmpeg or lacks the decoder.
+ * @throws {FfmpegError} When it does not answer in time.
  */
 export async function verifyFfmpeg(
   ffmpegPath: string,
   fourcc: string,
   file: string,
+  signal?: AbortSignal,
 ): Promise<FfmpegIdentity> {
+  signal?.throwIfAborted();
   let check = checks.get(ffmpegPath);
   if (!check) {
-    check = identify(ffmpegPath);
-    checks.set(ffmpegPath, check);
-    check.catch(() => checks.delete(ffmpegPath));
+    const stop = new AbortController();
+    const made: Check = {
+      identity: identify(ffmpegPath, stop.signal),
+      waiting: 0,
+      settled: false,
+      stop,
+    };
+    made.identity.then(() => (made.settled = true), () => {
+      made.settled = true;
+      if (checks.get(ffmpegPath) === made) checks.delete(ffmpegPath);
+    });
+    checks.set(ffmpegPath, made);
+    check = made;
   }
-  const identity = await check;
-  const decoder = decoderFor(fourcc);
+  check.waiting++;
+  let identity: FfmpegIdentity;
+  let onAbort = () => {};
+  try {
+    identity = await Promise.race([
+      check.identity,
+      new Promise<never>((_, reject) => {
+        onAbort = () => reject(signal!.reason);
+        signal?.addEventListener("abort", onAbort, { once: true });
+      }),
+    ]);
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    check.waiting--;
+    if (check.waiting === 0 && !check.settled) {
+      // No one waits for the answer: end the program now rather than at the time limit, and
+      // let this caller go only once it has been reaped.
+      if (checks.get(ffmpegPath) === check) checks.delete(ffmpegPath);
+      check.stop.abort();
+      await check.identity.catch(() => {});
+    }
+  }
+  // A codec not in the table is left to ffmpeg to say whether it can decode it.
+  const decoder = codecOf(fourcc)?.decoder;
   if (decoder !== undefined && !identity.decoders.has(decoder)) {
-    throw new Error(
+    throw new FfmpegUnavailableError(
+      ffmpegPath,
       `Cannot decode "${file}": its codec is ${fourcc.trim()} but "${ffmpegPath}" ` +
         `(ffmpeg ${identity.version}) has no ${decoder} decoder; install an ffmpeg build ` +
         `that has it`,

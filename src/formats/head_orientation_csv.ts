@@ -1,6 +1,7 @@
 /**
  * Parses `headOrientation.csv`, written by the V4 scope with its IMU enabled:
- * `Time Stamp (ms),qw,qx,qy,qz`, one quaternion (scalar first) per row.
+ * `Time Stamp (ms),qw,qx,qy,qz`, one quaternion (scalar first) per row. Software before v0.141
+ * wrote the header `qw,qx,qy,qz` over the same five-column rows, the time stamp first.
  *
  * @module
  */
@@ -18,16 +19,29 @@ export interface HeadOrientation {
   quaternions: Float64Array;
 }
 
+/** The header, and the header of software before v0.141 (its rows are the same). */
+const HEADERS = ["time stamp (ms),qw,qx,qy,qz", "qw,qx,qy,qz"];
+
 /**
  * Parses the text of `headOrientation.csv`. Line ends may be LF, CRLF or CR alone. A last row
  * without a line end that is incomplete (cut while the file was being written) is left out,
- * and `warn` is told.
+ * and `warn` is told. The header `qw,qx,qy,qz` of software before v0.141 is read too: its
+ * rows have five columns, the time stamp first, as the current ones.
+ *
+ * @example
+ * ```ts
+ * import { parseHeadOrientationCsv } from "./head_orientation_csv.ts";
+ *
+ * const old = parseHeadOrientationCsv("qw,qx,qy,qz\n33,1,0,0,0\n");
+ * console.log(old.timeStampsMs, old.quaternions); // [33], [1, 0, 0, 0]
+ * ```
  *
  * @param text The whole file.
  * @param warn Receives a warning when an incomplete last row is left out.
  * @returns Time stamps and quaternions.
- * @throws {FormatError} When the header is not `Time Stamp (ms),qw,qx,qy,qz` or a cell is not
- *   a finite number (naming line and column).
+ * @throws {FormatError} When the header is neither `Time Stamp (ms),qw,qx,qy,qz` nor
+ *   `qw,qx,qy,qz`, a row has not five cells or a cell is not a finite number (naming line and
+ *   column).
  */
 export function parseHeadOrientationCsv(
   text: string,
@@ -35,16 +49,18 @@ export function parseHeadOrientationCsv(
 ): HeadOrientation {
   const { rows } = readTable(text, {
     checkHeader(header, line) {
-      if (header.join(",").toLowerCase() !== "time stamp (ms),qw,qx,qy,qz") {
+      if (!HEADERS.includes(header.join(",").toLowerCase())) {
         throw new FormatError(
-          `line 1 is not the head orientation header "Time Stamp (ms),qw,qx,qy,qz": "${
-            line.slice(0, 60)
-          }"`,
+          `line 1 is not the head orientation header "Time Stamp (ms),qw,qx,qy,qz" (or ` +
+            `"qw,qx,qy,qz" before v0.141): "${line.slice(0, 60)}"`,
         );
       }
     },
     rowProblem: (cells, lineNumber) =>
-      numberRowProblem(cells, lineNumber, { count: 5, expected: "5" }),
+      numberRowProblem(cells, lineNumber, {
+        count: 5,
+        expected: "5 (the time stamp in ms, qw, qx, qy, qz)",
+      }),
   }, warn);
   const timeStampsMs = Float64Array.from(rows, (cells) => Number(cells[0]));
   const quaternions = new Float64Array(rows.length * 4);

@@ -13,24 +13,8 @@
  * @module
  */
 
-import type { ByteSource } from "../model.ts";
-
-/** Codecs whose every frame stands alone. */
-const INTRA_ONLY = new Set([
-  "GREY",
-  "Y800",
-  "Y8  ",
-  "RAW",
-  "MJPG",
-  "HFYU",
-  "FFVH",
-  "PNG ",
-  "MPNG",
-]);
-/** Codecs with keyframes that never reorder frames. */
-const NO_REORDER = new Set(["FFV1"]);
-const MPEG4_PART2 = new Set(["XVID", "DIVX", "DX50", "FMP4", "MP4V", "M4S2"]);
-const H264 = new Set(["H264", "X264", "AVC1", "DAVC"]);
+import { codecOf } from "../codecs.ts";
+import type { ByteSource, DecodePlan, FrameRange, VideoFile } from "../model.ts";
 
 /** Bytes read from the start of an H.264 keyframe to find its first NAL units. */
 const H264_HEAD = 256;
@@ -46,8 +30,8 @@ export interface SeekPointInput {
   codec: string;
   /** Whether the keyframe flags come from an index (not from scanning chunks). */
   indexed: boolean;
-  /** The keyframe flags. */
-  keyframes: Uint8Array;
+  /** The index's keyframe flags. */
+  keyframeFlags: Uint8Array;
   /** Byte offset of each frame's data. */
   frameOffsets: Float64Array;
   /** Byte size of each frame's data. */
@@ -66,43 +50,77 @@ export interface SeekPoints {
 }
 
 /**
- * Finds the seek points of a video stream, reading frames where the codec needs it (MPEG-4
- * part 2: every frame, to find B-frames; H.264: the start of keyframes, to find IDR pictures).
+ * Finds the seek points of a video stream by its codec's seek rule (see `codecs.ts`), reading
+ * frames where the rule needs it (MPEG-4 part 2: every frame, to find B-frames; H.264: the
+ * start of keyframes, to find IDR pictures).
  *
  * @param source The file.
- * @param input Codec, index and keyframes.
+ * @param input Codec, index and keyframe flags.
  * @returns The seek points and whether frames are reordered.
  */
 export async function findSeekPoints(
   source: ByteSource,
   input: SeekPointInput,
 ): Promise<SeekPoints> {
-  const { keyframes, frameOffsets, frameSizes } = input;
-  const count = keyframes.length;
-  const codec = input.codec.toUpperCase();
+  const { keyframeFlags, frameOffsets, frameSizes } = input;
+  const count = keyframeFlags.length;
   const onlyFirst = new Uint8Array(count);
   if (count > 0) onlyFirst[0] = 1;
-  if (INTRA_ONLY.has(codec)) return { points: new Uint8Array(count).fill(1), reorders: false };
-  if (NO_REORDER.has(codec)) {
-    return { points: input.indexed ? keyframes : onlyFirst, reorders: false };
-  }
-  if (!input.indexed) return { points: onlyFirst, reorders: true };
   const head = (k: number, limit: number) =>
     source.read(frameOffsets[k]!, Math.min(limit, frameSizes[k]!));
-  if (MPEG4_PART2.has(codec)) {
-    for (let k = 0; k < count; k++) {
-      if (mpeg4HasBFrame(await head(k, MPEG4_HEAD))) return { points: onlyFirst, reorders: true };
+  const rule = codecOf(input.codec)?.seek ?? "first-frame";
+  switch (rule) {
+    case "every-frame":
+      return { points: new Uint8Array(count).fill(1), reorders: false };
+    case "keyframes":
+      return { points: input.indexed ? keyframeFlags : onlyFirst, reorders: false };
+    case "first-frame":
+      return { points: onlyFirst, reorders: true };
+    case "keyframes-without-b-frames": {
+      if (!input.indexed) return { points: onlyFirst, reorders: true };
+      for (let k = 0; k < count; k++) {
+        if (mpeg4HasBFrame(await head(k, MPEG4_HEAD))) return { points: onlyFirst, reorders: true };
+      }
+      return { points: keyframeFlags, reorders: false };
     }
-    return { points: keyframes, reorders: false };
-  }
-  if (H264.has(codec)) {
-    const points = onlyFirst.slice();
-    for (let k = 1; k < count; k++) {
-      if (keyframes[k] && h264IsIdr(await head(k, H264_HEAD))) points[k] = 1;
+    case "idr-pictures": {
+      if (!input.indexed) return { points: onlyFirst, reorders: true };
+      const points = onlyFirst.slice();
+      for (let k = 1; k < count; k++) {
+        if (keyframeFlags[k] && h264IsIdr(await head(k, H264_HEAD))) points[k] = 1;
+      }
+      return { points, reorders: true };
     }
-    return { points, reorders: true };
   }
-  return { points: onlyFirst, reorders: true };
+}
+
+/**
+ * The last frame at or before `frame` that a decode may start at.
+ *
+ * @param video The file.
+ * @param frame A frame of it.
+ * @returns The seek point.
+ */
+export function seekPointAtOrBefore(video: VideoFile, frame: number): number {
+  let first = frame;
+  while (first > 0 && !video.seekPoints[first]) first--;
+  return first;
+}
+
+/**
+ * Picks the chunks that decode `range` exactly: from the seek point at or before its start, to
+ * its end or, when the codec reorders frames (B-frames), to the next seek point, so that every
+ * chunk of the groups of pictures involved is there.
+ *
+ * @param video The file.
+ * @param range The frames wanted.
+ * @returns The chunks to feed and the frames to drop.
+ */
+export function planDecode(video: VideoFile, range: FrameRange): DecodePlan {
+  const first = seekPointAtOrBefore(video, range.start);
+  let end = range.start + range.count;
+  while (video.reorders && end < video.frameCount && !video.seekPoints[end]) end++;
+  return { first, end, skip: range.start - first };
 }
 
 /** Offsets just past each `00 00 01` start code in `bytes`. */

@@ -36,7 +36,7 @@ export function csvLines(text: string): CsvLines {
   return { lines: lines.slice(0, last), lastLineEnded };
 }
 
-/** A table of a header line and data rows, each split at commas into trimmed cells. */
+/** A table of a header line and data rows, each split at its delimiter into trimmed cells. */
 export interface Table {
   /** The header's cells. */
   header: string[];
@@ -62,6 +62,8 @@ export interface TableFormat {
    * @param header The header's cells.
    */
   rowProblem(cells: string[], lineNumber: number, header: string[]): string | undefined;
+  /** What separates the cells: `","` (the default) or a tab (the software before 2020). */
+  delimiter?: "," | "\t";
 }
 
 /**
@@ -84,7 +86,8 @@ export function readTable(
 ): Table {
   const { lines, lastLineEnded } = csvLines(text);
   if (lines.length === 0) throw new FormatError("the file is empty");
-  const split = (line: string) => line.split(",").map((cell) => cell.trim());
+  const delimiter = format.delimiter ?? ",";
+  const split = (line: string) => line.split(delimiter).map((cell) => cell.trim());
   const header = split(lines[0]!);
   format.checkHeader(header, lines[0]!);
   const rows = lines.slice(1).map(split);

@@ -1,8 +1,10 @@
 /**
- * The NWB 2.6.0 core objects the export writes, laid out as pynwb writes them: the file's
- * required groups and fields, `Subject`, `Device`, `ImagingPlane` with its `OpticalChannel`,
- * `OnePhotonSeries`, `TimeSeries`, `AnnotationSeries` and `ImageSeries` of external files.
- * Links to the imaging plane and the device are soft links, as pynwb makes them.
+ * The NWB 2.6.0 objects the export writes, laid out as pynwb writes them: the file's
+ * required groups and fields, `Subject`, `Device` (or ndx-miniscope's `Miniscope`),
+ * `ImagingPlane` with its `OpticalChannel`, `OnePhotonSeries`, `TimeSeries`,
+ * `AnnotationSeries` and `ImageSeries` of external files, and the extension's schema under
+ * `/specifications`. Links to the imaging plane and the device are soft links, as pynwb makes
+ * them.
  *
  * @module
  */
@@ -18,16 +20,27 @@ import {
   strings,
   type Value,
 } from "./hdf5.ts";
+import {
+  MINISCOPE_NAMESPACE,
+  MINISCOPE_NAMESPACE_NAME,
+  MINISCOPE_TYPE,
+  type MiniscopeFields,
+} from "./miniscope_device.ts";
+import { writeSpecifications } from "./specifications.ts";
 
 /** The NWB version written. */
 export const NWB_VERSION = "2.6.0";
 
 /** The attributes every NWB object carries. */
-function typed(type: string): Record<string, Value> {
+function typed(
+  type: string,
+  namespace = "core",
+  objectId: string = crypto.randomUUID(),
+): Record<string, Value> {
   return {
-    namespace: { text: "core" },
+    namespace: { text: namespace },
     neurodata_type: { text: type },
-    object_id: { text: crypto.randomUUID() },
+    object_id: { text: objectId },
   };
 }
 
@@ -43,9 +56,13 @@ export interface FileFields {
   sessionDescription: string;
   sessionStartTime: string;
   fileCreateDate: string;
-  experimenter: string | null;
+  /** Not written when empty, as `keywords`. */
+  experimenter: string[];
   experimentDescription: string | null;
   sessionId: string | null;
+  institution: string | null;
+  lab: string | null;
+  keywords: string[];
   subject: SubjectFields | null;
 }
 
@@ -55,6 +72,11 @@ export interface SubjectFields {
   species: string | null;
   sex: string | null;
   age: string | null;
+  dateOfBirth: string | null;
+  strain: string | null;
+  genotype: string | null;
+  description: string | null;
+  weight: string | null;
 }
 
 /** Writes the root attributes, the required groups and the file-level fields. */
@@ -72,32 +94,53 @@ export function writeFileFields(file: H5wasmFile, fields: FileFields): void {
   scalar(file, "session_start_time", { ascii: fields.sessionStartTime });
   scalar(file, "timestamps_reference_time", { ascii: fields.sessionStartTime });
   const general = file.get("general") as Group;
-  if (fields.experimenter !== null) strings(general, "experimenter", [fields.experimenter]);
-  if (fields.experimentDescription !== null) {
-    scalar(general, "experiment_description", { text: fields.experimentDescription });
-  }
-  if (fields.sessionId !== null) scalar(general, "session_id", { text: fields.sessionId });
+  if (fields.experimenter.length > 0) strings(general, "experimenter", fields.experimenter);
+  const text = (parent: Group, name: string, value: string | null) => {
+    if (value !== null) scalar(parent, name, { text: value });
+  };
+  text(general, "experiment_description", fields.experimentDescription);
+  text(general, "institution", fields.institution);
+  if (fields.keywords.length > 0) strings(general, "keywords", fields.keywords);
+  text(general, "lab", fields.lab);
+  text(general, "session_id", fields.sessionId);
   if (fields.subject !== null) {
     const subject = group(general, "subject", typed("Subject"));
-    const { subjectId, species, sex, age } = fields.subject;
-    if (age !== null) scalar(subject, "age", { text: age }, { reference: { text: "birth" } });
-    if (sex !== null) scalar(subject, "sex", { text: sex });
-    if (species !== null) scalar(subject, "species", { text: species });
-    if (subjectId !== null) scalar(subject, "subject_id", { text: subjectId });
+    const s = fields.subject;
+    if (s.age !== null) scalar(subject, "age", { text: s.age }, { reference: { text: "birth" } });
+    if (s.dateOfBirth !== null) scalar(subject, "date_of_birth", { ascii: s.dateOfBirth });
+    text(subject, "description", s.description);
+    text(subject, "genotype", s.genotype);
+    text(subject, "sex", s.sex);
+    text(subject, "species", s.species);
+    text(subject, "strain", s.strain);
+    text(subject, "subject_id", s.subjectId);
+    text(subject, "weight", s.weight);
   }
 }
 
-/** A `Device`. */
+/** A `Device`, or with `miniscope` an ndx-miniscope `Miniscope`. */
 export interface DeviceFields {
   name: string;
   description: string;
+  miniscope?: MiniscopeFields;
 }
 
 /** Writes `/general/devices/<name>`. */
 export function writeDevice(file: H5wasmFile, fields: DeviceFields): string {
   const general = file.get("general") as Group;
   const devices = (general.get("devices") as Group | null) ?? general.create_group("devices");
-  group(devices, fields.name, { ...typed("Device"), description: { text: fields.description } });
+  const description = { description: { text: fields.description } };
+  if (fields.miniscope === undefined) {
+    group(devices, fields.name, { ...typed("Device"), ...description });
+  } else {
+    const device = group(devices, fields.name, {
+      ...fields.miniscope.attributes,
+      ...description,
+      ...typed(MINISCOPE_TYPE, MINISCOPE_NAMESPACE_NAME),
+    });
+    const roi = fields.miniscope.roi;
+    if (roi) device.create_dataset({ name: "ROI", data: roi, shape: [2], dtype: "<q" });
+  }
   return `/general/devices/${fields.name}`;
 }
 
@@ -137,7 +180,7 @@ export function writeImagingPlane(file: H5wasmFile, fields: PlaneFields): string
 function seriesGroup(
   file: H5wasmFile,
   type: string,
-  fields: { name: string; description: string; comments: string },
+  fields: { name: string; description: string; comments: string; objectId?: string },
   extra: Record<string, Value> = {},
 ): Group {
   const acquisition = file.get("acquisition") as Group;
@@ -145,7 +188,7 @@ function seriesGroup(
     ...extra,
     comments: { text: fields.comments },
     description: { text: fields.description },
-    ...typed(type),
+    ...typed(type, "core", fields.objectId),
   });
 }
 
@@ -251,6 +294,8 @@ export interface ExternalImageFields {
   name: string;
   description: string;
   comments: string;
+  /** Its `object_id`, known beforehand as the names of copied videos hold it. */
+  objectId: string;
   /** Paths relative to the NWB file. */
   files: string[];
   startingFrames: number[];
@@ -296,5 +341,9 @@ export function writeLayout(file: H5wasmFile, layout: NwbLayout): string[] {
   for (const series of layout.timeSeries) writeTimeSeries(file, series);
   for (const series of layout.annotations) writeAnnotationSeries(file, series);
   for (const series of layout.images) writeExternalImageSeries(file, series);
+  // Only the extension: readers resolve the core types it builds on from the core namespace
+  // they ship.
+  const miniscope = layout.devices.some((device) => device.miniscope !== undefined);
+  writeSpecifications(file, miniscope ? [MINISCOPE_NAMESPACE] : []);
   return datasets;
 }

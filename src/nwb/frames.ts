@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ImagingSeries } from "./plan.ts";
+import type { MiniscopeImagingExtractor } from "../extractor.ts";
 import type { NwbFileWriter } from "./writer.ts";
 
 /** Bytes of frames gathered before one write into the dataset. */
@@ -50,8 +50,8 @@ export function transposeInto(
  * @param onFrames Called after each batch is handed over, with its frame count.
  * @returns The frames written.
  */
-export async function streamFrames(
-  extractor: ImagingSeries,
+export async function writeSeriesFrames(
+  extractor: MiniscopeImagingExtractor,
   writer: NwbFileWriter,
   series: number,
   signal: AbortSignal | undefined,

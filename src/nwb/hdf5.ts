@@ -6,8 +6,9 @@
  * @module
  */
 
+import fs from "node:fs";
 import type { Dataset, File as H5wasmFile, Group } from "h5wasm/node";
-import { withoutEnvironment } from "./writer_worker.ts";
+import { quietly, withoutEnvironment, type WriteSync } from "./writer_worker.ts";
 
 type H5wasm = typeof import("h5wasm/node");
 
@@ -23,6 +24,18 @@ export function loadH5wasm(): Promise<H5wasm> {
     return h5wasm;
   });
   return loading;
+}
+
+/**
+ * Runs h5wasm calls of this thread with HDF5's own error report kept from the user (see
+ * {@linkcode quietly}).
+ *
+ * @param run The h5wasm calls.
+ * @returns What `run` gives.
+ * @throws {Error} `HDF5: <cause>` when HDF5 reported an error.
+ */
+export function quietHdf5<T>(run: () => T): T {
+  return quietly(fs as unknown as WriteSync, run);
 }
 
 /** A group or file to write into. */

@@ -1,8 +1,10 @@
 /**
- * Writes Miniscope recordings as NWB 2.6.0 files (Neurodata Without Borders, core types only)
- * that pynwb, MatNWB and the DANDI archive read: a `OnePhotonSeries` per Miniscope with its
- * `Device`, `ImagingPlane` and `OpticalChannel`, head orientation as a `TimeSeries`, the notes
- * as an `AnnotationSeries`, and behaviour cameras as `ImageSeries` of their video files.
+ * Writes Miniscope recordings as NWB 2.6.0 files (Neurodata Without Borders) that pynwb,
+ * MatNWB and the DANDI archive read: a `OnePhotonSeries` per Miniscope with its device (the
+ * `Miniscope` type of the ndx-miniscope extension, as neuroconv writes it, whose specification
+ * the file carries), `ImagingPlane` and `OpticalChannel`, head orientation as a `TimeSeries`,
+ * the notes as an `AnnotationSeries`, and behaviour cameras as `ImageSeries` of their video
+ * files, linked or copied beside the file.
  *
  * HDF5 is written by h5wasm (the HDF5 C library compiled to WebAssembly) straight to disk.
  * Frames stream from the recording into the file, so memory stays bounded. A script needs
@@ -19,87 +21,55 @@
  * const result = await writeNwb(session, `${folder}/session.nwb`, {
  *   subjectId: "mouse1",
  *   species: "Mus musculus",
+ *   sex: "F",
+ *   age: "P90D",
  *   indicator: "GCaMP6f",
  *   location: "CA1",
  * });
- * console.log(result.sessionStartTime, result.series.map((s) => s.path));
+ * console.log(result.sessionStartTime, result.device.type, result.series.map((s) => s.path));
  * await Deno.remove(folder, { recursive: true });
  * ```
  *
  * @module
  */
 
-import { warnOnConsole } from "../errors.ts";
-import { basename, dirname, isAbsolute, join, relative } from "node:path";
-import type { DroppedFrames } from "../../mod.ts";
-import type { FileFields, NwbLayout } from "./content.ts";
+import { StartTimeUnknownError, warnOnConsole } from "../errors.ts";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { exists } from "../files.ts";
-import { streamFrames } from "./frames.ts";
+import { checkOutputs, outputError, recordingFiles } from "../outputs.ts";
+import { writeSeriesFrames } from "./frames.ts";
+import {
+  checkCopyFolder,
+  removeCopies,
+  removeStaleCopies,
+  writeCopies,
+  type WrittenCopies,
+} from "./external_files.ts";
+import { fileFields } from "./file_fields.ts";
+import { layOutFile } from "./layout.ts";
+import { MINISCOPE_TYPE } from "./miniscope_device.ts";
 import { NwbFileWriter } from "./writer.ts";
-import { checkOptions, type NwbOptions, type NwbResult, type NwbSeries } from "./options.ts";
+import { checkOptions, type NwbOptions, type NwbResult } from "./options.ts";
 import { type ExportPlan, type NwbSource, planExport } from "./plan.ts";
-import type { DeviceMetadata } from "../formats/metadata_json.ts";
 import { checkIsoWithOffset, nowUtc, startTimeWithOffset } from "./start_time.ts";
 
 export type { NwbOptions, NwbResult, NwbSeries } from "./options.ts";
 export type { NwbSource } from "./plan.ts";
 
-function describeDevice(name: string, settings: DeviceMetadata, camera: boolean): string {
-  const parts: string[] = [];
-  const add = (label: string, value: string | number | null) => {
-    if (value !== null) parts.push(`${label} ${value}`);
-  };
-  add("frame rate", settings.frameRate);
-  add("gain", settings.gain);
-  add("LED", settings.led0);
-  add("EWL focus", settings.ewl);
-  if (settings.roi) {
-    const { width, height, leftEdge, topEdge } = settings.roi;
-    parts.push(`ROI ${width}x${height} at (${leftEdge}, ${topEdge})`);
-  }
-  add("compression", settings.compression);
-  const kind = settings.deviceType ?? (camera ? "behaviour camera" : "Miniscope");
-  return `${kind} "${name}"` + (parts.length ? `; ${parts.join(", ")}` : "");
-}
-
-function droppedComment(dropped: DroppedFrames | null, unknown: string | null): string {
-  if (dropped === null) return `Dropped frames not known: ${unknown ?? "no time stamps"}`;
-  const gaps = dropped.gaps.map((gap) =>
-    `${gap.missing} after sample ${gap.afterSample}` +
-    (gap.intervalMs === undefined ? "" : ` (interval ${gap.intervalMs} ms)`)
-  );
-  let text = dropped.count === 0
-    ? "No dropped frames found in the time stamps"
-    : `${dropped.count} dropped frame${dropped.count === 1 ? "" : "s"} found in the time stamps ` +
-      `(median interval ${dropped.medianIntervalMs} ms): ${gaps.join("; ")}`;
-  if (dropped.daqCount !== null) {
-    text += `; the DAQ frame counter shows ${dropped.daqCount} missing`;
-  }
-  return text;
-}
-
-/** A path relative to a folder; relative inputs are taken from the same working folder. */
-function relativeTo(folder: string, path: string): string {
-  if (isAbsolute(folder) && isAbsolute(path)) return relative(folder, path);
-  // Without reading the working folder (which may be outside the read permission): put both
-  // under the same deep made-up root, which cancels out.
-  const root = "/r/o/o/t/o/f/r/e/l/a/t/i/v/e/p/a/t/h/s";
-  return relative(isAbsolute(folder) ? folder : join(root, folder), join(root, path));
-}
-
-function uniqueName(taken: Set<string>, wanted: string): string {
-  let name = wanted;
-  for (let i = 2; taken.has(name); i++) name = `${wanted}_${i}`;
-  taken.add(name);
-  return name;
+/** Every file an export of the plan reads. */
+function planInputs(plan: ExportPlan): string[] {
+  return recordingFiles([
+    ...plan.scopes.flatMap((scope) => scope.extractor.getFilePaths()),
+    ...plan.cameras.flatMap((camera) => camera.files),
+  ]);
 }
 
 function sessionStart(plan: ExportPlan, options: NwbOptions, warn: (m: string) => void): string {
   if (options.sessionStartTime !== undefined) return checkIsoWithOffset(options.sessionStartTime);
   if (plan.startTime === null) {
-    throw new Error(
-      `Cannot tell when the session started: the session metaData.json beside the device ` +
-        `folder could not be read (${plan.startTimeProblem}); pass sessionStartTime`,
+    throw new StartTimeUnknownError(
+      `Cannot tell when the session started: ${plan.startTimeProblem}; pass sessionStartTime ` +
+        `(--session-start-time)`,
     );
   }
   return startTimeWithOffset(plan.startTime.time, options.timezone, plan.startTime.where, warn);
@@ -109,10 +79,17 @@ function sessionStart(plan: ExportPlan, options: NwbOptions, warn: (m: string) =
  * Writes a recording, several recordings of a device, or a whole session as an NWB file.
  *
  * The file appears under `path` only when complete: it is written under a temporary name in
- * the same folder and renamed at the end; an error or an abort removes it.
+ * the same folder and renamed at the end; an error or an abort removes it, and the video
+ * copies of `behaviorVideos: "copy"` with it. It may not be, even with `overwrite`, a file the
+ * export reads (or one a later read would take for the recording's own, such as a new `.avi`
+ * beside its videos), by any path, and neither may its copies. A side file that cannot be read
+ * (`headOrientation.csv`, `notes.csv`, a device `metaData.json`) is left out with a warning
+ * naming it.
  *
- * - Each Miniscope becomes a `Device` (its type and settings in the description), an
- *   `ImagingPlane` with an `OpticalChannel`, and a `OnePhotonSeries` in `/acquisition`:
+ * - Each Miniscope becomes a `Miniscope` device of the ndx-miniscope extension (its settings
+ *   from `metaData.json` as the extension's attributes and `ROI`, all of them in the
+ *   description), an `ImagingPlane` with an `OpticalChannel`, and a `OnePhotonSeries` in
+ *   `/acquisition`:
  *   `uint8` frames in NWB's `(frames, width, height)` order, one frame per chunk, gzip level 4
  *   by default, with the time stamps of `timeStamps.csv` in seconds (or `starting_time` and
  *   `rate` for a recording without them) and the dropped frames in its `comments`. With one
@@ -120,20 +97,40 @@ function sessionStart(plan: ExportPlan, options: NwbOptions, warn: (m: string) =
  *   folder name is added (`OnePhotonSeries_HPC_miniscope1`).
  * - `headOrientation.csv` becomes a `TimeSeries` (`HeadOrientation`) of quaternions
  *   `(qw, qx, qy, qz)`, `notes.csv` an `AnnotationSeries` (`notes`), and each behaviour camera
- *   of a session an `ImageSeries` named after its folder that points at its videos (paths
- *   relative to the NWB file, which must stay beside them) with their time stamps.
+ *   of a session an `ImageSeries` named after its folder, with a core `Device`, that points at
+ *   its videos (paths relative to the NWB file, which must stay beside them, or, with
+ *   `behaviorVideos: "copy"`, at copies in `<stem>/` beside it) with their time stamps.
  * - The session start time carries its UTC offset, from `recordingStartTime` in the session
  *   `metaData.json` (local calendar fields against `msecSinceEpoch`), else from `timezone`.
+ * - `session_id` is the local start time (`20220919T091841`) unless given, `experimenter`
+ *   and `experiment_description` come from `researcherName` and `experimentName`, the subject
+ *   from the options (`subject_id` defaults to `animalName`); what is unknown is left out.
+ *   With species, sex, age or date of birth, and a subject id, nwbinspector's `dandi`
+ *   configuration finds nothing critical.
+ * - The ndx-miniscope specification is cached under `/specifications`, not the NWB core
+ *   schema it builds on: pynwb reads the device as `Miniscope` (`load_namespaces=True`) with
+ *   its own core. pynwb 2's validator in its cached-namespace mode, which `dandi validate`
+ *   runs, needs core in the file and stops with `Could not load namespace 'core'`.
  *
  * @param source A recording (slices included), several recordings of a device, or a session.
  * @param path The `.nwb` file to write.
  * @param options Metadata, compression, range and signal.
- * @returns The file, its identifier and start time, and the series in it.
- * @throws {TypeError} For wrong options or source.
+ * @returns The file, its identifier and start time, the series in it, the files written beside
+ *   it and the device type.
+ * @throws {TypeError} For wrong options or source, or a `path` that is a file of the
+ *   recording (naming both), or whose video copies would be read as the recording's.
  * @throws {RangeError} For options out of range, such as `end` past the samples.
  * @throws {Deno.errors.AlreadyExists} When `path` exists and `overwrite` is not set.
- * @throws {Error} When the session start time or its UTC offset cannot be told, naming what to
- *   pass; the reader's errors when a recording is malformed; the signal's reason on abort.
+ * @throws {Deno.errors.NotFound} When the folder of `path` does not exist;
+ *   {@linkcode Deno.errors.NotADirectory} or {@linkcode Deno.errors.IsADirectory} when it is a
+ *   file or `path` is a folder (`NotADirectory` too when the copies' folder `<stem>` is a
+ *   file); `Cannot write "<path>": <cause>` when the file cannot be
+ *   created or written (HDF5's report is not printed); `Cannot copy "<video>" to "<copy>":
+ *   <cause>`, with the file system's error class, when a video cannot be copied.
+ * @throws {StartTimeUnknownError} When the session start time or its UTC offset cannot be
+ *   told, naming what to pass.
+ * @throws {Error} The reader's errors when a recording is malformed; the signal's reason on
+ *   abort.
  */
 export async function writeNwb(
   source: NwbSource,
@@ -141,163 +138,36 @@ export async function writeNwb(
   options: NwbOptions = {},
 ): Promise<NwbResult> {
   checkOptions(options);
-  const warn = options.onWarning ?? warnOnConsole;
-  options.signal?.throwIfAborted();
-  if (!options.overwrite && await exists(path)) {
-    throw new Deno.errors.AlreadyExists(
-      `"${path}" already exists; pass overwrite (--overwrite) to replace it`,
+  if (options.behaviorVideos === "copy" && extname(path) === "") {
+    // The copies' folder is the file's name without its extension: it needs one.
+    throw new TypeError(
+      `behaviorVideos "copy" needs an output path with an extension, such as ` +
+        `"${path}.nwb", got "${path}"`,
     );
   }
+  const warn = options.onWarning ?? warnOnConsole;
+  options.signal?.throwIfAborted();
+  const overwrite = options.overwrite ?? false;
+  await checkOutputs([path], { inputs: [], overwrite });
   const plan = await planExport(source, options.start, options.end, warn);
+  await checkOutputs([path], { inputs: planInputs(plan), overwrite });
   const startTime = sessionStart(plan, options, warn);
   const identifier = options.identifier ?? crypto.randomUUID();
-  const subjectId = options.subjectId ?? plan.animalName;
-  const subject = [subjectId, options.species, options.sex, options.age].some((v) => v != null)
-    ? {
-      subjectId: subjectId ?? null,
-      species: options.species ?? null,
-      sex: options.sex ?? null,
-      age: options.age ?? null,
-    }
-    : null;
-  const scopeNames = plan.scopes.map((s) => `"${s.device}"`).join(", ");
-  const fields: FileFields = {
+  const fields = fileFields(plan, options, {
     identifier,
-    sessionDescription: options.sessionDescription ??
-      `Miniscope recording (${scopeNames || "behaviour cameras only"})` +
-        (plan.experimentName ? ` of experiment "${plan.experimentName}"` : "") +
-        (plan.animalName ? `, animal "${plan.animalName}"` : ""),
     sessionStartTime: startTime,
     fileCreateDate: nowUtc(),
-    experimenter: plan.researcherName,
-    experimentDescription: plan.experimentName,
-    sessionId: null,
-    subject,
-  };
-  const gzipLevel = options.compression === "none" ? null : options.level ?? 4;
+  });
   const total = plan.scopes.reduce((n, s) => n + s.extractor.getNumSamples(), 0);
   const outFolder = dirname(path);
 
-  const layout: NwbLayout = {
-    file: fields,
-    devices: [],
-    planes: [],
-    onePhoton: [],
-    timeSeries: [],
-    annotations: [],
-    images: [],
-  };
-  const series: NwbSeries[] = [];
-  const acquisition = new Set<string>();
-  const several = plan.scopes.length > 1;
-  for (const scope of plan.scopes) {
-    const suffix = several ? `_${scope.device}` : "";
-    const extractor = scope.extractor;
-    const [rows, cols] = extractor.getImageShape();
-    const samples = extractor.getNumSamples();
-    layout.devices.push({
-      name: scope.device,
-      description: describeDevice(scope.device, scope.settings, false),
-    });
-    const plane = `ImagingPlane${suffix}`;
-    layout.planes.push({
-      name: plane,
-      description: `The imaging plane of Miniscope "${scope.device}"`,
-      device: scope.device,
-      excitationLambda: options.excitationLambda ?? NaN,
-      imagingRate: extractor.getSamplingFrequency(),
-      indicator: options.indicator ?? "unknown",
-      location: options.location ?? "unknown",
-      channelDescription: `The emission light of Miniscope "${scope.device}"`,
-      emissionLambda: options.emissionLambda ?? NaN,
-    });
-    const timed = extractor.hasTimeVector();
-    const name = uniqueName(acquisition, `OnePhotonSeries${suffix}`);
-    layout.onePhoton.push({
-      name,
-      description: `Frames of Miniscope "${scope.device}" (${cols}x${rows} pixels, width x ` +
-        `height), ${extractor.getFilePaths().length} video files` +
-        (timed
-          ? "; time stamps from timeStamps.csv in seconds from the session start"
-          : `; recorded without timeStamps.csv, so times are computed from the sampling ` +
-            `frequency ${extractor.getSamplingFrequency()} Hz`),
-      comments: droppedComment(extractor.getDroppedFrames(), scope.droppedUnknown),
-      plane,
-      shape: [samples, cols, rows],
-      gzipLevel,
-      timing: timed ? { timestamps: extractor.getTimestamps() } : {
-        startingTime: samples > 0 ? extractor.getTimestamps(0, 1)[0]! : 0,
-        rate: extractor.getSamplingFrequency(),
-      },
-    });
-    series.push({
-      path: `/acquisition/${name}`,
-      type: "OnePhotonSeries",
-      device: scope.device,
-      samples,
-    });
-    if (scope.head) {
-      const headName = uniqueName(acquisition, `HeadOrientation${suffix}`);
-      layout.timeSeries.push({
-        name: headName,
-        description: `Head orientation of Miniscope "${scope.device}" from its IMU ` +
-          `(headOrientation.csv): a unit quaternion (qw, qx, qy, qz) per row, scalar first`,
-        comments: "no comments",
-        unit: "n.a.",
-        data: scope.head.quaternions,
-        columns: 4,
-        timestamps: scope.head.timestamps,
-      });
-      series.push({
-        path: `/acquisition/${headName}`,
-        type: "TimeSeries",
-        device: scope.device,
-        samples: scope.head.timestamps.length,
-      });
-    }
+  const { layout, series, copies } = await layOutFile(plan, { fields, path, options });
+  if (copies.length > 0) {
+    await checkCopyFolder(path, [
+      ...plan.scopes.flatMap((scope) => scope.extractor.getFilePaths()),
+      ...plan.cameras.flatMap((camera) => camera.files),
+    ]);
   }
-  for (const camera of plan.cameras) {
-    const deviceName = plan.scopes.some((s) => s.device === camera.device)
-      ? `${camera.device}_camera`
-      : camera.device;
-    layout.devices.push({
-      name: deviceName,
-      description: describeDevice(camera.device, camera.settings, true),
-    });
-    const name = uniqueName(acquisition, camera.device);
-    layout.images.push({
-      name,
-      description: `Behaviour camera "${camera.device}": ${camera.timestamps.length} frames ` +
-        `in ${camera.files.length} video files beside the NWB file (not copied), with the ` +
-        `time stamps of its timeStamps.csv in seconds from the session start`,
-      comments: droppedComment(camera.dropped, null),
-      files: camera.files.map((f) => relativeTo(outFolder, f)),
-      startingFrames: camera.startingFrames,
-      timestamps: camera.timestamps,
-    });
-    series.push({
-      path: `/acquisition/${name}`,
-      type: "ImageSeries",
-      device: camera.device,
-      samples: camera.timestamps.length,
-    });
-  }
-  if (plan.notes.length > 0) {
-    const name = uniqueName(acquisition, "notes");
-    layout.annotations.push({
-      name,
-      description: "Notes typed and settings changed during the recording (notes.csv)",
-      texts: plan.notes.map((n) => n.text),
-      timestamps: Float64Array.from(plan.notes, (n) => n.time),
-    });
-    series.push({
-      path: `/acquisition/${name}`,
-      type: "AnnotationSeries",
-      device: null,
-      samples: plan.notes.length,
-    });
-  }
-
   options.signal?.throwIfAborted();
   const temporary = join(
     outFolder,
@@ -307,14 +177,31 @@ export async function writeNwb(
   const stop = () => writer.terminate();
   options.signal?.addEventListener("abort", stop, { once: true });
   let renamed = false;
+  let created = false;
+  let written: WrittenCopies = { files: [], madeFolder: null };
   try {
-    await writer.open(temporary, layout);
+    // Created here first, so that a folder that cannot be written is told in Deno's words,
+    // before HDF5 opens it.
+    await Deno.open(temporary, { write: true, createNew: true }).then(
+      (file) => file.close(),
+      (error) => {
+        throw outputError(error, path);
+      },
+    );
+    created = true;
+    await writer.open(temporary, layout, path);
     let done = 0;
     for (const [index, scope] of plan.scopes.entries()) {
-      const written = await streamFrames(scope.extractor, writer, index, options.signal, (n) => {
-        done += n;
-        options.onProgress?.(done, total);
-      });
+      const written = await writeSeriesFrames(
+        scope.extractor,
+        writer,
+        index,
+        options.signal,
+        (n) => {
+          done += n;
+          options.onProgress?.(done, total);
+        },
+      );
       const samples = scope.extractor.getNumSamples();
       if (written !== samples) {
         throw new Error(`Wrote ${written} frames of "${scope.device}" instead of ${samples}`);
@@ -322,14 +209,30 @@ export async function writeNwb(
     }
     await writer.close();
     options.signal?.throwIfAborted();
+    written = await writeCopies(copies, options.signal);
+    options.signal?.throwIfAborted();
     if (!options.overwrite && await exists(path)) {
       throw new Deno.errors.AlreadyExists(
         `"${path}" appeared while it was being written; pass overwrite (--overwrite) to replace it`,
       );
     }
-    await Deno.rename(temporary, path);
+    await Deno.rename(temporary, path).catch((error) => {
+      throw outputError(error, path);
+    });
     renamed = true;
-    return { path, identifier, sessionStartTime: startTime, series };
+    if (options.overwrite) {
+      await removeStaleCopies(path, written.files).catch((error) =>
+        warn(`an earlier export's video copies beside "${path}" were not all removed: ${error}`)
+      );
+    }
+    return {
+      path,
+      identifier,
+      sessionStartTime: startTime,
+      series,
+      externalFiles: written.files.map((file) => resolve(file)),
+      device: { type: plan.scopes.length > 0 ? MINISCOPE_TYPE : "Device" },
+    };
   } catch (error) {
     // Stopping the writer on abort fails what waits on it: report the abort instead.
     if (options.signal?.aborted) throw options.signal.reason;
@@ -337,6 +240,7 @@ export async function writeNwb(
   } finally {
     options.signal?.removeEventListener("abort", stop);
     writer.terminate();
-    if (!renamed) await Deno.remove(temporary).catch(() => {});
+    if (created && !renamed) await Deno.remove(temporary).catch(() => {});
+    if (!renamed) await removeCopies(written);
   }
 }

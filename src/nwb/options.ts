@@ -20,6 +20,43 @@ export interface NwbOptions {
   sex?: "M" | "F" | "U" | "O";
   /** Age as an ISO 8601 duration, such as `P90D` (`--age`). Default: not written. */
   age?: string;
+  /**
+   * Date of birth as an ISO 8601 date or date-time, such as `2022-06-21` or
+   * `2022-06-21T08:00:00+02:00` (`--date-of-birth`); DANDI takes it in place of `age`. It is
+   * written as a date-time (a date as its midnight), in the session start's UTC offset when it
+   * has none, and must not be after the session start. Default: not written.
+   */
+  dateOfBirth?: string;
+  /** Strain, such as `C57BL/6J` (`--strain`). Default: not written. */
+  strain?: string;
+  /** Genotype, such as `Camk2a-Cre` (`--genotype`). Default: not written. */
+  genotype?: string;
+  /** A description of the animal (`--subject-description`). Default: not written. */
+  subjectDescription?: string;
+  /** Weight with its unit, such as `0.025 kg` (`--weight`). Default: not written. */
+  weight?: string;
+  /**
+   * The people who did the experiment, DANDI prefers `Last, First` (`--experimenter`,
+   * repeatable). Default: `researcherName` from the session `metaData.json`, when it has one;
+   * `[]` writes none.
+   */
+  experimenter?: string[];
+  /**
+   * The session's identifier in the lab (`--session-id`). Default: the local start time of the
+   * session as `YYYYMMDDTHHMMSS`, such as `20220919T091841`.
+   */
+  sessionId?: string;
+  /** The institution (`--institution`). Default: not written. */
+  institution?: string;
+  /** The lab (`--lab`). Default: not written. */
+  lab?: string;
+  /** Search terms, such as `["hippocampus", "place cells"]` (`--keyword`, repeatable). Default: none. */
+  keywords?: string[];
+  /**
+   * What the experiment was about (`--experiment-description`). Default: `experimentName` from
+   * the session `metaData.json`, when it has one.
+   */
+  experimentDescription?: string;
   /** The calcium indicator, such as `GCaMP6f` (`--indicator`). Default: `"unknown"`. */
   indicator?: string;
   /** The imaged brain area, such as `CA1` (`--location`). Default: `"unknown"`. */
@@ -47,6 +84,17 @@ export interface NwbOptions {
   start?: number;
   /** End sample of every Miniscope series, exclusive (`--end`). Default: all samples. */
   end?: number;
+  /**
+   * How the `ImageSeries` of a behaviour camera refers to its videos (`--behavior-videos`).
+   * `"link"`: its `external_file` paths point at the recording's own videos, relative to the
+   * NWB file's folder. `"copy"`: the videos are copied (hard-linked where the file system and
+   * the permissions allow: a hard link needs write permission on the recording) into `<stem>/`
+   * beside the NWB file as `<stem>/<object_id>_external_file_<n>.avi`, the layout `dandi
+   * organize` gives, so that the folder is self-contained. Default: `"link"`. With
+   * `overwrite`, the copies an earlier export left in `<stem>/` (files named by that pattern
+   * that this export did not write) are removed, in either mode.
+   */
+  behaviorVideos?: "link" | "copy";
   /** Replace an existing file (`--overwrite`). Default: false, an existing file is an error. */
   overwrite?: boolean;
   /** Stops the export; the partial file is removed. */
@@ -79,9 +127,47 @@ export interface NwbResult {
   sessionStartTime: string;
   /** The series in the file. */
   series: NwbSeries[];
+  /**
+   * Absolute paths of every file written besides the NWB file (the video copies of
+   * `behaviorVideos: "copy"`); empty when none.
+   */
+  externalFiles: string[];
+  /**
+   * How the Miniscope devices were written: `Miniscope` (the type of the ndx-miniscope
+   * extension, whose specification the file carries), or `Device` (core NWB) when the file
+   * has no Miniscope, only behaviour cameras.
+   */
+  device: { type: string };
 }
 
 const SEXES = ["M", "F", "U", "O"];
+const DATE_OF_BIRTH = /^(\d{4})-(\d\d)-(\d\d)(T\d\d:\d\d(:\d\d(\.\d{1,6})?)?([+-]\d\d:\d\d|Z)?)?$/;
+const WEIGHT = /^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*[A-Za-z\u00b5\u03bc]+$/;
+
+function checkDateOfBirth(text: string): void {
+  const match = DATE_OF_BIRTH.exec(text);
+  const [year, month, day] = [1, 2, 3].map((i) => Number(match?.[i]));
+  const date = new Date(Date.UTC(year!, month! - 1, day!));
+  if (
+    !match || date.getUTCMonth() !== month! - 1 || date.getUTCDate() !== day! ||
+    Number.isNaN(Date.parse(text))
+  ) {
+    throw new RangeError(
+      `dateOfBirth must be an ISO 8601 date or date-time such as "2022-06-21" or ` +
+        `"2022-06-21T08:00:00+02:00", got "${text}"`,
+    );
+  }
+}
+
+function checkTexts(key: "experimenter" | "keywords", value: unknown): void {
+  if (
+    !Array.isArray(value) || !value.every((v) => typeof v === "string" && v.trim() !== "")
+  ) {
+    throw new TypeError(
+      `${key} must be an array of non-empty strings, got ${JSON.stringify(value)}`,
+    );
+  }
+}
 const DURATION = /^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
 
 /**
@@ -102,6 +188,15 @@ export function checkOptions(options: NwbOptions): void {
       "location",
       "timezone",
       "sessionStartTime",
+      "dateOfBirth",
+      "strain",
+      "genotype",
+      "subjectDescription",
+      "weight",
+      "sessionId",
+      "institution",
+      "lab",
+      "experimentDescription",
     ] as const
   ) {
     const value = options[key];
@@ -115,6 +210,19 @@ export function checkOptions(options: NwbOptions): void {
   if (options.age !== undefined && !options.age.split("/").every((part) => DURATION.test(part))) {
     throw new RangeError(
       `age must be an ISO 8601 duration such as "P90D" or "P12W", got "${options.age}"`,
+    );
+  }
+  if (options.dateOfBirth !== undefined) checkDateOfBirth(options.dateOfBirth);
+  if (options.weight !== undefined && !WEIGHT.test(options.weight.trim())) {
+    throw new RangeError(
+      `weight must be a number with its unit, such as "0.025 kg", got "${options.weight}"`,
+    );
+  }
+  if (options.experimenter !== undefined) checkTexts("experimenter", options.experimenter);
+  if (options.keywords !== undefined) checkTexts("keywords", options.keywords);
+  if (options.behaviorVideos !== undefined && !["link", "copy"].includes(options.behaviorVideos)) {
+    throw new RangeError(
+      `behaviorVideos must be "link" or "copy", got "${options.behaviorVideos}"`,
     );
   }
   for (const key of ["excitationLambda", "emissionLambda"] as const) {

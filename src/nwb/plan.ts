@@ -12,37 +12,40 @@ import {
   type DroppedFrames,
   type HeadOrientation,
   MiniscopeImagingExtractor,
-  MiniscopeMultiRecordingImagingExtractor,
   MiniscopeSession,
   type Note,
   readHeadOrientation,
+  type RecordingPart,
   type RecordingStartTime,
 } from "../../mod.ts";
 import { exists } from "../files.ts";
+import { leftOutWarning } from "../errors.ts";
 import { parseDeviceMetadata } from "../formats/metadata_json.ts";
-import { readMetadataFile } from "../open/metadata.ts";
-
-/** The samples of one device: of one recording, or of several recordings combined. */
-export type ImagingSeries = MiniscopeImagingExtractor | MiniscopeMultiRecordingImagingExtractor;
+import { readDeviceMetadata } from "../session.ts";
+import { isLegacyVideo } from "../open/legacy.ts";
 
 /** A Miniscope device to write as a `OnePhotonSeries`. */
 export interface ScopePlan {
   /** The device folder name. */
   device: string;
-  /** The samples to write (already cut to the range asked). */
-  extractor: ImagingSeries;
+  /** The samples to write (already cut to the range asked), of one or several recordings. */
+  extractor: MiniscopeImagingExtractor;
   /** What the device's `metaData.json` says, loosely typed. */
   settings: DeviceMetadata;
   /** Head orientation rows within the samples' time range, or null. */
   head: HeadOrientation | null;
   /** Why dropped frames are unknown, when they are. */
   droppedUnknown: string | null;
+  /** The file its time stamps are from: `timeStamps.csv`, or `timestamp.dat` before 2020. */
+  timestampsFile: string;
 }
 
 /** A behaviour camera to write as an `ImageSeries` of its video files. */
 export interface CameraPlan {
   device: string;
   settings: DeviceMetadata;
+  /** The file its time stamps are from. */
+  timestampsFile: string;
   files: string[];
   startingFrames: number[];
   timestamps: Float64Array;
@@ -55,7 +58,7 @@ export interface ExportPlan {
   cameras: CameraPlan[];
   /** The start time and the file it is from, or null when none could be read. */
   startTime: { time: RecordingStartTime; where: string } | null;
-  /** Why the start time could not be read, when it could not. */
+  /** Why the start time could not be read, when it could not (a sentence part). */
   startTimeProblem: string | null;
   researcherName: string | null;
   experimentName: string | null;
@@ -73,11 +76,21 @@ function noteText(note: Note): string {
     : `setting change: ${note.device} ${note.property} = ${note.value}`;
 }
 
+/** The file the time stamps of a session's devices are from. */
+function timestampsFileOf(session: MiniscopeSession): string {
+  return session.layout === "legacy" ? "timestamp.dat" : "timeStamps.csv";
+}
+
 /** The session-level part of a plan. */
 function sessionFacts(session: MiniscopeSession): Omit<ExportPlan, "scopes" | "cameras"> {
+  const legacy = session.layout === "legacy";
   return {
-    startTime: { time: session.startTime, where: join(session.path, "metaData.json") },
-    startTimeProblem: null,
+    startTime: session.startTime && {
+      time: session.startTime,
+      where: legacy ? session.path : join(session.path, "metaData.json"),
+    },
+    startTimeProblem: session.startTime ? null : `the folder names of "${session.path}" do ` +
+      `not give it (the software before 2020 names them like 6_29_15/H15_M45_S12)`,
     researcherName: session.researcherName,
     experimentName: session.experimentName,
     animalName: session.animalName,
@@ -123,19 +136,41 @@ function concatenate(parts: HeadOrientation[]): HeadOrientation | null {
   };
 }
 
+/**
+ * Reads a device's `headOrientation.csv` for the export: null without one, and null with a
+ * warning naming the file and the problem when it cannot be read, so that the rest is still
+ * converted.
+ */
+async function headOrientationOf(
+  folder: string,
+  warn: (message: string) => void,
+  read: () => Promise<HeadOrientation | null> = async () => {
+    const path = join(folder, "headOrientation.csv");
+    return await exists(path) ? await readHeadOrientation(path, { onWarning: warn }) : null;
+  },
+): Promise<HeadOrientation | null> {
+  try {
+    return await read();
+  } catch (error) {
+    const path = join(folder, "headOrientation.csv");
+    warn(leftOutWarning(error, path, "the head orientation is left out of the NWB file"));
+    return null;
+  }
+}
+
 /** The time range of a series' samples, for cutting head orientation to it. */
-function timeRange(extractor: ImagingSeries, whole: boolean): [number, number] {
+function timeRange(extractor: MiniscopeImagingExtractor, whole: boolean): [number, number] {
   if (whole || extractor.getNumSamples() === 0) return [-Infinity, Infinity];
   const times = extractor.getTimestamps();
   return [times[0]!, times.at(-1)!];
 }
 
-function sliceOf<T extends ImagingSeries>(
-  extractor: T,
+function sliceOf(
+  extractor: MiniscopeImagingExtractor,
   device: string,
   start: number | undefined,
   end: number | undefined,
-): T {
+): MiniscopeImagingExtractor {
   if (start === undefined && end === undefined) return extractor;
   const samples = extractor.getNumSamples();
   const from = start ?? 0;
@@ -145,24 +180,7 @@ function sliceOf<T extends ImagingSeries>(
       `Cannot export samples ${from} to ${to} of "${device}": it has ${samples} samples`,
     );
   }
-  return extractor.sliceSamples(from, to) as T;
-}
-
-function isCamera(session: MiniscopeSession, name: string, metadata: DeviceMetadata): boolean {
-  const names = (key: string) => {
-    const list = session.metadata[key];
-    return new Set(
-      Array.isArray(list)
-        ? list.filter((v): v is string => typeof v === "string").flatMap((v) => [
-          v,
-          v.replaceAll(" ", "_"),
-        ])
-        : [],
-    );
-  };
-  if (names("cameras").has(name)) return true;
-  if (names("miniscopes").has(name)) return false;
-  return !(metadata.deviceType ?? "").toLowerCase().startsWith("miniscope");
+  return extractor.sliceSamples(from, to);
 }
 
 async function planCamera(
@@ -174,33 +192,20 @@ async function planCamera(
   let extractor: MiniscopeImagingExtractor;
   try {
     // Headers and time stamps only; rgb24 so that a colour camera is not refused.
-    extractor = await MiniscopeImagingExtractor.open({
-      folderPath: device.path,
-      pixelFormat: "rgb24",
-      onWarning() {},
-    });
+    extractor = await session.openDevice(name, { pixelFormat: "rgb24", onWarning() {} });
   } catch (error) {
     warn(
       `behaviour camera "${name}" is left out: ${(error as Error).message}`,
     );
     return null;
   }
-  const files: string[] = [];
-  const startingFrames: number[] = [];
-  let first = 0;
-  const counts = extractor.getFileFrameCounts();
-  extractor.getFilePaths().forEach((file, i) => {
-    const frames = counts[i]!;
-    if (frames === 0) return;
-    files.push(file);
-    startingFrames.push(first);
-    first += frames;
-  });
+  const files = extractor.getFiles();
   return {
     device: name,
     settings: device.metadata,
-    files,
-    startingFrames,
+    timestampsFile: timestampsFileOf(session),
+    files: files.map((file) => file.path),
+    startingFrames: files.map((file) => file.firstSample),
     timestamps: extractor.getTimestamps(),
     dropped: extractor.getDroppedFrames(),
   };
@@ -220,40 +225,51 @@ async function planSession(
     );
   }
   for (const device of session.devices) {
-    if (isCamera(session, device.name, device.metadata)) {
+    if (device.kind === "camera") {
       const camera = await planCamera(session, device.name, warn);
       if (camera) cameras.push(camera);
       continue;
     }
     const whole = await session.openDevice(device.name, { onWarning: warn });
     const extractor = sliceOf(whole, device.name, start, end);
-    const head = await session.readHeadOrientation(device.name);
+    const head = await headOrientationOf(
+      device.path,
+      warn,
+      () => session.readHeadOrientation(device.name),
+    );
     const [from, to] = timeRange(extractor, start === undefined && end === undefined);
     scopes.push({
       device: device.name,
       extractor,
       settings: device.metadata,
       head: head && shiftAndCut(head, 0, from, to),
-      droppedUnknown: extractor.hasTimeVector() ? null : "the recording has no timeStamps.csv",
+      droppedUnknown: extractor.hasTimeVector()
+        ? null
+        : `the recording has no ${timestampsFileOf(session)}`,
+      timestampsFile: timestampsFileOf(session),
     });
   }
   return { scopes, cameras, ...sessionFacts(session) };
 }
 
-async function openSessionOf(folder: string): Promise<MiniscopeSession | string> {
+async function openSessionOf(
+  folder: string,
+  warn: (message: string) => void,
+): Promise<MiniscopeSession | string> {
   try {
-    return await MiniscopeSession.open(folder);
+    return await MiniscopeSession.open(folder, { onWarning: warn });
   } catch (error) {
     return (error as Error).message;
   }
 }
 
 async function planMulti(
-  source: MiniscopeMultiRecordingImagingExtractor,
+  source: MiniscopeImagingExtractor,
+  recordings: RecordingPart[],
   start: number | undefined,
   end: number | undefined,
+  warn: (message: string) => void,
 ): Promise<ExportPlan> {
-  const recordings = source.getRecordings();
   const device = basename(dirname(source.getFilePaths()[0]!));
   const extractor = sliceOf(source, device, start, end);
   const [from, to] = timeRange(extractor, start === undefined && end === undefined);
@@ -261,7 +277,7 @@ async function planMulti(
   const notes: { time: number; text: string }[] = [];
   let first: MiniscopeSession | null = null;
   for (const recording of recordings) {
-    const session = await openSessionOf(recording.folder);
+    const session = await openSessionOf(recording.folder, warn);
     if (typeof session !== "string") {
       first ??= session;
       for (const note of session.notes) {
@@ -271,12 +287,8 @@ async function planMulti(
         });
       }
     }
-    const headPath = join(recording.folder, device, "headOrientation.csv");
-    if (await exists(headPath)) {
-      heads.push(
-        shiftAndCut(await readHeadOrientation(headPath), recording.offsetSeconds, from, to),
-      );
-    }
+    const head = await headOrientationOf(join(recording.folder, device), warn);
+    if (head) heads.push(shiftAndCut(head, recording.offsetSeconds, from, to));
   }
   const metadata = first?.devices.find((d) => d.name === device)?.metadata;
   return {
@@ -287,6 +299,7 @@ async function planMulti(
       head: concatenate(heads),
       droppedUnknown: `the series joins ${recordings.length} recordings, whose gaps are not ` +
         `dropped frames`,
+      timestampsFile: "timeStamps.csv",
     }],
     cameras: [],
     startTime: {
@@ -305,38 +318,42 @@ async function planDevice(
   source: MiniscopeImagingExtractor,
   start: number | undefined,
   end: number | undefined,
+  warn: (message: string) => void,
 ): Promise<ExportPlan> {
   const folder = dirname(source.getFilePaths()[0]!);
+  if (isLegacyVideo(source.getFilePaths()[0]!)) return await planLegacyDevice(source, start, end);
   const device = basename(folder);
   const extractor = sliceOf(source, device, start, end);
   const [from, to] = timeRange(extractor, start === undefined && end === undefined);
-  const session = await openSessionOf(dirname(folder));
+  const session = await openSessionOf(dirname(folder), warn);
   const inSession = typeof session === "string"
     ? undefined
     : session.devices.find((d) => d.name === device && d.path === folder);
   let settings = NO_SETTINGS;
   if (inSession) {
     settings = inSession.metadata;
-  } else if (await exists(join(folder, "metaData.json"))) {
-    settings = parseDeviceMetadata(
-      await readMetadataFile(join(folder, "metaData.json"), "device metadata"),
-    );
+  } else {
+    // As when reading the recording, its settings can be done without.
+    const { metadata, problem } = await readDeviceMetadata(folder);
+    if (problem !== null) warn(problem);
+    settings = metadata ?? NO_SETTINGS;
   }
-  const headPath = join(folder, "headOrientation.csv");
-  const head = await exists(headPath) ? await readHeadOrientation(headPath) : null;
+  const head = await headOrientationOf(folder, warn);
   const scope: ScopePlan = {
     device,
     extractor,
     settings,
     head: head && shiftAndCut(head, 0, from, to),
     droppedUnknown: extractor.hasTimeVector() ? null : "the recording has no timeStamps.csv",
+    timestampsFile: "timeStamps.csv",
   };
   if (typeof session === "string") {
     return {
       scopes: [scope],
       cameras: [],
       startTime: null,
-      startTimeProblem: session,
+      startTimeProblem: `the session metaData.json beside the device folder could not be ` +
+        `read (${session})`,
       researcherName: null,
       experimentName: null,
       animalName: null,
@@ -346,11 +363,30 @@ async function planDevice(
   return { scopes: [scope], cameras: [], ...sessionFacts(session) };
 }
 
-/** The sources `writeNwb` accepts. */
-export type NwbSource =
-  | MiniscopeImagingExtractor
-  | MiniscopeMultiRecordingImagingExtractor
-  | MiniscopeSession;
+/**
+ * The plan of the Miniscope of a recording folder of the software before 2020, opened as a
+ * recording: its settings, notes and start time from the folder.
+ */
+async function planLegacyDevice(
+  source: MiniscopeImagingExtractor,
+  start: number | undefined,
+  end: number | undefined,
+): Promise<ExportPlan> {
+  const folder = dirname(source.getFilePaths()[0]!);
+  const session = await MiniscopeSession.open(folder, { onWarning() {} });
+  const scope: ScopePlan = {
+    device: "msCam",
+    extractor: sliceOf(source, "msCam", start, end),
+    settings: session.devices.find((d) => d.name === "msCam")?.metadata ?? NO_SETTINGS,
+    head: null,
+    droppedUnknown: source.hasTimeVector() ? null : "the recording has no timestamp.dat",
+    timestampsFile: "timestamp.dat",
+  };
+  return { scopes: [scope], cameras: [], ...sessionFacts(session) };
+}
+
+/** The sources `writeNwb` accepts: a recording, several combined, or a session. */
+export type NwbSource = MiniscopeImagingExtractor | MiniscopeSession;
 
 /**
  * Gathers what to write from a source.
@@ -364,10 +400,11 @@ export function planExport(
   warn: (message: string) => void,
 ): Promise<ExportPlan> {
   if (source instanceof MiniscopeSession) return planSession(source, start, end, warn);
-  if (source instanceof MiniscopeMultiRecordingImagingExtractor) {
-    return planMulti(source, start, end);
+  if (source instanceof MiniscopeImagingExtractor) {
+    const recordings = source.getRecordings();
+    if (recordings) return planMulti(source, recordings, start, end, warn);
+    return planDevice(source, start, end, warn);
   }
-  if (source instanceof MiniscopeImagingExtractor) return planDevice(source, start, end);
   throw new TypeError(
     "Cannot write NWB: the source must be a MiniscopeImagingExtractor, a " +
       "MiniscopeMultiRecordingImagingExtractor or a MiniscopeSession",

@@ -6,6 +6,7 @@
  */
 
 import type { RecordingStartTime } from "../../mod.ts";
+import { StartTimeUnknownError } from "../errors.ts";
 
 /** The offset from UTC of time zone `timeZone` at the instant `utcMs`, in minutes. */
 export function zoneOffsetMinutes(timeZone: string, utcMs: number): number {
@@ -63,19 +64,72 @@ function wallMs(start: RecordingStartTime): number {
   );
 }
 
+const DAY_MS = 86_400_000;
+
+/** The local time at `utcMs` in a zone `offset` minutes ahead of UTC, ISO 8601 without zone. */
+function localAt(utcMs: number, offset: number): string {
+  return new Date(utcMs + offset * 60000).toISOString().replace(/Z$/, "");
+}
+
+/**
+ * The UTC offset of `timeZone` at the local time of `start`. A local time the clocks skipped
+ * (they went forward) or passed twice (they went back) has no single answer: it is taken as
+ * JavaScript's `Temporal` and Python's `zoneinfo` (fold 0) take it, with the offset from before
+ * the change (for a time passed twice, its first occurrence), and a warning says so.
+ */
+function localOffset(
+  start: RecordingStartTime,
+  timeZone: string,
+  where: string,
+  warn: (message: string) => void,
+): number {
+  const wall = wallMs(start);
+  const before = zoneOffsetMinutes(timeZone, wall - DAY_MS);
+  const after = zoneOffsetMinutes(timeZone, wall + DAY_MS);
+  const candidates = [...new Set([before, zoneOffsetMinutes(timeZone, wall), after])];
+  // An offset fits when the zone has it at the instant it makes of the local time.
+  const fits = candidates.filter((o) => zoneOffsetMinutes(timeZone, wall - o * 60000) === o)
+    .sort((a, b) => b - a);
+  if (fits.length === 1) return fits[0]!;
+  const tell = `pass sessionStartTime (--session-start-time) to set it`;
+  if (fits.length === 0) {
+    const instant = wall - before * 60000;
+    warn(
+      `the session start ${start.local} in "${where}" does not exist in time zone ` +
+        `"${timeZone}": the clocks went forward from ${formatOffset(before)} to ` +
+        `${formatOffset(after)} over it; taken with the offset from before, as ` +
+        `${start.local}${formatOffset(before)} (${localAt(instant, after)}` +
+        `${formatOffset(after)}); ${tell}`,
+    );
+    return before;
+  }
+  const [first, second] = fits as [number, number];
+  warn(
+    `the session start ${start.local} in "${where}" happened twice in time zone ` +
+      `"${timeZone}": the clocks went back from ${formatOffset(first)} to ` +
+      `${formatOffset(second)} over it; taken as the first, ${start.local}` +
+      `${formatOffset(first)}, not ${start.local}${formatOffset(second)} ${first - second} ` +
+      `minutes later; ${tell}`,
+  );
+  return first;
+}
+
 /**
  * The session start time in ISO 8601 with its UTC offset, such as
  * `2022-09-19T09:18:41.007+02:00`. The offset is the difference between the calendar fields
  * (local time) and `msecSinceEpoch` (UTC); without `msecSinceEpoch`, the offset of `timeZone`
- * at that local time.
+ * at that local time (with a warning when the clocks skipped that local time or passed it
+ * twice, saying which offset is taken).
  *
  * @param start The recording start time from the session `metaData.json`.
  * @param timeZone An IANA time zone name, used when the file has no `msecSinceEpoch`.
- * @param where The file the start time comes from, for messages.
- * @param warn Receives a warning when `timeZone` disagrees with `msecSinceEpoch`.
+ * @param where The file the start time comes from (for the software before 2020, the folder
+ *   whose names give it), for messages.
+ * @param warn Receives a warning when `timeZone` disagrees with `msecSinceEpoch`, or when the
+ *   local time does not exist in it or exists twice.
  * @returns The time with its offset.
- * @throws {Error} When neither `msecSinceEpoch` nor `timeZone` gives the offset, or the offset
- *   is not a real one (over 14 hours).
+ * @throws {StartTimeUnknownError} When neither `msecSinceEpoch` nor `timeZone` gives the
+ *   offset, or the offset is not a real one (over 14 hours).
  */
 export function startTimeWithOffset(
   start: RecordingStartTime,
@@ -88,7 +142,7 @@ export function startTimeWithOffset(
   if (start.msecSinceEpoch !== null) {
     offset = Math.round((wall - start.msecSinceEpoch) / 60000);
     if (Math.abs(offset) > 14 * 60) {
-      throw new Error(
+      throw new StartTimeUnknownError(
         `Cannot tell the session start time from "${where}": its calendar fields ` +
           `(${start.local}, local time) and msecSinceEpoch ${start.msecSinceEpoch} (UTC) are ` +
           `${(offset / 60).toFixed(1)} hours apart, more than any time zone`,
@@ -106,12 +160,12 @@ export function startTimeWithOffset(
       }
     }
   } else if (timeZone !== undefined) {
-    const guess = wall - zoneOffsetMinutes(timeZone, wall) * 60000;
-    offset = zoneOffsetMinutes(timeZone, guess);
+    offset = localOffset(start, timeZone, where, warn);
   } else {
-    throw new Error(
-      `Cannot tell the UTC offset of the session start ${start.local}: "${where}" has no ` +
-        `msecSinceEpoch; pass the time zone of the acquisition computer (--timezone or the ` +
+    throw new StartTimeUnknownError(
+      `Cannot tell the UTC offset of the session start ${start.local}: "${where}" gives ` +
+        `the local time only (no msecSinceEpoch); pass the time zone of the acquisition ` +
+        `computer (--timezone or the ` +
         `timezone option), an IANA name such as "Europe/Berlin"`,
     );
   }

@@ -6,10 +6,15 @@
  * @module
  */
 
-import { dirname } from "node:path";
 import { type NwbLayout, writeLayout } from "./content.ts";
-import { loadH5wasm } from "./hdf5.ts";
-import { type Reply, type Request, withoutEnvironment, workerMain } from "./writer_worker.ts";
+import { loadH5wasm, quietHdf5 } from "./hdf5.ts";
+import {
+  quietly,
+  type Reply,
+  type Request,
+  withoutEnvironment,
+  workerMain,
+} from "./writer_worker.ts";
 
 /** Frame batches sent but not yet written, at most. */
 const IN_FLIGHT = 3;
@@ -46,11 +51,16 @@ export class NwbFileWriter {
   /**
    * Creates the file at `path` with everything but the frames, then hands it to the worker.
    *
-   * @throws {Error} When the file cannot be created or written, with HDF5's message.
+   * @param path The file to write (a temporary name).
+   * @param layout What it holds.
+   * @param displayPath The path errors name: the file the temporary one will become.
+   * @throws {Error} `Cannot write "<displayPath>": HDF5: <cause>` when the file cannot be
+   *   created or written; HDF5's own report is not printed.
    */
-  async open(path: string, layout: NwbLayout): Promise<void> {
+  async open(path: string, layout: NwbLayout, displayPath: string = path): Promise<void> {
     // The worker compiles its HDF5 library while this thread writes the layout.
-    const source = `${withoutEnvironment.toString()}\n(${workerMain.toString()})();`;
+    const source = [withoutEnvironment, quietly, workerMain].map(String).join("\n") +
+      `\n(${workerMain.name})();`;
     this.#worker = new Worker(`data:application/javascript,${encodeURIComponent(source)}`, {
       type: "module",
     });
@@ -63,34 +73,36 @@ export class NwbFileWriter {
     };
     const loaded = this.#call({ kind: "load" });
     loaded.catch(() => {});
-    // HDF5 fails a create in a missing folder by printing its diagnostics and handing back a
-    // file that is none: say what is wrong before asking it.
-    const folder = dirname(path);
-    const info = await Deno.stat(folder).catch((error) => error as Error);
-    if (info instanceof Deno.errors.NotFound) {
-      throw new Deno.errors.NotFound(
-        `Cannot write the NWB file: the folder "${folder}" does not exist`,
-      );
-    }
-    if (!(info instanceof Error) && !info.isDirectory) {
-      throw new Error(`Cannot write the NWB file: "${folder}" is not a folder`);
-    }
     const h5wasm = await loadH5wasm();
-    let file: InstanceType<typeof h5wasm.File>;
-    try {
-      file = new h5wasm.File(path, "w", { libver: ["earliest", "v110"] });
-    } catch (error) {
-      throw new Error(`Cannot create "${path}": ${(error as Error).message ?? error}`);
+    const write = <T>(run: () => T): T => {
+      try {
+        return quietHdf5(run);
+      } catch (error) {
+        throw new Error(`Cannot write "${displayPath}": ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+    };
+    const file = write(() => new h5wasm.File(path, "w", { libver: ["earliest", "v110"] }));
+    if (file.file_id < 0) {
+      throw new Error(`Cannot write "${displayPath}": HDF5 could not create it`);
     }
-    if (file.file_id < 0n) throw new Error(`Cannot create "${path}": HDF5 could not create it`);
     let datasets: string[];
     try {
-      datasets = writeLayout(file, layout);
-    } finally {
-      file.close();
+      datasets = write(() => writeLayout(file, layout));
+    } catch (error) {
+      try {
+        quietHdf5(() => file.close());
+      } catch {
+        // The failure of the layout is the one to report.
+      }
+      throw error;
+    }
+    if (write(() => file.close()) < 0) {
+      throw new Error(`Cannot write "${displayPath}": HDF5 could not close it`);
     }
     await loaded;
-    await this.#call({ kind: "open", path, datasets });
+    await this.#call({ kind: "open", path, displayPath, datasets });
   }
 
   /**

@@ -1,6 +1,7 @@
 /**
  * Discovery: the one place, with `session.ts`, that lists folders. Finds the videos of a device
- * folder and the entries of a folder, skipping hidden files.
+ * folder, the recordings of a device under a folder and the entries of a folder, skipping
+ * hidden files.
  *
  * @module
  */
@@ -8,6 +9,8 @@
 import { join } from "node:path";
 import { MalformedRecordingError } from "../errors.ts";
 import { explainFsError, statOf } from "../files.ts";
+import type { RecordingStartTime } from "../formats/metadata_json.ts";
+import { readSessionMetadataFile } from "./metadata.ts";
 
 const NUMBERED_VIDEO = /^(0|[1-9][0-9]*)\.avi$/;
 
@@ -138,4 +141,55 @@ export async function discoverVideoFiles(
     paths.push(join(folderPath, name));
   }
   return paths;
+}
+
+/** A recording of a multi-recording folder: its folder and its start time. */
+export interface FoundRecording {
+  /** The recording's folder, holding its session `metaData.json` and the device folder. */
+  folder: string;
+  /** Its start time from that `metaData.json`. */
+  startTime: RecordingStartTime;
+}
+
+/**
+ * Finds the recordings of a device under a folder: the folders in it holding a device folder
+ * of that name, each with the start time of its session `metaData.json`. Hidden entries are
+ * skipped with a warning.
+ *
+ * @param folderPath The folder of the recordings.
+ * @param deviceName The device folder name.
+ * @param warn Receives warnings.
+ * @returns The recordings, in the order the folder lists them.
+ * @throws {Deno.errors.NotFound} When the folder is missing or holds no recording of the
+ *   device.
+ * @throws {MalformedRecordingError} When a recording's `metaData.json` has no start time.
+ */
+export async function findRecordings(
+  folderPath: string,
+  deviceName: string,
+  warn: (message: string) => void,
+): Promise<FoundRecording[]> {
+  const found: FoundRecording[] = [];
+  for (const entry of await listFolder(folderPath, "folder", warn)) {
+    if (!entry.isDirectory) continue;
+    const folder = join(folderPath, entry.name);
+    const device = join(folder, deviceName);
+    try {
+      if (!(await Deno.stat(device)).isDirectory) continue;
+    } catch (error) {
+      // A folder without the device is not a recording of it; one that cannot be looked at
+      // (a missing permission) is an error, not a recording left out.
+      if (error instanceof Deno.errors.NotFound) continue;
+      throw explainFsError(error, device, "device folder");
+    }
+    const { startTime } = await readSessionMetadataFile(join(folder, "metaData.json"));
+    found.push({ folder, startTime });
+  }
+  if (found.length === 0) {
+    throw new Deno.errors.NotFound(
+      `Cannot open "${folderPath}": no folder in it holds a "${deviceName}" device ` +
+        `folder; pass the folder of the recordings and the device name`,
+    );
+  }
+  return found;
 }

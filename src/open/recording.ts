@@ -10,12 +10,13 @@ import { samplingFrequencyFromTimestamps } from "../analysis/sampling_frequency.
 import type { RowSegment } from "../analysis/dropped_frames.ts";
 import type { PixelFormat, Recording, VideoFile } from "../model.ts";
 import { MalformedRecordingError, warnOnConsole } from "../errors.ts";
-import { frameCacheBytesOption, LiveDecoders } from "../read/live_decoders.ts";
 import type { MiniscopeOpenOptions } from "../options.ts";
 import { discoverVideoFiles } from "./discovery.ts";
 import { defaultTimestampsPath, validateFiles, validateTimestampsPath } from "./validation.ts";
-import { loadVideos } from "./videos.ts";
+import { type LoadedVideos, loadVideos } from "./videos.ts";
 import { deviceFramesPerFile, matchRowsToFrames, readTimestamps } from "./timestamps.ts";
+import { isLegacyFolder, readLegacyRecording } from "./legacy.ts";
+import type { TimestampsTable } from "../formats/timestamps_csv.ts";
 
 /**
  * The number of ffmpeg processes an extractor may run at once: the option as given, or the
@@ -35,6 +36,22 @@ export function resolveConcurrency(concurrency: number | undefined): number {
   return value;
 }
 
+/** Default bound of the cache of decoded frames: 64 MiB. */
+const DEFAULT_FRAME_CACHE_BYTES = 64 * 2 ** 20;
+
+/**
+ * The frame cache bound from an open() option: the default when not given.
+ *
+ * @throws {RangeError} When it is not a whole number of bytes >= 0.
+ */
+function frameCacheBytesOption(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_FRAME_CACHE_BYTES;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`Cannot open the recording: frameCacheBytes ${value} is not >= 0`);
+  }
+  return value;
+}
+
 /** The reading settings of an opened recording, from the checked options. */
 export interface OpenSettings {
   /** Receives warnings. */
@@ -47,6 +64,10 @@ export interface OpenSettings {
   stallTimeoutMs: number | undefined;
   frameCacheBytes: number;
   liveDecoders: boolean;
+  /** Which camera of a folder of the software before 2020 to read. */
+  camera: "msCam" | "behavCam";
+  /** The `camNum` of the Miniscope in `timestamp.dat`, when given. */
+  scopeCamNum: number | undefined;
 }
 
 /** The options every open takes: those of one recording but the files to read. */
@@ -54,6 +75,32 @@ export type SettingsOptions = Omit<
   MiniscopeOpenOptions,
   "folderPath" | "filePaths" | "timestampsPath" | "configurationFilePath"
 >;
+
+/**
+ * An optional number option that must be finite and above 0.
+ *
+ * @throws {RangeError} When it is given and is not, with `problem` as the reason.
+ */
+function positive(name: string, value: number | undefined, problem: string): number | undefined {
+  if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
+    throw new RangeError(`Cannot open the recording: ${name} ${value} ${problem}`);
+  }
+  return value;
+}
+
+/**
+ * An option that must be one of two names.
+ *
+ * @throws {TypeError} When it is neither.
+ */
+function oneOf<T extends string>(name: string, value: T, names: readonly [T, T]): T {
+  if (!names.includes(value)) {
+    throw new TypeError(
+      `Cannot open the recording: ${name} "${value}" is not "${names[0]}" or "${names[1]}"`,
+    );
+  }
+  return value;
+}
 
 /**
  * Checks the reading options of an open; the one check of every extractor's options.
@@ -66,22 +113,18 @@ export type SettingsOptions = Omit<
  */
 export function openSettings(options: SettingsOptions): OpenSettings {
   const warn = options.onWarning ?? warnOnConsole;
-  const fs = options.samplingFrequency;
-  if (fs !== undefined && !(Number.isFinite(fs) && fs > 0)) {
-    throw new RangeError(`Cannot open the recording: samplingFrequency ${fs} is not positive`);
-  }
+  const fs = positive("samplingFrequency", options.samplingFrequency, "is not positive");
   const concurrency = resolveConcurrency(options.concurrency);
-  const pixelFormat = options.pixelFormat ?? "gray8";
-  if (pixelFormat !== "gray8" && pixelFormat !== "rgb24") {
-    throw new TypeError(
-      `Cannot open the recording: pixelFormat "${pixelFormat}" is not "gray8" or "rgb24"`,
-    );
-  }
-  const stallTimeoutMs = options.stallTimeoutMs;
-  if (stallTimeoutMs !== undefined && !(Number.isFinite(stallTimeoutMs) && stallTimeoutMs > 0)) {
-    throw new RangeError(
-      `Cannot open the recording: stallTimeoutMs ${stallTimeoutMs} is not a positive number`,
-    );
+  const pixelFormat = oneOf("pixelFormat", options.pixelFormat ?? "gray8", ["gray8", "rgb24"]);
+  const stallTimeoutMs = positive(
+    "stallTimeoutMs",
+    options.stallTimeoutMs,
+    "is not a positive number",
+  );
+  const camera = oneOf("camera", options.camera ?? "msCam", ["msCam", "behavCam"]);
+  const scopeCamNum = options.scopeCamNum;
+  if (scopeCamNum !== undefined && !Number.isFinite(scopeCamNum)) {
+    throw new RangeError(`Cannot open the recording: scopeCamNum ${scopeCamNum} is not a number`);
   }
   return {
     warn,
@@ -92,18 +135,20 @@ export function openSettings(options: SettingsOptions): OpenSettings {
     stallTimeoutMs,
     frameCacheBytes: frameCacheBytesOption(options.frameCacheBytes),
     liveDecoders: options.liveDecoders ?? true,
+    camera,
+    scopeCamNum,
   };
 }
 
 /** What a recording holds, read from its files; the rest of a {@linkcode Recording} is set. */
 export type RecordingContent = Omit<
   Recording,
-  "firstFrames" | "ffmpegPath" | "concurrency" | "pixelFormat" | "stallTimeoutMs" | "live"
+  "firstFrames" | "ffmpegPath" | "concurrency" | "pixelFormat" | "stallTimeoutMs"
 >;
 
 /**
- * Assembles a recording from its content and settings: where each video's frames start, and
- * the decoders kept alive between reads. The one place a {@linkcode Recording} is made.
+ * Assembles a recording from its content and settings: where each video's frames start. The
+ * one place a {@linkcode Recording} is made.
  *
  * @param content The videos, time stamps and counts.
  * @param settings The checked settings.
@@ -124,14 +169,6 @@ export function assembleRecording(content: RecordingContent, settings: OpenSetti
     concurrency,
     pixelFormat,
     stallTimeoutMs,
-    live: new LiveDecoders({
-      ffmpegPath,
-      pixelFormat,
-      stallTimeoutMs,
-      concurrency,
-      frameCacheBytes: settings.frameCacheBytes,
-      enabled: settings.liveDecoders,
-    }),
   };
 }
 
@@ -186,16 +223,35 @@ export async function openRecording(
   if (options.configurationFilePath !== undefined) {
     warn("configurationFilePath is deprecated and ignored; metaData.json is not needed to read");
   }
-  const loaded = await loadVideos(await videoPaths(options, warn), settings.pixelFormat, warn);
+  let loaded: LoadedVideos;
+  let timestampsPath: string;
+  let table: TimestampsTable | undefined;
+  let withoutTable: string | null = null;
+  if (options.folderPath !== undefined && await isLegacyFolder(options.folderPath)) {
+    if (options.timestampsPath !== undefined) {
+      throw new TypeError(
+        `Cannot open "${options.folderPath}": it is a recording of the software before 2020, ` +
+          `whose time stamps are its timestamp.dat; timestampsPath does not apply`,
+      );
+    }
+    ({ loaded, table, timestampsPath, withoutTable } = await readLegacyRecording(
+      options.folderPath,
+      settings,
+    ));
+  } else {
+    if (options.camera !== undefined || options.scopeCamNum !== undefined) {
+      throw new TypeError(
+        `Cannot open the recording: camera and scopeCamNum apply to the folders of the ` +
+          `software before 2020 (msCam1.avi, timestamp.dat) only`,
+      );
+    }
+    loaded = await loadVideos(await videoPaths(options, warn), settings.pixelFormat, warn);
+    const first = loaded.videos[0]!.path;
+    timestampsPath = options.timestampsPath ?? defaultTimestampsPath(first);
+    table = await readTimestamps(timestampsPath, options.timestampsPath !== undefined, fs, warn);
+  }
   const videos: VideoFile[] = loaded.videos;
   const filePaths = videos.map((video) => video.path); // without a newest file still empty
-  const timestampsPath = options.timestampsPath ?? defaultTimestampsPath(filePaths[0]!);
-  const table = await readTimestamps(
-    timestampsPath,
-    options.timestampsPath !== undefined,
-    fs,
-    warn,
-  );
   const content: RecordingContent = {
     videos,
     filePaths,
@@ -238,8 +294,9 @@ export async function openRecording(
     }
   } else {
     warn(
-      `"${timestampsPath}" does not exist; using samplingFrequency ${fs} Hz and times ` +
-        `computed from it`,
+      withoutTable ??
+        `"${timestampsPath}" does not exist; using samplingFrequency ${fs} Hz and times ` +
+          `computed from it`,
     );
   }
   return { recording: assembleRecording(content, settings), samples, settings };

@@ -75,8 +75,6 @@ export interface RowMatch {
   samples: number;
   /** The row of `timeStamps.csv` of each sample. */
   rows: Int32Array;
-  /** Frames of each video that have a row (frames past the last row are left out). */
-  framesUsed: number[];
   /** Rows skipped between samples: frames lost from a file cut short. */
   lost: number;
   /** The row of each video's first frame. */
@@ -165,6 +163,7 @@ export function matchRowsToFrames(
       at += c;
     }
   }
+  // Frames of each video that have a row: frames past the last row are left out.
   const framesUsed = counts.map((c, i) => Math.max(0, Math.min(c, rowCount - firstRows[i]!)));
   const samples = framesUsed.reduce((sum, k) => sum + k, 0);
   const rows = new Int32Array(samples);
@@ -184,7 +183,7 @@ export function matchRowsToFrames(
   }
   let lost = 0;
   for (let i = 1; i < samples; i++) lost += rows[i]! - rows[i - 1]! - 1;
-  return { samples, rows, framesUsed, lost, firstRows };
+  return { samples, rows, lost, firstRows };
 }
 
 /**

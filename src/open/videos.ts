@@ -5,20 +5,19 @@
  * @module
  */
 
-import { type AviInfo, readAviInfo } from "../formats/avi.ts";
-import type { ByteSource, PixelFormat, VideoFile } from "../model.ts";
+import { codecOf } from "../codecs.ts";
+import { type AviInfo, readAviInfo, withFinalSizes } from "../formats/avi/mod.ts";
+import type { FileVersion, PixelFormat, VideoFile } from "../model.ts";
 import { findSeekPoints } from "../formats/seek_points.ts";
 import { FormatError } from "../formats/format_error.ts";
 import { MalformedRecordingError } from "../errors.ts";
-import { withByteSource } from "../files.ts";
-import { runPool } from "../read/pool.ts";
+import { versionOf, withByteSource } from "../files.ts";
+import { runPool } from "../async.ts";
 import { wrapFormatError } from "./metadata.ts";
 
-/** Videos of a recording, checked to agree, with where each starts. */
+/** Videos of a recording, checked to agree, with their frame counts. */
 export interface LoadedVideos {
   videos: VideoFile[];
-  /** Index of each video's first frame in the concatenation. */
-  firstFrames: number[];
   /** Frames in all videos. */
   videoFrames: number;
   rows: number;
@@ -33,19 +32,27 @@ export interface LoadedVideos {
  * @param filePaths The videos in order.
  * @param pixelFormat What the frames are decoded to.
  * @param warn Receives warnings.
+ * @param options `equalChannels`: the files are gray frames kept in three equal channels where
+ *   they are uncompressed 24-bit (the Miniscope files of the software before 2020), read as
+ *   gray by keeping one channel.
  * @returns The videos (`videos[i].path` the files kept) and their frame counts.
  */
 export async function loadVideos(
   filePaths: string[],
   pixelFormat: PixelFormat,
   warn: (message: string) => void,
+  options: { equalChannels?: boolean } = {},
 ): Promise<LoadedVideos> {
   const { infos, paths } = await readAllAviInfo(filePaths, warn);
   filePaths = paths;
   const first = infos[0]!;
+  const equal = infos.map((info) =>
+    options.equalChannels === true &&
+    codecOf(info.codec)?.threeChannelGray?.bitCount === info.bitCount
+  );
   infos.forEach((info, i) => {
     const path = filePaths[i]!;
-    if (pixelFormat === "gray8" && info.gray === false) {
+    if (pixelFormat === "gray8" && info.gray === false && !equal[i]) {
       throw new MalformedRecordingError(
         path,
         `it is a colour video (${info.codec}); open it with pixelFormat "rgb24" (a behaviour ` +
@@ -68,32 +75,30 @@ export async function loadVideos(
   });
   const videos: VideoFile[] = infos.map((info, i) => ({
     path: filePaths[i]!,
-    displayPath: filePaths[i]!,
     codec: info.codec,
     width: info.width,
     height: info.height,
     frameCount: info.frameCount,
     headerSize: info.headerSize,
-    // Where a decode may start: keyframes that are clean starting points for this codec.
-    keyframes: info.keyframes,
+    seekPoints: info.seekPoints,
     reorders: info.reorders,
+    ...(equal[i] ? { equalChannels: true } : {}),
     index: {
       frameOffsets: info.frameOffsets,
       frameSizes: info.frameSizes,
       chunkIds: info.chunkIds,
     },
+    version: info.version,
   }));
-  const firstFrames: number[] = [];
-  let videoFrames = 0;
-  for (const video of videos) {
-    firstFrames.push(videoFrames);
-    videoFrames += video.frameCount;
-  }
-  return { videos, firstFrames, videoFrames, rows: first.height, cols: first.width };
+  const videoFrames = videos.reduce((sum, video) => sum + video.frameCount, 0);
+  return { videos, videoFrames, rows: first.height, cols: first.width };
 }
 
-/** What the headers and index of a video say, with where decodes may start in it. */
-type VideoInfo = AviInfo & { reorders: boolean };
+/**
+ * What the headers and index of a video say, with where decodes may start in it and the
+ * version of the file they were read from.
+ */
+type VideoInfo = AviInfo & { seekPoints: Uint8Array; reorders: boolean; version: FileVersion };
 
 /**
  * Reads the headers and indexes of all videos. The last file may be one still being written
@@ -111,8 +116,10 @@ async function readAllAviInfo(
   let lastProblem: string | null = null;
   const jobs = filePaths.map((path, i) => async () => {
     try {
-      infos[i] = await withByteSource(path, async (source) => {
+      infos[i] = await withByteSource(path, async (source, stat) => {
         let info: AviInfo;
+        // A file still being written grows after this: appended frames leave it the same.
+        let growing = false;
         try {
           info = await readAviInfo(source);
         } catch (error) {
@@ -120,6 +127,7 @@ async function readAllAviInfo(
           const live = await withFinalSizes(source);
           if (!live) throw error;
           info = await readAviInfo(live);
+          growing = true;
           warn(
             `"${path}": its RIFF sizes are not final, as in a file still being written; it is ` +
               `read up to its last complete frame`,
@@ -129,7 +137,12 @@ async function readAllAviInfo(
           ...info,
           indexed: info.indexSource !== "scan",
         });
-        return { ...info, keyframes: seek.points, reorders: seek.reorders };
+        return {
+          ...info,
+          seekPoints: seek.points,
+          reorders: seek.reorders,
+          version: versionOf(stat, growing),
+        };
       });
     } catch (error) {
       if (i === last && last > 0 && error instanceof FormatError) {
@@ -156,41 +169,4 @@ async function readAllAviInfo(
     for (const warning of info.warnings) warn(`"${paths[i]}": ${warning}`);
   });
   return { infos, paths };
-}
-
-/**
- * The file as its writer leaves it on closing, for a RIFF AVI whose RIFF or `movi` list size is
- * still the placeholder zero written when the file was opened: those sizes run to the end of
- * the file. Undefined when neither is zero.
- */
-async function withFinalSizes(source: ByteSource): Promise<ByteSource | undefined> {
-  const head = await source.read(0, Math.min(source.size, 1 << 20));
-  const text = new TextDecoder("latin1").decode(head);
-  if (!text.startsWith("RIFF") || text.slice(8, 12) !== "AVI ") return undefined;
-  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  const patches: { at: number; value: number }[] = [];
-  if (view.getUint32(4, true) === 0) patches.push({ at: 4, value: source.size - 8 });
-  const movi = text.indexOf("movi", 12);
-  if (
-    movi >= 8 && text.slice(movi - 8, movi - 4) === "LIST" && view.getUint32(movi - 4, true) === 0
-  ) {
-    patches.push({ at: movi - 4, value: source.size - movi });
-  }
-  if (patches.length === 0) return undefined;
-  return {
-    size: source.size,
-    async read(offset: number, length: number): Promise<Uint8Array> {
-      const bytes = (await source.read(offset, length)).slice();
-      const out = new DataView(bytes.buffer);
-      for (const { at, value } of patches) {
-        for (let k = 0; k < 4; k++) {
-          const position = at + k - offset;
-          if (position >= 0 && position < bytes.length) {
-            out.setUint8(position, (value >>> (8 * k)) & 0xff);
-          }
-        }
-      }
-      return bytes;
-    },
-  };
 }

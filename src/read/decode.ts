@@ -6,7 +6,9 @@
  */
 
 import { decodeFrames, decodeInto, type DecodeOptions } from "../ffmpeg/decode.ts";
+import { MalformedRecordingError } from "../errors.ts";
 import { channelsOf, type Recording, type VideoFile } from "../model.ts";
+import type { ReadSource } from "./live_decoders.ts";
 
 /**
  * Reads spanning at most this many frames of a file use a decoder kept alive; longer ones are
@@ -25,8 +27,12 @@ export function decodeOptionsOf(recording: Recording, signal: AbortSignal): Deco
   return { ffmpegPath, pixelFormat, signal, stallTimeoutMs };
 }
 
-/** How {@linkcode decodeWanted} may decode. */
+/** Where the frames of {@linkcode decodeWanted} go, and how it may decode them. */
 export interface DecodeWay {
+  /** Receives each frame wanted (not called for frames decoded into `target`). */
+  place: (frame: number, data: Uint8Array) => void;
+  /** Stops the decode. */
+  signal: AbortSignal;
   /** Whether a decoder kept alive may serve the frames. */
   live: boolean;
   /** For consecutive frames: where they go, back to back, decoded straight into it. */
@@ -34,26 +40,40 @@ export interface DecodeWay {
 }
 
 /**
- * Decodes frames `frames` (ascending, within one file) of `video`, handing each to `place`:
- * from the live decoders when `way.live` and they can serve the file, else with a process of
- * their own decoding from the first frame wanted to the last.
+ * Decodes frames `frames` (ascending, within one file) of `video`, handing each to
+ * `way.place`: from the live decoders when `way.live` and they can serve the file, else with a
+ * process of their own decoding from the first frame wanted to the last.
  *
- * @param recording The recording the file belongs to.
+ * @param source The recording the file belongs to and its live decoders.
  * @param video The file.
  * @param frames The frames wanted, 0-based within the file.
- * @param place Receives each frame wanted (not called for frames decoded into `way.target`).
- * @param signal Stops the decode.
- * @param way Whether a live decoder may serve, and where consecutive frames go.
+ * @param way Where the frames go, the signal that stops the decode, and whether a live
+ *   decoder may serve.
  */
 export async function decodeWanted(
-  recording: Recording,
+  source: ReadSource,
   video: VideoFile,
   frames: readonly number[],
-  place: (frame: number, data: Uint8Array) => void,
-  signal: AbortSignal,
   way: DecodeWay,
 ): Promise<void> {
-  if (way.live && await recording.live.read(video, frames, place, signal)) return;
+  try {
+    await decodeOnce(source, video, frames, way);
+  } catch (error) {
+    // A file changed, gone or damaged: none of its frames kept from earlier reads is served.
+    if (error instanceof MalformedRecordingError || error instanceof Deno.errors.NotFound) {
+      await source.live.forget(video);
+    }
+    throw error;
+  }
+}
+
+async function decodeOnce(
+  { recording, live }: ReadSource,
+  video: VideoFile,
+  frames: readonly number[],
+  { place, signal, ...way }: DecodeWay,
+): Promise<void> {
+  if (way.live && await live.read(video, frames, place, signal)) return;
   const start = frames[0]!;
   const range = { start, count: frames.at(-1)! + 1 - start };
   const options = decodeOptionsOf(recording, signal);

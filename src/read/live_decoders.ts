@@ -1,5 +1,6 @@
 /**
- * The decoders an opened recording keeps alive between reads, and its cache of decoded frames.
+ * The decoders an extractor keeps alive between reads of its recording, and its cache of
+ * decoded frames.
  *
  * At most `concurrency` decoders live at once, one per file in use; a read of a file waits for
  * the read before it on the same decoder, and a read that finds every decoder busy with other
@@ -10,79 +11,18 @@
  * @module
  */
 
-import { untilAborted } from "../ffmpeg/decode.ts";
-import type { PixelFormat, VideoFile } from "../model.ts";
+import { untilAborted } from "../async.ts";
+import { checkUnchanged } from "../files.ts";
+import type { PixelFormat, Recording, VideoFile } from "../model.ts";
 import { canDecodeLive, LiveDecoder } from "../ffmpeg/live.ts";
-
-/** Default bound of the cache of decoded frames: 64 MiB. */
-export const DEFAULT_FRAME_CACHE_BYTES = 64 * 2 ** 20;
-
-/**
- * The frame cache bound from an open() option: the default when not given.
- *
- * @throws {RangeError} When it is not a whole number of bytes >= 0.
- */
-export function frameCacheBytesOption(value: number | undefined): number {
-  if (value === undefined) return DEFAULT_FRAME_CACHE_BYTES;
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(`Cannot open the recording: frameCacheBytes ${value} is not >= 0`);
-  }
-  return value;
-}
+import { ByteLru } from "../lru.ts";
 
 /** How long a decoder may stay unused before it is closed. */
 const IDLE_MS = 5_000;
 
-/** Decoded frames, least recently used dropped first, bounded in bytes. */
-export class FrameCache {
-  readonly #frames = new Map<string, Uint8Array>();
-  readonly #maxBytes: number;
-  #bytes = 0;
-
-  /** @param maxBytes The most bytes of frames held. */
-  constructor(maxBytes: number) {
-    this.#maxBytes = maxBytes;
-  }
-
-  /** Bytes held. */
-  get bytes(): number {
-    return this.#bytes;
-  }
-
-  /** A frame, marked as just used, or `undefined`. */
-  get(video: VideoFile, frame: number): Uint8Array | undefined {
-    const key = `${frame}:${video.path}`;
-    const data = this.#frames.get(key);
-    if (data) {
-      this.#frames.delete(key);
-      this.#frames.set(key, data);
-    }
-    return data;
-  }
-
-  /** Keeps a frame (not copied: it must not change), dropping the oldest beyond the bound. */
-  set(video: VideoFile, frame: number, data: Uint8Array): void {
-    if (data.length > this.#maxBytes) return;
-    const key = `${frame}:${video.path}`;
-    const old = this.#frames.get(key);
-    if (old) {
-      this.#frames.delete(key);
-      this.#bytes -= old.length;
-    }
-    this.#frames.set(key, data);
-    this.#bytes += data.length;
-    for (const [oldest, bytes] of this.#frames) {
-      if (this.#bytes <= this.#maxBytes) break;
-      this.#frames.delete(oldest);
-      this.#bytes -= bytes.length;
-    }
-  }
-
-  /** Drops every frame. */
-  clear(): void {
-    this.#frames.clear();
-    this.#bytes = 0;
-  }
+/** The key of a frame of a file in the cache of decoded frames. */
+function frameKey(video: VideoFile, frame: number): string {
+  return `${frame}:${video.path}`;
 }
 
 /** A live decoder with the reads waiting for it. */
@@ -113,24 +53,20 @@ export interface LiveDecodersOptions {
   enabled: boolean;
 }
 
-/** The live decoders and the frame cache of one opened recording. */
+/**
+ * The live decoders and the frame cache of one opened recording, owned by the extractor that
+ * opened it and shared by its slices.
+ */
 export class LiveDecoders {
   readonly #options: LiveDecodersOptions;
   readonly #slots = new Map<VideoFile, Slot>();
-  readonly #cache: FrameCache;
+  readonly #cache: ByteLru<string>;
   #closed = false;
 
   /** @param options ffmpeg, pixel format, bounds. */
   constructor(options: LiveDecodersOptions) {
     this.#options = options;
-    this.#cache = new FrameCache(options.frameCacheBytes);
-  }
-
-  /** How many decoders are alive. */
-  get alive(): number {
-    let count = 0;
-    for (const slot of this.#slots.values()) if (slot.decoder) count++;
-    return count;
+    this.#cache = new ByteLru(options.frameCacheBytes);
   }
 
   /** Whether reads of `video` can use a live decoder. */
@@ -148,6 +84,8 @@ export class LiveDecoders {
    * @returns Whether every frame was delivered; when not, the caller decodes them otherwise
    *   (some may have been delivered already).
    * @throws The abort reason when `signal` aborts.
+   * @throws {MalformedRecordingError} When frames of the file are kept but the file changed.
+   * @throws {Deno.errors.NotFound} When frames of the file are kept but it no longer exists.
    */
   async read(
     video: VideoFile,
@@ -155,8 +93,12 @@ export class LiveDecoders {
     deliver: (frame: number, data: Uint8Array) => void,
     signal?: AbortSignal,
   ): Promise<boolean> {
-    const missing = frames.filter((frame) => {
-      const data = this.#cache.get(video, frame);
+    const cached = frames.map((frame) => this.#cache.get(frameKey(video, frame)));
+    // Kept frames are the file as it was: served only while it still is (a decoder checks
+    // the file whenever it reads it).
+    if (cached.some((data) => data)) await checkUnchanged(video.path, video);
+    const missing = frames.filter((frame, i) => {
+      const data = cached[i];
       if (data) deliver(frame, data);
       return !data;
     });
@@ -174,14 +116,17 @@ export class LiveDecoders {
       for (const frame of missing) {
         signal?.throwIfAborted();
         if (this.#closed) return false;
-        const cached = this.#cache.get(video, frame);
+        const cached = this.#cache.get(frameKey(video, frame));
         if (cached) {
           deliver(frame, cached);
           continue;
         }
         slot.decoder ??= new LiveDecoder(video, this.#options);
         const decoder = slot.decoder;
-        const reading = decoder.read(frame, (k, bytes) => this.#cache.set(video, k, bytes));
+        const reading = decoder.read(
+          frame,
+          (k, bytes) => this.#cache.set(frameKey(video, k), bytes),
+        );
         let data: Uint8Array;
         try {
           data = await untilAborted(reading, signal);
@@ -258,6 +203,25 @@ export class LiveDecoders {
   }
 
   /**
+   * Forgets a file that is no longer what it was: drops its frames from the cache and closes
+   * its decoder once the reads on it are done. Never throws.
+   *
+   * @param video The file.
+   */
+  async forget(video: VideoFile): Promise<void> {
+    this.#cache.deleteWhere((key) => key.slice(key.indexOf(":") + 1) === video.path);
+    const slot = this.#slots.get(video);
+    if (!slot) return;
+    await slot.tail;
+    if (this.#slots.get(video) !== slot || slot.users > 0) return;
+    this.#slots.delete(video);
+    clearTimeout(slot.timer);
+    const decoder = slot.decoder;
+    slot.decoder = undefined;
+    await decoder?.close();
+  }
+
+  /**
    * Closes every live decoder and empties the cache; reads after it decode with a process of
    * their own. Never throws.
    */
@@ -273,4 +237,35 @@ export class LiveDecoders {
       await decoder?.close();
     }));
   }
+}
+
+/** What a read decodes from: an opened recording and the decoders kept alive for it. */
+export interface ReadSource {
+  /** The recording. */
+  recording: Recording;
+  /** The decoders kept alive between reads and the cache of decoded frames. */
+  live: LiveDecoders;
+}
+
+/**
+ * An opened recording with live decoders of its own, set as it was opened.
+ *
+ * @param recording The recording.
+ * @param settings The frame cache bound in bytes and whether decoders are kept alive.
+ * @returns The recording and its decoders.
+ */
+export function readSourceOf(
+  recording: Recording,
+  settings: { frameCacheBytes: number; liveDecoders: boolean },
+): ReadSource {
+  const { ffmpegPath, pixelFormat, stallTimeoutMs, concurrency } = recording;
+  const live = new LiveDecoders({
+    ffmpegPath,
+    pixelFormat,
+    stallTimeoutMs,
+    concurrency,
+    frameCacheBytes: settings.frameCacheBytes,
+    enabled: settings.liveDecoders,
+  });
+  return { recording, live };
 }

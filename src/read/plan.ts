@@ -35,7 +35,7 @@ export function split(pieces: Piece[], chunk: number): Piece[] {
   const result: Piece[] = [];
   for (const piece of pieces) {
     const parts = Math.ceil(piece.count / chunk);
-    const keyframes = piece.video.keyframes;
+    const seekPoints = piece.video.seekPoints;
     if (parts < 2) {
       result.push(piece);
       continue;
@@ -44,7 +44,7 @@ export function split(pieces: Piece[], chunk: number): Piece[] {
     let from = piece.start;
     for (let part = 1; part <= parts; part++) {
       let to = part === parts ? end : Math.round(piece.start + (part * piece.count) / parts);
-      while (to < end && !keyframes[to]) to++;
+      while (to < end && !seekPoints[to]) to++;
       if (to - from < chunk / 2 && to < end) continue;
       result.push({
         video: piece.video,

@@ -4,11 +4,12 @@
  * @module
  */
 
-import { seekPointAtOrBefore } from "../ffmpeg/decode.ts";
+import { seekPointAtOrBefore } from "../formats/seek_points.ts";
 import type { Recording, VideoFile } from "../model.ts";
 import { decodeWanted, frameSizeOf, LIVE_SPAN } from "./decode.ts";
+import type { ReadSource } from "./live_decoders.ts";
 import { fileOf } from "./plan.ts";
-import { runPool } from "./pool.ts";
+import { runPool } from "../async.ts";
 
 /** Consecutive frames are decoded together when the gap between wanted frames is at most this. */
 const MAX_GAP = 24;
@@ -26,16 +27,17 @@ interface Group {
  * Decodes the frames at `frames` (indices over the whole recording, each in range), in the
  * order given. Nearby frames of one file share a decode.
  *
- * @param recording The recording.
+ * @param source The recording and its live decoders.
  * @param frames Frame indices over the whole recording.
  * @param signal Stops the read.
  * @returns The frames back to back, one per index.
  */
 export async function readSamples(
-  recording: Recording,
+  source: ReadSource,
   frames: ArrayLike<number>,
   signal: AbortSignal | undefined,
 ): Promise<Uint8Array> {
+  const recording = source.recording;
   const frameSize = frameSizeOf(recording);
   const data = new Uint8Array(frames.length * frameSize);
   // Where each wanted frame goes, by frame index.
@@ -55,7 +57,7 @@ export async function readSamples(
       }
     };
     const live = group.frames.at(-1)! + 1 - group.frames[0]! <= LIVE_SPAN;
-    return decodeWanted(recording, group.video, group.frames, place, jobSignal, { live });
+    return decodeWanted(source, group.video, group.frames, { place, signal: jobSignal, live });
   });
   await runPool(jobs, recording.concurrency, signal);
   return data;

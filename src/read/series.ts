@@ -4,27 +4,29 @@
  * @module
  */
 
-import type { FrameRange, Recording } from "../model.ts";
+import type { FrameRange } from "../model.ts";
 import { decodeWanted, frameSizeOf, LIVE_SPAN } from "./decode.ts";
+import type { ReadSource } from "./live_decoders.ts";
 import { balance, piecesOf } from "./plan.ts";
-import { runPool } from "./pool.ts";
+import { runPool } from "../async.ts";
 
 /**
  * Decodes frames `range` of the whole recording into one buffer. Up to `concurrency` processes
  * decode at once, each writing straight into its place; a long range is split at keyframes so
  * the work is shared evenly even within one file. A short one is read from the live decoders.
  *
- * @param recording The recording.
+ * @param source The recording and its live decoders.
  * @param range The frames, counted over the whole recording.
  * @param signal Stops the read.
  * @returns The frames back to back.
  */
 export async function readSeries(
-  recording: Recording,
+  source: ReadSource,
   range: FrameRange,
   signal: AbortSignal | undefined,
 ): Promise<Uint8Array> {
   signal?.throwIfAborted();
+  const recording = source.recording;
   const frameSize = frameSizeOf(recording);
   const data = new Uint8Array(range.count * frameSize);
   const live = range.count <= LIVE_SPAN;
@@ -36,7 +38,7 @@ export async function readSeries(
     const frames = Array.from({ length: count }, (_, i) => start + i);
     const place = (frame: number, bytes: Uint8Array) =>
       target.set(bytes, (frame - start) * frameSize);
-    return decodeWanted(recording, video, frames, place, jobSignal, { live, target });
+    return decodeWanted(source, video, frames, { place, signal: jobSignal, live, target });
   });
   await runPool(jobs, recording.concurrency, signal);
   return data;

@@ -9,8 +9,9 @@ import { decodeFrames } from "../ffmpeg/decode.ts";
 import { canDecodeLive } from "../ffmpeg/live.ts";
 import type { FrameRange, Piece, Recording } from "../model.ts";
 import { decodeOptionsOf, frameSizeOf, LIVE_SPAN } from "./decode.ts";
+import type { ReadSource } from "./live_decoders.ts";
 import { piecesOf, split } from "./plan.ts";
-import { BoundedQueue } from "./queue.ts";
+import { BoundedQueue } from "../async.ts";
 import { readSamples } from "./samples.ts";
 
 /** Default read-ahead of a stream: 64 MiB. */
@@ -33,27 +34,27 @@ export interface StreamReadOptions {
  * holds twice the aim so a lane never waits inside a piece); without read-ahead, one process
  * decodes each file as frames are consumed. Stopping the iteration stops ffmpeg.
  *
- * @param recording The recording.
+ * @param source The recording and its live decoders.
  * @param range The frames, counted over the whole recording.
  * @param options Read-ahead and abort signal.
  * @returns The frames in order, each a fresh array.
  * @throws {RangeError} When `readAheadBytes` is negative.
  */
 export async function* streamFrames(
-  recording: Recording,
+  source: ReadSource,
   range: FrameRange,
   options: StreamReadOptions,
 ): AsyncGenerator<Uint8Array, void, undefined> {
+  const { recording, live } = source;
   const frameSize = frameSizeOf(recording);
   const readAhead = options.readAheadBytes ?? DEFAULT_READ_AHEAD;
   if (!(readAhead >= 0)) throw new RangeError(`readAheadBytes ${readAhead} is negative`);
-  const live = recording.live;
   if (
     range.count <= LIVE_SPAN && piecesOf(recording, range).every((p) => live.canServe(p.video))
   ) {
     // A short range: frame after frame from the live decoders, each continuing the last.
     for (let i = 0; i < range.count; i++) {
-      yield await readSamples(recording, [range.start + i], options.signal);
+      yield await readSamples(source, [range.start + i], options.signal);
     }
     return;
   }

@@ -7,6 +7,7 @@
  */
 
 import type { MiniscopeImagingExtractor } from "../extractor.ts";
+import { ByteLru } from "../lru.ts";
 import { encodePng } from "./png.ts";
 
 /** A decoded frame: `channels` is 1 for gray, 3 for RGB; `data` is row-major. */
@@ -68,22 +69,21 @@ interface Decode {
 const MAX_DECODES = 2;
 
 /**
- * Recent frames of one recording as PNG. A frame asked for is served from the cache, or from a
- * decode already under way, or by decoding a window around it; then the store reads ahead in the
- * direction of travel so the next steps are already there. Decodes nobody waits for any more
- * give way to new requests, so scrubbing does not queue stale work.
+ * Recent frames of one recording as PNG. A frame asked for is served from the cache (while its
+ * file is unchanged), or from a decode already under way, or by decoding a window around it;
+ * then the store reads ahead in the direction of travel so the next steps are already there.
+ * Decodes nobody waits for any more give way to new requests, so scrubbing does not queue stale
+ * work.
  */
 export class FrameStore {
   readonly #extractor: MiniscopeImagingExtractor;
   readonly #signal: AbortSignal;
-  readonly #cacheBytes: number;
   readonly #window: number;
   /** Backward windows are shorter: their last frame, the one asked for, comes last. */
   readonly #back: number;
   readonly #rows: number;
   readonly #cols: number;
-  readonly #pngs = new Map<number, Uint8Array>();
-  #bytes = 0;
+  readonly #pngs: ByteLru<number>;
   readonly #waiters = new Map<number, Waiter[]>();
   readonly #decodes = new Set<Decode>();
   readonly #running = new Set<Promise<void>>();
@@ -98,7 +98,7 @@ export class FrameStore {
   constructor(extractor: MiniscopeImagingExtractor, options: FrameStoreOptions) {
     this.#extractor = extractor;
     this.#signal = options.signal;
-    this.#cacheBytes = options.cacheBytes ?? 128 * 2 ** 20;
+    this.#pngs = new ByteLru(options.cacheBytes ?? 128 * 2 ** 20);
     this.#window = options.window ?? 48;
     this.#back = Math.max(1, Math.ceil(this.#window / 2));
     [this.#rows, this.#cols] = extractor.getImageShape();
@@ -119,9 +119,12 @@ export class FrameStore {
     const cached = this.#pngs.get(index);
     let result: Promise<Uint8Array>;
     if (cached) {
-      this.#pngs.delete(index);
-      this.#pngs.set(index, cached);
-      result = Promise.resolve(cached);
+      // A kept picture is the file as it was: served only while the file still is (decodes
+      // check by themselves).
+      result = this.#extractor.checkUnchanged(index).then(() => cached, (error) => {
+        this.#pngs.delete(index);
+        throw error;
+      });
     } else {
       result = new Promise<Uint8Array>((resolve, reject) => {
         const list = this.#waiters.get(index);
@@ -192,7 +195,7 @@ export class FrameStore {
         for await (const frame of readFrames(this.#extractor, start, end, signal)) {
           decode.next = frame.index + 1;
           const png = encodePng(this.#cols, this.#rows, frame.channels, frame.data);
-          this.#store(frame.index, png);
+          this.#pngs.set(frame.index, png);
           const list = this.#waiters.get(frame.index);
           this.#waiters.delete(frame.index);
           for (const waiter of list ?? []) waiter.resolve(png);
@@ -219,20 +222,5 @@ export class FrameStore {
       if (d !== decode && index >= d.next && index < d.end) return false;
     }
     return true;
-  }
-
-  #store(index: number, png: Uint8Array): void {
-    const old = this.#pngs.get(index);
-    if (old) {
-      this.#bytes -= old.length;
-      this.#pngs.delete(index);
-    }
-    this.#pngs.set(index, png);
-    this.#bytes += png.length;
-    for (const [k, value] of this.#pngs) {
-      if (this.#bytes <= this.#cacheBytes || k === index) break;
-      this.#pngs.delete(k);
-      this.#bytes -= value.length;
-    }
   }
 }

@@ -1,15 +1,8 @@
 /**
- * The viewer page: its HTML, CSS and script, served from memory.
+ * The viewer page: its HTML and CSS, served from memory (its script is `client.ts`).
  *
  * @module
  */
-
-import { viewerPage } from "./client.ts";
-
-/** The page's script: the compiled source of {@linkcode viewerPage}, called at once. */
-export function pageScript(): string {
-  return `"use strict";\n(${viewerPage.toString()})();\n`;
-}
 
 /** The page. */
 export const PAGE_HTML = `<!doctype html>
@@ -52,10 +45,17 @@ export const PAGE_HTML = `<!doctype html>
   </select></label>
   <label><input id="show-mean" type="checkbox"> mean</label>
   <label><input id="show-max" type="checkbox"> max</label>
+  <label title="(F - F0) / F0, F0 the mean projection"><input id="show-dff" type="checkbox">
+    ΔF/F</label>
+  <label>± <input id="dff-range" type="number" min="0.01" step="0.05" value="0.5"></label>
   <progress id="projection-progress" hidden></progress>
+  <label title="Drag on the frame; shift-drag draws an ellipse">region <select id="region-shape">
+    <option value="rect" selected>rectangle</option><option value="ellipse">ellipse</option>
+  </select></label>
 </section>
 <main>
-  <figure><canvas id="frame" width="1" height="1"></canvas><figcaption>frame</figcaption></figure>
+  <figure><div id="frame-box"><canvas id="frame" width="1" height="1"></canvas>
+    <canvas id="regions" width="1" height="1"></canvas></div><figcaption>frame</figcaption></figure>
   <figure id="camera-panel" hidden><canvas id="camera" width="1" height="1"></canvas>
     <figcaption><span id="camera-name"></span> <span id="camera-index"></span></figcaption></figure>
   <figure id="mean-panel" hidden><canvas id="mean" width="1" height="1"></canvas>
@@ -63,14 +63,17 @@ export const PAGE_HTML = `<!doctype html>
   <figure id="max-panel" hidden><canvas id="max" width="1" height="1"></canvas>
     <figcaption>max</figcaption></figure>
 </main>
+<section id="traces" hidden><canvas id="trace-plot"></canvas><ul id="trace-list"></ul></section>
 <footer>
+  <div id="note-marks"></div>
   <input id="scrubber" type="range" min="0" max="0" value="0" step="1">
   <div id="intervals-box"><canvas id="intervals"></canvas><div id="drops"></div>
+    <div id="note-lines"></div>
     <div id="cursor"></div></div>
   <p><span id="drop-count"></span> · keys: left/right one frame, shift x10, Home/End, space play</p>
   <p id="status" role="status"></p>
 </footer>
-<script src="app.js"></script>
+<script type="module" src="app.js"></script>
 </body>
 </html>
 `;
@@ -101,4 +104,14 @@ footer { margin-top: 8px; }
   border: none; background: #d62728; clip-path: polygon(50% 0, 100% 100%, 0 100%);
   cursor: pointer; }
 #status { color: #b00; }
+#frame-box { position: relative; }
+#note-marks { position: relative; height: 10px; }
+.note-mark { position: absolute; top: 0; width: 10px; height: 10px; margin-left: -5px; padding: 0;
+  border: none; background: #8c564b; clip-path: polygon(0 0, 100% 0, 50% 100%); cursor: pointer; }
+.note-line { position: absolute; top: 0; bottom: 0; width: 3px; margin-left: -1px; padding: 0;
+  border: none; background: #8c564b; opacity: 0.6; cursor: pointer; }
+#frame { cursor: crosshair; }
+#regions { position: absolute; left: 0; top: 0; width: 100%; height: 100%; pointer-events: none; }
+#trace-plot { display: block; cursor: pointer; }
+#trace-list { margin: 4px 0; padding-left: 20px; }
 `;

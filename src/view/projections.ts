@@ -1,11 +1,11 @@
 /**
- * Mean and max projections for the viewer, computed once by streaming every frame.
+ * Mean and max projections for the viewer, computed once on request, with progress.
  *
  * @module
  */
 
 import type { MiniscopeImagingExtractor } from "../extractor.ts";
-import { readFrames } from "./frames.ts";
+import { projectRecording } from "../analysis/projections.ts";
 import { encodePng } from "./png.ts";
 
 /** Where the computation is, as `GET /api/projections` reports it. */
@@ -20,12 +20,16 @@ export interface ProjectionStatus {
   error?: string;
 }
 
-/** The mean (rounded to the nearest integer) and max of every pixel over all frames. */
+/**
+ * The mean (rounded to the nearest integer) and max of every pixel over all frames, of each
+ * channel: gray for a Miniscope, RGB for a colour camera, as its frames are shown.
+ */
 export class Projections {
   readonly #extractor: MiniscopeImagingExtractor;
   readonly #signal: AbortSignal;
   #status: ProjectionStatus;
   #pngs: { mean: Uint8Array; max: Uint8Array } | null = null;
+  #mean: Float64Array | null = null;
   #run: Promise<void> | null = null;
 
   /**
@@ -61,13 +65,23 @@ export class Projections {
   }
 
   /**
-   * A projection as 8-bit PNG, once computed.
+   * A projection as 8-bit PNG (gray, or RGB for a colour camera), once computed.
    *
    * @param kind `mean` or `max`.
    * @returns The PNG, or null while not computed.
    */
   png(kind: "mean" | "max"): Uint8Array | null {
     return this.#pngs?.[kind] ?? null;
+  }
+
+  /**
+   * The mean of each pixel and channel as computed (not rounded), once computed: the F0 of the
+   * page's ΔF/F.
+   *
+   * @returns The mean, row-major, or null while not computed.
+   */
+  mean(): Float64Array | null {
+    return this.#mean;
   }
 
   /** Waits for the computation to end, if it started. */
@@ -77,21 +91,16 @@ export class Projections {
 
   async #compute(): Promise<void> {
     const [rows, cols] = this.#extractor.getImageShape();
-    const size = rows * cols;
-    const sum = new Float64Array(size);
-    const max = new Uint8Array(size);
-    const total = this.#status.total;
-    for await (const frame of readFrames(this.#extractor, 0, total, this.#signal)) {
-      const data = frame.data;
-      for (let i = 0; i < size; i++) {
-        const v = data[i * frame.channels]!;
-        sum[i]! += v;
-        if (v > max[i]!) max[i] = v;
-      }
-      this.#status.done++;
-    }
-    const mean = new Uint8Array(size);
-    for (let i = 0; i < size; i++) mean[i] = Math.round(sum[i]! / Math.max(1, total));
-    this.#pngs = { mean: encodePng(cols, rows, 1, mean), max: encodePng(cols, rows, 1, max) };
+    const { channels, mean, max } = await projectRecording(this.#extractor, {
+      signal: this.#signal,
+      onFrame: () => this.#status.done++,
+    });
+    this.#mean = mean;
+    // Shown as 8-bit pictures: the mean to the nearest integer.
+    const rounded = Uint8Array.from(mean, Math.round);
+    this.#pngs = {
+      mean: encodePng(cols, rows, channels, rounded),
+      max: encodePng(cols, rows, channels, max),
+    };
   }
 }

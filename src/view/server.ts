@@ -2,15 +2,21 @@
  * The viewer's HTTP server: the page and a small JSON and PNG API over one recording or
  * session, on 127.0.0.1 only, behind a random token.
  *
- * Routes are matched by name; no URL path is ever mapped to a file.
+ * Routes are matched by name; no URL path is ever mapped to a file. Only the exact
+ * `Host: 127.0.0.1:PORT` is served (against DNS rebinding), and requests made by pages of other
+ * origins are refused: another port of 127.0.0.1 is the same site, so the SameSite cookie alone
+ * does not keep them out.
  *
  * @module
  */
 
 import { FrameStore } from "./frames.ts";
-import { PAGE_CSS, PAGE_HTML, pageScript } from "./page.ts";
+import { clientScripts } from "./client.ts";
+import { PAGE_CSS, PAGE_HTML } from "./page.ts";
 import { Projections } from "./projections.ts";
 import { deviceInfo, openViewSource, type ViewDevice, type ViewSource } from "./source.ts";
+import { TraceStore } from "./traces.ts";
+import type { Region } from "../analysis/traces.ts";
 
 /** Options of {@linkcode startView}. */
 export interface ViewOptions {
@@ -22,6 +28,11 @@ export interface ViewOptions {
   token?: string;
   /** Stops the server and every decoder. */
   signal?: AbortSignal;
+  /**
+   * The `camNum` of the Miniscope in `timestamp.dat`, for a recording folder of the software
+   * before 2020 whose row counts cannot tell the cameras apart.
+   */
+  scopeCamNum?: number;
   /** Bytes of PNG frames cached per device. Default: 128 MiB. */
   cacheBytes?: number;
   /** Receives warnings about the recordings. Default: `console.warn`. */
@@ -52,9 +63,11 @@ interface DeviceState {
 
 class HttpError extends Error {
   readonly status: number;
-  constructor(status: number, message: string) {
+  readonly headers: Record<string, string>;
+  constructor(status: number, message: string, headers: Record<string, string> = {}) {
     super(message);
     this.status = status;
+    this.headers = headers;
   }
 }
 
@@ -63,7 +76,16 @@ const SECURITY_HEADERS = {
   "cache-control": "no-store",
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
+  // Other origins may neither embed the answers (frames as images) nor frame the page.
+  "cross-origin-resource-policy": "same-origin",
+  "x-frame-options": "DENY",
+  "content-security-policy":
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; " +
+    "form-action 'none'; frame-ancestors 'none'",
 };
+
+/** Methods that only read: everything else must come from the viewer's own page. */
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
@@ -113,6 +135,30 @@ function index(value: string | null, what: string, limit: number, unit: string):
   return n;
 }
 
+/** A request body of at most 4 KiB, as text. */
+async function readSmallBody(request: Request, path: string): Promise<string> {
+  const limit = 4096;
+  const length = Number(request.headers.get("content-length") ?? "0");
+  if (length > limit) throw new HttpError(413, `The body of POST ${path} is over ${limit} bytes`);
+  const reader = request.body?.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  while (reader) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel();
+      throw new HttpError(413, `The body of POST ${path} is over ${limit} bytes`);
+    }
+    parts.push(value);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const part of parts) all.set(part, (at += part.length) - part.length);
+  return new TextDecoder().decode(all);
+}
+
 /**
  * Opens a recording or session and serves the viewer for it on 127.0.0.1.
  *
@@ -122,7 +168,7 @@ function index(value: string | null, what: string, limit: number, unit: string):
  * @throws {MalformedRecordingError} When a recording cannot be read.
  */
 export async function startView(options: ViewOptions): Promise<ViewServer> {
-  const source = await openViewSource(options.folder, options.onWarning);
+  const source = await openViewSource(options.folder, options.onWarning, options.scopeCamNum);
   const token = options.token ?? Array.from(
     crypto.getRandomValues(new Uint8Array(32)),
     (b) => b.toString(16).padStart(2, "0"),
@@ -137,14 +183,39 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
     }),
     projections: new Projections(device.extractor, signal),
   }));
+  const traces = new TraceStore(signal);
   const info = {
     folder: source.folder,
     session: source.session,
     devices: source.devices.map((device, id) => deviceInfo(device, id)),
   };
-  const script = pageScript();
+  const scripts = clientScripts();
   let port = 0;
   const cookie = () => `miniscope_view_${port}`;
+
+  /**
+   * Refuses a request made by a page of another origin. A state-changing request must carry the
+   * server's own `Origin` (browsers send it with every such request); a read from another origin
+   * shows itself by a foreign `Origin` or by `Sec-Fetch-Site`. Top-level navigations stay
+   * allowed: they show the viewer to the user and give the other page nothing.
+   */
+  function checkOrigin(request: Request): void {
+    const own = `http://127.0.0.1:${port}`;
+    const origin = request.headers.get("origin");
+    if (!SAFE_METHODS.has(request.method) && origin === null) {
+      throw new HttpError(403, `${request.method} needs the Origin header ${own}`);
+    }
+    if (origin !== null && origin !== own) {
+      throw new HttpError(403, `Origin ${JSON.stringify(origin)} is not this server (${own})`);
+    }
+    const site = request.headers.get("sec-fetch-site");
+    if (
+      (site === "cross-site" || site === "same-site") &&
+      request.headers.get("sec-fetch-mode") !== "navigate"
+    ) {
+      throw new HttpError(403, `Requests from pages of other origins are refused (${site})`);
+    }
+  }
 
   function authorised(request: Request, url: URL): boolean {
     const given = url.searchParams.get("token") ??
@@ -159,11 +230,21 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
   }
 
   async function route(request: Request): Promise<Response> {
-    const url = new URL(request.url);
+    // Before the URL is parsed: a look-alike Host such as 127.0.0.1:PORT.evil.com makes an
+    // invalid URL, which must end in 403 like any other foreign name.
     const host = request.headers.get("host");
-    if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) {
-      throw new HttpError(403, `Host ${JSON.stringify(host)} is not this server`);
+    if (host !== `127.0.0.1:${port}`) {
+      throw new HttpError(
+        403,
+        `Host ${JSON.stringify(host)} is not this server: use 127.0.0.1:${port}`,
+      );
     }
+    // An absolute request target names its own host, which HTTP puts before the Host header.
+    const url = URL.parse(request.url);
+    if (url?.host !== host) {
+      throw new HttpError(403, `The host of ${JSON.stringify(request.url)} is not this server`);
+    }
+    checkOrigin(request);
     if (!authorised(request, url)) {
       throw new HttpError(401, "Missing or wrong token: open the URL printed by miniscope view");
     }
@@ -171,7 +252,9 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
     const parts = url.pathname.split("/").slice(1);
     const allow = (...methods: string[]) => {
       if (!methods.includes(method)) {
-        throw new HttpError(405, `${method} is not allowed on ${url.pathname}`);
+        throw new HttpError(405, `${method} is not allowed on ${url.pathname}`, {
+          allow: methods.join(", "),
+        });
       }
     };
     if (url.pathname === "/") {
@@ -181,7 +264,8 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
         : {};
       return text(PAGE_HTML, "text/html", setCookie);
     }
-    if (url.pathname === "/app.js") {
+    const script = scripts.get(url.pathname);
+    if (script !== undefined) {
       allow("GET", "HEAD");
       return text(script, "text/javascript");
     }
@@ -217,7 +301,14 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
     if (name === "projections" && arg === undefined) {
       allow("GET", "HEAD", "POST");
       const state = device(url);
-      if (method === "POST") state.projections.start();
+      if (method === "POST") {
+        // Nothing reads a body, so none is accepted rather than left unread.
+        const length = request.headers.get("content-length");
+        if (request.headers.has("transfer-encoding") || (length !== null && length !== "0")) {
+          throw new HttpError(413, `POST ${url.pathname} takes no body`);
+        }
+        state.projections.start();
+      }
       return json(state.projections.status(), method === "POST" ? 202 : 200);
     }
     if (name === "projections" && (arg === "mean" || arg === "max") && rest.length === 0) {
@@ -228,14 +319,79 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
       }
       return bytes(png, "image/png");
     }
+    if (name === "projections" && arg === "mean.f64" && rest.length === 0) {
+      allow("GET", "HEAD");
+      const mean = device(url).projections.mean();
+      if (!mean) {
+        throw new HttpError(409, "The projections are not computed yet: POST /api/projections");
+      }
+      // Little-endian float64, as every platform a browser runs on stores it.
+      return bytes(
+        new Uint8Array(mean.buffer, mean.byteOffset, mean.byteLength),
+        "application/octet-stream",
+      );
+    }
+    if (name === "traces") return await traceRoute(request, url, arg, rest.length, allow);
     throw new HttpError(404, `No such API route: ${url.pathname}`);
+  }
+
+  /** `POST /api/traces`, `GET /api/traces/{id}` and `{id}.csv`, `DELETE /api/traces/{id}`. */
+  async function traceRoute(
+    request: Request,
+    url: URL,
+    arg: string | undefined,
+    more: number,
+    allow: (...methods: string[]) => void,
+  ): Promise<Response> {
+    if (arg === undefined) {
+      allow("POST");
+      const state = device(url);
+      const body = await readSmallBody(request, url.pathname);
+      let region: Region;
+      try {
+        region = JSON.parse(body);
+      } catch (error) {
+        throw new HttpError(400, `The body of POST ${url.pathname} is not JSON: ${error}`);
+      }
+      try {
+        const id = traces.add(state.device.extractor, devices.indexOf(state), region);
+        return json({ id }, 201);
+      } catch (error) {
+        if (error instanceof TypeError || error instanceof RangeError) {
+          throw new HttpError(error.message.startsWith("At most") ? 409 : 400, error.message);
+        }
+        throw error;
+      }
+    }
+    if (more !== 0) throw new HttpError(404, `No such API route: ${url.pathname}`);
+    const csv = arg.endsWith(".csv");
+    const id = csv ? arg.slice(0, -4) : arg;
+    if (csv) {
+      allow("GET", "HEAD");
+      const answer = traces.csv(id);
+      if (answer === null) throw new HttpError(404, `No trace ${JSON.stringify(id)}`);
+      if (answer === undefined) throw new HttpError(409, `Trace ${id} is not computed yet`);
+      return text(answer, "text/csv", {
+        "content-disposition": `attachment; filename="trace_${id}.csv"`,
+      });
+    }
+    allow("GET", "HEAD", "DELETE");
+    if (request.method === "DELETE") {
+      if (!(await traces.remove(id))) throw new HttpError(404, `No trace ${JSON.stringify(id)}`);
+      return json({ id, removed: true });
+    }
+    const status = traces.status(id);
+    if (!status) throw new HttpError(404, `No trace ${JSON.stringify(id)}`);
+    return json(status);
   }
 
   async function handle(request: Request): Promise<Response> {
     try {
       return await route(request);
     } catch (error) {
-      if (error instanceof HttpError) return json({ error: error.message }, error.status);
+      if (error instanceof HttpError) {
+        return json({ error: error.message }, error.status, error.headers);
+      }
       if (signal.aborted) return json({ error: "The viewer is stopping" }, 503);
       if (error instanceof URIError) return json({ error: "Malformed URL encoding" }, 400);
       const message = error instanceof Error ? error.message : String(error);
@@ -258,6 +414,7 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
     await server.finished;
     stop.abort();
     await Promise.all(devices.flatMap((d) => [d.frames.settled(), d.projections.settled()]));
+    await traces.settled();
   })();
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,

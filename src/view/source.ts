@@ -6,9 +6,11 @@
 
 import { basename, join } from "node:path";
 import { MiniscopeImagingExtractor } from "../extractor.ts";
-import { MiniscopeSession } from "../session.ts";
+import { MiniscopeSession, readDeviceKind } from "../session.ts";
+import type { DeviceKind } from "../options.ts";
 import { hasVideoFiles } from "../open/discovery.ts";
-import { readMetadataFile } from "../open/metadata.ts";
+import { isLegacyFolder } from "../open/legacy.ts";
+import { readMetadataLeniently } from "../open/metadata.ts";
 import type { DroppedFrames } from "../analysis/dropped_frames.ts";
 
 /** A video file of a device and where its frames sit among the samples. */
@@ -31,8 +33,8 @@ export interface ViewDevice {
   metadata: Record<string, unknown> | null;
   /** Its video files in order. */
   files: ViewFile[];
-  /** Whether it is a behaviour camera rather than a Miniscope. */
-  camera: boolean;
+  /** What it is: a behaviour camera is read in colour. */
+  kind: DeviceKind;
 }
 
 /** What was opened: the devices, the one shown first, and the session facts if any. */
@@ -47,31 +49,19 @@ export interface ViewSource {
 
 /** Each file's frames among the samples. */
 function filesOf(extractor: MiniscopeImagingExtractor): ViewFile[] {
-  const files: ViewFile[] = [];
-  let firstSample = 0;
-  const samples = extractor.getNumSamples();
-  const counts = extractor.getFileFrameCounts();
-  extractor.getFilePaths().forEach((path, i) => {
-    const frames = Math.min(counts[i]!, Math.max(0, samples - firstSample));
-    files.push({ name: basename(path), firstSample, frames });
-    firstSample += frames;
-  });
-  return files;
+  return extractor.getFiles().map(({ path, firstSample, samples }) => ({
+    name: basename(path),
+    firstSample,
+    frames: samples,
+  }));
 }
 
+/**
+ * A device's `metaData.json` as written, or null without a readable one: half-written while
+ * it records, it is left out (the session or the recording warns about it).
+ */
 async function readMetadata(folder: string): Promise<Record<string, unknown> | null> {
-  try {
-    return await readMetadataFile(join(folder, "metaData.json"), "device metadata");
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return null;
-    throw error;
-  }
-}
-
-function isCamera(name: string, metadata: Record<string, unknown> | null): boolean {
-  const type = String(metadata?.deviceType ?? "");
-  if (/miniscope/i.test(type)) return false;
-  return /cam/i.test(type) || /cam/i.test(name);
+  return (await readMetadataLeniently(join(folder, "metaData.json"), "device metadata")).metadata;
 }
 
 /**
@@ -79,17 +69,18 @@ function isCamera(name: string, metadata: Record<string, unknown> | null): boole
  *
  * @param name The device folder's name.
  * @param folder The device folder.
+ * @param kind What it is.
  * @param open Opens its recording with the given pixel format.
  */
 async function openDevice(
   name: string,
   folder: string,
+  kind: DeviceKind,
   open: (pixelFormat: "gray8" | "rgb24") => Promise<MiniscopeImagingExtractor>,
 ): Promise<ViewDevice> {
   const metadata = await readMetadata(folder);
-  const camera = isCamera(name, metadata);
-  const extractor = await open(camera ? "rgb24" : "gray8");
-  return { name, extractor, metadata, files: filesOf(extractor), camera };
+  const extractor = await open(kind === "camera" ? "rgb24" : "gray8");
+  return { name, extractor, metadata, files: filesOf(extractor), kind };
 }
 
 /**
@@ -97,6 +88,8 @@ async function openDevice(
  *
  * @param folder The folder.
  * @param onWarning Receives warnings about the recordings.
+ * @param scopeCamNum The `camNum` of the Miniscope of a folder of the software before 2020,
+ *   when its row counts cannot tell the cameras apart.
  * @returns The devices, Miniscopes first.
  * @throws {Deno.errors.NotFound} When the folder is missing or a session has no device.
  * @throws {MalformedRecordingError} When a recording cannot be read.
@@ -104,12 +97,15 @@ async function openDevice(
 export async function openViewSource(
   folder: string,
   onWarning?: (message: string) => void,
+  scopeCamNum?: number,
 ): Promise<ViewSource> {
   const options = onWarning ? { onWarning } : {};
-  if (await hasVideoFiles(folder, false)) {
+  // A recording folder of the software before 2020 holds both its cameras: a session.
+  if (!(await isLegacyFolder(folder)) && await hasVideoFiles(folder, false)) {
     const device = await openDevice(
       basename(folder),
       folder,
+      await readDeviceKind(folder),
       (pixelFormat) =>
         MiniscopeImagingExtractor.open({ folderPath: folder, pixelFormat, ...options }),
     );
@@ -119,7 +115,10 @@ export async function openViewSource(
       session: null,
     };
   }
-  const session = await MiniscopeSession.open(folder);
+  const session = await MiniscopeSession.open(folder, {
+    ...options,
+    ...(scopeCamNum === undefined ? {} : { scopeCamNum }),
+  });
   if (session.devices.length === 0) {
     throw new Deno.errors.NotFound(`Session "${folder}" has no device folder with videos`);
   }
@@ -129,11 +128,13 @@ export async function openViewSource(
       await openDevice(
         device.name,
         device.path,
+        device.kind,
         (pixelFormat) => session.openDevice(device.name, { pixelFormat, ...options }),
       ),
     );
   }
-  devices.sort((a, b) => Number(a.camera) - Number(b.camera));
+  // Miniscopes first: the first device is the one shown.
+  devices.sort((a, b) => Number(a.kind === "camera") - Number(b.kind === "camera"));
   return {
     folder,
     devices,
@@ -141,7 +142,7 @@ export async function openViewSource(
       researcherName: session.researcherName,
       animalName: session.animalName,
       experimentName: session.experimentName,
-      startTime: session.startTime.local,
+      startTime: session.startTime?.local ?? null,
       notes: session.notes,
     },
   };
@@ -155,7 +156,7 @@ export function deviceInfo(device: ViewDevice, id: number): Record<string, unkno
   return {
     id,
     name: device.name,
-    camera: device.camera,
+    camera: device.kind === "camera",
     channels: extractor.getPixelFormat() === "rgb24" ? 3 : 1,
     samples: extractor.getNumSamples(),
     shape: [rows, cols],

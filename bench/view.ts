@@ -11,7 +11,7 @@
 
 import { join } from "node:path";
 import { startView } from "../src/view/server.ts";
-import { launchBrowser, waitForFrame } from "./_browser.ts";
+import { launchBrowser, waitForFrame } from "../tests/_browser.ts";
 
 const cacheRoot = Deno.env.get("XDG_CACHE_HOME") ?? join(Deno.env.get("HOME") ?? "/tmp", ".cache");
 const device = join(cacheRoot, "miniscope-reader-bench", "v2-608x608x3000", "Miniscope");

@@ -34,6 +34,9 @@ def dtype_name(dtype, obj=None):
 def attributes(obj):
     out = {}
     for name, value in obj.attrs.items():
+        if isinstance(value, h5py.Reference):
+            out[name] = ["object-reference", obj.file[value].name]
+            continue
         out[name] = [dtype_name(obj.attrs.get_id(name).dtype), plain(value)]
     return out
 

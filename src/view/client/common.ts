@@ -1,0 +1,56 @@
+/**
+ * The viewer page's small helpers: elements by id, the status line, searches in time stamps.
+ *
+ * Like every module under `client/`, {@linkcode commonModule} runs in the browser from its
+ * source text (see `../client.ts`): it refers to nothing outside its own body and parameter.
+ *
+ * @module
+ */
+
+import type { Common } from "./types.ts";
+
+/**
+ * The helpers.
+ *
+ * @returns `element`, `status`, `nearestAtOrBefore` and `nearest`.
+ */
+export function commonModule(): Common {
+  /** The page's element `#id`. */
+  const element = <T extends HTMLElement = HTMLElement>(id: string): T => {
+    const found = document.getElementById(id);
+    if (!found) throw new Error(`The page has no element #${id}`);
+    return found as T;
+  };
+
+  /** Shows a problem in the status line (and the console); "" clears it. */
+  const status = (message: string): void => {
+    element("status").textContent = message;
+    if (message) console.error(message);
+  };
+
+  /** The index of the last time at or before `t` (0 before the first). */
+  function nearestAtOrBefore(values: Float64Array, t: number): number {
+    let lo = 0, hi = values.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (values[mid]! <= t) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** The index of the time nearest to `t`. */
+  function nearest(values: Float64Array, t: number): number {
+    const k = nearestAtOrBefore(values, t);
+    const next = Math.min(values.length - 1, k + 1);
+    return Math.abs(values[next]! - t) < Math.abs(values[k]! - t) ? next : k;
+  }
+
+  /** The time stamps of a device, in seconds. */
+  async function timestamps(device: number): Promise<Float64Array> {
+    const body = await (await fetch(`api/timestamps?device=${device}`)).json();
+    return Float64Array.from(body.timestamps);
+  }
+
+  return { element, status, nearestAtOrBefore, nearest, timestamps };
+}

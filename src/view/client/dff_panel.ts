@@ -1,0 +1,95 @@
+/**
+ * The viewer page's ΔF/F display of a gray device: each frame relative to the mean projection,
+ * `(F - F0) / F0` with F0 the exact mean of each pixel (0 where F0 is 0), shown through its own
+ * symmetric limits `±range` on a diverging colour map (blue below the mean, white at it, red
+ * above), so active cells stand out of the vignetted background.
+ *
+ * The colour of a value v is entry `round(t * 255)` of a 256-entry map, with
+ * `t = clamp((v + range) / (2 * range), 0, 1)`; the map runs linearly from rgb(33, 102, 172) at 0
+ * through rgb(247, 247, 247) at 127.5 to rgb(178, 24, 43) at 255, each channel rounded.
+ *
+ * Runs in the browser from its source text: it refers to nothing outside its own body and
+ * parameter.
+ *
+ * @module
+ */
+
+import type { ClientModules, Panel } from "./types.ts";
+
+/**
+ * The ΔF/F panel.
+ *
+ * @param modules `common`.
+ * @returns The panel.
+ */
+export function dffPanel({ common }: Pick<ClientModules, "common">): Panel {
+  return ({ main, view }) => {
+    const toggle = common.element<HTMLInputElement>("show-dff");
+    const range = common.element<HTMLInputElement>("dff-range");
+    if (main.channels !== 1) {
+      toggle.disabled = true;
+      range.disabled = true;
+      toggle.parentElement!.title = "ΔF/F is shown for gray recordings";
+      return;
+    }
+    const points = [[33, 102, 172], [247, 247, 247], [178, 24, 43]];
+    const lut = new Uint32Array(256);
+    for (let k = 0; k < 256; k++) {
+      const f = (k / 255) * 2;
+      const i = Math.min(1, Math.floor(f));
+      const a = points[i]!, b = points[i + 1]!, t = f - i;
+      const c = (j: number) => Math.round(a[j]! + (b[j]! - a[j]!) * t);
+      lut[k] = (255 << 24 | c(2) << 16 | c(1) << 8 | c(0)) >>> 0;
+    }
+    let mean: Float64Array | null = null;
+    let loading: Promise<void> | null = null;
+    const load = () =>
+      loading ??= (async () => {
+        const progress = common.element<HTMLProgressElement>("projection-progress");
+        progress.hidden = false;
+        let s = await (await fetch(`api/projections?device=${main.id}`, {
+          method: "POST",
+          referrerPolicy: "same-origin",
+        })).json();
+        while (s.state === "running") {
+          progress.max = s.total;
+          progress.value = s.done;
+          await new Promise((resolve) => setTimeout(resolve, 250));
+          s = await (await fetch(`api/projections?device=${main.id}`)).json();
+        }
+        progress.hidden = true;
+        if (s.state !== "done") throw new Error(`Projections failed: ${s.error}`);
+        const answer = await fetch(`api/projections/mean.f64?device=${main.id}`);
+        if (!answer.ok) throw new Error(`The mean projection: ${answer.status}`);
+        mean = new Float64Array(await answer.arrayBuffer());
+      })();
+
+    // The main view draws the frame through the contrast limits; in ΔF/F mode it is painted over.
+    const plain = view.draw.bind(view);
+    view.draw = (picture = view.picture) => {
+      plain(picture);
+      if (!toggle.checked || !mean || !picture?.gray) return;
+      const gray = picture.gray;
+      const limit = Math.max(1e-6, Number(range.value) || 0);
+      const image = new ImageData(picture.width, picture.height);
+      const out = new Uint32Array(image.data.buffer);
+      for (let i = 0; i < gray.length; i++) {
+        const f0 = mean[i]!;
+        const v = f0 === 0 ? 0 : (gray[i]! - f0) / f0;
+        const t = Math.min(1, Math.max(0, (v + limit) / (2 * limit)));
+        out[i] = lut[Math.round(t * 255)]!;
+      }
+      view.canvas.getContext("2d")!.putImageData(image, 0, 0);
+      view.canvas.dataset.mode = "dff";
+    };
+    const redraw = () => {
+      delete view.canvas.dataset.mode;
+      view.draw();
+    };
+    toggle.addEventListener("change", () => {
+      if (!toggle.checked) return redraw();
+      load().then(redraw, (error) => common.status(String(error)));
+    });
+    range.addEventListener("input", redraw);
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * The viewer's region traces: each computed in the background on request, with progress,
+ * cancelled when removed, kept while the server runs (a bounded number of them).
+ *
+ * @module
+ */
+
+import type { MiniscopeImagingExtractor } from "../extractor.ts";
+import { type Region, regionPixels, traceRecording } from "../analysis/traces.ts";
+
+/** Traces kept at once: each holds a number per frame. */
+export const MAX_TRACES = 32;
+
+/** A trace, as `GET /api/traces/{id}` reports it. */
+export interface TraceStatus {
+  /** Its id. */
+  id: string;
+  /** The device it is of. */
+  device: number;
+  /** The region, as asked for. */
+  region: Region;
+  /** `running`, then `done` or `failed`. */
+  state: "running" | "done" | "failed";
+  /** Frames read so far. */
+  done: number;
+  /** Frames in all. */
+  total: number;
+  /** The region's mean in each frame, once done. */
+  values?: number[];
+  /** Why it failed, when it did. */
+  error?: string;
+}
+
+interface Job {
+  status: TraceStatus;
+  values: Float64Array | null;
+  extractor: MiniscopeImagingExtractor;
+  stop: AbortController;
+  run: Promise<void>;
+}
+
+/** Region traces of the devices of one viewer. */
+export class TraceStore {
+  readonly #signal: AbortSignal;
+  readonly #jobs = new Map<string, Job>();
+  #next = 1;
+
+  /**
+   * Prepares an empty store.
+   *
+   * @param signal Stops every computation.
+   */
+  constructor(signal: AbortSignal) {
+    this.#signal = signal;
+  }
+
+  /**
+   * Starts the trace of a region.
+   *
+   * @param extractor The device's recording.
+   * @param device The device's id.
+   * @param region The region, within the frame.
+   * @returns The new trace's id.
+   * @throws {TypeError} {RangeError} When the region is malformed or not within the frame.
+   * @throws {RangeError} When {@linkcode MAX_TRACES} are kept already.
+   */
+  add(extractor: MiniscopeImagingExtractor, device: number, region: Region): string {
+    regionPixels(region, extractor.getImageShape());
+    if (this.#jobs.size >= MAX_TRACES) {
+      throw new RangeError(`At most ${MAX_TRACES} traces are kept: remove one first`);
+    }
+    const id = String(this.#next++);
+    const stop = new AbortController();
+    const signal = AbortSignal.any([this.#signal, stop.signal]);
+    const status: TraceStatus = {
+      id,
+      device,
+      region,
+      state: "running",
+      done: 0,
+      total: extractor.getNumSamples(),
+    };
+    const job: Job = { status, values: null, extractor, stop, run: Promise.resolve() };
+    job.run = traceRecording(extractor, region, {
+      signal,
+      onFrame: (done) => void (status.done = done),
+    }).then(
+      (values) => {
+        job.values = values;
+        status.state = "done";
+      },
+      (error: unknown) => {
+        status.state = "failed";
+        status.error = error instanceof Error ? error.message : String(error);
+      },
+    );
+    this.#jobs.set(id, job);
+    return id;
+  }
+
+  /**
+   * A trace's status, with its values once done.
+   *
+   * @param id The trace.
+   * @returns The status, or null for no such trace.
+   */
+  status(id: string): TraceStatus | null {
+    const job = this.#jobs.get(id);
+    if (!job) return null;
+    return { ...job.status, ...(job.values ? { values: Array.from(job.values) } : {}) };
+  }
+
+  /**
+   * A finished trace as CSV: `sample,timestamp_s,mean`, one row per frame.
+   *
+   * @param id The trace.
+   * @returns The CSV, null for no such trace, or undefined while it is not done.
+   */
+  csv(id: string): string | null | undefined {
+    const job = this.#jobs.get(id);
+    if (!job) return null;
+    if (!job.values) return undefined;
+    const times = job.extractor.getTimestamps();
+    const lines = ["sample,timestamp_s,mean"];
+    job.values.forEach((v, k) => lines.push(`${k},${times[k]},${v}`));
+    return lines.join("\n") + "\n";
+  }
+
+  /**
+   * Removes a trace, stopping its computation (its ffmpeg is gone when this resolves).
+   *
+   * @param id The trace.
+   * @returns Whether there was such a trace.
+   */
+  async remove(id: string): Promise<boolean> {
+    const job = this.#jobs.get(id);
+    if (!job) return false;
+    this.#jobs.delete(id);
+    job.stop.abort();
+    await job.run;
+    return true;
+  }
+
+  /** Waits for every computation to end. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#jobs.values()].map((job) => job.run));
+  }
+}

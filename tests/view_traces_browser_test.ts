@@ -1,0 +1,231 @@
+import assert, { deepStrictEqual } from "node:assert/strict";
+import type { Page } from "puppeteer-core";
+import { MiniscopeImagingExtractor } from "../mod.ts";
+import { startView } from "../src/view/server.ts";
+import { ffmpegDecodeAll, SAMPLE } from "./_helpers.ts";
+import { canvasRgb, collectProblems, launchBrowser, waitForFrame } from "./_browser.ts";
+
+/** How many pixels of a canvas are exactly the colour `rgb`, and in which columns. */
+async function pixelsOf(page: Page, id: string, rgb: number[]): Promise<Set<number>> {
+  const width = await page.$eval(`#${id}`, (canvas) => (canvas as HTMLCanvasElement).width);
+  const data = await canvasRgb(page, id);
+  const columns = new Set<number>();
+  for (let i = 0; i < data.length; i += 3) {
+    if (data[i] === rgb[0] && data[i + 1] === rgb[1] && data[i + 2] === rgb[2]) {
+      columns.add((i / 3) % width);
+    }
+  }
+  return columns;
+}
+
+/** Drags on the frame canvas from the centre of pixel `from` to the centre of pixel `to`. */
+async function drag(page: Page, from: [number, number], to: [number, number], shift = false) {
+  const box = (await (await page.$("#frame"))!.boundingBox())!;
+  const [rows, cols] = await page.$eval("#frame", (c) => {
+    const canvas = c as HTMLCanvasElement;
+    return [canvas.height, canvas.width];
+  });
+  const at = ([x, y]: [number, number]) =>
+    [box.x + ((x + 0.5) / cols!) * box.width, box.y + ((y + 0.5) / rows!) * box.height] as const;
+  if (shift) await page.keyboard.down("Shift");
+  await page.mouse.move(...at(from));
+  await page.mouse.down();
+  await page.mouse.move(...at(to), { steps: 4 });
+  await page.mouse.up();
+  if (shift) await page.keyboard.up("Shift");
+}
+
+Deno.test("in Chromium a rectangle and an ellipse drawn on the frame get their traces plotted in their colours, and a click on the plot jumps there", async () => {
+  const extractor = await MiniscopeImagingExtractor.open({ folderPath: SAMPLE });
+  const [rows, cols] = extractor.getImageShape();
+  const frames = await ffmpegDecodeAll(extractor.getFilePaths());
+  const n = extractor.getNumSamples();
+  await extractor.close();
+  const server = await startView({ folder: SAMPLE, onWarning: () => {} });
+  const chromium = await launchBrowser();
+  try {
+    const page = await chromium.browser.newPage();
+    const problems = collectProblems(page);
+    await page.goto(server.url, { waitUntil: "load" });
+    await waitForFrame(page, 0);
+    await page.select("#zoom", "4");
+
+    // A drag from pixel (3, 2) to pixel (9, 6) covers the rectangle [3, 2, 7, 5].
+    await drag(page, [3, 2], [9, 6]);
+    await page.waitForSelector('#trace-list li[data-state="done"]', { timeout: 30_000 });
+    const label = await page.$eval("#trace-list li span", (span) => span.textContent);
+    deepStrictEqual(label, "rectangle 3, 2, 7, 5");
+    const values: number[] = await page.evaluate(async () => {
+      const id = document.querySelector<HTMLElement>("#trace-list li")!.dataset.trace;
+      return (await (await fetch(`api/traces/${id}`)).json()).values;
+    });
+    const expected = Array.from({ length: n }, (_, k) => {
+      let sum = 0;
+      for (let y = 2; y < 7; y++) {
+        for (let x = 3; x < 10; x++) sum += frames[k * rows * cols + y * cols + x]!;
+      }
+      return sum / 35;
+    });
+    values.forEach((v, k) => assert(Math.abs(v - expected[k]!) < 1e-9, `frame ${k}: ${v}`));
+
+    const orange = await pixelsOf(page, "trace-plot", [0xff, 0x7f, 0x0e]);
+    const width = await page.$eval("#trace-plot", (c) => (c as HTMLCanvasElement).width);
+    assert(orange.size > width * 0.9, `the trace covers ${orange.size} of ${width} columns`);
+    const outline = await pixelsOf(page, "regions", [0xff, 0x7f, 0x0e]);
+    assert(outline.size > 0, "the rectangle is outlined on the frame");
+
+    // A shift-drag draws an ellipse, in the next colour.
+    await drag(page, [10, 5], [17, 12], true);
+    await page.waitForFunction(
+      () => document.querySelectorAll('#trace-list li[data-state="done"]').length === 2,
+      { timeout: 30_000 },
+    );
+    deepStrictEqual(
+      await page.$eval("#trace-list li:nth-child(2) span", (span) => span.textContent),
+      "ellipse 14, 9, 4, 4",
+    );
+    const green = await pixelsOf(page, "trace-plot", [0x2c, 0xa0, 0x2c]);
+    assert(green.size > width * 0.9, `the ellipse's trace covers ${green.size} columns`);
+
+    // A click on the plot shows the frame at that place, and the plot marks it.
+    const k = 40;
+    const box = (await (await page.$("#trace-plot"))!.boundingBox())!;
+    await page.mouse.click(box.x + (k / (n - 1)) * box.width, box.y + box.height / 2);
+    await waitForFrame(page, k);
+    const cursor = await pixelsOf(page, "trace-plot", [0xe3, 0x77, 0xc2]);
+    deepStrictEqual([...cursor], [Math.round((k / (n - 1)) * (width - 1))]);
+    await page.screenshot({ path: "/tmp/view_traces.png" });
+
+    // The CSV link and the remove button of the first region.
+    const csv = await page.$eval("#trace-list li a", (a) => (a as HTMLAnchorElement).href);
+    assert(csv.endsWith("/api/traces/1.csv"), csv);
+    await page.click("#trace-list li:first-child button");
+    await page.waitForFunction(() => document.querySelectorAll("#trace-list li").length === 1);
+    deepStrictEqual((await pixelsOf(page, "trace-plot", [0xff, 0x7f, 0x0e])).size, 0);
+    // The page's DELETE removes it on the server.
+    const deadline = performance.now() + 10_000;
+    for (;;) {
+      const answer = await fetch(`http://127.0.0.1:${server.port}/api/traces/1`, {
+        headers: { authorization: `token ${server.token}` },
+      });
+      await answer.body?.cancel();
+      if (answer.status === 404) break;
+      assert(performance.now() < deadline, "the trace is still on the server");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    deepStrictEqual(problems, []);
+  } finally {
+    await chromium.close();
+    await server.close();
+  }
+});
+
+/** ΔF/F of a frame through limits `±range` on the diverging map, computed here on its own. */
+function expectedDff(frame: Uint8Array, mean: Float64Array, range: number): Uint8Array {
+  const stops = [[33, 102, 172], [247, 247, 247], [178, 24, 43]];
+  const out = new Uint8Array(frame.length * 3);
+  for (let i = 0; i < frame.length; i++) {
+    const dff = mean[i] === 0 ? 0 : (frame[i]! - mean[i]!) / mean[i]!;
+    const entry = Math.round(Math.min(1, Math.max(0, (dff + range) / (2 * range))) * 255);
+    const position = (entry / 255) * 2;
+    const segment = position >= 1 ? 1 : 0;
+    for (let c = 0; c < 3; c++) {
+      const from = stops[segment]![c]!, to = stops[segment + 1]![c]!;
+      out[i * 3 + c] = Math.round(from + (to - from) * (position - segment));
+    }
+  }
+  return out;
+}
+
+Deno.test("in Chromium the ΔF/F mode shows (F - F0) / F0 of each frame against the exact mean, through its own limits", async () => {
+  const extractor = await MiniscopeImagingExtractor.open({ folderPath: SAMPLE });
+  const [rows, cols] = extractor.getImageShape();
+  const size = rows * cols;
+  const frames = await ffmpegDecodeAll(extractor.getFilePaths());
+  const n = extractor.getNumSamples();
+  await extractor.close();
+  const mean = new Float64Array(size);
+  for (let k = 0; k < n; k++) for (let i = 0; i < size; i++) mean[i]! += frames[k * size + i]!;
+  for (let i = 0; i < size; i++) mean[i]! /= n;
+  const server = await startView({ folder: SAMPLE, onWarning: () => {} });
+  const chromium = await launchBrowser();
+  try {
+    const page = await chromium.browser.newPage();
+    const problems = collectProblems(page);
+    await page.goto(server.url, { waitUntil: "load" });
+    await waitForFrame(page, 0);
+    await page.click("#show-dff");
+    await page.waitForFunction(() => document.getElementById("frame")!.dataset.mode === "dff", {
+      timeout: 30_000,
+    });
+    const frame = (k: number) => frames.subarray(k * size, (k + 1) * size);
+    const check = async (k: number, range: number) => {
+      const shown = await canvasRgb(page, "frame");
+      const expected = expectedDff(frame(k), mean, range);
+      for (let i = 0; i < expected.length; i++) {
+        deepStrictEqual(shown[i], expected[i], `frame ${k}, ±${range}: byte ${i}`);
+      }
+    };
+    await check(0, 0.5);
+    // Keys typed in a form field do not move the frame.
+    await page.$eval("#show-dff", (input) => (input as HTMLInputElement).blur());
+    await page.keyboard.press("End");
+    await waitForFrame(page, n - 1);
+    await check(n - 1, 0.5);
+    await page.$eval("#dff-range", (input) => {
+      (input as HTMLInputElement).value = "0.2";
+      input.dispatchEvent(new Event("input"));
+    });
+    await check(n - 1, 0.2);
+    await page.screenshot({ path: "/tmp/view_dff.png" });
+    // Off again: the frame as decoded.
+    await page.click("#show-dff");
+    const gray = await canvasRgb(page, "frame");
+    for (let i = 0; i < size; i++) deepStrictEqual(gray[i * 3], frame(n - 1)[i], `pixel ${i}`);
+    deepStrictEqual(problems, []);
+  } finally {
+    await chromium.close();
+    await server.close();
+  }
+});
+
+Deno.test("in Chromium the session's notes are marked on the scrubber and the interval plot, with their text, and a click jumps there", async () => {
+  const session = new URL("../testdata/sample_session", import.meta.url).pathname;
+  const extractor = await MiniscopeImagingExtractor.open({ folderPath: SAMPLE });
+  const times = extractor.getTimestamps();
+  await extractor.close();
+  // notes.csv: "1200,start of baseline"; the frame whose time is nearest 1.2 s.
+  let k = 0;
+  for (let i = 1; i < times.length; i++) {
+    if (Math.abs(times[i]! - 1.2) < Math.abs(times[k]! - 1.2)) k = i;
+  }
+  const server = await startView({ folder: session, onWarning: () => {} });
+  const chromium = await launchBrowser();
+  try {
+    const page = await chromium.browser.newPage();
+    const problems = collectProblems(page);
+    await page.goto(server.url, { waitUntil: "load" });
+    await waitForFrame(page, 0);
+    for (const selector of ["#note-marks .note-mark", "#note-lines .note-line"]) {
+      const marks = await page.$$eval(
+        selector,
+        (list) =>
+          list.map((mark) => [(mark as HTMLElement).dataset.sample, (mark as HTMLElement).title]),
+      );
+      deepStrictEqual(marks, [[String(k), `1200 ms (frame ${k}): start of baseline`]], selector);
+    }
+    const mark = (await page.$("#note-marks .note-mark"))!;
+    const box = (await mark.boundingBox())!;
+    const scrubber = (await (await page.$("#scrubber"))!.boundingBox())!;
+    // The mark sits above the scrubber where frame k is.
+    assert(box.y + box.height <= scrubber.y + 1, `mark at ${box.y}, scrubber at ${scrubber.y}`);
+    await page.hover("#note-lines .note-line");
+    await page.screenshot({ path: "/tmp/view_notes.png" });
+    await page.mouse.click(box.x + box.width / 2, box.y + 2);
+    await waitForFrame(page, k);
+    deepStrictEqual(problems, []);
+  } finally {
+    await chromium.close();
+    await server.close();
+  }
+});
