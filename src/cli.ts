@@ -5,8 +5,8 @@
  * deno run --allow-read=<folder> --allow-run=ffmpeg jsr:@miniscope/reader/cli info <folder>
  * ```
  *
- * Commands: `info`, `export`, `preview`, `view`, `demo`. Exit codes: 0 on success, 1 when the
- * recording cannot be read or written (one line on stderr), 2 on bad usage.
+ * Commands: `info`, `export`, `preview`, `view`, `convert`, `demo`. Exit codes: 0 on success,
+ * 1 when the recording cannot be read or written (one line on stderr), 2 on bad usage.
  *
  * @module
  */
@@ -16,6 +16,7 @@ import { join } from "node:path";
 import denoJson from "../deno.json" with { type: "json" };
 import { formatInfo, gatherInfo } from "./cli/info.ts";
 import { exportRecording } from "./cli/export.ts";
+import { CONVERT_HELP, runConvert } from "./cli/convert.ts";
 import { writePreview } from "./cli/preview.ts";
 import { withInterrupt } from "./cli/signals.ts";
 import { exportNwb, NWB_ARGS, NWB_HELP, nwbOptionsFromArgs } from "./cli/nwb_export.ts";
@@ -30,6 +31,8 @@ Usage:
   miniscope export <device-or-session-folder> --out <file.nwb> [NWB options]
   miniscope preview <device-folder> --out <dir>
   miniscope view <device-or-session-folder> [--port N] [--open]
+  miniscope convert <root> --out <folder> [--subjects <table>] [--jobs N] [--plan] [--json]
+                    [--slurm <folder>]
   miniscope demo
 
 Run "miniscope <command> --help" for a command's options.`;
@@ -98,6 +101,7 @@ shown beside the Miniscope. Ctrl-C stops the server and every decoder.
 
 Permissions: --allow-read=<folder> --allow-run=ffmpeg --allow-net=127.0.0.1 (with --open, also
 --allow-run for xdg-open, open or cmd)`,
+  convert: CONVERT_HELP,
   demo: `Usage: miniscope demo
 
 Writes a small sample session with ffmpeg into a new temporary folder, then runs info and
@@ -150,6 +154,7 @@ function parse(command: string, args: string[]) {
 }
 
 async function run(command: string, args: string[]): Promise<number> {
+  if (command === "convert") return await runConvert(args);
   const { values, positionals } = parse(command, args);
   if (values.help) {
     console.log(HELP[command]);

@@ -9,7 +9,7 @@ import assert, { deepStrictEqual } from "node:assert/strict";
 import { relative } from "node:path";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const ENTRIES = ["mod.ts", "src/cli.ts", "src/nwb/mod.ts"];
+const ENTRIES = ["mod.ts", "src/cli.ts", "src/nwb/mod.ts", "src/convert/mod.ts"];
 
 /** Each module of the package (paths from its root) and the package modules it imports. */
 async function importGraph(): Promise<Map<string, string[]>> {
@@ -102,5 +102,15 @@ Deno.test("open/ and formats/ import nothing of read/ or ffmpeg/: the model is d
   const checked = [...graph.keys()].filter((path) => /^src\/(open|formats)\//.test(path));
   assert(checked.some((path) => path.startsWith("src/open/")), checked.join());
   assert(checked.some((path) => path.startsWith("src/formats/")), checked.join());
+  deepStrictEqual(upward, []);
+});
+
+Deno.test("convert/ sits on nwb/: nothing below it imports convert/ or the command line", () => {
+  const upward = [...graph].flatMap(([from, to]) =>
+    /^src\/(nwb|open|formats|read|ffmpeg|analysis)\//.test(from)
+      ? to.filter((path) => /^src\/(convert|cli)\//.test(path)).map((path) => `${from} -> ${path}`)
+      : []
+  );
+  assert(graph.has("src/convert/task.ts") && graph.has("src/convert/plan.ts"));
   deepStrictEqual(upward, []);
 });
