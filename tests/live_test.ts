@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { deepStrictEqual, rejects } from "node:assert/strict";
 import { MiniscopeImagingExtractor } from "../mod.ts";
+import { LiveDecoder } from "../src/ffmpeg/live.ts";
+import { openRecording } from "../src/open/recording.ts";
 import {
   assertBytesEqual,
   copyFixture,
@@ -280,5 +282,33 @@ Deno.test("open() refuses a negative or fractional frameCacheBytes", async () =>
       () => MiniscopeImagingExtractor.open({ folderPath: SAMPLE, frameCacheBytes }),
       errorWith(RangeError, "frameCacheBytes"),
     );
+  }
+});
+
+Deno.test("a live decoder decodes from the keyframe to the frame asked for and no further", async () => {
+  const dir = await copyFixture(SAMPLE);
+  const { recording } = await openRecording({ folderPath: dir, onWarning: () => {} });
+  const video = recording.videos[0]!;
+  const decoder = new LiveDecoder(video, { ffmpegPath: "ffmpeg", pixelFormat: "gray8" });
+  try {
+    const reference = await ffmpegDecodeAll([video.path]);
+    const size = video.width * video.height;
+    const keyframes = range(0, video.frameCount).filter((k) => video.keyframes[k]);
+    assert(keyframes.length >= 2, `keyframes ${keyframes}`);
+    const second = keyframes[1]!;
+    // A frame into a group of pictures, the next one, one of the next group, one behind.
+    for (const [k, from] of [[5, 0], [6, 6], [second + 3, second], [3, 0]] as const) {
+      const decoded: number[] = [];
+      const data = await decoder.read(k, (frame, bytes) => {
+        decoded.push(frame);
+        assertBytesEqual(bytes, reference.subarray(frame * size, (frame + 1) * size), `${frame}`);
+      });
+      assertBytesEqual(data, reference.subarray(k * size, (k + 1) * size), `frame ${k}`);
+      // Each frame costs its decode from where the decoder is, and no frame after it.
+      deepStrictEqual(decoded, range(from, k + 1), `the frames decoded to read ${k}`);
+    }
+  } finally {
+    await decoder.close();
+    await removeCopy(dir);
   }
 });
