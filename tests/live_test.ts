@@ -312,3 +312,42 @@ Deno.test("a live decoder decodes from the keyframe to the frame asked for and n
     await removeCopy(dir);
   }
 });
+
+Deno.test("decoderIdleMs closes an unused decoder after that time, Infinity keeps it, and a negative or NaN one is refused", async () => {
+  const dir = await copyFixture(SAMPLE);
+  try {
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    {
+      await using ex = await MiniscopeImagingExtractor.open({
+        folderPath: dir,
+        decoderIdleMs: 100,
+        onWarning: () => {},
+      });
+      await ex.getSamples([3]);
+      deepStrictEqual(await ffmpegProcessesMentioning(dir), 1, "a decoder after a read");
+      for (let i = 0; i < 50 && (await ffmpegProcessesMentioning(dir)) > 0; i++) await pause(100);
+      deepStrictEqual(await ffmpegProcessesMentioning(dir), 0, "closed once unused for 100 ms");
+    }
+    {
+      await using ex = await MiniscopeImagingExtractor.open({
+        folderPath: dir,
+        decoderIdleMs: Infinity,
+        onWarning: () => {},
+      });
+      await ex.getSamples([3]);
+      await pause(500);
+      // A timer longer than the longest delay would have fired at once.
+      deepStrictEqual(await ffmpegProcessesMentioning(dir), 1, "kept with Infinity");
+      await ex.close();
+      deepStrictEqual(await ffmpegProcessesMentioning(dir), 0, "closed by close()");
+    }
+    for (const decoderIdleMs of [-1, NaN]) {
+      await rejects(
+        () => MiniscopeImagingExtractor.open({ folderPath: dir, decoderIdleMs }),
+        errorWith(RangeError, "decoderIdleMs"),
+      );
+    }
+  } finally {
+    await removeCopy(dir);
+  }
+});

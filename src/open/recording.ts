@@ -49,6 +49,7 @@ export interface OpenSettings {
   stallTimeoutMs: number | undefined;
   frameCacheBytes: number;
   liveDecoders: boolean;
+  decoderIdleMs: number;
   /** Which camera of a folder of the software before 2020 to read. */
   camera: "msCam" | "behavCam";
   /** The `camNum` of the Miniscope in `timestamp.dat`, when given. */
@@ -66,8 +67,8 @@ export type SettingsOptions = Omit<
  *
  * @param options The options.
  * @returns The settings with their defaults.
- * @throws {RangeError} For a sampling frequency, concurrency, stall timeout or frame cache size
- *   out of range.
+ * @throws {RangeError} For a sampling frequency, concurrency, stall timeout, frame cache size
+ *   or decoder idle time out of range.
  * @throws {TypeError} For an unknown pixel format.
  */
 export function openSettings(options: SettingsOptions): OpenSettings {
@@ -89,6 +90,12 @@ export function openSettings(options: SettingsOptions): OpenSettings {
       `Cannot open the recording: stallTimeoutMs ${stallTimeoutMs} is not a positive number`,
     );
   }
+  const decoderIdleMs = options.decoderIdleMs ?? 5_000;
+  if (!(decoderIdleMs >= 0)) {
+    throw new RangeError(
+      `Cannot open the recording: decoderIdleMs ${decoderIdleMs} is not a number >= 0`,
+    );
+  }
   const camera = options.camera ?? "msCam";
   if (camera !== "msCam" && camera !== "behavCam") {
     throw new TypeError(
@@ -108,6 +115,7 @@ export function openSettings(options: SettingsOptions): OpenSettings {
     stallTimeoutMs,
     frameCacheBytes: frameCacheBytesOption(options.frameCacheBytes),
     liveDecoders: options.liveDecoders ?? true,
+    decoderIdleMs,
     camera,
     scopeCamNum,
   };
@@ -149,6 +157,7 @@ export function assembleRecording(content: RecordingContent, settings: OpenSetti
       concurrency,
       frameCacheBytes: settings.frameCacheBytes,
       enabled: settings.liveDecoders,
+      idleMs: settings.decoderIdleMs,
     }),
   };
 }

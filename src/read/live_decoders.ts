@@ -32,9 +32,6 @@ export function frameCacheBytesOption(value: number | undefined): number {
   return value;
 }
 
-/** How long a decoder may stay unused before it is closed. */
-const IDLE_MS = 5_000;
-
 /** The key of a frame of a file in the cache of decoded frames. */
 function frameKey(video: VideoFile, frame: number): string {
   return `${frame}:${video.path}`;
@@ -66,6 +63,8 @@ export interface LiveDecodersOptions {
   frameCacheBytes: number;
   /** Whether decoders are kept alive at all. */
   enabled: boolean;
+  /** How long a decoder may stay unused before it is closed; `Infinity` for never. */
+  idleMs: number;
 }
 
 /** The live decoders and the frame cache of one opened recording. */
@@ -211,11 +210,13 @@ export class LiveDecoders {
       if (this.#slots.get(slot.video) === slot && slot.users === 0) this.#slots.delete(slot.video);
       return;
     }
+    // Beyond the longest delay a timer takes, it would fire at once.
+    if (this.#options.idleMs >= 2 ** 31) return;
     const timer = setTimeout(() => {
       if (slot.users > 0 || this.#slots.get(slot.video) !== slot) return;
       this.#slots.delete(slot.video);
       void slot.decoder?.close();
-    }, IDLE_MS);
+    }, this.#options.idleMs);
     // A decoder waiting to be closed never keeps the program alive.
     Deno.unrefTimer(timer);
     slot.timer = timer;
