@@ -735,6 +735,27 @@ Deno.test("close() during decoding ends every ffmpeg of the viewer", async () =>
   }
 });
 
+Deno.test("the viewer ends the decoders it keeps alive between reads when it stops, not seconds later", async () => {
+  const copy = await copyFixture(MANY, "view_idle_marker");
+  try {
+    const server = await startView({ folder: copy, onWarning: () => {} });
+    const base = `http://127.0.0.1:${server.port}`;
+    const headers = { authorization: `token ${server.token}` };
+    for (const k of [3, 13]) {
+      const response = await fetch(`${base}/api/frames/${k}`, { headers });
+      deepStrictEqual(response.status, 200);
+      await response.arrayBuffer();
+    }
+    // The reads, and those of the frames around, are over; their decoders stay for the next.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert(await ffmpegProcessesMentioning("view_idle_marker") >= 1, "a decoder kept alive");
+    await server.close();
+    deepStrictEqual(await ffmpegProcessesMentioning("view_idle_marker"), 0);
+  } finally {
+    await removeCopy(copy);
+  }
+});
+
 Deno.test({
   name:
     "the view command runs with read, ffmpeg and 127.0.0.1 only, prints one URL and stops on SIGTERM",

@@ -324,6 +324,8 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
     await server.finished;
     stop.abort();
     await Promise.all(devices.flatMap((d) => [d.frames.settled(), d.projections.settled()]));
+    // The decoders kept alive between reads end with the server, not some seconds later.
+    await Promise.all(devices.map((d) => d.device.extractor.close()));
   })();
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,
