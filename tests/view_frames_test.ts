@@ -66,13 +66,16 @@ Deno.test("the frame store serves exact frames after jumps and steps back, reads
     // from there: 94-105 holds 100).
     await shows(100, 1);
     await store.idle();
-    // Behind: the block's start and whole blocks back into the first file; ahead: 24 frames.
-    deepStrictEqual(kept(store, 60, 125).no, [], "the frames around 100");
-    deepStrictEqual(kept(store, 0, 60).yes, [], "nothing far behind 100");
+    // Behind: the block's start and the block before; ahead: 24 frames.
+    deepStrictEqual(kept(store, 82, 125).no, [], "the frames around 100");
+    deepStrictEqual(kept(store, 0, 82).yes, [], "nothing far behind 100");
     deepStrictEqual(kept(store, 125, 200).yes, [], "nothing far ahead of 100");
 
-    // Steps back across blocks and into the first file, each frame exact.
+    // Steps back across blocks and into the first file, each frame exact; travelling back, the
+    // store reads three blocks behind.
     for (let k = 99; k >= 55; k--) await shows(k, -1);
+    await store.idle();
+    deepStrictEqual(kept(store, 24, 55).no, [], "the blocks behind 55");
 
     // A jump, then another before the reading around the first went far: it stops there.
     await shows(180, 1);
@@ -83,10 +86,11 @@ Deno.test("the frame store serves exact frames after jumps and steps back, reads
     deepStrictEqual(kept(store, 185, 200).yes, [], "nothing ahead of 180's first frames");
     deepStrictEqual(kept(store, 0, 45).no, [], "the frames around 20");
 
-    // Back near 180: the reading starts again there, blocks of the third file (from 140).
+    // Back near 180: the reading starts again there, in the third file (from 140).
     await shows(182, 1);
     await store.idle();
-    deepStrictEqual(kept(store, 140, 200).no, [], "the frames around 182");
+    deepStrictEqual(kept(store, 164, 200).no, [], "the frames around 182");
+    deepStrictEqual(kept(store, 140, 164).yes, [], "nothing far behind 182");
     for (let k = 181; k >= 140; k--) await shows(k, -1);
     // Every frame kept is exact, and so is every other.
     for (const k of range(0, 200)) await shows(k);
@@ -126,7 +130,7 @@ Deno.test("the frame store reads a codec that reorders frames (colour XVID) exac
     await shows(10, -1);
     await shows(55, 1);
     await store.idle();
-    deepStrictEqual(kept(store, 30, 60).no, [], "the frames around 55");
+    deepStrictEqual(kept(store, 42, 60).no, [], "the frames around 55");
     for (let k = 54; k >= 0; k--) await shows(k, -1);
     await store.idle();
     deepStrictEqual(await ffmpegProcessesMentioning(dir), 0, "no process stays between reads");

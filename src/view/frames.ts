@@ -262,9 +262,11 @@ export class FrameStore {
    * What to have ready around the frame asked for, in order: the next frame (one decode on from
    * the frame shown), the blocks behind it, whole and from their start, nearest first, and the
    * frames ahead of it. A frame behind the decoder costs a decode from its keyframe when it is
-   * not ready, one ahead of it a single decode: the blocks behind come early whichever way the
-   * travel. Forward, a few frames ahead come before them when the frame shown lies far enough
-   * into its block that the first steps back came with it.
+   * not ready, one ahead of it a single decode: the block behind comes early whichever the
+   * direction of travel, for the first steps back after a jump. Forward, a few frames ahead
+   * come before it when the frame shown lies far enough into its block that the first steps
+   * back came with it, and the blocks further behind wait until the travel turns back (a
+   * decoder moved back there would decode its way forward again).
    */
   #plan(): Span[] {
     const center = this.#center;
@@ -280,14 +282,13 @@ export class FrameStore {
       end: Math.min(this.#samples, center + 1 + to),
     });
     const near = Math.min(NEAR, this.#ahead);
-    const half = Math.max(near, Math.ceil(this.#ahead / 2));
     const [b0, b1, b2, b3, ...rest] = behind;
     const next = after(0, 1);
     const plan = this.#direction < 0
       ? [next, b0, b1, b2, after(1, near), b3, after(near, this.#ahead), ...rest]
       : center - here.start >= near
-      ? [after(0, near), b0, b1, after(near, half), b2, after(half, this.#ahead), b3, ...rest]
-      : [next, b0, b1, after(1, half), b2, after(half, this.#ahead), b3, ...rest];
+      ? [after(0, near), b0, b1, after(near, this.#ahead)]
+      : [next, b0, b1, after(1, this.#ahead)];
     return plan.filter((span): span is Span => span !== undefined && span.end > span.start);
   }
 
