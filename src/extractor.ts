@@ -371,8 +371,9 @@ export class MiniscopeImagingExtractor {
   /**
    * Ends the ffmpeg processes kept alive between reads and empties the frame cache, for this
    * extractor and every slice of its recording. Reads after it still work, each decoding with
-   * a process of its own. Decoders left open are closed after 5 s unused and when the program
-   * exits, and never keep it running; `await using` closes them at the end of a block.
+   * a process of its own. Decoders left open are closed after `decoderIdleMs` unused (5 s by
+   * default) and when the program exits, and never keep it running; `await using` closes them
+   * at the end of a block.
    *
    * @example
    * ```ts

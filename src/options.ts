@@ -56,11 +56,18 @@ export interface MiniscopeOpenOptions {
   frameCacheBytes?: number;
   /**
    * Whether ffmpeg processes are kept alive between reads, so that a frame, or the next one,
-   * comes without starting a process (at most `concurrency`, closed after 5 s unused and by
-   * {@linkcode MiniscopeImagingExtractor.close}). For codecs that store frames out of display
-   * order (B-frames) every read starts its own process regardless. Default: true.
+   * comes without starting a process (at most `concurrency`, closed after `decoderIdleMs`
+   * unused and by {@linkcode MiniscopeImagingExtractor.close}). For codecs that store frames
+   * out of display order (B-frames) every read starts its own process regardless.
+   * Default: true.
    */
   liveDecoders?: boolean;
+  /**
+   * How long, in milliseconds, a process kept alive between reads may stay unused before it is
+   * closed; `Infinity` keeps it until {@linkcode MiniscopeImagingExtractor.close}. It never
+   * keeps the program running. Default: 5,000.
+   */
+  decoderIdleMs?: number;
   /**
    * For a recording folder of the software before 2020 (`msCam1.avi, ...`, `behavCam1.avi,
    * ...`, `timestamp.dat`): which camera to read, `"msCam"` (the Miniscope, read as 8-bit gray

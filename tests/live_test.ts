@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import assert, { deepStrictEqual, rejects, strictEqual } from "node:assert/strict";
 import { MiniscopeImagingExtractor } from "../mod.ts";
+import { LiveDecoder } from "../src/ffmpeg/live.ts";
+import { openRecording } from "../src/open/recording.ts";
 import {
   assertBytesEqual,
   copyFixture,
@@ -279,5 +281,72 @@ Deno.test("open() refuses a negative or fractional frameCacheBytes", async () =>
       () => MiniscopeImagingExtractor.open({ folderPath: SAMPLE, frameCacheBytes }),
       errorWith(RangeError, "frameCacheBytes"),
     );
+  }
+});
+
+Deno.test("a live decoder decodes from the keyframe to the frame asked for and no further", async () => {
+  const dir = await copyFixture(SAMPLE);
+  const { recording } = await openRecording({ folderPath: dir, onWarning: () => {} });
+  const video = recording.videos[0]!;
+  const decoder = new LiveDecoder(video, { ffmpegPath: "ffmpeg", pixelFormat: "gray8" });
+  try {
+    const reference = await ffmpegDecodeAll([video.path]);
+    const size = video.width * video.height;
+    const keyframes = range(0, video.frameCount).filter((k) => video.seekPoints[k]);
+    assert(keyframes.length >= 2, `keyframes ${keyframes}`);
+    const second = keyframes[1]!;
+    // A frame into a group of pictures, the next one, one of the next group, one behind.
+    for (const [k, from] of [[5, 0], [6, 6], [second + 3, second], [3, 0]] as const) {
+      const decoded: number[] = [];
+      const data = await decoder.read(k, (frame, bytes) => {
+        decoded.push(frame);
+        assertBytesEqual(bytes, reference.subarray(frame * size, (frame + 1) * size), `${frame}`);
+      });
+      assertBytesEqual(data, reference.subarray(k * size, (k + 1) * size), `frame ${k}`);
+      // Each frame costs its decode from where the decoder is, and no frame after it.
+      deepStrictEqual(decoded, range(from, k + 1), `the frames decoded to read ${k}`);
+    }
+  } finally {
+    await decoder.close();
+    await removeCopy(dir);
+  }
+});
+
+Deno.test("decoderIdleMs closes an unused decoder after that time, Infinity keeps it, and a negative or NaN one is refused", async () => {
+  const dir = await copyFixture(SAMPLE);
+  try {
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    {
+      await using ex = await MiniscopeImagingExtractor.open({
+        folderPath: dir,
+        decoderIdleMs: 100,
+        onWarning: () => {},
+      });
+      await ex.getSamples([3]);
+      deepStrictEqual(await ffmpegProcessesMentioning(dir), 1, "a decoder after a read");
+      for (let i = 0; i < 50 && (await ffmpegProcessesMentioning(dir)) > 0; i++) await pause(100);
+      deepStrictEqual(await ffmpegProcessesMentioning(dir), 0, "closed once unused for 100 ms");
+    }
+    {
+      await using ex = await MiniscopeImagingExtractor.open({
+        folderPath: dir,
+        decoderIdleMs: Infinity,
+        onWarning: () => {},
+      });
+      await ex.getSamples([3]);
+      await pause(500);
+      // A timer longer than the longest delay would have fired at once.
+      deepStrictEqual(await ffmpegProcessesMentioning(dir), 1, "kept with Infinity");
+      await ex.close();
+      deepStrictEqual(await ffmpegProcessesMentioning(dir), 0, "closed by close()");
+    }
+    for (const decoderIdleMs of [-1, NaN]) {
+      await rejects(
+        () => MiniscopeImagingExtractor.open({ folderPath: dir, decoderIdleMs }),
+        errorWith(RangeError, "decoderIdleMs"),
+      );
+    }
+  } finally {
+    await removeCopy(dir);
   }
 });

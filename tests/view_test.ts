@@ -99,7 +99,9 @@ Deno.test("view answers 401 to every request without the right token, and the pa
         "/nope",
       ]
     ) {
-      for (const query of ["", "?token=", `?token=${server.token.slice(0, -1)}0`]) {
+      // A token one digit off: its last digit changed, whatever it was.
+      const wrong = `${server.token.slice(0, -1)}${server.token.endsWith("0") ? "1" : "0"}`;
+      for (const query of ["", "?token=", `?token=${wrong}`]) {
         const response = await fetch(`${base}${path}${query}`);
         deepStrictEqual(response.status, 401, `${path}${query}`);
         await errorOf(response);
@@ -735,6 +737,27 @@ Deno.test("close() during decoding ends every ffmpeg of the viewer", async () =>
     await server.close();
     await Promise.all(frames);
     deepStrictEqual(await ffmpegProcessesMentioning("view_close_marker"), 0);
+  } finally {
+    await removeCopy(copy);
+  }
+});
+
+Deno.test("the viewer ends the decoders it keeps alive between reads when it stops, not seconds later", async () => {
+  const copy = await copyFixture(MANY, "view_idle_marker");
+  try {
+    const server = await startView({ folder: copy, onWarning: () => {} });
+    const base = `http://127.0.0.1:${server.port}`;
+    const headers = { authorization: `token ${server.token}` };
+    for (const k of [3, 13]) {
+      const response = await fetch(`${base}/api/frames/${k}`, { headers });
+      deepStrictEqual(response.status, 200);
+      await response.arrayBuffer();
+    }
+    // The reads, and those of the frames around, are over; their decoders stay for the next.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert(await ffmpegProcessesMentioning("view_idle_marker") >= 1, "a decoder kept alive");
+    await server.close();
+    deepStrictEqual(await ffmpegProcessesMentioning("view_idle_marker"), 0);
   } finally {
     await removeCopy(copy);
   }

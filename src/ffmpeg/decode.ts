@@ -63,7 +63,9 @@ export function decodeArgs(
     "pipe:0",
     "-map",
     "0:v:0",
-    ...(frames === null ? [] : ["-frames:v", String(frames)]),
+    // With more than one thread (by default, one per core) the rawvideo encoder holds each
+    // frame back until the next: a decoder kept alive would answer only after decoding one more.
+    ...(frames === null ? ["-threads", "1"] : ["-frames:v", String(frames)]),
     "-vsync",
     "passthrough",
     "-f",

@@ -3,13 +3,15 @@
  * and then, per read, the chunks from a seek point up to the frame wanted, so that a frame
  * costs its decode and no process start.
  *
- * ffmpeg writes a frame for each chunk it is fed, in the order fed, but only once it has read
- * more chunks after it (one or two here; how many is not guaranteed). So every chunk fed is
- * recorded in a first-in first-out list, and each frame that comes out is the frame of the
- * oldest chunk in it. A read feeds the two chunks after the wanted one at once (their frames are
- * then the ready next frames), and, when the wanted frame has not come after a few milliseconds
- * with all bytes written, one more chunk: the next in the file, or a seek point past its end. Only codecs that never reorder frames are decoded this way; a seek
- * point fed after unrelated chunks then starts a clean decode.
+ * ffmpeg writes a frame for each chunk it is fed, in the order fed; with one thread on each
+ * side it writes it as soon as it is decoded, but a decoder may hold frames back until more
+ * chunks come (how many is not guaranteed). So every chunk fed is recorded in a first-in
+ * first-out list, and each frame that comes out is the frame of the oldest chunk in it. A read
+ * feeds the chunks up to the wanted one, and, when the wanted frame has not come after a few
+ * milliseconds with all bytes written, one more chunk: the next in the file, or a seek point
+ * past its end; a decoder that needed one is fed chunks ahead from then on. Only codecs that
+ * never reorder frames are decoded this way; a seek point fed after unrelated chunks then
+ * starts a clean decode.
  *
  * Writing stdin runs as its own task, apart from the reads of stdout: a full pipe on one side
  * never blocks the other. Between reads nothing is pending on either pipe (all bytes fed have
@@ -35,13 +37,19 @@ const NUDGE_MS = 40;
 const FIRST_NUDGE_MS = 250;
 
 /**
- * Chunks fed after the wanted one at first. ffmpeg 5.1 here writes a frame once it has read one
- * or two more chunks. A decoder that gives the wanted frame before it has taken the second
- * chunk after it is fed one from then on (a chunk larger than the pipe would otherwise be
- * waited for, behind a frame not asked for); one that needs a chunk it was not given goes back
- * to two.
+ * How many of its recent frame times a read waits, at least, before it takes the frame as held
+ * back: on a loaded machine a frame takes longer to decode, and a chunk fed for a frame that
+ * was only slow costs the decoding of one more.
  */
-const LEAD = 2;
+const SLOW_FRAMES = 4;
+
+/**
+ * The most chunks fed after the wanted one. None at first: ffmpeg 5.1 with one thread writes a
+ * frame as soon as it has read its chunk, and a chunk after it would cost a frame nobody may
+ * ask for. A decoder that needs a chunk it was not given is fed one more from then on, up to
+ * this; one that gives the wanted frame before it has taken the chunks fed after it, one fewer.
+ */
+const MAX_LEAD = 2;
 
 /** Reads of left-over frames at the end of a read before the decoder is given up as unsettled. */
 const MAX_SETTLE_READS = 8;
@@ -113,11 +121,13 @@ export class LiveDecoder {
   /** The frame of each chunk fed whose output has not been read yet, oldest first. */
   readonly #fed: number[] = [];
   /** Chunks fed after the wanted one. */
-  #lead = LEAD;
+  #lead = 0;
   /** Reads and closes waiting for the process. */
   #holds = 0;
   /** Whether a frame came out yet. */
   #answered = false;
+  /** How long a frame took to come out, on average over the recent ones, in milliseconds. */
+  #frameMs = 0;
   /** The chunk that continues the decode; -1 before the first chunk. */
   #next = -1;
   /** Set when a read ended with bytes still to be written: the decoder is to be closed. */
@@ -205,8 +215,12 @@ export class LiveDecoder {
     let data = new Uint8Array(this.#decodedSize);
     let done = false;
     const reading = this.#process.readInto(data).finally(() => (done = true));
+    const started = performance.now();
+    const timed = this.#answered;
     while (!done) {
-      const wait = this.#answered ? NUDGE_MS : FIRST_NUDGE_MS;
+      const wait = this.#answered
+        ? Math.max(NUDGE_MS, SLOW_FRAMES * this.#frameMs)
+        : FIRST_NUDGE_MS;
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
         reading,
@@ -214,7 +228,7 @@ export class LiveDecoder {
       ]);
       clearTimeout(timer);
       if (!done && this.#unwritten === 0 && !this.#closed) {
-        if (this.#answered) this.#lead = LEAD;
+        if (this.#answered) this.#lead = Math.min(MAX_LEAD, this.#lead + 1);
         await this.#feedNext(source);
       }
     }
@@ -224,6 +238,10 @@ export class LiveDecoder {
       throw new LiveDecodeFailed(`${this.video.path}: ffmpeg ended`);
     }
     this.#answered = true;
+    if (timed) {
+      const took = Math.min(1_000, performance.now() - started);
+      this.#frameMs = this.#frameMs === 0 ? took : 0.8 * this.#frameMs + 0.2 * took;
+    }
     const frame = this.#fed.shift();
     if (frame === undefined) {
       throw new LiveDecodeFailed(`${this.video.path}: a frame came for no chunk`);
@@ -282,7 +300,7 @@ export class LiveDecoder {
         const from = this.#next >= seek && this.#next <= k ? this.#next : seek;
         for (let i = from; i <= k; i++) await this.#feedChunk(source, i);
       }
-      // The chunks after k push k out, and their frames are ready for the next reads.
+      // A decoder that holds frames back is given the chunks that push k out.
       while (this.#fed.length - 1 - this.#fed.indexOf(k) < this.#lead) await this.#feedNext(source);
       const outputs: [number, Uint8Array][] = [];
       let result: Uint8Array | undefined;
@@ -291,8 +309,8 @@ export class LiveDecoder {
         outputs.push(output);
         if (output[0] === k) {
           result = output[1];
-          // It came before ffmpeg took every chunk fed after it: one chunk ahead is enough.
-          if (this.#unwritten > 0) this.#lead = 1;
+          // It came before ffmpeg took every chunk fed after it: fewer chunks ahead are enough.
+          if (this.#unwritten > 0) this.#lead = Math.max(0, this.#lead - 1);
         }
       }
       // Leave nothing pending between reads: frames come out until ffmpeg took every byte.

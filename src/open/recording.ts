@@ -64,6 +64,7 @@ export interface OpenSettings {
   stallTimeoutMs: number | undefined;
   frameCacheBytes: number;
   liveDecoders: boolean;
+  decoderIdleMs: number;
   /** Which camera of a folder of the software before 2020 to read. */
   camera: "msCam" | "behavCam";
   /** The `camNum` of the Miniscope in `timestamp.dat`, when given. */
@@ -107,8 +108,8 @@ function oneOf<T extends string>(name: string, value: T, names: readonly [T, T])
  *
  * @param options The options.
  * @returns The settings with their defaults.
- * @throws {RangeError} For a sampling frequency, concurrency, stall timeout or frame cache size
- *   out of range.
+ * @throws {RangeError} For a sampling frequency, concurrency, stall timeout, frame cache size
+ *   or decoder idle time out of range.
  * @throws {TypeError} For an unknown pixel format.
  */
 export function openSettings(options: SettingsOptions): OpenSettings {
@@ -121,6 +122,12 @@ export function openSettings(options: SettingsOptions): OpenSettings {
     options.stallTimeoutMs,
     "is not a positive number",
   );
+  const decoderIdleMs = options.decoderIdleMs ?? 5_000;
+  if (!(decoderIdleMs >= 0)) {
+    throw new RangeError(
+      `Cannot open the recording: decoderIdleMs ${decoderIdleMs} is not a number >= 0`,
+    );
+  }
   const camera = oneOf("camera", options.camera ?? "msCam", ["msCam", "behavCam"]);
   const scopeCamNum = options.scopeCamNum;
   if (scopeCamNum !== undefined && !Number.isFinite(scopeCamNum)) {
@@ -135,6 +142,7 @@ export function openSettings(options: SettingsOptions): OpenSettings {
     stallTimeoutMs,
     frameCacheBytes: frameCacheBytesOption(options.frameCacheBytes),
     liveDecoders: options.liveDecoders ?? true,
+    decoderIdleMs,
     camera,
     scopeCamNum,
   };

@@ -17,8 +17,6 @@ import type { PixelFormat, Recording, VideoFile } from "../model.ts";
 import { canDecodeLive, LiveDecoder } from "../ffmpeg/live.ts";
 import { ByteLru } from "../lru.ts";
 
-/** How long a decoder may stay unused before it is closed. */
-const IDLE_MS = 5_000;
 
 /** The key of a frame of a file in the cache of decoded frames. */
 function frameKey(video: VideoFile, frame: number): string {
@@ -51,6 +49,8 @@ export interface LiveDecodersOptions {
   frameCacheBytes: number;
   /** Whether decoders are kept alive at all. */
   enabled: boolean;
+  /** How long a decoder may stay unused before it is closed; `Infinity` for never. */
+  idleMs: number;
 }
 
 /**
@@ -192,11 +192,13 @@ export class LiveDecoders {
       if (this.#slots.get(slot.video) === slot && slot.users === 0) this.#slots.delete(slot.video);
       return;
     }
+    // Beyond the longest delay a timer takes, it would fire at once.
+    if (this.#options.idleMs >= 2 ** 31) return;
     const timer = setTimeout(() => {
       if (slot.users > 0 || this.#slots.get(slot.video) !== slot) return;
       this.#slots.delete(slot.video);
       void slot.decoder?.close();
-    }, IDLE_MS);
+    }, this.#options.idleMs);
     // A decoder waiting to be closed never keeps the program alive.
     Deno.unrefTimer(timer);
     slot.timer = timer;
@@ -251,12 +253,13 @@ export interface ReadSource {
  * An opened recording with live decoders of its own, set as it was opened.
  *
  * @param recording The recording.
- * @param settings The frame cache bound in bytes and whether decoders are kept alive.
+ * @param settings The frame cache bound in bytes, whether decoders are kept alive and how long
+ *   one may stay unused.
  * @returns The recording and its decoders.
  */
 export function readSourceOf(
   recording: Recording,
-  settings: { frameCacheBytes: number; liveDecoders: boolean },
+  settings: { frameCacheBytes: number; liveDecoders: boolean; decoderIdleMs: number },
 ): ReadSource {
   const { ffmpegPath, pixelFormat, stallTimeoutMs, concurrency } = recording;
   const live = new LiveDecoders({
@@ -266,6 +269,7 @@ export function readSourceOf(
     concurrency,
     frameCacheBytes: settings.frameCacheBytes,
     enabled: settings.liveDecoders,
+    idleMs: settings.decoderIdleMs,
   });
   return { recording, live };
 }

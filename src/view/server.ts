@@ -415,6 +415,8 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
     stop.abort();
     await Promise.all(devices.flatMap((d) => [d.frames.settled(), d.projections.settled()]));
     await traces.settled();
+    // The decoders kept alive between reads end with the server, not some seconds later.
+    await Promise.all(devices.map((d) => d.device.extractor.close()));
   })();
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,

@@ -99,7 +99,8 @@ export async function openViewSource(
   onWarning?: (message: string) => void,
   scopeCamNum?: number,
 ): Promise<ViewSource> {
-  const options = onWarning ? { onWarning } : {};
+  // A person looks at a frame for a while: the decoders stay until the viewer stops.
+  const options = { ...(onWarning ? { onWarning } : {}), decoderIdleMs: Infinity };
   // A recording folder of the software before 2020 holds both its cameras: a session.
   if (!(await isLegacyFolder(folder)) && await hasVideoFiles(folder, false)) {
     const device = await openDevice(
