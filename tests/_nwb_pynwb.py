@@ -153,6 +153,20 @@ nwb.add_acquisition(
 )
 with NWBHDF5IO(str(out / "kinds.nwb"), "w") as io:
     io.write(nwb)
+# A type of an extension derived from TwoPhotonSeries, known from the file's cached specification.
+with h5py.File(out / "kinds.nwb", "a") as f:
+    f.copy("/acquisition/TwoPhotonSeries", "/acquisition/Custom")
+    f["/acquisition/Custom"].attrs["neurodata_type"] = "CustomSeries"
+    f["/acquisition/Custom"].attrs["namespace"] = "ndx-custom"
+    spec = f.create_group("/specifications/ndx-custom/0.1.0")
+    text = h5py.string_dtype()
+    extension = {"groups": [{"neurodata_type_def": "CustomSeries",
+                             "neurodata_type_inc": "TwoPhotonSeries", "doc": "a test type"}]}
+    spec.create_dataset("ndx-custom.extensions", data=json.dumps(extension), dtype=text)
+    namespace = {"namespaces": [{"name": "ndx-custom", "version": "0.1.0",
+                                 "schema": [{"namespace": "core"}, {"source": "ndx-custom.extensions"}]}]}
+    spec.create_dataset("namespace", data=json.dumps(namespace), dtype=text)
+record("kinds.nwb", "/acquisition/Custom", two, times2)
 record("kinds.nwb", "/acquisition/TwoPhotonSeries", two, times2)
 for z in range(Z):
     record("kinds.nwb", "/acquisition/Volume", planes[..., z], times2, plane=z)

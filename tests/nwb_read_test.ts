@@ -112,12 +112,13 @@ Deno.test({
       );
 
       await t.step(
-        "4D planes, colour, a shared time base, an external file and hard links are told apart",
+        "4D planes, colour, an extension's type, an external file and hard links are told apart",
         async () => {
           await using kinds = await NwbImagingFile.open(join(files.dir, "kinds.nwb"));
           deepStrictEqual(
             kinds.series.map((s) => [s.path, s.type, s.dtype, s.planes, s.channels, s.device]),
             [
+              ["/acquisition/Custom", "CustomSeries", "uint8", 1, 1, "Microscope"],
               ["/acquisition/Signed", "ImageSeries", "int16", 1, 1, null],
               ["/acquisition/TwoPhotonSeries", "TwoPhotonSeries", "uint8", 1, 1, "Microscope"],
               ["/acquisition/Volume", "TwoPhotonSeries", "float32", 3, 1, "Microscope"],

@@ -216,6 +216,23 @@ export class NwbImagingFile {
  * each frame rows by columns, transposed from NWB's `(x, y)` order as stored, so frames read
  * as the recording showed them. Reads go one hyperslab at a time: a frame, or the frames of a
  * chunk that spans several (kept for the next read).
+ *
+ * @example Frames of an export are the recording's frames
+ * ```ts
+ * import { MiniscopeImagingExtractor } from "@miniscope/reader";
+ * import { NwbImagingFile, writeNwb } from "@miniscope/reader/nwb";
+ *
+ * const folder = await Deno.makeTempDir();
+ * const raw = await MiniscopeImagingExtractor.open({ folderPath: "testdata/v1_device" });
+ * await writeNwb(raw, `${folder}/device.nwb`, { sessionStartTime: "2022-09-19T09:18:41Z" });
+ *
+ * await using file = await NwbImagingFile.open(`${folder}/device.nwb`);
+ * const series = file.openSeries("/acquisition/OnePhotonSeries");
+ * const fromNwb = await series.getSamples([3]);
+ * const fromAvi = await raw.getSamples([3]);
+ * console.log(fromNwb.data.every((v, i) => v === fromAvi.data[i])); // true
+ * await Deno.remove(folder, { recursive: true });
+ * ```
  */
 export class NwbImagingSeries {
   /** How the file describes the series. */
