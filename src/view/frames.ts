@@ -6,9 +6,9 @@
  * @module
  */
 
-import type { MiniscopeImagingExtractor } from "../extractor.ts";
 import { ByteLru } from "../lru.ts";
 import { encodePng } from "./png.ts";
+import type { ViewRecording } from "./source.ts";
 
 /** A decoded frame: `channels` is 1 for gray, 3 for RGB; `data` is row-major. */
 export interface ViewFrame {
@@ -31,7 +31,7 @@ export interface ViewFrame {
  * @returns The frames in order.
  */
 export async function* readFrames(
-  extractor: MiniscopeImagingExtractor,
+  extractor: ViewRecording,
   start: number,
   end: number,
   signal: AbortSignal,
@@ -76,7 +76,7 @@ const MAX_DECODES = 2;
  * work.
  */
 export class FrameStore {
-  readonly #extractor: MiniscopeImagingExtractor;
+  readonly #extractor: ViewRecording;
   readonly #signal: AbortSignal;
   readonly #window: number;
   /** Backward windows are shorter: their last frame, the one asked for, comes last. */
@@ -95,7 +95,7 @@ export class FrameStore {
    * @param extractor The recording.
    * @param options Signal, cache size and window.
    */
-  constructor(extractor: MiniscopeImagingExtractor, options: FrameStoreOptions) {
+  constructor(extractor: ViewRecording, options: FrameStoreOptions) {
     this.#extractor = extractor;
     this.#signal = options.signal;
     this.#pngs = new ByteLru(options.cacheBytes ?? 128 * 2 ** 20);
