@@ -30,7 +30,7 @@ Usage:
   miniscope export <device-folder> --out <path> [--format npy|tiff] [--start N] [--end N]
   miniscope export <device-or-session-folder> --out <file.nwb> [NWB options]
   miniscope preview <device-folder> --out <dir>
-  miniscope view <device-or-session-folder> [--port N] [--open]
+  miniscope view <device-or-session-folder | file.nwb> [--port N] [--open]
   miniscope convert <root> --out <folder> [--subjects <table>] [--jobs N] [--plan] [--json]
                     [--slurm <folder>]
   miniscope demo
@@ -86,21 +86,25 @@ intervals over time, dropped frames marked), and prints the saturated-pixel shar
   --help      show this help
 
 Permissions: --allow-read=<session folder> --allow-run=ffmpeg --allow-write=<dir>`,
-  view: `Usage: miniscope view <device-or-session-folder> [--port N] [--open]
+  view: `Usage: miniscope view <device-or-session-folder | file.nwb> [--port N] [--open]
 
 Serves a page to scrub, play and inspect the recording on 127.0.0.1 and prints its address
 with an access token. For a session folder, every device is listed and a behaviour camera is
-shown beside the Miniscope. Ctrl-C stops the server and every decoder.
+shown beside the Miniscope. For an NWB file, every imaging series it stores is listed (each
+plane of a 4D one) and the first is shown. Ctrl-C stops the server and every decoder.
 
   --port N   the port (default 0: a free one)
   --open     open the page in the default browser
+  --series PATH
+             the series of an NWB file to show first, such as /acquisition/TwoPhotonSeries
   --scope-cam-num N
              the camNum of the Miniscope in timestamp.dat (software before 2020), when the
              row counts cannot tell the cameras apart
   --help     show this help
 
 Permissions: --allow-read=<folder> --allow-run=ffmpeg --allow-net=127.0.0.1 (with --open, also
---allow-run for xdg-open, open or cmd)`,
+--allow-run for xdg-open, open or cmd); an NWB file needs only --allow-read=<its folder>
+--allow-net=127.0.0.1`,
   convert: CONVERT_HELP,
   demo: `Usage: miniscope demo
 
@@ -134,6 +138,7 @@ function parse(command: string, args: string[]) {
       ...NWB_ARGS,
       port: { type: "string" },
       open: { type: "boolean", default: false },
+      series: { type: "string" },
       "scope-cam-num": { type: "string" },
     },
   });
@@ -141,7 +146,7 @@ function parse(command: string, args: string[]) {
     info: ["json", "help", "scope-cam-num"],
     export: ["out", "format", "start", "end", "help", "scope-cam-num", ...Object.keys(NWB_ARGS)],
     preview: ["out", "help", "scope-cam-num"],
-    view: ["port", "open", "help", "scope-cam-num"],
+    view: ["port", "open", "series", "help", "scope-cam-num"],
     demo: ["help"],
   };
   for (const key of Object.keys(values)) {
@@ -190,8 +195,25 @@ async function run(command: string, args: string[]): Promise<number> {
     if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
     await withInterrupt(async (signal) => {
       const server = await startView({ folder, port, signal, ...opening });
-      console.log(`Viewing ${folder}\nOpen ${server.url}\nPress Ctrl-C to stop`);
-      if (values.open) await openBrowser(server.url);
+      let url = server.url;
+      if (values.series !== undefined) {
+        const devices = server.source.devices;
+        const chosen = devices.findIndex((d) => d.series?.path === values.series);
+        if (chosen < 0) {
+          await server.close();
+          const paths = [...new Set(devices.map((d) => d.series?.path).filter((p) => p))];
+          throw paths.length === 0
+            ? new UsageError("--series applies to NWB files only")
+            : new Error(
+              `"${folder}" has no imaging series "${values.series}" to show; it has ` +
+                paths.map((p) => `"${p}"`).join(", "),
+            );
+        }
+        // The page shows the device its address names.
+        url += `&device=${chosen}`;
+      }
+      console.log(`Viewing ${folder}\nOpen ${url}\nPress Ctrl-C to stop`);
+      if (values.open) await openBrowser(url);
       await server.finished;
     });
     return 0;

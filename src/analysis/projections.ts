@@ -23,6 +23,12 @@ export interface RecordingProjections {
   saturated: number;
 }
 
+/** What a projection reads of a recording. */
+export type ProjectedRecording = Pick<
+  MiniscopeImagingExtractor,
+  "getImageShape" | "getPixelFormat" | "stream"
+>;
+
 /** Options of {@linkcode projectRecording}. */
 export interface ProjectOptions {
   /** Stops the computation; ffmpeg is killed. */
@@ -41,7 +47,7 @@ export interface ProjectOptions {
  * @throws The reader's errors when a frame cannot be decoded; the signal's reason on abort.
  */
 export async function projectRecording(
-  extractor: MiniscopeImagingExtractor,
+  extractor: ProjectedRecording,
   options: ProjectOptions = {},
 ): Promise<RecordingProjections> {
   const [rows, cols] = extractor.getImageShape();

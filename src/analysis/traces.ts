@@ -144,7 +144,10 @@ export interface TraceOptions {
  * @throws The reader's errors when a frame cannot be decoded; the signal's reason on abort.
  */
 export async function traceRecording(
-  extractor: MiniscopeImagingExtractor,
+  extractor: Pick<
+    MiniscopeImagingExtractor,
+    "getImageShape" | "getPixelFormat" | "getNumSamples" | "stream"
+  >,
   region: Region,
   options: TraceOptions = {},
 ): Promise<Float64Array> {

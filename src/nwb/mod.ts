@@ -6,6 +6,9 @@
  * the notes as an `AnnotationSeries`, and behaviour cameras as `ImageSeries` of their video
  * files, linked or copied beside the file.
  *
+ * It also reads the imaging series of NWB files, whoever wrote them ({@linkcode NwbImagingFile}):
+ * their frames exactly, rows by columns as recorded, with their time stamps.
+ *
  * HDF5 is written by h5wasm (the HDF5 C library compiled to WebAssembly) straight to disk.
  * Frames stream from the recording into the file, so memory stays bounded. A script needs
  * `--allow-read=<recording>,<output folder> --allow-write=<output folder> --allow-run=ffmpeg`
@@ -55,6 +58,20 @@ import { checkIsoWithOffset, nowUtc, startTimeWithOffset } from "./start_time.ts
 
 export type { NwbOptions, NwbResult, NwbSeries } from "./options.ts";
 export type { NwbSource } from "./plan.ts";
+export {
+  type NwbDtype,
+  type NwbFrame,
+  type NwbFrames,
+  NwbImagingFile,
+  NwbImagingSeries,
+  type NwbOpenOptions,
+  type NwbPixels,
+  type NwbSeriesInfo,
+  type NwbSeriesOptions,
+  type NwbSkippedSeries,
+  type NwbStreamOptions,
+  type NwbTiming,
+} from "./read/reader.ts";
 
 /** Every file an export of the plan reads. */
 function planInputs(plan: ExportPlan): string[] {

@@ -17,7 +17,6 @@ import type { PixelFormat, Recording, VideoFile } from "../model.ts";
 import { canDecodeLive, LiveDecoder } from "../ffmpeg/live.ts";
 import { ByteLru } from "../lru.ts";
 
-
 /** The key of a frame of a file in the cache of decoded frames. */
 function frameKey(video: VideoFile, frame: number): string {
   return `${frame}:${video.path}`;

@@ -7,9 +7,9 @@
  * @module
  */
 
-import type { MiniscopeImagingExtractor } from "../extractor.ts";
 import { ByteLru } from "../lru.ts";
 import { encodePng } from "./png.ts";
+import type { ViewRecording } from "./source.ts";
 
 /** A decoded frame: `channels` is 1 for gray, 3 for RGB; `data` is row-major. */
 export interface ViewFrame {
@@ -22,7 +22,7 @@ export interface ViewFrame {
 }
 
 /** Bytes per pixel of the frames of `extractor`. */
-function channelsOf(extractor: MiniscopeImagingExtractor): 1 | 3 {
+function channelsOf(extractor: ViewRecording): 1 | 3 {
   return extractor.getPixelFormat() === "rgb24" ? 3 : 1;
 }
 
@@ -37,7 +37,7 @@ function channelsOf(extractor: MiniscopeImagingExtractor): 1 | 3 {
  * @returns The frame.
  */
 export async function readFrame(
-  extractor: MiniscopeImagingExtractor,
+  extractor: ViewRecording,
   index: number,
   signal: AbortSignal,
 ): Promise<ViewFrame> {
@@ -57,7 +57,7 @@ export async function readFrame(
  * @returns The frames in order.
  */
 export async function* readFrames(
-  extractor: MiniscopeImagingExtractor,
+  extractor: ViewRecording,
   start: number,
   end: number,
   signal: AbortSignal,
@@ -101,7 +101,7 @@ interface Span {
  * decoder is not interrupted) and the store starts again around the new frame.
  */
 export class FrameStore {
-  readonly #extractor: MiniscopeImagingExtractor;
+  readonly #extractor: ViewRecording;
   readonly #signal: AbortSignal;
   readonly #rows: number;
   readonly #cols: number;
@@ -137,7 +137,7 @@ export class FrameStore {
    * @param extractor The recording.
    * @param options Signal and cache size.
    */
-  constructor(extractor: MiniscopeImagingExtractor, options: FrameStoreOptions) {
+  constructor(extractor: ViewRecording, options: FrameStoreOptions) {
     this.#extractor = extractor;
     this.#signal = options.signal;
     const cacheBytes = options.cacheBytes ?? 128 * 2 ** 20;

@@ -83,6 +83,8 @@ export const PAGE_CSS = `
 body { font: 14px system-ui, sans-serif; margin: 0 16px 16px; background: #f4f4f4; color: #222; }
 header h1 { font-size: 16px; margin: 12px 0 4px; word-break: break-all; }
 #devices { margin: 0 0 8px; padding-left: 20px; color: #444; }
+#devices a { color: inherit; }
+#devices a[aria-current] { font-weight: bold; text-decoration: none; }
 #toolbar, #controls { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: center;
   margin: 6px 0; }
 .readout b { font-variant-numeric: tabular-nums; }

@@ -4,9 +4,9 @@
  * @module
  */
 
-import type { MiniscopeImagingExtractor } from "../extractor.ts";
 import { projectRecording } from "../analysis/projections.ts";
 import { encodePng } from "./png.ts";
+import type { ViewRecording } from "./source.ts";
 
 /** Where the computation is, as `GET /api/projections` reports it. */
 export interface ProjectionStatus {
@@ -25,7 +25,7 @@ export interface ProjectionStatus {
  * channel: gray for a Miniscope, RGB for a colour camera, as its frames are shown.
  */
 export class Projections {
-  readonly #extractor: MiniscopeImagingExtractor;
+  readonly #extractor: ViewRecording;
   readonly #signal: AbortSignal;
   #status: ProjectionStatus;
   #pngs: { mean: Uint8Array; max: Uint8Array } | null = null;
@@ -38,7 +38,7 @@ export class Projections {
    * @param extractor The recording.
    * @param signal Stops the computation.
    */
-  constructor(extractor: MiniscopeImagingExtractor, signal: AbortSignal) {
+  constructor(extractor: ViewRecording, signal: AbortSignal) {
     this.#extractor = extractor;
     this.#signal = signal;
     this.#status = { state: "idle", done: 0, total: extractor.getNumSamples() };

@@ -14,13 +14,22 @@ import { FrameStore } from "./frames.ts";
 import { clientScripts } from "./client.ts";
 import { PAGE_CSS, PAGE_HTML } from "./page.ts";
 import { Projections } from "./projections.ts";
-import { deviceInfo, openViewSource, type ViewDevice, type ViewSource } from "./source.ts";
+import {
+  deviceInfo,
+  frameValues,
+  openViewSource,
+  type ViewDevice,
+  type ViewSource,
+} from "./source.ts";
 import { TraceStore } from "./traces.ts";
 import type { Region } from "../analysis/traces.ts";
 
 /** Options of {@linkcode startView}. */
 export interface ViewOptions {
-  /** A device folder (with `0.avi, ...`) or a session folder (with device folders). */
+  /**
+   * A device folder (with `0.avi, ...`), a session folder (with device folders) or an NWB file
+   * (its imaging series).
+   */
   folder: string;
   /** The port; 0 picks a free one. Default: 0. */
   port?: number;
@@ -298,6 +307,21 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
         "image/png",
       );
     }
+    if (name === "values" && arg !== undefined && rest.length === 0) {
+      allow("GET", "HEAD");
+      const state = device(url);
+      const samples = state.device.extractor.getNumSamples();
+      const k = index(decodeURIComponent(arg), "Frame", samples, "frames");
+      const values = await frameValues(state.device, k);
+      return new Response(values.bytes as Uint8Array<ArrayBuffer>, {
+        headers: {
+          "content-type": "application/octet-stream",
+          "x-dtype": values.dtype,
+          "x-shape": values.shape.join(","),
+          ...SECURITY_HEADERS,
+        },
+      });
+    }
     if (name === "projections" && arg === undefined) {
       allow("GET", "HEAD", "POST");
       const state = device(url);
@@ -400,14 +424,21 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
   }
 
   const listening = Promise.withResolvers<Deno.NetAddr>();
-  const server = Deno.serve({
-    hostname: "127.0.0.1",
-    port: options.port ?? 0,
-    signal,
-    onListen: (address) => listening.resolve(address as Deno.NetAddr),
-    onError: (error) =>
-      json({ error: error instanceof Error ? error.message : String(error) }, 500),
-  }, handle);
+  let server: Deno.HttpServer;
+  try {
+    server = Deno.serve({
+      hostname: "127.0.0.1",
+      port: options.port ?? 0,
+      signal,
+      onListen: (address) => listening.resolve(address as Deno.NetAddr),
+      onError: (error) =>
+        json({ error: error instanceof Error ? error.message : String(error) }, 500),
+    }, handle);
+  } catch (error) {
+    // A port in use: what the source holds open is released.
+    source.close?.();
+    throw error;
+  }
   port = (await listening.promise).port;
 
   const finished = (async () => {
@@ -417,6 +448,7 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
     await traces.settled();
     // The decoders kept alive between reads end with the server, not some seconds later.
     await Promise.all(devices.map((d) => d.device.extractor.close()));
+    source.close?.();
   })();
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,

@@ -1,5 +1,6 @@
 /**
- * What the viewer shows: a device folder, or a session folder with its devices.
+ * What the viewer shows: a device folder, a session folder with its devices, or an NWB file
+ * with its imaging series (`nwb_source.ts`).
  *
  * @module
  */
@@ -12,6 +13,28 @@ import { hasVideoFiles } from "../open/discovery.ts";
 import { isLegacyFolder } from "../open/legacy.ts";
 import { readMetadataLeniently } from "../open/metadata.ts";
 import type { DroppedFrames } from "../analysis/dropped_frames.ts";
+import { isNwbPath, openNwbViewSource } from "./nwb_source.ts";
+
+/**
+ * What the viewer reads of a device: the reading and timing of a recording. A raw folder's
+ * extractor is one; an NWB file's series is shown through one of its own.
+ */
+export type ViewRecording = Pick<
+  MiniscopeImagingExtractor,
+  | "getNumSamples"
+  | "getImageShape"
+  | "getPixelFormat"
+  | "getSamplingFrequency"
+  | "getTimestamps"
+  | "getFrameCounts"
+  | "getDroppedFrames"
+  | "getSeries"
+  | "getSamples"
+  | "stream"
+  | "checkUnchanged"
+  | "getFileFrameCounts"
+  | "close"
+>;
 
 /** A video file of a device and where its frames sit among the samples. */
 export interface ViewFile {
@@ -28,23 +51,56 @@ export interface ViewDevice {
   /** The folder name, such as `Miniscope` or `BehavCam 0`. */
   name: string;
   /** The recording. */
-  extractor: MiniscopeImagingExtractor;
+  extractor: ViewRecording;
   /** Its `metaData.json` as written, or null without one. */
   metadata: Record<string, unknown> | null;
-  /** Its video files in order. */
+  /** Its video files in order (for an NWB series, the series itself). */
   files: ViewFile[];
   /** What it is: a behaviour camera is read in colour. */
   kind: DeviceKind;
+  /** For an NWB series: how the file describes it (path, type, data type, device, ...). */
+  series?: Record<string, unknown>;
+  /** The exact values of a frame, where they are not the 8-bit values shown (NWB series). */
+  values?: (index: number) => Promise<FrameValues>;
+}
+
+/** The exact values of a frame, as stored. */
+export interface FrameValues {
+  /** Their data type, such as `uint16`. */
+  dtype: string;
+  /** `[rows, cols]`, or `[rows, cols, 3]`. */
+  shape: number[];
+  /** The values, row after row, in little-endian bytes. */
+  bytes: Uint8Array;
+}
+
+/**
+ * The exact values of frame `index` of a device: a raw recording's 8-bit frame, an NWB
+ * series' values of its data type.
+ *
+ * @param device The device.
+ * @param index A sample index, checked by the caller.
+ * @returns The values.
+ */
+export async function frameValues(device: ViewDevice, index: number): Promise<FrameValues> {
+  if (device.values) return await device.values(index);
+  const { data, shape } = await device.extractor.getSamples([index]);
+  return { dtype: "uint8", shape: shape.slice(1), bytes: data };
 }
 
 /** What was opened: the devices, the one shown first, and the session facts if any. */
 export interface ViewSource {
-  /** The folder given. */
+  /** The folder (or NWB file) given. */
   folder: string;
   /** The devices; the first is shown in the main view. */
   devices: ViewDevice[];
-  /** The session's names, start time and notes, or null for a single device folder. */
+  /**
+   * The session's names, start time and notes, or null for a single device folder; for an
+   * NWB file, its identifier, description, start time and the series it cannot show.
+   */
   session: Record<string, unknown> | null;
+  /** Releases what the source holds open (an NWB file), once the viewer stops. */
+  close?: () => void;
 }
 
 /** Each file's frames among the samples. */
@@ -84,21 +140,24 @@ async function openDevice(
 }
 
 /**
- * Opens a device folder (with `.avi` files in it) or a session folder (with device folders).
+ * Opens a device folder (with `.avi` files in it), a session folder (with device folders) or
+ * an NWB file (its imaging series, as devices).
  *
- * @param folder The folder.
+ * @param folder The folder or NWB file.
  * @param onWarning Receives warnings about the recordings.
  * @param scopeCamNum The `camNum` of the Miniscope of a folder of the software before 2020,
  *   when its row counts cannot tell the cameras apart.
  * @returns The devices, Miniscopes first.
  * @throws {Deno.errors.NotFound} When the folder is missing or a session has no device.
- * @throws {MalformedRecordingError} When a recording cannot be read.
+ * @throws {MalformedRecordingError} When a recording cannot be read, or an NWB file holds no
+ *   imaging series the viewer can show.
  */
 export async function openViewSource(
   folder: string,
   onWarning?: (message: string) => void,
   scopeCamNum?: number,
 ): Promise<ViewSource> {
+  if (await isNwbPath(folder)) return await openNwbViewSource(folder, onWarning);
   // A person looks at a frame for a while: the decoders stay until the viewer stops.
   const options = { ...(onWarning ? { onWarning } : {}), decoderIdleMs: Infinity };
   // A recording folder of the software before 2020 holds both its cameras: a session.
@@ -166,5 +225,6 @@ export function deviceInfo(device: ViewDevice, id: number): Record<string, unkno
     files: device.files,
     drops: dropped,
     metadata: device.metadata,
+    ...(device.series ? { series: device.series } : {}),
   };
 }

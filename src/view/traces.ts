@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { MiniscopeImagingExtractor } from "../extractor.ts";
+import type { ViewRecording } from "./source.ts";
 import { type Region, regionPixels, traceRecording } from "../analysis/traces.ts";
 
 /** Traces kept at once: each holds a number per frame. */
@@ -34,7 +34,7 @@ export interface TraceStatus {
 interface Job {
   status: TraceStatus;
   values: Float64Array | null;
-  extractor: MiniscopeImagingExtractor;
+  extractor: ViewRecording;
   stop: AbortController;
   run: Promise<void>;
 }
@@ -64,7 +64,7 @@ export class TraceStore {
    * @throws {TypeError} {RangeError} When the region is malformed or not within the frame.
    * @throws {RangeError} When {@linkcode MAX_TRACES} are kept already.
    */
-  add(extractor: MiniscopeImagingExtractor, device: number, region: Region): string {
+  add(extractor: ViewRecording, device: number, region: Region): string {
     regionPixels(region, extractor.getImageShape());
     if (this.#jobs.size >= MAX_TRACES) {
       throw new RangeError(`At most ${MAX_TRACES} traces are kept: remove one first`);

@@ -24,6 +24,22 @@ export interface DeviceInfo {
   files: { name: string; firstSample: number; frames: number }[];
   drops: { count: number; medianIntervalMs: number; gaps: Gap[] } | null;
   metadata: Record<string, unknown> | null;
+  /** For a series of an NWB file: how the file describes it. */
+  series?: SeriesInfo;
+}
+
+/** A series of an NWB file, as `/api/info` describes it. */
+export interface SeriesInfo {
+  path: string;
+  type: string;
+  dtype: string;
+  unit: string;
+  device: string | null;
+  imagingPlane: string | null;
+  plane?: number;
+  planes?: number;
+  /** How stored values map to the 8-bit values shown, or null when shown as they are. */
+  display: { low: number; high: number } | null;
 }
 
 /** What `/api/info` gives. */
@@ -114,7 +130,7 @@ export interface ClientModules {
 export interface Viewer {
   /** What `/api/info` gave. */
   info: Info;
-  /** The device in the main view, `info.devices[0]`. */
+  /** The device in the main view: the one the page's `?device=` names, else the first. */
   main: DeviceInfo;
   /** Its time stamps in seconds. */
   times: Float64Array;

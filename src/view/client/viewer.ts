@@ -22,7 +22,9 @@ export function viewerModule(
 ): ViewerModule {
   async function run(panels: Panel[]): Promise<void> {
     const info: Info = await (await fetch("api/info")).json();
-    const main = info.devices[0]!;
+    // The page's address may name the device to show (`?device=2`); else the first.
+    const chosen = Number(new URLSearchParams(location.search).get("device") ?? 0);
+    const main = info.devices[chosen] ?? info.devices[0]!;
     const times = await common.timestamps(main.id);
     const view = new pictures.View("frame", "pixel-value", true);
     const mainFrames = new frames.Frames(main);
