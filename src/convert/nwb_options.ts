@@ -66,7 +66,7 @@ export interface DatasetNwbOptions {
 export type PlainNwbOptions = Omit<NwbOptions, "signal" | "onProgress" | "onWarning">;
 
 /** The fields of {@linkcode DatasetNwbOptions}. */
-const DATASET_KEYS = [
+export const DATASET_KEYS = [
   "indicator",
   "location",
   "excitationLambda",
