@@ -56,4 +56,4 @@ export { type ManifestEntry, readManifest } from "./manifest.ts";
 export type { InputFingerprint } from "./fingerprint.ts";
 export type { SubjectLabel } from "./names.ts";
 export { runPlannedTask, type SlurmJob, type SlurmOptions, writeSlurmJob } from "./slurm.ts";
-export type { TaskContext, TaskOutcome } from "./task.ts";
+export type { ConversionResult, TaskContext, TaskOutcome } from "./task.ts";
