@@ -52,6 +52,7 @@ export {
   type SessionTask,
 } from "./plan.ts";
 export type { DatasetNwbOptions, PlainNwbOptions } from "./nwb_options.ts";
+export type { NwbOptions } from "../nwb/options.ts";
 export { type ManifestEntry, readManifest } from "./manifest.ts";
 export type { InputFingerprint } from "./fingerprint.ts";
 export type { SubjectLabel } from "./names.ts";

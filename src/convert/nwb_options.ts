@@ -33,31 +33,21 @@ export interface SessionMetadata {
   sessionId: string;
 }
 
-/** NWB options of a conversion that apply to every file of the dataset. */
-export interface DatasetNwbOptions {
-  /** The calcium indicator, such as `GCaMP6f`. Default: `"unknown"`. */
-  indicator?: string;
-  /** The imaged brain area, such as `CA1`. Default: `"unknown"`. */
-  location?: string;
-  /** Excitation wavelength in nm. Default: unknown. */
-  excitationLambda?: number;
-  /** Emission wavelength in nm. Default: unknown. */
-  emissionLambda?: number;
-  /** IANA time zone of the acquisition computers, for sessions without `msecSinceEpoch`. */
-  timezone?: string;
-  /** `"gzip"` or `"none"`. Default: `"gzip"`. */
-  compression?: "gzip" | "none";
-  /** gzip level, 0 to 9. Default: 4. */
-  level?: number;
-  /** The institution where the data were recorded. */
-  institution?: string;
-  /** The lab. */
-  lab?: string;
-  /** Keywords of the dataset. */
-  keywords?: string[];
-  /** A description of the experiment. Default: `experimentName` of each session. */
-  experimentDescription?: string;
-}
+/** NWB options of a conversion that apply to every file of the dataset, as `writeNwb` takes them. */
+export type DatasetNwbOptions = Pick<
+  NwbOptions,
+  | "indicator"
+  | "location"
+  | "excitationLambda"
+  | "emissionLambda"
+  | "timezone"
+  | "compression"
+  | "level"
+  | "institution"
+  | "lab"
+  | "keywords"
+  | "experimentDescription"
+>;
 
 /**
  * The options of `writeNwb` that hold no functions or signal: what a session's file is written
