@@ -5,28 +5,15 @@
  * @module
  */
 
+import type { SubjectFields } from "../nwb/content.ts";
 import { checkOptions, type NwbOptions } from "../nwb/options.ts";
 
 /** What a session's file says of its subject and session. */
-export interface SessionMetadata {
+export interface SessionMetadata extends SubjectFields {
   /** The subject label (`subject_id`). */
   subjectId: string;
-  /** Species, a Latin binomial. */
-  species: string | null;
-  /** `M`, `F`, `U` or `O`. */
-  sex: "M" | "F" | "U" | "O" | null;
-  /** Age at the session, ISO 8601 duration; from the date of birth when only that is known. */
+  /** Age at the session; from the date of birth when only that is known. */
   age: string | null;
-  /** Date of birth, ISO 8601. */
-  dateOfBirth: string | null;
-  /** Strain. */
-  strain: string | null;
-  /** Genotype. */
-  genotype: string | null;
-  /** A description of the subject. */
-  subjectDescription: string | null;
-  /** Weight with its unit. */
-  weight: string | null;
   /** Who recorded: `researcherName` of the session. */
   experimenter: string[] | null;
   /** The session label, `YYYYMMDDTHHMMSS` (`session_id`). */
@@ -123,7 +110,7 @@ export function sessionNwbOptions(
     dateOfBirth: session.dateOfBirth,
     strain: session.strain,
     genotype: session.genotype,
-    subjectDescription: session.subjectDescription,
+    subjectDescription: session.description,
     weight: session.weight,
     experimenter: session.experimenter,
     sessionId: session.sessionId,
