@@ -8,9 +8,9 @@
 
 import { parseArgs } from "node:util";
 import { relative } from "node:path";
-import { NWB_ARGS, nwbOptionsFromArgs } from "./nwb_export.ts";
+import { flagOf, NWB_ARGS, nwbOptionsFromArgs } from "./nwb_export.ts";
 import { shortPath } from "../convert/discovery.ts";
-import type { DatasetNwbOptions } from "../convert/nwb_options.ts";
+import { DATASET_KEYS, type DatasetNwbOptions } from "../convert/nwb_options.ts";
 import { planDataset } from "../convert/plan.ts";
 import {
   convertDataset,
@@ -56,19 +56,8 @@ what is done and unchanged, converts again what changed and retries what failed.
 Permissions: --allow-read=<root>,<out>,<table> --allow-write=<out> --allow-run=ffmpeg
 (with --slurm, also --allow-write=<slurm folder>)`;
 
-const NWB_KEYS = [
-  "institution",
-  "lab",
-  "keyword",
-  "experiment-description",
-  "indicator",
-  "location",
-  "excitation-lambda",
-  "emission-lambda",
-  "timezone",
-  "compression",
-  "level",
-] as const;
+/** The flags of the options of every file, one for each field of `DatasetNwbOptions`. */
+const NWB_KEYS = DATASET_KEYS.map((field) => flagOf(field) as keyof typeof NWB_ARGS);
 
 const OPTIONS = {
   out: { type: "string" },

@@ -87,6 +87,11 @@ type Values = Record<string, string | boolean | string[] | undefined>;
 /** The flag of an option whose name is not the option's in kebab case. */
 const FLAGS: Record<string, string> = { keywords: "keyword" };
 
+/** The command line's flag (without `--`) of an option of {@linkcode NwbOptions}. */
+export function flagOf(field: string): string {
+  return FLAGS[field] ?? field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
 /** The value of a flag that takes a number, or of `--level`. */
 function number(value: string, name: string): number {
   if (name === "level") {
@@ -127,7 +132,7 @@ export function nwbOptionsFromArgs(values: Values): NwbOptions {
   } catch (error) {
     // Name the flag rather than the API field.
     const message = (error as Error).message.replace(/^\w+/, (field) => {
-      const flag = FLAGS[field] ?? field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      const flag = flagOf(field);
       return flag in NWB_ARGS ? `--${flag}` : field;
     });
     throw error instanceof RangeError ? new RangeError(message) : new TypeError(message);

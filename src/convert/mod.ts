@@ -52,8 +52,9 @@ export {
   type SessionTask,
 } from "./plan.ts";
 export type { DatasetNwbOptions, PlainNwbOptions } from "./nwb_options.ts";
+export type { NwbOptions } from "../nwb/options.ts";
 export { type ManifestEntry, readManifest } from "./manifest.ts";
 export type { InputFingerprint } from "./fingerprint.ts";
 export type { SubjectLabel } from "./names.ts";
 export { runPlannedTask, type SlurmJob, type SlurmOptions, writeSlurmJob } from "./slurm.ts";
-export type { TaskContext, TaskOutcome } from "./task.ts";
+export type { ConversionResult, TaskContext, TaskOutcome } from "./task.ts";

@@ -5,59 +5,36 @@
  * @module
  */
 
+import type { SubjectFields } from "../nwb/content.ts";
 import { checkOptions, type NwbOptions } from "../nwb/options.ts";
 
 /** What a session's file says of its subject and session. */
-export interface SessionMetadata {
+export interface SessionMetadata extends SubjectFields {
   /** The subject label (`subject_id`). */
   subjectId: string;
-  /** Species, a Latin binomial. */
-  species: string | null;
-  /** `M`, `F`, `U` or `O`. */
-  sex: "M" | "F" | "U" | "O" | null;
-  /** Age at the session, ISO 8601 duration; from the date of birth when only that is known. */
+  /** Age at the session; from the date of birth when only that is known. */
   age: string | null;
-  /** Date of birth, ISO 8601. */
-  dateOfBirth: string | null;
-  /** Strain. */
-  strain: string | null;
-  /** Genotype. */
-  genotype: string | null;
-  /** A description of the subject. */
-  subjectDescription: string | null;
-  /** Weight with its unit. */
-  weight: string | null;
   /** Who recorded: `researcherName` of the session. */
   experimenter: string[] | null;
   /** The session label, `YYYYMMDDTHHMMSS` (`session_id`). */
   sessionId: string;
 }
 
-/** NWB options of a conversion that apply to every file of the dataset. */
-export interface DatasetNwbOptions {
-  /** The calcium indicator, such as `GCaMP6f`. Default: `"unknown"`. */
-  indicator?: string;
-  /** The imaged brain area, such as `CA1`. Default: `"unknown"`. */
-  location?: string;
-  /** Excitation wavelength in nm. Default: unknown. */
-  excitationLambda?: number;
-  /** Emission wavelength in nm. Default: unknown. */
-  emissionLambda?: number;
-  /** IANA time zone of the acquisition computers, for sessions without `msecSinceEpoch`. */
-  timezone?: string;
-  /** `"gzip"` or `"none"`. Default: `"gzip"`. */
-  compression?: "gzip" | "none";
-  /** gzip level, 0 to 9. Default: 4. */
-  level?: number;
-  /** The institution where the data were recorded. */
-  institution?: string;
-  /** The lab. */
-  lab?: string;
-  /** Keywords of the dataset. */
-  keywords?: string[];
-  /** A description of the experiment. Default: `experimentName` of each session. */
-  experimentDescription?: string;
-}
+/** NWB options of a conversion that apply to every file of the dataset, as `writeNwb` takes them. */
+export type DatasetNwbOptions = Pick<
+  NwbOptions,
+  | "indicator"
+  | "location"
+  | "excitationLambda"
+  | "emissionLambda"
+  | "timezone"
+  | "compression"
+  | "level"
+  | "institution"
+  | "lab"
+  | "keywords"
+  | "experimentDescription"
+>;
 
 /**
  * The options of `writeNwb` that hold no functions or signal: what a session's file is written
@@ -66,7 +43,7 @@ export interface DatasetNwbOptions {
 export type PlainNwbOptions = Omit<NwbOptions, "signal" | "onProgress" | "onWarning">;
 
 /** The fields of {@linkcode DatasetNwbOptions}. */
-const DATASET_KEYS = [
+export const DATASET_KEYS = [
   "indicator",
   "location",
   "excitationLambda",
@@ -133,7 +110,7 @@ export function sessionNwbOptions(
     dateOfBirth: session.dateOfBirth,
     strain: session.strain,
     genotype: session.genotype,
-    subjectDescription: session.subjectDescription,
+    subjectDescription: session.description,
     weight: session.weight,
     experimenter: session.experimenter,
     sessionId: session.sessionId,

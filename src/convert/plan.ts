@@ -198,16 +198,11 @@ function sessionMetadata(
       `${start.local.slice(0, 10)})`;
   }
   const researcher = session.researcherName?.trim();
+  const { line: _, ...subject } = row!;
   return {
+    ...subject,
     subjectId: label,
-    species: row!.species,
-    sex: row!.sex,
     age,
-    dateOfBirth: row!.dateOfBirth,
-    strain: row!.strain,
-    genotype: row!.genotype,
-    subjectDescription: row!.description,
-    weight: row!.weight,
     experimenter: researcher ? [researcher] : null,
     sessionId: sessionLabel(start),
   };

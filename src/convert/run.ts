@@ -8,7 +8,7 @@
 import { type DatasetPlan, planDataset, type PlanOptions } from "./plan.ts";
 import { lockOutput } from "./lock.ts";
 import type { SubjectLabel } from "./names.ts";
-import { runTask } from "./task.ts";
+import { type ConversionResult, runTask } from "./task.ts";
 
 /** Progress of a conversion. */
 export interface ConvertProgress {
@@ -34,7 +34,7 @@ export interface ConvertOptions extends PlanOptions {
 }
 
 /** How a folder of the dataset fared. */
-export interface SessionReport {
+export interface SessionReport extends ConversionResult {
   /** The folder. */
   folder: string;
   /** The subject label, when known. */
@@ -43,16 +43,6 @@ export interface SessionReport {
   session: string | null;
   /** The output file, when known. */
   output: string | null;
-  /** `"converted"`, `"skipped"` (done and unchanged, or not a session) or `"failed"`. */
-  status: "converted" | "skipped" | "failed";
-  /** Why it was converted or skipped. */
-  reason: string;
-  /** What failed, naming the file and the problem; for a skipped folder, why it is no session. */
-  error: string | null;
-  /** Miniscope frames in the file. */
-  frames: number | null;
-  /** The recording's duration in seconds. */
-  seconds: number | null;
   /** Dropped frames found in the Miniscope time stamps. */
   droppedFrames: number | null;
   /** Warnings about the session's files. */

@@ -8,28 +8,13 @@
 import { extname } from "node:path";
 import { explainFsError } from "../files.ts";
 import { csvLines } from "../formats/table.ts";
+import type { SubjectFields } from "../nwb/content.ts";
 import { checkOptions } from "../nwb/options.ts";
 
 /** What the subjects table says of one animal. Fields the table leaves empty are null. */
-export interface SubjectRecord {
+export interface SubjectRecord extends SubjectFields {
   /** `subject_id` (or BIDS `participant_id`) as written, without a leading `sub-`. */
   subjectId: string;
-  /** Species, a Latin binomial such as `Mus musculus` or an NCBI taxonomy link. */
-  species: string | null;
-  /** `M`, `F`, `U` (unknown) or `O` (other). */
-  sex: "M" | "F" | "U" | "O" | null;
-  /** Age at the session as an ISO 8601 duration, such as `P90D`. */
-  age: string | null;
-  /** Date of birth, ISO 8601 (`2022-06-21`, or a date-time with an offset). */
-  dateOfBirth: string | null;
-  /** Strain, such as `C57BL/6J`. */
-  strain: string | null;
-  /** Genotype. */
-  genotype: string | null;
-  /** A description of the animal. */
-  description: string | null;
-  /** Weight with its unit, such as `0.025 kg`. */
-  weight: string | null;
   /** The line of the table the row is on (1 is the header). */
   line: number;
 }

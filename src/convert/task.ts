@@ -14,18 +14,28 @@ import { type ManifestEntry, readEntry, writeEntry } from "./manifest.ts";
 import { modalities, typesOfSeries } from "./names.ts";
 import { decide, type SessionTask } from "./plan.ts";
 
-/** How a session's conversion ended. */
-export interface TaskOutcome {
-  /** `"converted"`, `"skipped"` (done and unchanged) or `"failed"`. */
+/** How a session's conversion ended, in a task's outcome and in a run's report. */
+export interface ConversionResult {
+  /**
+   * `"converted"`, `"skipped"` (done and unchanged; in a run's report, also a folder that is no
+   * session) or `"failed"`.
+   */
   status: "converted" | "skipped" | "failed";
   /** Why it was converted or skipped. */
   reason: string;
-  /** What failed. */
+  /**
+   * What failed, naming the file and the problem; in a run's report, why a skipped folder is no
+   * session.
+   */
   error: string | null;
   /** Miniscope frames in the file. */
   frames: number | null;
   /** The recording's duration in seconds. */
   seconds: number | null;
+}
+
+/** How a session's conversion ended. */
+export interface TaskOutcome extends ConversionResult {
   /** Warnings while writing. */
   warnings: string[];
 }

@@ -27,6 +27,7 @@ import {
   type MiniscopeFields,
 } from "./miniscope_device.ts";
 import { writeSpecifications } from "./specifications.ts";
+import type { NwbOptions } from "./options.ts";
 
 /** The NWB version written. */
 export const NWB_VERSION = "2.6.0";
@@ -68,14 +69,23 @@ export interface FileFields {
 
 /** The `Subject` fields; null ones are not written. */
 export interface SubjectFields {
+  /** `subject_id`. */
   subjectId: string | null;
+  /** Species, a Latin binomial such as `Mus musculus` or an NCBI taxonomy link. */
   species: string | null;
-  sex: string | null;
+  /** `M`, `F`, `U` (unknown) or `O` (other). */
+  sex: NonNullable<NwbOptions["sex"]> | null;
+  /** Age at the session as an ISO 8601 duration, such as `P90D`. */
   age: string | null;
+  /** Date of birth, ISO 8601 (`2022-06-21`, or a date-time with an offset). */
   dateOfBirth: string | null;
+  /** Strain, such as `C57BL/6J`. */
   strain: string | null;
+  /** Genotype. */
   genotype: string | null;
+  /** A description of the animal. */
   description: string | null;
+  /** Weight with its unit, such as `0.025 kg`. */
   weight: string | null;
 }
 

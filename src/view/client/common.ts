@@ -1,5 +1,6 @@
 /**
- * The viewer page's small helpers: elements by id, the status line, searches in time stamps.
+ * The viewer page's small helpers: elements by id, the status line, searches in time stamps, the
+ * projections' computation on the server.
  *
  * Like every module under `client/`, {@linkcode commonModule} runs in the browser from its
  * source text (see `../client.ts`): it refers to nothing outside its own body and parameter.
@@ -52,5 +53,28 @@ export function commonModule(): Common {
     return Float64Array.from(body.timestamps);
   }
 
-  return { element, status, nearestAtOrBefore, nearest, timestamps };
+  /**
+   * Has the server compute the projections of a device, showing its progress; resolves
+   * when they are ready.
+   */
+  async function computeProjections(device: number): Promise<void> {
+    const progress = element<HTMLProgressElement>("projection-progress");
+    progress.hidden = false;
+    // The server wants this page's Origin on a POST; under the page's no-referrer policy the
+    // Fetch standard has browsers send "null" instead.
+    let s = await (await fetch(`api/projections?device=${device}`, {
+      method: "POST",
+      referrerPolicy: "same-origin",
+    })).json();
+    while (s.state === "running") {
+      progress.max = s.total;
+      progress.value = s.done;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      s = await (await fetch(`api/projections?device=${device}`)).json();
+    }
+    progress.hidden = true;
+    if (s.state !== "done") throw new Error(`Projections failed: ${s.error}`);
+  }
+
+  return { element, status, nearestAtOrBefore, nearest, timestamps, computeProjections };
 }

@@ -45,20 +45,7 @@ export function dffPanel({ common }: Pick<ClientModules, "common">): Panel {
     let loading: Promise<void> | null = null;
     const load = () =>
       loading ??= (async () => {
-        const progress = common.element<HTMLProgressElement>("projection-progress");
-        progress.hidden = false;
-        let s = await (await fetch(`api/projections?device=${main.id}`, {
-          method: "POST",
-          referrerPolicy: "same-origin",
-        })).json();
-        while (s.state === "running") {
-          progress.max = s.total;
-          progress.value = s.done;
-          await new Promise((resolve) => setTimeout(resolve, 250));
-          s = await (await fetch(`api/projections?device=${main.id}`)).json();
-        }
-        progress.hidden = true;
-        if (s.state !== "done") throw new Error(`Projections failed: ${s.error}`);
+        await common.computeProjections(main.id);
         const answer = await fetch(`api/projections/mean.f64?device=${main.id}`);
         if (!answer.ok) throw new Error(`The mean projection: ${answer.status}`);
         mean = new Float64Array(await answer.arrayBuffer());

@@ -29,22 +29,7 @@ export function projectionsPanel(
     let ready: Promise<void> | null = null;
     const compute = () =>
       ready ??= (async () => {
-        const progress = common.element<HTMLProgressElement>("projection-progress");
-        progress.hidden = false;
-        // The server wants this page's Origin on a POST; under the page's no-referrer policy the
-        // Fetch standard has browsers send "null" instead.
-        let s = await (await fetch(`api/projections?device=${device}`, {
-          method: "POST",
-          referrerPolicy: "same-origin",
-        })).json();
-        while (s.state === "running") {
-          progress.max = s.total;
-          progress.value = s.done;
-          await new Promise((resolve) => setTimeout(resolve, 250));
-          s = await (await fetch(`api/projections?device=${device}`)).json();
-        }
-        progress.hidden = true;
-        if (s.state !== "done") throw new Error(`Projections failed: ${s.error}`);
+        await common.computeProjections(device);
         for (const kind of ["mean", "max"]) {
           views[kind]!.draw(
             await pictures.decodePng(

@@ -69,6 +69,8 @@ export interface Common {
   nearest(values: Float64Array, t: number): number;
   /** The time stamps of a device, in seconds. */
   timestamps(device: number): Promise<Float64Array>;
+  /** Has the server compute the projections of a device, showing its progress; throws if they fail. */
+  computeProjections(device: number): Promise<void>;
 }
 
 /** A canvas showing pictures, from the `pictures` module. */
