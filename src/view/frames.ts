@@ -9,7 +9,7 @@
 
 import { ByteLru } from "../lru.ts";
 import { encodePng } from "./png.ts";
-import type { ViewRecording } from "./source.ts";
+import type { ViewRecording } from "./model.ts";
 
 /** A decoded frame: `channels` is 1 for gray, 3 for RGB; `data` is row-major. */
 export interface ViewFrame {

@@ -18,7 +18,7 @@ import {
   type NwbPixels,
   type NwbSeriesInfo,
 } from "../nwb/read/reader.ts";
-import type { ViewDevice, ViewRecording, ViewSource } from "./source.ts";
+import type { ViewDevice, ViewRecording, ViewSource } from "./model.ts";
 
 /** How stored values become the 8-bit values shown: `low` as 0, `high` as 255, linearly. */
 export interface DisplayScale {

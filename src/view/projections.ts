@@ -6,7 +6,7 @@
 
 import { projectRecording } from "../analysis/projections.ts";
 import { encodePng } from "./png.ts";
-import type { ViewRecording } from "./source.ts";
+import type { ViewRecording } from "./model.ts";
 
 /** Where the computation is, as `GET /api/projections` reports it. */
 export interface ProjectionStatus {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ViewRecording } from "./source.ts";
+import type { ViewRecording } from "./model.ts";
 import { type Region, regionPixels, traceRecording } from "../analysis/traces.ts";
 
 /** Traces kept at once: each holds a number per frame. */
