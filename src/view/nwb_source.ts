@@ -249,7 +249,7 @@ export async function openNwbViewSource(
       throw new MalformedRecordingError(
         path,
         left.length === 0
-          ? "it holds no imaging series (no FrameSeries, OnePhotonSeries or TwoPhotonSeries)"
+          ? "it holds no imaging series (no ImageSeries, OnePhotonSeries or TwoPhotonSeries)"
           : `it holds no imaging series whose frames it stores: ${left.join("; ")}`,
       );
     }
