@@ -279,19 +279,16 @@ export async function runPython(
   return new TextDecoder().decode(output.stdout);
 }
 
-/**
- * Runs a Deno script in a subprocess with only `flags` as permissions, in the working folder
- * `cwd` when given; returns its output.
- */
-export async function runDenoScript(
-  script: string,
-  flags: string[],
+/** Runs a program with no input and returns its exit code and its output as text. */
+export async function runCommand(
+  command: string,
   args: string[],
-  { cwd }: { cwd?: string } = {},
+  { cwd, env }: { cwd?: string; env?: Record<string, string> } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "--quiet", ...flags, script, ...args],
+  const output = await new Deno.Command(command, {
+    args,
     ...(cwd === undefined ? {} : { cwd }),
+    ...(env === undefined ? {} : { env }),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -301,6 +298,23 @@ export async function runDenoScript(
     stdout: new TextDecoder().decode(output.stdout),
     stderr: new TextDecoder().decode(output.stderr),
   };
+}
+
+/**
+ * Runs a Deno script in a subprocess with only `flags` as permissions, in the working folder
+ * `cwd` when given; returns its output.
+ */
+export function runDenoScript(
+  script: string,
+  flags: string[],
+  args: string[],
+  { cwd }: { cwd?: string } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCommand(
+    Deno.execPath(),
+    ["run", "--no-prompt", "--quiet", ...flags, script, ...args],
+    cwd === undefined ? {} : { cwd },
+  );
 }
 
 /** Encodes `frames` frames of ffmpeg's test pattern as FFV1 in AVI, with extra output options. */

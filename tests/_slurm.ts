@@ -10,6 +10,7 @@
  */
 
 import { join } from "node:path";
+import { runCommand } from "./_helpers.ts";
 
 /** A running cluster. */
 export interface Cluster {
@@ -23,23 +24,12 @@ export interface Cluster {
 
 const DAEMONS = ["munged", "mungekey", "slurmctld", "slurmd", "sbatch", "sinfo", "scancel"];
 
-async function run(
+function run(
   command: string,
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(command, {
-    args,
-    env,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: output.code,
-    stdout: new TextDecoder().decode(output.stdout),
-    stderr: new TextDecoder().decode(output.stderr),
-  };
+  return runCommand(command, args, { env });
 }
 
 function freePort(): number {

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import assert, { deepStrictEqual } from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { findPython } from "./_helpers.ts";
+import { findPython, runCommand } from "./_helpers.ts";
 import { type LabSession, listTree, sessionFolder, subjectsTsv, writeLabSession } from "./_lab.ts";
 import { startCluster } from "./_slurm.ts";
 import { type ManifestEntry, readManifest } from "../src/convert/mod.ts";
@@ -18,21 +18,11 @@ const DUMP = new URL("./tools/nwb_dump.py", import.meta.url).pathname;
  */
 const SKIP = /^\.miniscope-convert(\/|$)|^sub-[^/]+\/sub-[^/]+_ses-[^/.]+(\/|$)/;
 
-async function run(
+function run(
   command: string,
   args: string[],
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(command, {
-    args,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: output.code,
-    stdout: new TextDecoder().decode(output.stdout),
-    stderr: new TextDecoder().decode(output.stderr),
-  };
+  return runCommand(command, args);
 }
 
 function sha256(bytes: Uint8Array): string {

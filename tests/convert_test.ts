@@ -5,7 +5,7 @@
 import { dirname, join } from "node:path";
 import assert, { deepStrictEqual, rejects, throws } from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { ffmpegDecodeAll, findPython } from "./_helpers.ts";
+import { ffmpegDecodeAll, findPython, runCommand } from "./_helpers.ts";
 import { canCheck, checkNwb } from "./_nwb_check.ts";
 import { type LabSession, listTree, sessionFolder, subjectsTsv, writeLabSession } from "./_lab.ts";
 import { convertDataset, planDataset, readManifest } from "../src/convert/mod.ts";
@@ -36,23 +36,12 @@ const SKIP = /^\.miniscope-convert(\/|$)|^sub-[^/]+\/sub-[^/]+_ses-[^/.]+(\/|$)/
 // deno-lint-ignore no-explicit-any
 type Dump = Record<string, any>;
 
-async function run(
+function run(
   command: string,
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(command, {
-    args,
-    env,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: output.code,
-    stdout: new TextDecoder().decode(output.stdout),
-    stderr: new TextDecoder().decode(output.stderr),
-  };
+  return runCommand(command, args, { env });
 }
 
 async function dump(path: string): Promise<Dump> {
