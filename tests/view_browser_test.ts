@@ -324,16 +324,18 @@ Deno.test("in Chromium a page of another 127.0.0.1 port cannot start work or rea
   // The other page reports what it saw to its own server.
   const report = Promise.withResolvers<string>();
   const attackerPage = `<!doctype html><body>
-<img id="frame" src="${viewer}/api/frames/0">
 <iframe name="sink"></iframe>
 <form id="form" method="post" action="${viewer}/api/projections" target="sink"></form>
 <script>
   const done = [];
-  const img = document.getElementById("frame");
+  // The image is made here, after its handlers: a refusal can come before a later script runs.
+  const img = document.createElement("img");
   done.push(new Promise((resolve) => {
     img.onload = () => resolve("image loaded");
     img.onerror = () => resolve("image refused");
   }));
+  img.src = "${viewer}/api/frames/0";
+  document.body.append(img);
   done.push(fetch("${viewer}/api/projections", {
     method: "POST", mode: "no-cors", credentials: "include",
   }).then(() => "fetch answered", () => "fetch answered"));
