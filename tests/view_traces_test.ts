@@ -4,12 +4,14 @@ import { MiniscopeImagingExtractor } from "../mod.ts";
 import { startView, type ViewServer } from "../src/view/server.ts";
 import { type Region, regionPixels, traceRecording } from "../src/analysis/traces.ts";
 import { writeRecording } from "../src/sample.ts";
+import { writeNwb } from "../src/nwb/mod.ts";
 import { ffmpegDecodeAll, ffmpegProcessesMentioning, SAMPLE } from "./_helpers.ts";
 import { CAMERA, cameraSession, rawExchange } from "./_view.ts";
+import { canWritePynwb, writePynwbFiles } from "./_nwb_pynwb.ts";
 
 /** The mean of a region in each frame, from an ffmpeg decode and a pixel test of its own. */
 function independentTrace(
-  frames: Uint8Array,
+  frames: ArrayLike<number>,
   shape: [number, number],
   channels: number,
   inside: (x: number, y: number) => boolean,
@@ -307,4 +309,67 @@ Deno.test("DELETE /api/traces/{id} stops the computation: no ffmpeg is left and 
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("on an NWB file of this module, a trace equals the mean of an ffmpeg decode of the recording", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "miniscope_traces_nwb_" });
+  try {
+    const raw = await MiniscopeImagingExtractor.open({ folderPath: SAMPLE, onWarning() {} });
+    const frames = await ffmpegDecodeAll(raw.getFilePaths());
+    const shape = raw.getImageShape();
+    const path = join(dir, "sample.nwb");
+    await writeNwb(raw, path, { sessionStartTime: "2022-09-19T09:18:41Z", onWarning() {} });
+    await raw.close();
+    await withView(path, async (_server, call) => {
+      for (
+        const [region, inside] of [
+          [{ rect: RECT }, inRect(RECT)],
+          [{ ellipse: ELLIPSE }, inEllipse(ELLIPSE)],
+        ] as [Region, (x: number, y: number) => boolean][]
+      ) {
+        const answer = await postTrace(call, region);
+        deepStrictEqual(answer.status, 201);
+        const status = await waitDone(call, (await answer.json()).id);
+        deepStrictEqual([status.state, status.done, status.total], ["done", 58, 58]);
+        assertClose(status.values, independentTrace(frames, shape, 1, inside), "NWB trace");
+      }
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name:
+    "on pynwb's uint16 series, a trace is the mean of the stored values, not of the 8-bit values shown",
+  ignore: !canWritePynwb,
+  async fn() {
+    const files = await writePynwbFiles();
+    try {
+      const key = "/acquisition/OnePhotonSeries";
+      const entry = files.expected["pynwb.nwb"]![key]!;
+      deepStrictEqual([entry.dtype, entry.shape], ["uint16", [12, 6, 10]]);
+      const bytes = await files.bytesOf(entry);
+      const stored = new Uint16Array(bytes.slice().buffer);
+      const rect: [number, number, number, number] = [2, 1, 5, 4];
+      const ellipse: [number, number, number, number] = [5, 3, 3.5, 2.5];
+      await withView(join(files.dir, "pynwb.nwb"), async (_server, call) => {
+        for (
+          const [region, inside] of [
+            [{ rect }, inRect(rect)],
+            [{ ellipse }, inEllipse(ellipse)],
+          ] as [Region, (x: number, y: number) => boolean][]
+        ) {
+          const status = await waitDone(call, (await (await postTrace(call, region)).json()).id);
+          deepStrictEqual([status.state, status.total], ["done", 12]);
+          const expected = independentTrace(stored, [6, 10], 1, inside);
+          assertClose(status.values, expected, `stored ${JSON.stringify(region)}`);
+          // Values beyond 8 bits: the stored ones, not the 0-255 shown.
+          assert(expected.some((v) => v > 255), "the series holds values beyond 255");
+        }
+      });
+    } finally {
+      await Deno.remove(files.dir, { recursive: true });
+    }
+  },
 });

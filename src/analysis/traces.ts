@@ -5,12 +5,12 @@
  *
  * Pixels are counted as the frame holds them: x to the right, y down, the pixel `(x, y)` covering
  * `[x, x + 1) × [y, y + 1)`. A colour frame (`rgb24`) counts each of its three channels alike:
- * the mean is over every channel of every pixel of the region.
+ * the mean is over every channel of every pixel of the region. Frames may hold any numbers (the
+ * stored values of an NWB series as well as 8-bit pixels); 64-bit integers are taken as the
+ * nearest double.
  *
  * @module
  */
-
-import type { MiniscopeImagingExtractor } from "../extractor.ts";
 
 /**
  * A region of the frame, in pixels: `rect` is `[x, y, width, height]` (whole numbers, the pixels
@@ -94,22 +94,47 @@ export function regionPixels(region: Region, shape: readonly [number, number]): 
  * console.log(regionMean(new Uint8Array([0, 10, 20, 30]), new Uint32Array([1, 3]), 1)); // 20
  * ```
  *
- * @param data The frame, row-major, `channels` bytes per pixel.
+ * @param data The frame, row-major, `channels` values per pixel.
  * @param pixels The region's pixels, from {@linkcode regionPixels}.
  * @param channels 1 for gray, 3 for RGB.
  * @returns The mean.
  */
-export function regionMean(data: Uint8Array, pixels: Uint32Array, channels: 1 | 3): number {
+export function regionMean(
+  data: ArrayLike<number> | ArrayLike<bigint>,
+  pixels: Uint32Array,
+  channels: 1 | 3,
+): number {
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
+    data = Float64Array.from(data, Number);
+  }
+  const values = data as ArrayLike<number>;
   let sum = 0;
   if (channels === 1) {
-    for (let i = 0; i < pixels.length; i++) sum += data[pixels[i]!]!;
+    for (let i = 0; i < pixels.length; i++) sum += values[pixels[i]!]!;
   } else {
     for (let i = 0; i < pixels.length; i++) {
       const at = pixels[i]! * 3;
-      sum += data[at]! + data[at + 1]! + data[at + 2]!;
+      sum += values[at]! + values[at + 1]! + values[at + 2]!;
     }
   }
   return sum / (pixels.length * channels);
+}
+
+/**
+ * What a trace is computed from: a recording's frame shape, its channels and its frames in
+ * order. A `MiniscopeImagingExtractor` is one.
+ */
+export interface TraceInput {
+  /** The frame's `[rows, cols]`. */
+  getImageShape(): readonly [number, number];
+  /** `rgb24` for three values per pixel; anything else for one. */
+  getPixelFormat(): string;
+  /** The number of frames. */
+  getNumSamples(): number;
+  /** Every frame in order, once. */
+  stream(
+    options?: { signal?: AbortSignal },
+  ): AsyncIterable<{ data: ArrayLike<number> | ArrayLike<bigint> }>;
 }
 
 /** Options of {@linkcode traceRecording}. */
@@ -136,7 +161,8 @@ export interface TraceOptions {
  * await extractor.close();
  * ```
  *
- * @param extractor The recording, gray or RGB as it was opened.
+ * @param extractor The recording, gray or RGB as it was opened, or any other
+ *   {@linkcode TraceInput}.
  * @param region The region, within the frame.
  * @param options A signal and a progress callback.
  * @returns The mean of the region in each frame.
@@ -144,10 +170,7 @@ export interface TraceOptions {
  * @throws The reader's errors when a frame cannot be decoded; the signal's reason on abort.
  */
 export async function traceRecording(
-  extractor: Pick<
-    MiniscopeImagingExtractor,
-    "getImageShape" | "getPixelFormat" | "getNumSamples" | "stream"
-  >,
+  extractor: TraceInput,
   region: Region,
   options: TraceOptions = {},
 ): Promise<Float64Array> {

@@ -7,6 +7,7 @@
 
 import type { MiniscopeImagingExtractor } from "../extractor.ts";
 import type { DeviceKind } from "../options.ts";
+import type { TraceInput } from "../analysis/traces.ts";
 
 /**
  * What the viewer reads of a device: the reading and timing of a recording. A raw folder's
@@ -55,6 +56,11 @@ export interface ViewDevice {
   series?: Record<string, unknown>;
   /** The exact values of a frame, where they are not the 8-bit values shown (NWB series). */
   values?: (index: number) => Promise<FrameValues>;
+  /**
+   * The frames as stored, where they are not the 8-bit values shown (NWB series): region
+   * traces are means of these.
+   */
+  stored?: TraceInput;
 }
 
 /** The exact values of a frame, as stored. */

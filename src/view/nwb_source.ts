@@ -270,6 +270,14 @@ export async function openNwbViewSource(
           }],
           kind: info.channels === 3 ? "camera" : "miniscope",
           series: describe(info, plane, scale),
+          ...(scale === null ? {} : {
+            stored: {
+              getImageShape: () => series.getImageShape(),
+              getPixelFormat: () => info.channels === 3 ? "rgb24" : "gray",
+              getNumSamples: () => series.getNumSamples(),
+              stream: (options) => series.stream(options?.signal ? { signal: options.signal } : {}),
+            },
+          }),
           values: async (index) => {
             const { data, shape } = await series.getSamples([index]);
             // Typed arrays hold the machine's byte order: little-endian wherever Deno runs.

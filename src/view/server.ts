@@ -378,7 +378,8 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
         throw new HttpError(400, `The body of POST ${url.pathname} is not JSON: ${error}`);
       }
       try {
-        const id = traces.add(state.device.extractor, devices.indexOf(state), region);
+        const { extractor, stored } = state.device;
+        const id = traces.add(extractor, devices.indexOf(state), region, stored ?? extractor);
         return json({ id }, 201);
       } catch (error) {
         if (error instanceof TypeError || error instanceof RangeError) {

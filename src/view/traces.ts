@@ -6,7 +6,7 @@
  */
 
 import type { ViewRecording } from "./model.ts";
-import { type Region, regionPixels, traceRecording } from "../analysis/traces.ts";
+import { type Region, regionPixels, type TraceInput, traceRecording } from "../analysis/traces.ts";
 
 /** Traces kept at once: each holds a number per frame. */
 export const MAX_TRACES = 32;
@@ -57,15 +57,22 @@ export class TraceStore {
   /**
    * Starts the trace of a region.
    *
-   * @param extractor The device's recording.
+   * @param extractor The device's recording: its time stamps go with the trace.
    * @param device The device's id.
    * @param region The region, within the frame.
+   * @param input The frames averaged: the recording's own, unless the device's stored values
+   *   are not the values it shows (an NWB series of 16-bit values).
    * @returns The new trace's id.
    * @throws {TypeError} {RangeError} When the region is malformed or not within the frame.
    * @throws {RangeError} When {@linkcode MAX_TRACES} are kept already.
    */
-  add(extractor: ViewRecording, device: number, region: Region): string {
-    regionPixels(region, extractor.getImageShape());
+  add(
+    extractor: ViewRecording,
+    device: number,
+    region: Region,
+    input: TraceInput = extractor,
+  ): string {
+    regionPixels(region, input.getImageShape());
     if (this.#jobs.size >= MAX_TRACES) {
       throw new RangeError(`At most ${MAX_TRACES} traces are kept: remove one first`);
     }
@@ -81,7 +88,7 @@ export class TraceStore {
       total: extractor.getNumSamples(),
     };
     const job: Job = { status, values: null, extractor, stop, run: Promise.resolve() };
-    job.run = traceRecording(extractor, region, {
+    job.run = traceRecording(input, region, {
       signal,
       onFrame: (done) => void (status.done = done),
     }).then(
