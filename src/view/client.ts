@@ -20,6 +20,7 @@ import { displayPanel } from "./client/display_panel.ts";
 import { framesModule } from "./client/frames.ts";
 import { intervalsPanel } from "./client/intervals_panel.ts";
 import { notesPanel } from "./client/notes_panel.ts";
+import { orientationPanel } from "./client/orientation_panel.ts";
 import { picturesModule } from "./client/pictures.ts";
 import { playbackPanel } from "./client/playback_panel.ts";
 import { projectionsPanel } from "./client/projections_panel.ts";
@@ -60,6 +61,7 @@ export const CLIENT_MODULES: readonly ClientModule[] = [
   clientModule("traces_panel", ["common"], tracesPanel),
   clientModule("dff_panel", ["common"], dffPanel),
   clientModule("notes_panel", ["common"], notesPanel),
+  clientModule("orientation_panel", ["common"], orientationPanel),
 ];
 
 /** The modules that are panels (each gives a `Panel`), in the order they are set up. */
@@ -74,6 +76,7 @@ export const PANELS: readonly string[] = [
   "traces_panel",
   "dff_panel",
   "notes_panel",
+  "orientation_panel",
 ];
 
 /**

@@ -61,6 +61,16 @@ export interface ViewDevice {
    * traces are means of these.
    */
   stored?: TraceInput;
+  /** Reads the device's head orientation (`headOrientation.csv`), where it has one. */
+  orientation?: () => Promise<ViewOrientation>;
+}
+
+/** A device's head orientation: a unit quaternion per row, on the device's time axis. */
+export interface ViewOrientation {
+  /** Each row's time in seconds of the acquisition clock, as the device's time stamps. */
+  timestamps: Float64Array;
+  /** `w, x, y, z` per row, scalar first. */
+  quaternions: Float64Array;
 }
 
 /** The exact values of a frame, as stored. */

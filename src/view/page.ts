@@ -70,6 +70,12 @@ export const PAGE_HTML = `<!doctype html>
   <div id="intervals-box"><canvas id="intervals"></canvas><div id="drops"></div>
     <div id="note-lines"></div>
     <div id="cursor"></div></div>
+  <section id="orientation-panel" hidden>
+    <div id="orientation-box"><canvas id="orientation-plot"></canvas>
+      <div id="orientation-cursor"></div></div>
+    <div id="orientation-now"><canvas id="orientation-dial" width="72" height="72"></canvas>
+      <span class="readout" id="orientation-readout"></span></div>
+  </section>
   <p><span id="drop-count"></span> · keys: left/right one frame, shift x10, Home/End, space play</p>
   <p id="status" role="status"></p>
 </footer>
@@ -116,4 +122,11 @@ footer { margin-top: 8px; }
 #regions { position: absolute; left: 0; top: 0; width: 100%; height: 100%; pointer-events: none; }
 #trace-plot { display: block; cursor: pointer; }
 #trace-list { margin: 4px 0; padding-left: 20px; }
+#orientation-panel { margin-top: 4px; }
+#orientation-box { position: relative; width: 100%; }
+#orientation-now { display: flex; gap: 8px; align-items: center; margin-top: 4px; }
+#orientation-plot { display: block; width: 100%; height: 80px; cursor: pointer; }
+#orientation-cursor { position: absolute; top: 0; bottom: 0; width: 1px; background: #e377c2;
+  pointer-events: none; }
+#orientation-readout { font-variant-numeric: tabular-nums; }
 `;

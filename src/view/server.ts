@@ -293,6 +293,13 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
       const { device: d } = device(url);
       return json({ timestamps: Array.from(d.extractor.getTimestamps()) });
     }
+    if (name === "orientation" && arg === undefined) {
+      allow("GET", "HEAD");
+      const { device: d } = device(url);
+      if (!d.orientation) throw new HttpError(404, `${d.name} has no head orientation`);
+      const { timestamps, quaternions } = await d.orientation();
+      return json({ timestamps: Array.from(timestamps), quaternions: Array.from(quaternions) });
+    }
     if (name === "frames" && arg !== undefined && rest.length === 0) {
       allow("GET", "HEAD");
       const state = device(url);

@@ -7,16 +7,23 @@
 
 import { basename, join } from "node:path";
 import { MiniscopeImagingExtractor } from "../extractor.ts";
-import { MiniscopeSession, readDeviceKind } from "../session.ts";
+import { MiniscopeSession, readDeviceKind, readHeadOrientation } from "../session.ts";
 import type { DeviceKind } from "../options.ts";
 import { hasVideoFiles } from "../open/discovery.ts";
 import { isLegacyFolder } from "../open/legacy.ts";
 import { readMetadataLeniently } from "../open/metadata.ts";
 import type { DroppedFrames } from "../analysis/dropped_frames.ts";
 import { isNwbPath, openNwbViewSource } from "./nwb_source.ts";
-import type { FrameValues, ViewDevice, ViewFile, ViewSource } from "./model.ts";
+import type { FrameValues, ViewDevice, ViewFile, ViewOrientation, ViewSource } from "./model.ts";
 
-export type { FrameValues, ViewDevice, ViewFile, ViewRecording, ViewSource } from "./model.ts";
+export type {
+  FrameValues,
+  ViewDevice,
+  ViewFile,
+  ViewOrientation,
+  ViewRecording,
+  ViewSource,
+} from "./model.ts";
 
 /**
  * The exact values of frame `index` of a device: a raw recording's 8-bit frame, an NWB
@@ -56,16 +63,31 @@ async function readMetadata(folder: string): Promise<Record<string, unknown> | n
  * @param folder The device folder.
  * @param kind What it is.
  * @param open Opens its recording with the given pixel format.
+ * @param onWarning Receives warnings about its head orientation file.
  */
 async function openDevice(
   name: string,
   folder: string,
   kind: DeviceKind,
   open: (pixelFormat: "gray8" | "rgb24") => Promise<MiniscopeImagingExtractor>,
+  onWarning: ((message: string) => void) | undefined,
 ): Promise<ViewDevice> {
   const metadata = await readMetadata(folder);
   const extractor = await open(kind === "camera" ? "rgb24" : "gray8");
-  return { name, extractor, metadata, files: filesOf(extractor), kind };
+  const device: ViewDevice = { name, extractor, metadata, files: filesOf(extractor), kind };
+  const headFile = join(folder, "headOrientation.csv");
+  if (await Deno.stat(headFile).then((info) => info.isFile, () => false)) {
+    // Read when first asked for, once; a file that cannot be read says so each time.
+    let read: Promise<ViewOrientation> | null = null;
+    device.orientation = () => {
+      read ??= readHeadOrientation(headFile, onWarning ? { onWarning } : {}).then(
+        ({ timestamps, quaternions }) => ({ timestamps, quaternions }),
+      );
+      read.catch(() => (read = null));
+      return read;
+    };
+  }
+  return device;
 }
 
 /**
@@ -97,6 +119,7 @@ export async function openViewSource(
       await readDeviceKind(folder),
       (pixelFormat) =>
         MiniscopeImagingExtractor.open({ folderPath: folder, pixelFormat, ...options }),
+      onWarning,
     );
     return {
       folder,
@@ -119,6 +142,7 @@ export async function openViewSource(
         device.path,
         device.kind,
         (pixelFormat) => session.openDevice(device.name, { pixelFormat, ...options }),
+        onWarning,
       ),
     );
   }
@@ -154,6 +178,7 @@ export function deviceInfo(device: ViewDevice, id: number): Record<string, unkno
     files: device.files,
     drops: dropped,
     metadata: device.metadata,
+    orientation: device.orientation !== undefined,
     ...(device.series ? { series: device.series } : {}),
   };
 }

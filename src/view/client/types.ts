@@ -24,6 +24,8 @@ export interface DeviceInfo {
   files: { name: string; firstSample: number; frames: number }[];
   drops: { count: number; medianIntervalMs: number; gaps: Gap[] } | null;
   metadata: Record<string, unknown> | null;
+  /** Whether `/api/orientation` has its head orientation. */
+  orientation: boolean;
   /** For a series of an NWB file: how the file describes it. */
   series?: SeriesInfo;
 }
