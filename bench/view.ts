@@ -12,6 +12,9 @@
  *   for single steps (forward, and back after jumps), and with a key held (30 presses a second).
  * - Through the API: random frames of a file read before (`getSamples([k])`).
  *
+ * Jumps and random frames are also given each against the bare decode of the same frame: a frame
+ * late in its group of pictures costs both sides more decoding.
+ *
  * `VIEW_BENCH_DEVICE=<folder>` reads that device folder instead of building one (a copy of this
  * recording kept from an earlier run).
  *
@@ -102,6 +105,22 @@ function ratioRow(
     `${base.toFixed(1)} ms`,
     `${r(mid)} / ${r(p90)} / ${r(max)}x (${target.at} <= ${target.most}x)`,
     judged <= target.most,
+  ]);
+}
+
+/**
+ * A row of ratios each of ours to the bare decode of the same frame (a frame late in its group
+ * of pictures costs both more), judged by their median; shown with their 90th percentile and max.
+ */
+function pairedRow(what: string, ours: number[], bare: number[], most: number): void {
+  const ratios = ours.map((t, i) => t / bare[i]!);
+  const [mid, p90, max] = [median(ratios), quantile(ratios, 0.9), Math.max(...ratios)];
+  rows.push([
+    `${what} (${ours.length})`,
+    "",
+    "same frame",
+    `${mid.toFixed(2)} / ${p90.toFixed(2)} / ${max.toFixed(2)}x (median <= ${most}x)`,
+    mid <= most,
   ]);
 }
 
@@ -291,6 +310,12 @@ try {
     bare,
     { at: "median", most: 0.6 },
   );
+  pairedRow(
+    "the same jumps, each against the bare decode of its frame",
+    [...api.back.jumps, ...api.forward.jumps],
+    bare,
+    0.6,
+  );
   ratioRow(`each step back after a jump, ${PACE_MS} ms apart`, api.back.steps, bare, {
     at: "90th percentile",
     most: 0.3,
@@ -322,6 +347,7 @@ try {
       at: "median",
       most: 0.55,
     });
+    pairedRow("the same frames, each against the bare decode of its frame", ours, bareRandom, 0.55);
   }
 } finally {
   await Deno.remove(root, { recursive: true });
