@@ -80,6 +80,23 @@ export function collectProblems(page: Page): string[] {
   return problems;
 }
 
+/**
+ * Opens the viewer's address in a new page of `browser`, watching for problems from the start,
+ * and waits for frame 0.
+ *
+ * @returns The page and its problems so far (the list grows as they happen).
+ */
+export async function openViewer(
+  browser: TestBrowser,
+  url: string,
+): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.browser.newPage();
+  const problems = collectProblems(page);
+  await page.goto(url, { waitUntil: "load" });
+  await waitForFrame(page, 0);
+  return { page, problems };
+}
+
 /** Waits until the page shows frame `index` (its `#frame-index` reads it). */
 export async function waitForFrame(page: Page, index: number, timeout = 30_000): Promise<void> {
   await page.waitForFunction(

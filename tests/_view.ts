@@ -1,6 +1,6 @@
 /**
- * Helpers for the viewer tests: a session with a behaviour camera, and raw HTTP requests that
- * send a path exactly as written.
+ * Helpers for the viewer tests: a session with a behaviour camera, a viewer run for a test, and
+ * raw HTTP requests that send a path exactly as written.
  *
  * @module
  */
@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { writeRecording } from "../src/sample.ts";
 import { colourFrame } from "../testdata/make_fixtures.ts";
+import { startView, type ViewServer } from "../src/view/server.ts";
 import { SAMPLE, TESTDATA } from "./_helpers.ts";
 
 /** The colour behaviour camera of {@linkcode cameraSession}: 20 MJPG frames of 32x24 at 10 Hz. */
@@ -153,4 +154,37 @@ async function readAnswer(connection: Deno.Conn): Promise<RawAnswer> {
     headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
   }
   return { status, headers, body: new TextDecoder().decode(bytes.subarray(end + 4)) };
+}
+
+/** A request to a running viewer, with its token (and its own Origin when it changes something). */
+export type ViewCall = (path: string, init?: RequestInit) => Promise<Response>;
+
+/**
+ * Runs `body` with a viewer of `folder` (a folder or an NWB file), closed after it whatever
+ * happens.
+ *
+ * @param folder What to view.
+ * @param body Gets the server and a way to call it, as the page does: the token on every
+ *   request, the server's own Origin on each that is not a GET.
+ */
+export async function withView(
+  folder: string,
+  body: (server: ViewServer, call: ViewCall) => Promise<void>,
+): Promise<void> {
+  const server = await startView({ folder, onWarning: () => {} });
+  const base = `http://127.0.0.1:${server.port}`;
+  const call: ViewCall = (path, init = {}) =>
+    fetch(`${base}${path}`, {
+      ...init,
+      headers: {
+        authorization: `token ${server.token}`,
+        ...(init.method && init.method !== "GET" ? { origin: base } : {}),
+        ...init.headers,
+      },
+    });
+  try {
+    await body(server, call);
+  } finally {
+    await server.close();
+  }
 }

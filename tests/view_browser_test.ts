@@ -5,7 +5,14 @@ import assert, { deepStrictEqual } from "node:assert/strict";
 import { assertBytesEqual, ffmpegDecodeAll, SAMPLE, startingWith, TESTDATA } from "./_helpers.ts";
 import { writeRecording } from "../src/sample.ts";
 import { colourFrame } from "../testdata/make_fixtures.ts";
-import { canvasGray, canvasRgb, collectProblems, launchBrowser, waitForFrame } from "./_browser.ts";
+import {
+  canvasGray,
+  canvasRgb,
+  collectProblems,
+  launchBrowser,
+  openViewer,
+  waitForFrame,
+} from "./_browser.ts";
 import { CAMERA, cameraSession } from "./_view.ts";
 
 /** The index of the time in `times` nearest to `t`, the earlier one on a tie. */
@@ -201,10 +208,7 @@ for (const codec of ["MJPG", "XVID"]) {
     const server = await startView({ folder, onWarning: () => {} });
     const chromium = await launchBrowser();
     try {
-      const page = await chromium.browser.newPage();
-      const problems = collectProblems(page);
-      await page.goto(server.url, { waitUntil: "load" });
-      await waitForFrame(page, 0);
+      const { page, problems } = await openViewer(chromium, server.url);
       assertBytesEqual(await canvasRgb(page, "frame"), frames.subarray(0, size), "frame 0");
       // A camera shown alone is not shown a second time beside itself.
       deepStrictEqual(await page.$eval("#camera-panel", (e) => (e as HTMLElement).hidden), true);
@@ -286,10 +290,7 @@ Deno.test("in Chromium a colour camera's frame that happens to be gray is shown 
   const server = await startView({ folder, onWarning: () => {} });
   const chromium = await launchBrowser();
   try {
-    const page = await chromium.browser.newPage();
-    const problems = collectProblems(page);
-    await page.goto(server.url, { waitUntil: "load" });
-    await waitForFrame(page, 0);
+    const { page, problems } = await openViewer(chromium, server.url);
     // The colour map as it was left, even by a page that let it be chosen.
     await page.$eval("#colormap", (element) => {
       const select = element as HTMLSelectElement;

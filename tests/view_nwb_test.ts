@@ -5,28 +5,13 @@ import { decode } from "fast-png";
 import assert, { deepStrictEqual, rejects } from "node:assert/strict";
 import { MalformedRecordingError, MiniscopeImagingExtractor } from "../mod.ts";
 import { writeNwb } from "../src/nwb/mod.ts";
-import { startView, type ViewServer } from "../src/view/server.ts";
+import { startView } from "../src/view/server.ts";
 import { assertBytesEqual, errorWith, ffmpegDecodeAll, runDenoScript, SAMPLE } from "./_helpers.ts";
 import { canvasGray, collectProblems, launchBrowser, waitForFrame } from "./_browser.ts";
 import { canWritePynwb, type PynwbFiles, writePynwbFiles } from "./_nwb_pynwb.ts";
+import { withView } from "./_view.ts";
 
 const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
-
-async function withView(
-  path: string,
-  body: (server: ViewServer, get: (path: string) => Promise<Response>) => Promise<void>,
-): Promise<void> {
-  const server = await startView({ folder: path, onWarning: () => {} });
-  const get = (route: string) =>
-    fetch(`http://127.0.0.1:${server.port}${route}`, {
-      headers: { authorization: `token ${server.token}` },
-    });
-  try {
-    await body(server, get);
-  } finally {
-    await server.close();
-  }
-}
 
 /** The pixels of a PNG answer: gray, or RGB. */
 async function pngPixels(response: Response, channels: 1 | 3): Promise<Uint8Array> {

@@ -3,10 +3,10 @@
 import { join } from "node:path";
 import assert, { deepStrictEqual } from "node:assert/strict";
 import { MiniscopeImagingExtractor } from "../mod.ts";
-import { startView, type ViewServer } from "../src/view/server.ts";
+import { startView } from "../src/view/server.ts";
 import { copyFixture, removeCopy, SAMPLE, TESTDATA } from "./_helpers.ts";
-import { collectProblems, launchBrowser, waitForFrame } from "./_browser.ts";
-import { CAMERA, cameraSession } from "./_view.ts";
+import { launchBrowser, openViewer, waitForFrame } from "./_browser.ts";
+import { CAMERA, cameraSession, withView } from "./_view.ts";
 
 const SESSION = join(TESTDATA, "sample_session");
 
@@ -25,22 +25,6 @@ function angles([w, x, y, z]: number[]): [number, number, number] {
   const r21 = 2 * (y! * z! + w! * x!), r22 = 1 - 2 * (x! ** 2 + y! ** 2);
   const deg = (rad: number) => (rad * 180) / Math.PI;
   return [deg(Math.atan2(r10, r00)), deg(-Math.asin(r20)), deg(Math.atan2(r21, r22))];
-}
-
-async function withView(
-  folder: string,
-  body: (server: ViewServer, get: (path: string) => Promise<Response>) => Promise<void>,
-): Promise<void> {
-  const server = await startView({ folder, onWarning: () => {} });
-  const get = (path: string) =>
-    fetch(`http://127.0.0.1:${server.port}${path}`, {
-      headers: { authorization: `token ${server.token}` },
-    });
-  try {
-    await body(server, get);
-  } finally {
-    await server.close();
-  }
 }
 
 Deno.test("GET /api/orientation gives every row of headOrientation.csv in seconds, and 404 for a device without one", async () => {
@@ -95,10 +79,7 @@ Deno.test("in Chromium the head orientation is plotted under the frames, and the
   const server = await startView({ folder: SESSION, onWarning: () => {} });
   const chromium = await launchBrowser();
   try {
-    const page = await chromium.browser.newPage();
-    const problems = collectProblems(page);
-    await page.goto(server.url, { waitUntil: "load" });
-    await waitForFrame(page, 0);
+    const { page, problems } = await openViewer(chromium, server.url);
     deepStrictEqual(
       await page.$eval("#orientation-panel", (e) => (e as HTMLElement).hidden),
       false,

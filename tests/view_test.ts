@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { decode } from "fast-png";
 import { MiniscopeImagingExtractor } from "../mod.ts";
-import { startView, type ViewServer } from "../src/view/server.ts";
+import { startView } from "../src/view/server.ts";
 import assert, { deepStrictEqual } from "node:assert/strict";
 import {
   assertBytesEqual,
@@ -17,37 +17,11 @@ import {
   startingWith,
   TESTDATA,
 } from "./_helpers.ts";
-import { CAMERA, cameraSession, rawExchange, rawRequest } from "./_view.ts";
+import { CAMERA, cameraSession, rawExchange, rawRequest, withView } from "./_view.ts";
 
 const SESSION = join(TESTDATA, "sample_session");
 const COLOUR = ["MJPG", "XVID"].map((codec) => join(TESTDATA, "codecs", `colour_${codec}`));
 const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
-
-async function withView(
-  folder: string,
-  body: (
-    server: ViewServer,
-    get: (path: string, init?: RequestInit) => Promise<Response>,
-  ) => Promise<void>,
-): Promise<void> {
-  const server = await startView({ folder, onWarning: () => {} });
-  const base = `http://127.0.0.1:${server.port}`;
-  // As the page does: its own Origin on every request that changes something.
-  const get = (path: string, init: RequestInit = {}) =>
-    fetch(`${base}${path}`, {
-      ...init,
-      headers: {
-        authorization: `token ${server.token}`,
-        ...(init.method && init.method !== "GET" ? { origin: base } : {}),
-        ...init.headers,
-      },
-    });
-  try {
-    await body(server, get);
-  } finally {
-    await server.close();
-  }
-}
 
 /** Decodes a PNG with ffmpeg, independently of the PNG library the server uses. */
 async function ffmpegPng(png: Uint8Array, pixelFormat = "gray"): Promise<Uint8Array> {

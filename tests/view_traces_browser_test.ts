@@ -3,7 +3,7 @@ import type { Page } from "puppeteer-core";
 import { MiniscopeImagingExtractor } from "../mod.ts";
 import { startView } from "../src/view/server.ts";
 import { ffmpegDecodeAll, SAMPLE } from "./_helpers.ts";
-import { canvasRgb, collectProblems, launchBrowser, waitForFrame } from "./_browser.ts";
+import { canvasRgb, launchBrowser, openViewer, waitForFrame } from "./_browser.ts";
 
 /** How many pixels of a canvas are exactly the colour `rgb`, and in which columns. */
 async function pixelsOf(page: Page, id: string, rgb: number[]): Promise<Set<number>> {
@@ -44,10 +44,7 @@ Deno.test("in Chromium a rectangle and an ellipse drawn on the frame get their t
   const server = await startView({ folder: SAMPLE, onWarning: () => {} });
   const chromium = await launchBrowser();
   try {
-    const page = await chromium.browser.newPage();
-    const problems = collectProblems(page);
-    await page.goto(server.url, { waitUntil: "load" });
-    await waitForFrame(page, 0);
+    const { page, problems } = await openViewer(chromium, server.url);
     await page.select("#zoom", "4");
 
     // A drag from pixel (3, 2) to pixel (9, 6) covers the rectangle [3, 2, 7, 5].
@@ -150,10 +147,7 @@ Deno.test("in Chromium the ΔF/F mode shows (F - F0) / F0 of each frame against 
   const server = await startView({ folder: SAMPLE, onWarning: () => {} });
   const chromium = await launchBrowser();
   try {
-    const page = await chromium.browser.newPage();
-    const problems = collectProblems(page);
-    await page.goto(server.url, { waitUntil: "load" });
-    await waitForFrame(page, 0);
+    const { page, problems } = await openViewer(chromium, server.url);
     await page.click("#show-dff");
     await page.waitForFunction(() => document.getElementById("frame")!.dataset.mode === "dff", {
       timeout: 30_000,
@@ -202,10 +196,7 @@ Deno.test("in Chromium the session's notes are marked on the scrubber and the in
   const server = await startView({ folder: session, onWarning: () => {} });
   const chromium = await launchBrowser();
   try {
-    const page = await chromium.browser.newPage();
-    const problems = collectProblems(page);
-    await page.goto(server.url, { waitUntil: "load" });
-    await waitForFrame(page, 0);
+    const { page, problems } = await openViewer(chromium, server.url);
     for (const selector of ["#note-marks .note-mark", "#note-lines .note-line"]) {
       const marks = await page.$$eval(
         selector,

@@ -1,12 +1,11 @@
 import { join } from "node:path";
 import assert, { deepStrictEqual } from "node:assert/strict";
 import { MiniscopeImagingExtractor } from "../mod.ts";
-import { startView, type ViewServer } from "../src/view/server.ts";
 import { type Region, regionPixels, traceRecording } from "../src/analysis/traces.ts";
 import { writeRecording } from "../src/sample.ts";
 import { writeNwb } from "../src/nwb/mod.ts";
 import { ffmpegDecodeAll, ffmpegProcessesMentioning, SAMPLE } from "./_helpers.ts";
-import { CAMERA, cameraSession, rawExchange } from "./_view.ts";
+import { CAMERA, cameraSession, rawExchange, withView } from "./_view.ts";
 import { canWritePynwb, writePynwbFiles } from "./_nwb_pynwb.ts";
 
 /** The mean of a region in each frame, from an ffmpeg decode and a pixel test of its own. */
@@ -41,32 +40,6 @@ function assertClose(actual: readonly number[], expected: readonly number[], wha
       `${what}: frame ${k} is ${v}, expected ${expected[k]}`,
     );
   });
-}
-
-async function withView(
-  folder: string,
-  body: (
-    server: ViewServer,
-    call: (path: string, init?: RequestInit) => Promise<Response>,
-  ) => Promise<void>,
-): Promise<void> {
-  const server = await startView({ folder, onWarning: () => {} });
-  const base = `http://127.0.0.1:${server.port}`;
-  // As the page does: its own Origin on every request that changes something.
-  const call = (path: string, init: RequestInit = {}) =>
-    fetch(`${base}${path}`, {
-      ...init,
-      headers: {
-        authorization: `token ${server.token}`,
-        ...(init.method && init.method !== "GET" ? { origin: base } : {}),
-        ...init.headers,
-      },
-    });
-  try {
-    await body(server, call);
-  } finally {
-    await server.close();
-  }
 }
 
 async function postTrace(
