@@ -76,12 +76,7 @@ Deno.test("traceRecording() gives the mean of a rectangle and of an ellipse equa
   try {
     const shape = extractor.getImageShape();
     const frames = await ffmpegDecodeAll(extractor.getFilePaths());
-    for (
-      const [region, inside] of [
-        [{ rect: RECT }, inRect(RECT)],
-        [{ ellipse: ELLIPSE }, inEllipse(ELLIPSE)],
-      ] as [Region, (x: number, y: number) => boolean][]
-    ) {
+    for (const [region, inside] of bothShapes(RECT, ELLIPSE)) {
       const trace = await traceRecording(extractor, region);
       assertClose(
         Array.from(trace),
@@ -118,6 +113,14 @@ Deno.test("regionPixels() refuses regions outside the frame, empty or malformed,
   deepStrictEqual(Array.from(regionPixels({ rect: [0, 0, 20, 10] }, shape)).length, 200);
 });
 
+/** A rectangle and an ellipse, each with its pixel test of this file. */
+function bothShapes(
+  rect: [number, number, number, number],
+  ellipse: [number, number, number, number],
+): [Region, (x: number, y: number) => boolean][] {
+  return [[{ rect }, inRect(rect)], [{ ellipse }, inEllipse(ellipse)]];
+}
+
 Deno.test("POST /api/traces computes a rectangle's and an ellipse's mean over the recording, and its CSV has the time stamps", async () => {
   const extractor = await MiniscopeImagingExtractor.open({ folderPath: SAMPLE });
   const shape = extractor.getImageShape();
@@ -125,12 +128,7 @@ Deno.test("POST /api/traces computes a rectangle's and an ellipse's mean over th
   const times = extractor.getTimestamps();
   await extractor.close();
   await withView(SAMPLE, async (_server, call) => {
-    for (
-      const [region, inside] of [
-        [{ rect: RECT }, inRect(RECT)],
-        [{ ellipse: ELLIPSE }, inEllipse(ELLIPSE)],
-      ] as [Region, (x: number, y: number) => boolean][]
-    ) {
+    for (const [region, inside] of bothShapes(RECT, ELLIPSE)) {
       const answer = await postTrace(call, region);
       deepStrictEqual(answer.status, 201);
       const { id } = await answer.json();
@@ -294,12 +292,7 @@ Deno.test("on an NWB file of this module, a trace equals the mean of an ffmpeg d
     await writeNwb(raw, path, { sessionStartTime: "2022-09-19T09:18:41Z", onWarning() {} });
     await raw.close();
     await withView(path, async (_server, call) => {
-      for (
-        const [region, inside] of [
-          [{ rect: RECT }, inRect(RECT)],
-          [{ ellipse: ELLIPSE }, inEllipse(ELLIPSE)],
-        ] as [Region, (x: number, y: number) => boolean][]
-      ) {
+      for (const [region, inside] of bothShapes(RECT, ELLIPSE)) {
         const answer = await postTrace(call, region);
         deepStrictEqual(answer.status, 201);
         const status = await waitDone(call, (await answer.json()).id);
@@ -324,15 +317,8 @@ Deno.test({
       deepStrictEqual([entry.dtype, entry.shape], ["uint16", [12, 6, 10]]);
       const bytes = await files.bytesOf(entry);
       const stored = new Uint16Array(bytes.slice().buffer);
-      const rect: [number, number, number, number] = [2, 1, 5, 4];
-      const ellipse: [number, number, number, number] = [5, 3, 3.5, 2.5];
       await withView(join(files.dir, "pynwb.nwb"), async (_server, call) => {
-        for (
-          const [region, inside] of [
-            [{ rect }, inRect(rect)],
-            [{ ellipse }, inEllipse(ellipse)],
-          ] as [Region, (x: number, y: number) => boolean][]
-        ) {
+        for (const [region, inside] of bothShapes([2, 1, 5, 4], [5, 3, 3.5, 2.5])) {
           const status = await waitDone(call, (await (await postTrace(call, region)).json()).id);
           deepStrictEqual([status.state, status.total], ["done", 12]);
           const expected = independentTrace(stored, [6, 10], 1, inside);
