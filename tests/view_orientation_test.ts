@@ -2,9 +2,10 @@
 // dial and angles at the frame shown, in the real Chromium.
 import { join } from "node:path";
 import assert, { deepStrictEqual } from "node:assert/strict";
-import { MiniscopeImagingExtractor } from "../mod.ts";
+import { MiniscopeImagingExtractor, MiniscopeSession } from "../mod.ts";
+import { writeNwb } from "../src/nwb/mod.ts";
 import { startView } from "../src/view/server.ts";
-import { copyFixture, removeCopy, SAMPLE, TESTDATA } from "./_helpers.ts";
+import { copyFixture, findPython, removeCopy, runPython, SAMPLE, TESTDATA } from "./_helpers.ts";
 import { launchBrowser, openViewer, waitForFrame } from "./_browser.ts";
 import { CAMERA, cameraSession, withView } from "./_view.ts";
 
@@ -148,5 +149,58 @@ Deno.test("in Chromium the head orientation is plotted under the frames, and the
   } finally {
     await chromium.close();
     await server.close();
+  }
+});
+
+/** Reads, with h5py, the notes and the head orientation of an NWB file of this module. */
+const READ_SIDE_SERIES = `
+import sys, json, h5py
+def text(v):
+    return v.decode() if isinstance(v, bytes) else str(v)
+out = {"notes": [], "head": None}
+with h5py.File(sys.argv[1], "r") as f:
+    for name, obj in f["acquisition"].items():
+        kind = text(obj.attrs.get("neurodata_type", ""))
+        if kind == "AnnotationSeries":
+            texts = [text(t) for t in obj["data"][()]]
+            times = [float(t) for t in obj["timestamps"][()]]
+            out["notes"] += [[t, x] for t, x in zip(times, texts)]
+        elif kind == "TimeSeries" and name.startswith("HeadOrientation"):
+            out["head"] = {
+                "t": [float(t) for t in obj["timestamps"][()]],
+                "q": [float(v) for row in obj["data"][()] for v in row],
+            }
+out["notes"].sort(key=lambda n: n[0])
+print(json.dumps(out))
+`;
+
+Deno.test("the viewer of a session's NWB export shows its notes and head orientation as h5py reads them", async () => {
+  const python = await findPython(["h5py"]);
+  assert(python, "h5py is needed: install python3-h5py");
+  const dir = await Deno.makeTempDir({ prefix: "miniscope_view_side_" });
+  try {
+    const out = join(dir, "session.nwb");
+    await writeNwb(await MiniscopeSession.open(SESSION, { onWarning() {} }), out, {
+      onWarning() {},
+    });
+    const read = JSON.parse(await runPython(python, READ_SIDE_SERIES, [out]));
+    assert(read.notes.length > 0 && read.head.t.length > 10, JSON.stringify(read));
+    await withView(out, async (_server, get) => {
+      const info = await (await get("/api/info")).json();
+      deepStrictEqual(
+        info.session.notes,
+        read.notes.map(([t, text]: [number, string]) => ({
+          kind: "note",
+          timeStampMs: t * 1000,
+          text,
+        })),
+      );
+      deepStrictEqual(info.devices[0].orientation, true);
+      const head = await (await get("/api/orientation?device=0")).json();
+      deepStrictEqual(head.timestamps, read.head.t);
+      deepStrictEqual(head.quaternions, read.head.q);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

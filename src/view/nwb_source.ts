@@ -2,7 +2,8 @@
  * An NWB file as the viewer shows it: each imaging series the file stores (each plane of a 4D
  * one) is a device, its frames shown as 8-bit pictures. `uint8` frames are shown as they are;
  * frames of other data types are scaled to 0-255 by one linear map per series, fixed when the
- * file is opened, and their exact values stay available (`values`).
+ * file is opened, and their exact values stay available (`values`). Its notes (each
+ * `AnnotationSeries`) and head orientation go on the time axis, as a session's do.
  *
  * @module
  */
@@ -290,6 +291,21 @@ export async function openNwbViewSource(
     // Imaging (a series with an imaging plane) first, the first shown; colour series last.
     const rank = (d: ViewDevice) => d.kind === "camera" ? 2 : d.series?.imagingPlane ? 0 : 1;
     devices.sort((a, b) => rank(a) - rank(b));
+    // Head orientation series go to the imaging series in order (one per Miniscope, as an
+    // export writes them).
+    const heads = file.readHeadOrientation();
+    devices.filter((d) => rank(d) === 0).forEach((device, i) => {
+      const head = heads[i];
+      if (head) {
+        const { timestamps, quaternions } = head;
+        device.orientation = () => Promise.resolve({ timestamps, quaternions });
+      }
+    });
+    const notes = file.readNotes().map((note) => ({
+      kind: "note",
+      timeStampMs: note.time * 1000,
+      text: note.text,
+    }));
     return {
       folder: path,
       devices,
@@ -297,7 +313,7 @@ export async function openNwbViewSource(
         identifier: file.fields.identifier,
         sessionDescription: file.fields.sessionDescription,
         startTime: file.fields.sessionStartTime,
-        notes: [],
+        notes,
         skipped: file.skipped,
       },
       close: () => file.close(),

@@ -17,9 +17,16 @@ import {
   type NwbSkippedSeries,
 } from "./series.ts";
 import { framePixels, type NwbPixels, readFrameBlock } from "./frames.ts";
+import {
+  findHeadOrientation,
+  findNotes,
+  type NwbHeadOrientation,
+  type NwbNote,
+} from "./session_series.ts";
 
 export type { NwbDtype, NwbSeriesInfo, NwbSkippedSeries, NwbTiming } from "./series.ts";
 export type { NwbPixels } from "./frames.ts";
+export type { NwbHeadOrientation, NwbNote } from "./session_series.ts";
 
 /** Frames as one typed array of the series' data type, rows by columns. */
 export interface NwbFrames {
@@ -197,6 +204,30 @@ export class NwbImagingFile {
       );
     }
     return new NwbImagingSeries(this.#file, info, plane, times.subarray(0, info.frames));
+  }
+
+  /**
+   * The file's notes: the rows of every `AnnotationSeries` (the notes of `notes.csv`, in a
+   * file of this module's export), in time order.
+   *
+   * @returns The notes; a series whose texts and time stamps do not pair up is left out with
+   *   a warning.
+   * @throws {MalformedRecordingError} When HDF5 cannot read them.
+   */
+  readNotes(): NwbNote[] {
+    return findNotes(this.#file, this.#warn);
+  }
+
+  /**
+   * The file's head orientation: each `TimeSeries` of one unit quaternion (`w, x, y, z`) per
+   * time stamp whose name or description says head orientation or quaternion (in a file of
+   * this module's export, the Miniscope's `headOrientation.csv`).
+   *
+   * @returns The series, in the order of their paths.
+   * @throws {MalformedRecordingError} When HDF5 cannot read them.
+   */
+  readHeadOrientation(): NwbHeadOrientation[] {
+    return findHeadOrientation(this.#file);
   }
 
   /** Closes the file; the series opened from it can no longer read. */

@@ -100,7 +100,7 @@ const COLOUR_TYPES = new Set(["ImageSeries", "OpticalSeries", "ImageMaskSeries"]
 const BUILT_IN_FILTERS = new Set([1, 2, 3, 5, 6]);
 
 /** A scalar attribute or scalar dataset value as a string, whatever string kind stores it. */
-function textOf(value: unknown): string | null {
+export function textOf(value: unknown): string | null {
   if (typeof value === "string") return value;
   if (Array.isArray(value) && value.length === 1 && typeof value[0] === "string") return value[0];
   return null;
@@ -117,7 +117,8 @@ function numberOf(value: unknown): number | null {
   return null;
 }
 
-function attribute(object: Group | Dataset, name: string): unknown {
+/** The attribute `name` of an object, or undefined without one. */
+export function attribute(object: Group | Dataset, name: string): unknown {
   return Object.hasOwn(object.attrs, name) ? object.get_attribute(name, false) : undefined;
 }
 
@@ -127,12 +128,13 @@ export function kindOf(object: unknown): string | null {
 }
 
 /** The group at `path`, or null when there is none (or it is something else). */
-function groupAt(root: H5File, path: string): Group | null {
+export function groupAt(root: H5File, path: string): Group | null {
   const object = root.get(path);
   return kindOf(object) === "Group" ? object as Group : null;
 }
 
-function datasetAt(root: H5File, path: string): Dataset | null {
+/** The dataset at `path`, or null when there is none (or it is something else). */
+export function datasetAt(root: H5File, path: string): Dataset | null {
   const object = root.get(path);
   return kindOf(object) === "Dataset" ? object as Dataset : null;
 }
