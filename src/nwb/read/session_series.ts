@@ -82,8 +82,10 @@ export function findNotes(file: Hdf5File, warn: (message: string) => void): NwbN
       return times && texts.map((text: string, i) => ({ series: path, time: times[i]!, text }));
     });
     if (found === null) {
-      warn(`"${file.path}": the notes of "${path}" are left out: their texts and time stamps ` +
-        "do not pair up");
+      warn(
+        `"${file.path}": the notes of "${path}" are left out: their texts and time stamps ` +
+          "do not pair up",
+      );
     } else notes.push(...found);
   }
   return notes.sort((a, b) => a.time - b.time);
