@@ -8,12 +8,13 @@
  * @module
  */
 
-import type { Common } from "./types.ts";
+import type { Common, TimePlot } from "./types.ts";
 
 /**
  * The helpers.
  *
- * @returns `element`, `status`, `nearestAtOrBefore` and `nearest`.
+ * @returns `element`, `status`, `nearestAtOrBefore`, `nearest`, `timestamps`,
+ *   `computeProjections` and `timePlot`.
  */
 export function commonModule(): Common {
   /** The page's element `#id`. */
@@ -76,5 +77,26 @@ export function commonModule(): Common {
     if (s.state !== "done") throw new Error(`Projections failed: ${s.error}`);
   }
 
-  return { element, status, nearestAtOrBefore, nearest, timestamps, computeProjections };
+  /** A plot over the frames: its canvas sized to its box and cleared. */
+  function timePlot(id: string, box: string, height: number, samples: number): TimePlot {
+    const canvas = element<HTMLCanvasElement>(id);
+    const width = Math.max(200, element(box).clientWidth);
+    canvas.width = width;
+    canvas.height = height;
+    const context = canvas.getContext("2d")!;
+    context.fillStyle = "#fff";
+    context.fillRect(0, 0, width, height);
+    const x = (sample: number) => (sample / Math.max(1, samples - 1)) * (width - 1);
+    return { canvas, context, width, x };
+  }
+
+  return {
+    element,
+    status,
+    nearestAtOrBefore,
+    nearest,
+    timestamps,
+    computeProjections,
+    timePlot,
+  };
 }

@@ -20,21 +20,14 @@ import type { ClientModules, Panel } from "./types.ts";
  */
 export function intervalsPanel({ common }: Pick<ClientModules, "common">): Panel {
   return ({ main, times, go, onShow }) => {
-    const canvas = common.element<HTMLCanvasElement>("intervals");
-    const width = Math.max(200, common.element("intervals-box").clientWidth);
     const height = 90;
-    canvas.width = width;
-    canvas.height = height;
     const n = main.samples;
-    const x = (index: number) => (index / Math.max(1, n - 1)) * (width - 1);
+    const { canvas, context, width, x } = common.timePlot("intervals", "intervals-box", height, n);
     const intervals = new Float64Array(n);
     for (let i = 1; i < n; i++) intervals[i] = (times[i]! - times[i - 1]!) * 1000;
     let top = 1;
     for (const interval of intervals) top = Math.max(top, interval * 1.1);
     const y = (ms: number) => height - 4 - (ms / top) * (height - 14);
-    const context = canvas.getContext("2d")!;
-    context.fillStyle = "#fff";
-    context.fillRect(0, 0, width, height);
     context.fillStyle = "#666";
     context.font = "10px sans-serif";
     context.fillText(`interval, ms (max ${top.toFixed(0)})`, 4, 10);

@@ -58,16 +58,10 @@ export function orientationPanel({ common }: Pick<ClientModules, "common">): Pan
       const span = times[k + 1]! - times[k]!;
       return span > 0 ? k + Math.min(1, (t - times[k]!) / span) : k;
     };
-    const canvas = common.element<HTMLCanvasElement>("orientation-plot");
-    const width = Math.max(200, common.element("orientation-box").clientWidth);
     const height = 80;
-    canvas.width = width;
-    canvas.height = height;
-    const xOf = (sample: number) => (sample / Math.max(1, n - 1)) * (width - 1);
+    const plot = common.timePlot("orientation-plot", "orientation-box", height, n);
+    const { canvas, context, width, x: xOf } = plot;
     const yOf = (angle: number) => height / 2 - (angle / 180) * (height / 2 - 6);
-    const context = canvas.getContext("2d")!;
-    context.fillStyle = "#fff";
-    context.fillRect(0, 0, width, height);
     context.strokeStyle = "#ddd";
     context.beginPath();
     context.moveTo(0, yOf(0));

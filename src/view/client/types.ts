@@ -73,6 +73,19 @@ export interface Common {
   timestamps(device: number): Promise<Float64Array>;
   /** Has the server compute the projections of a device, showing its progress; throws if they fail. */
   computeProjections(device: number): Promise<void>;
+  /**
+   * Readies a plot over the frames of a recording: canvas `#id` sized to the width of `#box`
+   * and `height`, cleared to white; `x` places a sample index (fractional too) on it.
+   */
+  timePlot(id: string, box: string, height: number, samples: number): TimePlot;
+}
+
+/** A plot over the frames, from {@linkcode Common.timePlot}. */
+export interface TimePlot {
+  canvas: HTMLCanvasElement;
+  context: CanvasRenderingContext2D;
+  width: number;
+  x(sample: number): number;
 }
 
 /** A canvas showing pictures, from the `pictures` module. */
