@@ -157,6 +157,15 @@ export async function removeCopy(dir: string): Promise<void> {
   await Deno.remove(join(dir, ".."), { recursive: true });
 }
 
+/** Copies a folder and everything in it to `to`. */
+export async function copyTree(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    if (entry.isDirectory) await copyTree(join(from, entry.name), join(to, entry.name));
+    else await Deno.copyFile(join(from, entry.name), join(to, entry.name));
+  }
+}
+
 /** Collects warnings for `onWarning`. */
 export function warnings(): { list: string[]; onWarning: (message: string) => void } {
   const list: string[] = [];

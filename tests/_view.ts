@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { writeRecording } from "../src/sample.ts";
 import { colourFrame } from "../testdata/make_fixtures.ts";
 import { startView, type ViewServer } from "../src/view/server.ts";
-import { SAMPLE, TESTDATA } from "./_helpers.ts";
+import { makeFrame } from "../testdata/frames.ts";
+import { copyTree, SAMPLE, TESTDATA } from "./_helpers.ts";
 
 /** The colour behaviour camera of {@linkcode cameraSession}: 20 MJPG frames of 32x24 at 10 Hz. */
 export const CAMERA = { name: "BehavCam 0", width: 32, height: 24, frames: 20, seed: 7 };
@@ -187,4 +188,24 @@ export async function withView(
   } finally {
     await server.close();
   }
+}
+
+/**
+ * Makes, in `dir`, a copy of the sample session with a second Miniscope, `HPC_miniscope2`: 30
+ * frames of 24x16, listed before `Miniscope` and without a head orientation file.
+ *
+ * @returns The session folder.
+ */
+export async function twoScopeSession(dir: string): Promise<string> {
+  const root = join(dir, "session");
+  await copyTree(join(TESTDATA, "sample_session"), root);
+  await writeRecording(join(root, "HPC_miniscope2"), {
+    width: 24,
+    height: 16,
+    frames: 30,
+    framesPerFile: 30,
+    deviceType: "Miniscope_V4_BNO",
+    frame: (i) => makeFrame(i, 24, 16, 5),
+  });
+  return root;
 }

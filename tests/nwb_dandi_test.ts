@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import assert, { deepStrictEqual, notDeepStrictEqual, rejects } from "node:assert/strict";
 import {
   containing,
+  copyTree,
   errorWith,
   findPython,
   runDenoScript,
@@ -61,14 +62,6 @@ async function listing(dir: string): Promise<string[]> {
   const names: string[] = [];
   for await (const entry of Deno.readDir(dir)) names.push(entry.name);
   return names.sort();
-}
-
-async function copyTree(from: string, to: string): Promise<void> {
-  await Deno.mkdir(to, { recursive: true });
-  for await (const entry of Deno.readDir(from)) {
-    if (entry.isDirectory) await copyTree(join(from, entry.name), join(to, entry.name));
-    else await Deno.copyFile(join(from, entry.name), join(to, entry.name));
-  }
 }
 
 /** Rewrites a JSON file of a copied session. */

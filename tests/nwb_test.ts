@@ -7,6 +7,7 @@ import h5wasm from "h5wasm/node";
 import assert, { deepStrictEqual, rejects } from "node:assert/strict";
 import {
   containing,
+  copyTree,
   errorWith,
   ffmpegDecodeAll,
   findPython,
@@ -64,14 +65,6 @@ function hex(bytes: Uint8Array): string {
 async function csvSeconds(path: string): Promise<number[]> {
   const lines = (await Deno.readTextFile(path)).trim().split("\n").slice(1);
   return lines.map((line) => Number(line.split(",")[1]) / 1000);
-}
-
-async function copyTree(from: string, to: string): Promise<void> {
-  await Deno.mkdir(to, { recursive: true });
-  for await (const entry of Deno.readDir(from)) {
-    if (entry.isDirectory) await copyTree(join(from, entry.name), join(to, entry.name));
-    else await Deno.copyFile(join(from, entry.name), join(to, entry.name));
-  }
 }
 
 async function withTemp(fn: (dir: string) => Promise<void>): Promise<void> {

@@ -3,13 +3,21 @@
 import { join } from "node:path";
 import { decode } from "fast-png";
 import assert, { deepStrictEqual, rejects } from "node:assert/strict";
-import { MalformedRecordingError, MiniscopeImagingExtractor } from "../mod.ts";
+import { MalformedRecordingError, MiniscopeImagingExtractor, MiniscopeSession } from "../mod.ts";
 import { writeNwb } from "../src/nwb/mod.ts";
 import { startView } from "../src/view/server.ts";
-import { assertBytesEqual, errorWith, ffmpegDecodeAll, runDenoScript, SAMPLE } from "./_helpers.ts";
+import {
+  assertBytesEqual,
+  errorWith,
+  ffmpegDecodeAll,
+  findPython,
+  runDenoScript,
+  runPython,
+  SAMPLE,
+} from "./_helpers.ts";
 import { canvasGray, collectProblems, launchBrowser, waitForFrame } from "./_browser.ts";
 import { canWritePynwb, type PynwbFiles, writePynwbFiles } from "./_nwb_pynwb.ts";
-import { withView } from "./_view.ts";
+import { twoScopeSession, withView } from "./_view.ts";
 
 const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
 
@@ -517,4 +525,67 @@ Deno.test({
       await Deno.remove(files.dir, { recursive: true });
     }
   },
+});
+
+/** Sets, with h5py, time stamps of a series of an NWB file: `argv[3:]` as `index=value`. */
+const SET_TIMES = `
+import sys, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    times = f[sys.argv[2] + "/timestamps"]
+    for pair in sys.argv[3:]:
+        k, v = pair.split("=")
+        times[int(k)] = float(v)
+`;
+
+Deno.test("a series whose time stamps cannot time it is left out and named, and the others are shown; with none left the error names the file and the series", async () => {
+  const python = await findPython(["h5py"]);
+  assert(python, "h5py is needed: install python3-h5py");
+  const dir = await Deno.makeTempDir({ prefix: "miniscope_view_times_" });
+  try {
+    const out = join(dir, "two.nwb");
+    await writeNwb(
+      await MiniscopeSession.open(await twoScopeSession(dir), { onWarning() {} }),
+      out,
+      {
+        onWarning() {},
+      },
+    );
+    const bad = "/acquisition/OnePhotonSeries_HPC_miniscope2";
+    await runPython(python, SET_TIMES, [out, bad, "7=nan"]);
+    await withView(out, async (_server, get) => {
+      const info = await (await get("/api/info")).json();
+      deepStrictEqual(info.devices.map((d: { name: string }) => d.name), [
+        "OnePhotonSeries_Miniscope",
+      ]);
+      deepStrictEqual(info.session.skipped, [{
+        path: bad,
+        type: "OnePhotonSeries",
+        reason: `the timestamps of "${bad}" hold NaN at frame 7, not a finite number of seconds`,
+      }]);
+      const frame = await get("/api/frames/3");
+      deepStrictEqual(frame.status, 200);
+      await frame.body?.cancel();
+    });
+    // Time stamps that stand still: no rate can be measured from them.
+    const good = "/acquisition/OnePhotonSeries_Miniscope";
+    await runPython(python, SET_TIMES, [
+      out,
+      good,
+      ...Array.from({ length: 58 }, (_, k) => `${k}=1`),
+    ]);
+    await rejects(
+      startView({ folder: out, onWarning: () => {} }),
+      errorWith(
+        MalformedRecordingError,
+        `Cannot read "${out}": it holds no imaging series it can show: ${bad} (OnePhotonSeries)`,
+      ),
+    );
+    await rejects(
+      startView({ folder: out, onWarning: () => {} }),
+      (error: Error) =>
+        error.message.includes(`${good} (OnePhotonSeries): the timestamps of "${good}"`),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

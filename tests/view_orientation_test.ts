@@ -7,7 +7,7 @@ import { writeNwb } from "../src/nwb/mod.ts";
 import { startView } from "../src/view/server.ts";
 import { copyFixture, findPython, removeCopy, runPython, SAMPLE, TESTDATA } from "./_helpers.ts";
 import { launchBrowser, openViewer, waitForFrame } from "./_browser.ts";
-import { CAMERA, cameraSession, withView } from "./_view.ts";
+import { CAMERA, cameraSession, twoScopeSession, withView } from "./_view.ts";
 
 const SESSION = join(TESTDATA, "sample_session");
 
@@ -199,6 +199,42 @@ Deno.test("the viewer of a session's NWB export shows its notes and head orienta
       const head = await (await get("/api/orientation?device=0")).json();
       deepStrictEqual(head.timestamps, read.head.t);
       deepStrictEqual(head.quaternions, read.head.q);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("in an NWB export of two Miniscopes, the head orientation goes to the Miniscope whose file it was", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "miniscope_view_two_" });
+  try {
+    // HPC_miniscope2 is listed before Miniscope, and has no head orientation file.
+    const root = await twoScopeSession(dir);
+    const out = join(dir, "two.nwb");
+    await writeNwb(await MiniscopeSession.open(root, { onWarning() {} }), out, {
+      onWarning() {},
+    });
+    const { ms, q } = await headRows(join(root, "Miniscope", "headOrientation.csv"));
+    await withView(out, async (_server, get) => {
+      const info = await (await get("/api/info")).json();
+      const by = Object.fromEntries(
+        info.devices.map((d: { name: string; orientation: boolean; id: number }) => [d.name, d]),
+      );
+      deepStrictEqual(by["OnePhotonSeries_HPC_miniscope2"].orientation, false);
+      deepStrictEqual(by["OnePhotonSeries_Miniscope"].orientation, true);
+      const head =
+        await (await get(`/api/orientation?device=${by["OnePhotonSeries_Miniscope"].id}`))
+          .json();
+      // The rows within the Miniscope's frames, as the export keeps them.
+      const kept = ms.map((t, r) => [t, r] as const).filter(([t]) =>
+        head.timestamps.includes(t / 1000)
+      );
+      assert(kept.length > 10);
+      deepStrictEqual(head.timestamps, kept.map(([t]) => t / 1000));
+      deepStrictEqual(head.quaternions, kept.flatMap(([, r]) => q[r]!));
+      const none = await get(`/api/orientation?device=${by["OnePhotonSeries_HPC_miniscope2"].id}`);
+      deepStrictEqual(none.status, 404);
+      await none.body?.cancel();
     });
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -14,6 +14,7 @@ import { MalformedRecordingError } from "../errors.ts";
 import type { Frame, FrameSeries, PixelFormat, ReadOptions, StreamOptions } from "../options.ts";
 import { hasHdf5Signature } from "../nwb/read/file.ts";
 import {
+  type NwbHeadOrientation,
   NwbImagingFile,
   type NwbImagingSeries,
   type NwbPixels,
@@ -229,6 +230,31 @@ function describe(info: NwbSeriesInfo, plane: number, scale: DisplayScale | null
 }
 
 /**
+ * Gives each head orientation series to the imaging series of its Miniscope: the device its
+ * description names (`Head orientation of Miniscope "Scope A"`, as an export writes it), else
+ * the series whose name ends as its own (`HeadOrientation_A`, `OnePhotonSeries_A`), else, when
+ * the file has one of each, the one.
+ */
+function attachHeadOrientation(imaging: ViewDevice[], heads: NwbHeadOrientation[]): void {
+  const suffix = (name: string, stem: string) =>
+    name.startsWith(stem) ? name.slice(stem.length) : null;
+  for (const head of heads) {
+    const named = /Miniscope "([^"]+)"/.exec(head.description)?.[1];
+    const own = suffix(head.path.split("/").at(-1)!, "HeadOrientation");
+    const device = imaging.find((d) => named !== undefined && d.series?.device === named) ??
+      imaging.find((d) =>
+        own !== null &&
+        suffix(String(d.series?.path).split("/").at(-1)!, String(d.series?.type)) === own
+      ) ??
+      (heads.length === 1 && imaging.length === 1 ? imaging[0] : undefined);
+    if (device && !device.orientation) {
+      const { timestamps, quaternions } = head;
+      device.orientation = () => Promise.resolve({ timestamps, quaternions });
+    }
+  }
+}
+
+/**
  * Opens an NWB file for the viewer: every imaging series it stores becomes a device (every
  * plane of a 4D one): those of an imaging plane first, colour series last, as behaviour
  * cameras of a session are.
@@ -255,10 +281,28 @@ export async function openNwbViewSource(
       );
     }
     const devices: ViewDevice[] = [];
+    // A series whose timing cannot be used is left out and named, as one stored elsewhere is.
+    const skipped = [...file.skipped];
+    const prefix = `Cannot read "${path}": `;
     for (const info of file.series) {
       for (let plane = 0; plane < info.planes; plane++) {
-        const series = file.openSeries(info.path, { plane });
-        const scale = await scaleOf(series);
+        let series: NwbImagingSeries;
+        let scale: DisplayScale | null;
+        try {
+          series = file.openSeries(info.path, { plane });
+          if (series.getNumSamples() === 0) {
+            throw new MalformedRecordingError(path, "it has no frame with a time stamp");
+          }
+          series.getSamplingFrequency();
+          scale = await scaleOf(series);
+        } catch (error) {
+          if (!(error instanceof MalformedRecordingError)) throw error;
+          const reason = error.message.startsWith(prefix)
+            ? error.message.slice(prefix.length)
+            : error.message;
+          skipped.push({ path: info.path, type: info.type, reason });
+          break;
+        }
         const name = info.planes > 1 ? `${info.name} plane ${plane}` : info.name;
         devices.push({
           name,
@@ -288,19 +332,18 @@ export async function openNwbViewSource(
         });
       }
     }
+    if (devices.length === 0) {
+      throw new MalformedRecordingError(
+        path,
+        `it holds no imaging series it can show: ${
+          skipped.map((s) => `${s.path} (${s.type}): ${s.reason}`).join("; ")
+        }`,
+      );
+    }
     // Imaging (a series with an imaging plane) first, the first shown; colour series last.
     const rank = (d: ViewDevice) => d.kind === "camera" ? 2 : d.series?.imagingPlane ? 0 : 1;
     devices.sort((a, b) => rank(a) - rank(b));
-    // Head orientation series go to the imaging series in order (one per Miniscope, as an
-    // export writes them).
-    const heads = file.readHeadOrientation();
-    devices.filter((d) => rank(d) === 0).forEach((device, i) => {
-      const head = heads[i];
-      if (head) {
-        const { timestamps, quaternions } = head;
-        device.orientation = () => Promise.resolve({ timestamps, quaternions });
-      }
-    });
+    attachHeadOrientation(devices.filter((d) => rank(d) === 0), file.readHeadOrientation());
     const notes = file.readNotes().map((note) => ({
       kind: "note",
       timeStampMs: note.time * 1000,
@@ -314,7 +357,7 @@ export async function openNwbViewSource(
         sessionDescription: file.fields.sessionDescription,
         startTime: file.fields.sessionStartTime,
         notes,
-        skipped: file.skipped,
+        skipped,
       },
       close: () => file.close(),
     };

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { warnOnConsole } from "../../errors.ts";
+import { MalformedRecordingError, warnOnConsole } from "../../errors.ts";
 import { samplingFrequencyFromTimestamps } from "../../analysis/sampling_frequency.ts";
 import { Hdf5File } from "./file.ts";
 import {
@@ -164,7 +164,8 @@ export class NwbImagingFile {
    * @param options The plane of a 4D series.
    * @returns The series.
    * @throws {RangeError} When the file has no such imaging series or no such plane.
-   * @throws {MalformedRecordingError} When its time stamps cannot be read.
+   * @throws {MalformedRecordingError} When its time stamps cannot be read or one is not a
+   *   finite number.
    */
   openSeries(path: string, options: NwbSeriesOptions = {}): NwbImagingSeries {
     const info = this.series.find((s) => s.path === path);
@@ -196,6 +197,14 @@ export class NwbImagingFile {
     } else {
       const { startingTime, rate } = info.timing;
       times = Float64Array.from({ length: info.frames }, (_, i) => startingTime + i / rate);
+    }
+    const bad = times.findIndex((t) => !Number.isFinite(t));
+    if (bad >= 0) {
+      throw new MalformedRecordingError(
+        this.path,
+        `the timestamps of "${path}" hold ${times[bad]} at frame ${bad}, not a finite number ` +
+          `of seconds`,
+      );
     }
     if (times.length !== info.frames) {
       this.#warn(
@@ -307,11 +316,24 @@ export class NwbImagingSeries {
     return this.info.timing.kind === "timestamps";
   }
 
-  /** The rate of a series timed so, else measured from the time stamps as for a recording. */
+  /**
+   * The rate of a series timed so, else measured from the time stamps as for a recording.
+   *
+   * @returns Frames per second; NaN with fewer than two frames.
+   * @throws {MalformedRecordingError} When the time stamps do not increase on the whole.
+   */
   getSamplingFrequency(): number {
     if (this.info.timing.kind === "rate") return this.info.timing.rate;
     if (this.#times.length < 2) return NaN;
-    return samplingFrequencyFromTimestamps(this.#times.map((t) => t * 1000));
+    try {
+      return samplingFrequencyFromTimestamps(this.#times.map((t) => t * 1000));
+    } catch (error) {
+      throw new MalformedRecordingError(
+        this.#file.path,
+        `the timestamps of "${this.info.path}": ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
   }
 
   /**

@@ -254,7 +254,10 @@ function timingOf(root: H5File, path: string): NwbTiming | string {
   if (start) {
     const startingTime = numberOf(start.value);
     const rate = numberOf(attribute(start, "rate"));
-    if (startingTime === null || rate === null || !(rate > 0)) {
+    if (
+      startingTime === null || rate === null || !Number.isFinite(startingTime) ||
+      !Number.isFinite(rate) || !(rate > 0)
+    ) {
       return `its starting_time (${startingTime}) and rate (${rate}) do not give frame times`;
     }
     return { kind: "rate", startingTime, rate };

@@ -24,6 +24,8 @@ export interface NwbNote {
 export interface NwbHeadOrientation {
   /** Its path. */
   path: string;
+  /** Its description. */
+  description: string;
   /** Each row's time in seconds, on the file's time axis. */
   timestamps: Float64Array;
   /** `w, x, y, z` per row, scalar first. */
@@ -115,7 +117,7 @@ export function findHeadOrientation(file: Hdf5File): NwbHeadOrientation[] {
       if (!ArrayBuffer.isView(value)) return null;
       const quaternions = Float64Array.from(value as unknown as ArrayLike<number>, Number);
       const timestamps = timestampsOf(root, path, shape[0]!);
-      return timestamps && { path, timestamps, quaternions };
+      return timestamps && { path, description, timestamps, quaternions };
     });
     if (series) found.push(series);
   }
