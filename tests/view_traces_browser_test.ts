@@ -1,8 +1,10 @@
 import assert, { deepStrictEqual } from "node:assert/strict";
 import type { Page } from "puppeteer-core";
+import { join } from "node:path";
 import { MiniscopeImagingExtractor } from "../mod.ts";
+import { writeNwb } from "../src/nwb/mod.ts";
 import { startView } from "../src/view/server.ts";
-import { ffmpegDecodeAll, SAMPLE } from "./_helpers.ts";
+import { ffmpegDecodeAll, findPython, runPython, SAMPLE } from "./_helpers.ts";
 import { canvasRgb, launchBrowser, openViewer, waitForFrame } from "./_browser.ts";
 
 /** How many pixels of a canvas are exactly the colour `rgb`, and in which columns. */
@@ -118,7 +120,7 @@ Deno.test("in Chromium a rectangle and an ellipse drawn on the frame get their t
 });
 
 /** ΔF/F of a frame through limits `±range` on the diverging map, computed here on its own. */
-function expectedDff(frame: Uint8Array, mean: Float64Array, range: number): Uint8Array {
+function expectedDff(frame: ArrayLike<number>, mean: Float64Array, range: number): Uint8Array {
   const stops = [[33, 102, 172], [247, 247, 247], [178, 24, 43]];
   const out = new Uint8Array(frame.length * 3);
   for (let i = 0; i < frame.length; i++) {
@@ -218,5 +220,89 @@ Deno.test("in Chromium the session's notes are marked on the scrubber and the in
   } finally {
     await chromium.close();
     await server.close();
+  }
+});
+
+/** Replaces, with h5py, the frames of the NWB file's OnePhotonSeries by `4.5 * v + 1000.25`, float32. */
+const TO_FLOAT = `
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r+") as f:
+    series = f["/acquisition/OnePhotonSeries"]
+    old = series["data"]
+    values, attrs = old[()], dict(old.attrs)
+    del series["data"]
+    data = series.create_dataset("data", data=values.astype(np.float32) * np.float32(4.5) + np.float32(1000.25))
+    for key, value in attrs.items():
+        data.attrs[key] = value
+`;
+
+Deno.test("on a float NWB series, the projections and ΔF/F are of the stored values, not of the 8-bit values shown", async () => {
+  const python = await findPython(["h5py", "numpy"]);
+  assert(python, "h5py and numpy are needed");
+  const extractor = await MiniscopeImagingExtractor.open({ folderPath: SAMPLE, onWarning() {} });
+  const [rows, cols] = extractor.getImageShape();
+  const size = rows * cols;
+  const n = extractor.getNumSamples();
+  const decoded = await ffmpegDecodeAll(extractor.getFilePaths());
+  const dir = await Deno.makeTempDir({ prefix: "miniscope_float_dff_" });
+  const path = join(dir, "float.nwb");
+  await writeNwb(extractor, path, { sessionStartTime: "2022-09-19T09:18:41Z", onWarning() {} });
+  await extractor.close();
+  await runPython(python, TO_FLOAT, [path]);
+  // The stored values, exact in float32; their mean.
+  const stored = Float64Array.from(decoded, (v) => v * 4.5 + 1000.25);
+  const mean = new Float64Array(size);
+  for (let k = 0; k < n; k++) for (let i = 0; i < size; i++) mean[i]! += stored[k * size + i]!;
+  for (let i = 0; i < size; i++) mean[i]! /= n;
+  const server = await startView({ folder: path, onWarning: () => {} });
+  const chromium = await launchBrowser();
+  try {
+    const call = (route: string, init: RequestInit = {}) =>
+      fetch(`http://127.0.0.1:${server.port}${route}`, {
+        ...init,
+        headers: {
+          authorization: `token ${server.token}`,
+          origin: `http://127.0.0.1:${server.port}`,
+        },
+      });
+    const info = await (await call("/api/info")).json();
+    assert(info.devices[0].series.display !== null, "the series is shown scaled");
+    const { page, problems } = await openViewer(chromium, server.url);
+    await page.click("#show-dff");
+    await page.waitForFunction(() => document.getElementById("frame")!.dataset.mode === "dff", {
+      timeout: 30_000,
+    });
+    const f64 = new Float64Array(await (await call("/api/projections/mean.f64")).arrayBuffer());
+    f64.forEach((v, i) => assert(Math.abs(v - mean[i]!) <= 1e-9 * mean[i]!, `F0 of pixel ${i}`));
+    await page.$eval("#show-dff", (input) => (input as HTMLInputElement).blur());
+    for (const k of [0, 40]) {
+      if (k !== 0) {
+        await page.keyboard.press("End");
+        await waitForFrame(page, n - 1);
+        for (let i = n - 1; i > k; i--) await page.keyboard.press("ArrowLeft");
+        await waitForFrame(page, k);
+      }
+      const expected = expectedDff(stored.subarray(k * size, (k + 1) * size), mean, 0.5);
+      // The stored values of the frame come after the frame: the canvas is painted then.
+      await page.waitForFunction(
+        (want: number[]) => {
+          const canvas = document.getElementById("frame") as HTMLCanvasElement;
+          const data =
+            canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
+          return want.every((v, i) => data[Math.floor(i / 3) * 4 + (i % 3)] === v);
+        },
+        { timeout: 10_000 },
+        Array.from(expected),
+      ).catch(() => {});
+      const shown = await canvasRgb(page, "frame");
+      for (let i = 0; i < expected.length; i++) {
+        deepStrictEqual(shown[i], expected[i], `frame ${k}: byte ${i}`);
+      }
+    }
+    deepStrictEqual(problems, []);
+  } finally {
+    await chromium.close();
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });

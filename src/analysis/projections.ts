@@ -6,6 +6,7 @@
  */
 
 import type { MiniscopeImagingExtractor } from "../extractor.ts";
+import type { TraceInput } from "./traces.ts";
 
 /** The projections of a recording, row-major like its frames. */
 export interface RecordingProjections {
@@ -73,4 +74,42 @@ export async function projectRecording(
   for (let i = 0; i < size; i++) total += sum[i]!;
   const mean = sum.map((v) => v / Math.max(1, frames));
   return { frames, channels, mean, max, total, saturated };
+}
+
+/**
+ * The mean and max of each value over every frame of a recording of any numbers (the stored
+ * values of an NWB series): a NaN counts as no value of its pixel (the mean and max of the
+ * others; NaN where every frame has NaN).
+ *
+ * @param input The frames: shape, channels and each frame in order.
+ * @param options A signal and a callback after each frame.
+ * @returns The mean and the max of each value, row-major.
+ * @throws The reader's errors; the signal's reason on abort.
+ */
+export async function projectValues(
+  input: TraceInput,
+  options: ProjectOptions = {},
+): Promise<{ mean: Float64Array; max: Float64Array }> {
+  const [rows, cols] = input.getImageShape();
+  const size = rows * cols * (input.getPixelFormat() === "rgb24" ? 3 : 1);
+  const sum = new Float64Array(size);
+  const count = new Float64Array(size);
+  const max = new Float64Array(size).fill(-Infinity);
+  const signal = options.signal;
+  for await (const frame of input.stream(signal ? { signal } : {})) {
+    const data = frame.data;
+    for (let i = 0; i < size; i++) {
+      const v = Number(data[i]!);
+      if (Number.isNaN(v)) continue;
+      sum[i]! += v;
+      count[i]!++;
+      if (v > max[i]!) max[i] = v;
+    }
+    options.onFrame?.();
+  }
+  const mean = sum.map((v, i) => count[i]! > 0 ? v / count[i]! : NaN);
+  max.forEach((v, i) => {
+    if (count[i] === 0) max[i] = NaN;
+  });
+  return { mean, max };
 }

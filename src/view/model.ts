@@ -58,11 +58,17 @@ export interface ViewDevice {
   values?: (index: number) => Promise<FrameValues>;
   /**
    * The frames as stored, where they are not the 8-bit values shown (NWB series): region
-   * traces are means of these.
+   * traces, the projections and the F0 of ΔF/F are of these.
    */
-  stored?: TraceInput;
+  stored?: StoredFrames;
   /** Reads the device's head orientation (`headOrientation.csv`), where it has one. */
   orientation?: () => Promise<ViewOrientation>;
+}
+
+/** The stored frames of a device shown scaled, and the scale. */
+export interface StoredFrames extends TraceInput {
+  /** The 8-bit values shown for stored values (rounded and clamped; NaN as 0). */
+  shown(values: ArrayLike<number>): Uint8Array;
 }
 
 /** A device's head orientation: a unit quaternion per row, on the device's time axis. */

@@ -321,6 +321,7 @@ export async function openNwbViewSource(
               getPixelFormat: () => info.channels === 3 ? "rgb24" : "gray",
               getNumSamples: () => series.getNumSamples(),
               stream: (options) => series.stream(options?.signal ? { signal: options.signal } : {}),
+              shown: (values) => toDisplay(Float64Array.from(values), scale),
             },
           }),
           values: async (index) => {

@@ -4,9 +4,9 @@
  * @module
  */
 
-import { projectRecording } from "../analysis/projections.ts";
+import { projectRecording, projectValues } from "../analysis/projections.ts";
 import { encodePng } from "./png.ts";
-import type { ViewRecording } from "./model.ts";
+import type { StoredFrames, ViewRecording } from "./model.ts";
 
 /** Where the computation is, as `GET /api/projections` reports it. */
 export interface ProjectionStatus {
@@ -22,10 +22,13 @@ export interface ProjectionStatus {
 
 /**
  * The mean (rounded to the nearest integer) and max of every pixel over all frames, of each
- * channel: gray for a Miniscope, RGB for a colour camera, as its frames are shown.
+ * channel: gray for a Miniscope, RGB for a colour camera, as its frames are shown. For a device
+ * whose stored values are not the 8-bit values shown (an NWB series), both are of the stored
+ * values, shown through the device's scale, and the exact mean is of the stored values.
  */
 export class Projections {
   readonly #extractor: ViewRecording;
+  readonly #stored: StoredFrames | undefined;
   readonly #signal: AbortSignal;
   #status: ProjectionStatus;
   #pngs: { mean: Uint8Array; max: Uint8Array } | null = null;
@@ -37,9 +40,11 @@ export class Projections {
    *
    * @param extractor The recording.
    * @param signal Stops the computation.
+   * @param stored Its stored frames, where they are not the values shown.
    */
-  constructor(extractor: ViewRecording, signal: AbortSignal) {
+  constructor(extractor: ViewRecording, signal: AbortSignal, stored?: StoredFrames) {
     this.#extractor = extractor;
+    this.#stored = stored;
     this.#signal = signal;
     this.#status = { state: "idle", done: 0, total: extractor.getNumSamples() };
   }
@@ -91,6 +96,20 @@ export class Projections {
 
   async #compute(): Promise<void> {
     const [rows, cols] = this.#extractor.getImageShape();
+    const stored = this.#stored;
+    if (stored) {
+      const channels = stored.getPixelFormat() === "rgb24" ? 3 : 1;
+      const { mean, max } = await projectValues(stored, {
+        signal: this.#signal,
+        onFrame: () => this.#status.done++,
+      });
+      this.#mean = mean;
+      this.#pngs = {
+        mean: encodePng(cols, rows, channels, stored.shown(mean)),
+        max: encodePng(cols, rows, channels, stored.shown(max)),
+      };
+      return;
+    }
     const { channels, mean, max } = await projectRecording(this.#extractor, {
       signal: this.#signal,
       onFrame: () => this.#status.done++,

@@ -104,7 +104,7 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
       signal,
       ...(options.cacheBytes !== undefined ? { cacheBytes: options.cacheBytes } : {}),
     }),
-    projections: new Projections(device.extractor, signal),
+    projections: new Projections(device.extractor, signal, device.stored),
   }));
   const traces = new TraceStore(signal);
   const info = {

@@ -14,7 +14,7 @@ import type { Common, TimePlot } from "./types.ts";
  * The helpers.
  *
  * @returns `element`, `status`, `nearestAtOrBefore`, `nearest`, `timestamps`,
- *   `computeProjections` and `timePlot`.
+ *   `computeProjections`, `timePlot` and `storedValues`.
  */
 export function commonModule(): Common {
   /** The page's element `#id`. */
@@ -77,6 +77,41 @@ export function commonModule(): Common {
     if (s.state !== "done") throw new Error(`Projections failed: ${s.error}`);
   }
 
+  // The stored values of one frame are kept: the readout and ΔF/F ask for the frame shown.
+  const arrays: Record<string, new (buffer: ArrayBuffer) => ArrayLike<number | bigint>> = {
+    uint8: Uint8Array,
+    int8: Int8Array,
+    uint16: Uint16Array,
+    int16: Int16Array,
+    uint32: Uint32Array,
+    int32: Int32Array,
+    uint64: BigUint64Array,
+    int64: BigInt64Array,
+    float32: Float32Array,
+    float64: Float64Array,
+  };
+  let kept: { key: string; values: Promise<ArrayLike<number | bigint>> } | null = null;
+
+  /** The stored values of frame `index` of a device (`/api/values`), as their data type. */
+  function storedValues(
+    device: number,
+    index: number,
+    dtype: string,
+  ): Promise<ArrayLike<number | bigint>> {
+    const key = `${device},${index}`;
+    if (kept?.key !== key) {
+      const values = fetch(`api/values/${index}?device=${device}`).then(async (response) => {
+        if (!response.ok) throw new Error(`The values of frame ${index}: ${response.status}`);
+        return new arrays[dtype]!(await response.arrayBuffer());
+      });
+      values.catch(() => {
+        if (kept?.key === key) kept = null;
+      });
+      kept = { key, values };
+    }
+    return kept.values;
+  }
+
   /** A plot over the frames: its canvas sized to its box and cleared. */
   function timePlot(id: string, box: string, height: number, samples: number): TimePlot {
     const canvas = element<HTMLCanvasElement>(id);
@@ -98,5 +133,6 @@ export function commonModule(): Common {
     timestamps,
     computeProjections,
     timePlot,
+    storedValues,
   };
 }

@@ -31,29 +31,7 @@ export function readoutPanel({ common }: Pick<ClientModules, "common">): Panel {
     });
     const series = main.series;
     if (!series?.display) return;
-    // Values are shown scaled to 8 bits: the stored ones come from /api/values, one frame kept.
-    const arrays: Record<string, new (buffer: ArrayBuffer) => ArrayLike<number | bigint>> = {
-      uint8: Uint8Array,
-      int8: Int8Array,
-      uint16: Uint16Array,
-      int16: Int16Array,
-      uint32: Uint32Array,
-      int32: Int32Array,
-      uint64: BigUint64Array,
-      int64: BigInt64Array,
-      float32: Float32Array,
-      float64: Float64Array,
-    };
-    let kept: { index: number; values: Promise<ArrayLike<number | bigint>> } | null = null;
-    const valuesOf = (index: number) => {
-      if (kept?.index !== index) {
-        const values = fetch(`api/values/${index}?device=${main.id}`)
-          .then((response) => response.arrayBuffer())
-          .then((buffer) => new arrays[series.dtype]!(buffer));
-        kept = { index, values };
-      }
-      return kept.values;
-    };
+    // Values are shown scaled to 8 bits: the stored ones come from /api/values.
     const readout = common.element("pixel-value");
     let hovered = "";
     view.canvas.addEventListener("mouseleave", () => (hovered = ""));
@@ -69,7 +47,7 @@ export function readoutPanel({ common }: Pick<ClientModules, "common">): Panel {
       hovered = `${index},${x},${y}`;
       const key = hovered;
       const channels = p.rgba ? 3 : 1;
-      valuesOf(index).then((values) => {
+      common.storedValues(main.id, index, series.dtype).then((values) => {
         if (hovered !== key) return;
         const at = (y * p.width + x) * channels;
         const stored = Array.from({ length: channels }, (_, c) => String(values[at + c]));

@@ -78,6 +78,8 @@ export interface Common {
    * and `height`, cleared to white; `x` places a sample index (fractional too) on it.
    */
   timePlot(id: string, box: string, height: number, samples: number): TimePlot;
+  /** The stored values of frame `index` of a device (`/api/values`), as their data type. */
+  storedValues(device: number, index: number, dtype: string): Promise<ArrayLike<number | bigint>>;
 }
 
 /** A plot over the frames, from {@linkcode Common.timePlot}. */
