@@ -1,7 +1,7 @@
 /**
  * The asynchronous building blocks of the reading engine: a wait that an abort ends, a pool
- * that bounds how many jobs run at once, and a bounded queue between a producer and a
- * consumer.
+ * that bounds how many jobs run at once, a bounded queue between a producer and a consumer, and
+ * slots that bound how many holders work at once.
  *
  * @module
  */
@@ -116,5 +116,61 @@ export class BoundedQueue<T> {
     const item = this.#items.shift()!;
     this.#wakeProducer?.();
     return item;
+  }
+}
+
+/**
+ * At most `limit` holders at a time; the others wait in order. A wait ends early, without the
+ * slot, when its signal aborts.
+ */
+export class Slots {
+  readonly #limit: number;
+  #held = 0;
+  readonly #waiting: (() => void)[] = [];
+
+  /**
+   * Makes the slots.
+   *
+   * @param limit How many may hold one at once.
+   */
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  /**
+   * Runs `run` once a slot is free, and frees it after.
+   *
+   * @param signal Ends the wait for a slot (and is `run`'s to honour).
+   * @param run The work.
+   * @returns What `run` returns.
+   * @throws The signal's reason when it aborts before a slot is free.
+   */
+  async use<T>(signal: AbortSignal, run: () => Promise<T>): Promise<T> {
+    signal.throwIfAborted();
+    if (this.#held >= this.#limit) {
+      const { promise, resolve } = Promise.withResolvers<void>();
+      this.#waiting.push(resolve);
+      try {
+        await untilAborted(promise, signal);
+      } catch (error) {
+        const at = this.#waiting.indexOf(resolve);
+        if (at >= 0) this.#waiting.splice(at, 1);
+        else this.#release(); // handed a slot just as the wait ended
+        throw error;
+      }
+    } else {
+      this.#held++;
+    }
+    try {
+      return await run();
+    } finally {
+      this.#release();
+    }
+  }
+
+  #release(): void {
+    const next = this.#waiting.shift();
+    if (next) next(); // the slot passes to the next holder
+    else this.#held--;
   }
 }

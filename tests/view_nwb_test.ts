@@ -374,7 +374,13 @@ Deno.test({
       const first = await startView({ folder: path });
       try {
         deepStrictEqual(await openDescriptors(path), 1);
-        await rejects(startView({ folder: path, port: first.port }), Deno.errors.AddrInUse);
+        await rejects(
+          startView({ folder: path, port: first.port }),
+          errorWith(
+            Deno.errors.AddrInUse,
+            `Cannot listen on 127.0.0.1:${first.port}: the port is in use`,
+          ),
+        );
         deepStrictEqual(await openDescriptors(path), 1);
       } finally {
         await first.close();

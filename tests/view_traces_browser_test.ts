@@ -306,3 +306,45 @@ Deno.test("on a float NWB series, the projections and ΔF/F are of the stored va
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("in Chromium a page opened again lists the traces the server keeps, with their plots, and can remove them", async () => {
+  const server = await startView({ folder: SAMPLE, onWarning: () => {} });
+  const chromium = await launchBrowser();
+  try {
+    const base = `http://127.0.0.1:${server.port}`;
+    const posted = await fetch(`${base}/api/traces`, {
+      method: "POST",
+      headers: { authorization: `token ${server.token}`, origin: base },
+      body: JSON.stringify({ rect: [2, 3, 6, 4] }),
+    });
+    const { id } = await posted.json();
+    const { page, problems } = await openViewer(chromium, server.url);
+    await page.waitForFunction(
+      (want: string) =>
+        document.querySelector(`#trace-list li[data-trace="${want}"]`)?.getAttribute(
+          "data-state",
+        ) === "done",
+      { timeout: 30_000 },
+      id,
+    );
+    deepStrictEqual(
+      await page.$eval(`#trace-list li[data-trace="${id}"] span`, (e) => e.textContent),
+      "rectangle 2, 3, 6, 4",
+    );
+    assert(
+      (await pixelsOf(page, "trace-plot", [0xff, 0x7f, 0x0e])).size > 0,
+      "the trace is plotted",
+    );
+    await page.click(`#trace-list li[data-trace="${id}"] button`);
+    await page.waitForFunction(() => document.querySelectorAll("#trace-list li").length === 0);
+    const gone = await fetch(`${base}/api/traces/${id}`, {
+      headers: { authorization: `token ${server.token}` },
+    });
+    deepStrictEqual(gone.status, 404);
+    await gone.body?.cancel();
+    deepStrictEqual(problems, []);
+  } finally {
+    await chromium.close();
+    await server.close();
+  }
+});

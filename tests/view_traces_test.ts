@@ -4,7 +4,13 @@ import { MiniscopeImagingExtractor } from "../mod.ts";
 import { type Region, regionPixels, traceRecording } from "../src/analysis/traces.ts";
 import { writeRecording } from "../src/sample.ts";
 import { writeNwb } from "../src/nwb/mod.ts";
-import { ffmpegDecodeAll, ffmpegProcessesMentioning, SAMPLE } from "./_helpers.ts";
+import {
+  ffmpegDecodeAll,
+  ffmpegProcessesMentioning,
+  findPython,
+  runPython,
+  SAMPLE,
+} from "./_helpers.ts";
 import { CAMERA, cameraSession, rawExchange, withView } from "./_view.ts";
 import { canWritePynwb, writePynwbFiles } from "./_nwb_pynwb.ts";
 
@@ -186,6 +192,7 @@ Deno.test("POST /api/traces answers 400 with the reason for a region outside the
         [JSON.stringify({ rect: [1, 1, 0, 0] }), "is empty"],
         ["{", "is not JSON"],
         ["[]", "A region is"],
+        [JSON.stringify({ rect: [0, 0, 2, 2], ellipse: [5, 5, 2, 2] }), "not both"],
       ] as [string, string][]
     ) {
       const answer = await call("/api/traces", { method: "POST", body });
@@ -198,6 +205,13 @@ Deno.test("POST /api/traces answers 400 with the reason for a region outside the
     await big.body?.cancel();
     deepStrictEqual((await call("/api/traces/9")).status, 404);
     deepStrictEqual((await call("/api/traces/9", { method: "DELETE" })).status, 404);
+    const { id } = await (await postTrace(call, { rect: RECT })).json();
+    const withBody = await call(`/api/traces/${id}`, { method: "DELETE", body: "x" });
+    deepStrictEqual([withBody.status, (await withBody.json()).error], [
+      413,
+      `DELETE /api/traces/${id} takes no body`,
+    ]);
+    deepStrictEqual((await call(`/api/traces/${id}`)).status, 200);
   });
 });
 
@@ -331,4 +345,92 @@ Deno.test({
       await Deno.remove(files.dir, { recursive: true });
     }
   },
+});
+
+Deno.test("traces are computed one at a time: the others wait with nothing done, and no more ffmpeg runs than for one", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_traces_" });
+  const folder = join(root, "trace_queue_marker");
+  try {
+    await writeRecording(folder, {
+      width: 64,
+      height: 64,
+      frames: 900,
+      framesPerFile: 900,
+      timestamps: { startMs: 0, intervalMs: 33 },
+      frame: (i) => new Uint8Array(64 * 64).fill(i % 256),
+    });
+    await withView(folder, async (_server, call) => {
+      const ids: string[] = [];
+      for (const x of [0, 8, 16]) {
+        ids.push((await (await postTrace(call, { rect: [x, 0, 8, 8] })).json()).id);
+      }
+      let most = 0;
+      for (;;) {
+        most = Math.max(most, await ffmpegProcessesMentioning("trace_queue_marker"));
+        const states = await Promise.all(
+          ids.map(async (id) => (await call(`/api/traces/${id}`)).json()),
+        );
+        const running = states.findIndex((t) => t.state === "running" && t.done > 0);
+        if (running >= 0) {
+          // Those after it have not started.
+          for (const later of states.slice(running + 1)) deepStrictEqual(later.done, 0);
+        }
+        if (states.every((t) => t.state !== "running")) {
+          deepStrictEqual(states.map((t) => t.state), ["done", "done", "done"]);
+          break;
+        }
+      }
+      assert(
+        most <= navigator.hardwareConcurrency,
+        `${most} ffmpeg ran at once, more than one trace's ${navigator.hardwareConcurrency}`,
+      );
+    });
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+/** Makes, with h5py, the frames of an NWB export float32, and pixel (0, 0) NaN, Inf, -Inf in frames 0-2. */
+const NON_FINITE = `
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r+") as f:
+    series = f["/acquisition/OnePhotonSeries"]
+    old = series["data"]
+    values, attrs = old[()].astype(np.float32), dict(old.attrs)
+    values[0, 0, 0], values[1, 0, 0], values[2, 0, 0] = np.nan, np.inf, -np.inf
+    del series["data"]
+    data = series.create_dataset("data", data=values)
+    for key, value in attrs.items():
+        data.attrs[key] = value
+`;
+
+Deno.test('a trace mean that is not finite comes as "NaN", "Infinity" or "-Infinity" in JSON, and so in the CSV', async () => {
+  const python = await findPython(["h5py", "numpy"]);
+  assert(python, "h5py and numpy are needed");
+  const dir = await Deno.makeTempDir({ prefix: "miniscope_traces_nan_" });
+  try {
+    const raw = await MiniscopeImagingExtractor.open({ folderPath: SAMPLE, onWarning() {} });
+    const frames = await ffmpegDecodeAll(raw.getFilePaths());
+    const shape = raw.getImageShape();
+    const path = join(dir, "nan.nwb");
+    await writeNwb(raw, path, { sessionStartTime: "2022-09-19T09:18:41Z", onWarning() {} });
+    await raw.close();
+    await runPython(python, NON_FINITE, [path]);
+    await withView(path, async (_server, call) => {
+      const { id } = await (await postTrace(call, { rect: [0, 0, 2, 2] })).json();
+      const status = await waitDone(call, id);
+      deepStrictEqual(status.state, "done");
+      deepStrictEqual(status.values.slice(0, 3), ["NaN", "Infinity", "-Infinity"]);
+      const rest = independentTrace(frames, shape, 1, inRect([0, 0, 2, 2])).slice(3);
+      assertClose(status.values.slice(3) as unknown as number[], rest, "finite means");
+      const csv = (await (await call(`/api/traces/${id}.csv`)).text()).split("\n");
+      deepStrictEqual(csv.slice(1, 4).map((line) => line.split(",")[2]), [
+        "NaN",
+        "Infinity",
+        "-Infinity",
+      ]);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -42,6 +42,11 @@ export type Region =
 export function regionPixels(region: Region, shape: readonly [number, number]): Uint32Array {
   const [rows, cols] = shape;
   const isRect = typeof region === "object" && region !== null && "rect" in region;
+  if (isRect && "ellipse" in region) {
+    throw new TypeError(
+      `A region is a rectangle or an ellipse, not both: ${JSON.stringify(region)}`,
+    );
+  }
   const values: unknown = isRect
     ? (region as { rect: unknown }).rect
     : (region as { ellipse?: unknown } | null)?.ellipse;

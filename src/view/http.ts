@@ -83,13 +83,28 @@ export function cookieValue(header: string | null, name: string): string | null 
 /** A whole number in `[0, limit)` from a path segment or query value. */
 export function index(value: string | null, what: string, limit: number, unit: string): number {
   if (value === null || !/^\d{1,15}$/.test(value)) {
-    throw new HttpError(400, `${what} must be a whole number, got ${JSON.stringify(value)}`);
+    throw new HttpError(
+      400,
+      `${what} must be a whole number of at most 15 digits, got ${JSON.stringify(value)}`,
+    );
   }
   const n = Number(value);
   if (n >= limit) {
     throw new HttpError(404, `${what} ${n} is out of range: there are ${limit} ${unit}`);
   }
   return n;
+}
+
+/**
+ * Refuses a request that brings a body where none is read, rather than leave it unread.
+ *
+ * @throws {HttpError} 413 when it has one.
+ */
+export function refuseBody(request: Request, path: string): void {
+  const length = request.headers.get("content-length");
+  if (request.headers.has("transfer-encoding") || (length !== null && length !== "0")) {
+    throw new HttpError(413, `${request.method} ${path} takes no body`);
+  }
 }
 
 /** A request body of at most 4 KiB, as text. */

@@ -29,6 +29,7 @@ import {
   index,
   json,
   readSmallBody,
+  refuseBody,
   SAFE_METHODS,
   sameToken,
   SECURITY_HEADERS,
@@ -247,11 +248,7 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
       allow("GET", "HEAD", "POST");
       const state = device(url);
       if (method === "POST") {
-        // Nothing reads a body, so none is accepted rather than left unread.
-        const length = request.headers.get("content-length");
-        if (request.headers.has("transfer-encoding") || (length !== null && length !== "0")) {
-          throw new HttpError(413, `POST ${url.pathname} takes no body`);
-        }
+        refuseBody(request, url.pathname);
         state.projections.start();
       }
       return json(state.projections.status(), method === "POST" ? 202 : 200);
@@ -289,8 +286,9 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
     allow: (...methods: string[]) => void,
   ): Promise<Response> {
     if (arg === undefined) {
-      allow("POST");
+      allow("GET", "HEAD", "POST");
       const state = device(url);
+      if (request.method !== "POST") return json({ traces: traces.list(devices.indexOf(state)) });
       const body = await readSmallBody(request, url.pathname);
       let region: Region;
       try {
@@ -323,6 +321,7 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
     }
     allow("GET", "HEAD", "DELETE");
     if (request.method === "DELETE") {
+      refuseBody(request, url.pathname);
       if (!(await traces.remove(id))) throw new HttpError(404, `No trace ${JSON.stringify(id)}`);
       return json({ id, removed: true });
     }
@@ -359,6 +358,13 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
   } catch (error) {
     // A port in use: what the source holds open is released.
     source.close?.();
+    if (error instanceof Deno.errors.AddrInUse) {
+      throw new Deno.errors.AddrInUse(
+        `Cannot listen on 127.0.0.1:${options.port}: the port is in use (give another with ` +
+          `--port, or 0 for a free one)`,
+        { cause: error },
+      );
+    }
     throw error;
   }
   port = (await listening.promise).port;

@@ -1,11 +1,14 @@
 /**
  * The viewer's region traces: each computed in the background on request, with progress,
- * cancelled when removed, kept while the server runs (a bounded number of them).
+ * cancelled when removed, kept while the server runs (a bounded number of them). One is
+ * computed at a time (each read uses the recording's decoders at full speed); the others wait
+ * their turn, `running` with nothing done yet.
  *
  * @module
  */
 
 import type { ViewRecording } from "./model.ts";
+import { Slots } from "../async.ts";
 import { type Region, regionPixels, type TraceInput, traceRecording } from "../analysis/traces.ts";
 
 /** Traces kept at once: each holds a number per frame. */
@@ -25,8 +28,12 @@ export interface TraceStatus {
   done: number;
   /** Frames in all. */
   total: number;
-  /** The region's mean in each frame, once done. */
-  values?: number[];
+  /**
+   * The region's mean in each frame, once done; a mean that is not finite (a NaN or infinite
+   * stored value in the region) as the string `"NaN"`, `"Infinity"` or `"-Infinity"`, which JSON
+   * has no number for.
+   */
+  values?: (number | string)[];
   /** Why it failed, when it did. */
   error?: string;
 }
@@ -43,6 +50,7 @@ interface Job {
 export class TraceStore {
   readonly #signal: AbortSignal;
   readonly #jobs = new Map<string, Job>();
+  readonly #slots = new Slots(1);
   #next = 1;
 
   /**
@@ -88,19 +96,20 @@ export class TraceStore {
       total: extractor.getNumSamples(),
     };
     const job: Job = { status, values: null, extractor, stop, run: Promise.resolve() };
-    job.run = traceRecording(input, region, {
-      signal,
-      onFrame: (done) => void (status.done = done),
-    }).then(
-      (values) => {
-        job.values = values;
-        status.state = "done";
-      },
-      (error: unknown) => {
-        status.state = "failed";
-        status.error = error instanceof Error ? error.message : String(error);
-      },
-    );
+    job.run = this.#slots.use(signal, () =>
+      traceRecording(input, region, {
+        signal,
+        onFrame: (done) => void (status.done = done),
+      })).then(
+        (values) => {
+          job.values = values;
+          status.state = "done";
+        },
+        (error: unknown) => {
+          status.state = "failed";
+          status.error = error instanceof Error ? error.message : String(error);
+        },
+      );
     this.#jobs.set(id, job);
     return id;
   }
@@ -114,7 +123,21 @@ export class TraceStore {
   status(id: string): TraceStatus | null {
     const job = this.#jobs.get(id);
     if (!job) return null;
-    return { ...job.status, ...(job.values ? { values: Array.from(job.values) } : {}) };
+    if (!job.values) return { ...job.status };
+    const values = Array.from(job.values, (v) => Number.isFinite(v) ? v : String(v));
+    return { ...job.status, values };
+  }
+
+  /**
+   * The traces of a device, without their values.
+   *
+   * @param device The device's id.
+   * @returns Their statuses, oldest first.
+   */
+  list(device: number): TraceStatus[] {
+    return [...this.#jobs.values()]
+      .filter((job) => job.status.device === device)
+      .map((job) => ({ ...job.status }));
   }
 
   /**

@@ -20,7 +20,7 @@ import type { ClientModules, Panel } from "./types.ts";
  * @returns The panel.
  */
 export function tracesPanel({ common }: Pick<ClientModules, "common">): Panel {
-  return ({ main, go, onShow, current }) => {
+  return async ({ main, go, onShow, current }) => {
     const COLOURS = ["#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#17becf", "#bcbd22", "#8c564b"];
     const [rows, cols] = main.shape;
     const frame = common.element<HTMLCanvasElement>("frame");
@@ -104,9 +104,11 @@ export function tracesPanel({ common }: Pick<ClientModules, "common">): Panel {
       const done = traces.filter((t) => t.values);
       let low = Infinity, high = -Infinity;
       for (const t of done) {
-        for (const v of t.values!) (low = Math.min(low, v)), (high = Math.max(high, v));
+        for (const v of t.values!) {
+          if (Number.isFinite(v)) (low = Math.min(low, v)), (high = Math.max(high, v));
+        }
       }
-      if (high <= low) (high = low + 1), (low -= 1);
+      if (!(high > low)) (high = Number.isFinite(low) ? low + 1 : 1), (low = high - 2);
       const yOf = (v: number) =>
         Math.round(height - 4 - ((v - low) / (high - low)) * (height - 18));
       context.fillStyle = "#666";
@@ -117,13 +119,21 @@ export function tracesPanel({ common }: Pick<ClientModules, "common">): Panel {
         10,
       );
       // Whole-pixel rectangles, so each trace is drawn in exactly its colour.
+      // A mean that is not finite is a gap.
       for (const t of done) {
         context.fillStyle = t.colour;
-        let previous = yOf(t.values![0]!);
+        let previous: number | null = null;
         for (let k = 0; k < n; k++) {
-          const y = yOf(t.values![k]!);
+          const v = t.values![k]!;
+          if (!Number.isFinite(v)) {
+            previous = null;
+            continue;
+          }
+          const y = yOf(v);
           const x = xOf(k), next = k + 1 < n ? xOf(k + 1) : x + 1;
-          context.fillRect(x, Math.min(y, previous), 2, Math.abs(y - previous) + 2);
+          if (previous !== null) {
+            context.fillRect(x, Math.min(y, previous), 2, Math.abs(y - previous) + 2);
+          }
           context.fillRect(x, y, Math.max(2, next - x), 2);
           previous = y;
         }
@@ -133,7 +143,6 @@ export function tracesPanel({ common }: Pick<ClientModules, "common">): Panel {
     };
 
     const add = async (region: Trace["region"]) => {
-      const colour = COLOURS[used++ % COLOURS.length]!;
       const answer = await fetch(`api/traces?device=${main.id}`, {
         method: "POST",
         // The server wants this page's Origin on a POST (see the projections panel).
@@ -143,8 +152,14 @@ export function tracesPanel({ common }: Pick<ClientModules, "common">): Panel {
       });
       const body = await answer.json();
       if (!answer.ok) throw new Error(`Cannot trace the region: ${body.error}`);
+      await follow(body.id, region);
+    };
+
+    /** Lists a trace of the server, and shows its progress, then its plot. */
+    const follow = async (id: string, region: Trace["region"]) => {
+      const colour = COLOURS[used++ % COLOURS.length]!;
       const item = document.createElement("li");
-      item.dataset.trace = body.id;
+      item.dataset.trace = id;
       item.style.color = colour;
       const label = document.createElement("span");
       label.textContent = region.rect
@@ -153,13 +168,13 @@ export function tracesPanel({ common }: Pick<ClientModules, "common">): Panel {
       const progress = document.createElement("progress");
       const link = document.createElement("a");
       link.textContent = "CSV";
-      link.href = `api/traces/${body.id}.csv`;
-      link.download = `trace_${body.id}.csv`;
+      link.href = `api/traces/${id}.csv`;
+      link.download = `trace_${id}.csv`;
       link.hidden = true;
       const remove = document.createElement("button");
       remove.type = "button";
       remove.textContent = "remove";
-      const trace: Trace = { id: body.id, colour, region, values: null, item, removed: false };
+      const trace: Trace = { id, colour, region, values: null, item, removed: false };
       remove.addEventListener("click", async () => {
         trace.removed = true;
         traces.splice(traces.indexOf(trace), 1);
@@ -181,7 +196,8 @@ export function tracesPanel({ common }: Pick<ClientModules, "common">): Panel {
         progress.max = s.total;
         progress.value = s.done;
         if (s.state === "done") {
-          trace.values = Float64Array.from(s.values);
+          // Means that are not finite come as "NaN", "Infinity" or "-Infinity".
+          trace.values = Float64Array.from(s.values as (number | string)[], Number);
           progress.hidden = true;
           link.hidden = false;
           item.dataset.state = "done";
@@ -217,5 +233,10 @@ export function tracesPanel({ common }: Pick<ClientModules, "common">): Panel {
       go(((event.clientX - box.left) / box.width) * (n - 1));
     });
     onShow(() => drawPlot());
+    // The traces kept by the server from before (a page reloaded) are listed again.
+    const kept = await (await fetch(`api/traces?device=${main.id}`)).json();
+    for (const t of kept.traces as { id: string; region: Trace["region"] }[]) {
+      follow(t.id, t.region).catch((error) => common.status(String(error)));
+    }
   };
 }
