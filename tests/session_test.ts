@@ -492,6 +492,37 @@ Deno.test("a headOrientation.csv whose last row was cut while writing reads the 
   }
 });
 
+Deno.test("a quaternion written nan in headOrientation.csv is kept as NaN with one warning; a time stamp nan is an error", async () => {
+  const root = await Deno.makeTempDir({ prefix: "miniscope_head_" });
+  try {
+    const path = join(root, "headOrientation.csv");
+    const rows = (await Deno.readTextFile(join(SAMPLE, "headOrientation.csv"))).trim().split("\n");
+    await Deno.writeTextFile(
+      path,
+      [...rows.slice(0, 3), "30,nan,NaN,nan,nan", ...rows.slice(3)].join("\n") + "\n",
+    );
+    const w: string[] = [];
+    const head = await readHeadOrientation(path, { onWarning: (m) => w.push(m) });
+    deepStrictEqual(head.timeStampsMs.length, rows.length);
+    deepStrictEqual(head.timeStampsMs[2], 30);
+    deepStrictEqual([...head.quaternions.subarray(8, 12)], [NaN, NaN, NaN, NaN]);
+    deepStrictEqual(
+      [...head.quaternions.subarray(12, 16)],
+      rows[3]!.split(",").slice(1).map(Number),
+    );
+    deepStrictEqual(w, [
+      `"${path}": 4 quaternion values are "nan" (no orientation from the IMU): kept as NaN`,
+    ]);
+    await Deno.writeTextFile(path, [...rows.slice(0, 3), "nan,1,0,0,0"].join("\n") + "\n");
+    await rejects(
+      () => readHeadOrientation(path),
+      errorWith(MalformedRecordingError, `"${path}": line 4, column 1 is not a number: "nan"`),
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 Deno.test("a device metaData.json half-written while recording is a warning: the session and the device still open", async () => {
   const root = await Deno.makeTempDir({ prefix: "miniscope_session_" });
   try {

@@ -7,7 +7,7 @@
  */
 
 import { FormatError } from "./format_error.ts";
-import { numberRowProblem, readTable } from "./table.ts";
+import { NUMBER, numberRowProblem, readTable } from "./table.ts";
 
 /** Head orientation samples. */
 export interface HeadOrientation {
@@ -41,7 +41,7 @@ const HEADERS = ["time stamp (ms),qw,qx,qy,qz", "qw,qx,qy,qz"];
  * @returns Time stamps and quaternions.
  * @throws {FormatError} When the header is neither `Time Stamp (ms),qw,qx,qy,qz` nor
  *   `qw,qx,qy,qz`, a row has not five cells or a cell is not a finite number (naming line and
- *   column).
+ *   column); a quaternion value written `nan` is kept as NaN, with a warning.
  */
 export function parseHeadOrientationCsv(
   text: string,
@@ -56,12 +56,34 @@ export function parseHeadOrientationCsv(
         );
       }
     },
-    rowProblem: (cells, lineNumber) =>
-      numberRowProblem(cells, lineNumber, {
+    rowProblem(cells, lineNumber) {
+      const problem = numberRowProblem(cells, lineNumber, {
         count: 5,
         expected: "5 (the time stamp in ms, qw, qx, qy, qz)",
-      }),
+        numeric: (col) => col === 0,
+      });
+      if (problem) return problem;
+      // A quaternion the IMU could not give is written "nan": kept as NaN, no orientation.
+      for (let col = 1; col < 5; col++) {
+        const cell = cells[col]!;
+        if (!/^nan$/i.test(cell) && (!NUMBER.test(cell) || !Number.isFinite(Number(cell)))) {
+          const what = NUMBER.test(cell) ? "is not a finite number" : "is not a number";
+          return `line ${lineNumber}, column ${col + 1} ${what}: "${cell.slice(0, 40)}"`;
+        }
+      }
+      return undefined;
+    },
   }, warn);
+  let unknown = 0;
+  for (const cells of rows) {
+    for (let col = 1; col < 5; col++) if (/^nan$/i.test(cells[col]!)) unknown++;
+  }
+  if (unknown > 0) {
+    warn?.(
+      `${unknown} quaternion value${unknown === 1 ? " is" : "s are"} "nan" (no orientation ` +
+        "from the IMU): kept as NaN",
+    );
+  }
   const timeStampsMs = Float64Array.from(rows, (cells) => Number(cells[0]));
   const quaternions = new Float64Array(rows.length * 4);
   rows.forEach((cells, row) => {

@@ -81,6 +81,8 @@ interface DeviceState {
   device: ViewDevice;
   frames: FrameStore;
   projections: Projections;
+  /** The JSON of `/api/orientation`, once asked for. */
+  orientation?: Promise<string> | undefined;
 }
 
 /**
@@ -210,10 +212,15 @@ export async function startView(options: ViewOptions): Promise<ViewServer> {
     }
     if (name === "orientation" && arg === undefined) {
       allow("GET", "HEAD");
-      const { device: d } = device(url);
-      if (!d.orientation) throw new HttpError(404, `${d.name} has no head orientation`);
-      const { timestamps, quaternions } = await d.orientation();
-      return json({ timestamps: Array.from(timestamps), quaternions: Array.from(quaternions) });
+      const state = device(url);
+      const read = state.device.orientation;
+      if (!read) throw new HttpError(404, `${state.device.name} has no head orientation`);
+      // Built once: a long recording's file makes a large answer.
+      state.orientation ??= read().then(({ timestamps, quaternions }) =>
+        JSON.stringify({ timestamps: Array.from(timestamps), quaternions: Array.from(quaternions) })
+      );
+      state.orientation.catch(() => (state.orientation = undefined));
+      return text(await state.orientation, "application/json");
     }
     if (name === "frames" && arg !== undefined && rest.length === 0) {
       allow("GET", "HEAD");

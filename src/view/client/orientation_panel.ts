@@ -150,8 +150,10 @@ export function orientationPanel({ common }: Pick<ClientModules, "common">): Pan
       ];
       const away = Math.round((rowTimes[row]! - t) * 1000);
       readout.dataset.row = String(row);
-      readout.textContent =
-        `head: yaw ${yaw.toFixed(1)}°, pitch ${pitch.toFixed(1)}°, roll ${roll.toFixed(1)}°` +
+      const said = Number.isFinite(yaw + pitch + roll)
+        ? `yaw ${yaw.toFixed(1)}°, pitch ${pitch.toFixed(1)}°, roll ${roll.toFixed(1)}°`
+        : "no orientation (the IMU gave none)";
+      readout.textContent = `head: ${said}` +
         (away === 0 ? "" : ` (row ${away > 0 ? "+" : ""}${away} ms from the frame)`);
       drawDial(yaw, pitch, roll);
     });
