@@ -720,3 +720,119 @@ Deno.test("discovery reports an unreadable folder, a link loop, a link to a fold
     await Deno.chmod(join(lab, "locked"), 0o755);
   });
 });
+
+Deno.test("an output or SLURM folder that is a file, the dataset folder or within a recording is refused, and a refused run writes nothing", async () => {
+  await withTemp(async (dir) => {
+    const root = join(dir, "data");
+    const s: LabSession = { animal: "m1", date: "2022_09_19", time: "09_18_41" };
+    const session = await writeLabSession(root, s);
+    const table = join(dir, "subjects.tsv");
+    await Deno.writeTextFile(table, subjectsTsv([["m1", "F", "P90D"]]));
+    const before = await listTree(root);
+    for (
+      const [out, part] of [
+        [session, `is in the recording folder "${await Deno.realPath(session)}"`],
+        [join(session, "Miniscope"), "is in the recording folder"],
+        [join(session, "Miniscope", "new"), "is in the recording folder"],
+        [root, "is the dataset folder itself"],
+        [table, "is a file, not a folder"],
+      ] as const
+    ) {
+      await rejects(
+        convertDataset({ root, out, subjects: table }),
+        (error: Error) => error instanceof TypeError && error.message.includes(part),
+        out,
+      );
+      await rejects(planDataset({ root, out, subjects: table }), TypeError, out);
+    }
+    await rejects(
+      writeSlurmJob({
+        root,
+        out: join(dir, "out"),
+        subjects: table,
+        folder: join(session, "Miniscope"),
+      }),
+      (error: Error) =>
+        error.message.startsWith(`The SLURM folder "${join(session, "Miniscope")}"`),
+    );
+    // Nothing was written into the recording, and no output folder was made.
+    deepStrictEqual(await listTree(root), before);
+    const out = join(dir, "never");
+    await rejects(convertDataset({ root: join(dir, "missing"), out, subjects: table }));
+    await rejects(convertDataset({ root, out, subjects: join(dir, "missing.tsv") }));
+    deepStrictEqual(await Deno.stat(out).then(() => true, () => false), false);
+    // A folder of its own within the dataset folder is fine.
+    const report = await convertDataset({ root, out: join(root, "derived"), subjects: table });
+    deepStrictEqual(report.sessions.map((r) => r.status), ["converted"]);
+  });
+});
+
+Deno.test("a subjects table with two ids of one subject label, or not UTF-8, is refused naming the line", async () => {
+  throws(
+    () =>
+      parseSubjectsTable(
+        "subject_id\tspecies\tsex\tage\nmouse-2\tMus musculus\tF\tP90D\nmouse 2\tMus musculus\tM\tP90D\n",
+        "s.tsv",
+      ),
+    /line 3: subject "mouse 2" has the subject label "mouse-2", as "mouse-2" on line 2 does/,
+  );
+  throws(
+    () => parseSubjectsTable("subject_id\tsex\nMouse1\tF\nmouse1\tM\n", "s.tsv"),
+    /line 3: subject "mouse1" has the subject label "mouse1", as "Mouse1" on line 2 does/,
+  );
+  await withTemp(async (dir) => {
+    const root = join(dir, "data");
+    await writeLabSession(root, { animal: "m1", date: "2022_09_19", time: "09_18_41" });
+    const latin1 = join(dir, "latin1.csv");
+    const text = "subject_id,species,sex,age,description\nm1,Mus musculus,F,P90D,caf";
+    await Deno.writeFile(latin1, Uint8Array.from([...new TextEncoder().encode(text), 0xe9, 0x0a]));
+    await rejects(
+      planDataset({ root, out: join(dir, "out"), subjects: latin1 }),
+      (error: Error) =>
+        error.message ===
+          `Subjects table "${latin1}" is not UTF-8 text (line 2, byte 66): save it as UTF-8`,
+    );
+    const utf16 = join(dir, "utf16.csv");
+    await Deno.writeFile(utf16, Uint8Array.from([0xff, 0xfe, 0x73, 0x00]));
+    await rejects(
+      planDataset({ root, out: join(dir, "out"), subjects: utf16 }),
+      (error: Error) =>
+        error.message === `Subjects table "${utf16}" is UTF-16: save it as UTF-8 text`,
+    );
+  });
+});
+
+Deno.test("a session whose metaData.json cannot be parsed is a failure, not a skip, and animals differing in case are one subject", async () => {
+  await withTemp(async (dir) => {
+    const root = join(dir, "data");
+    const broken = await writeLabSession(root, {
+      animal: "m1",
+      date: "2022_09_19",
+      time: "09_18_41",
+    });
+    await Deno.writeTextFile(
+      join(broken, "metaData.json"),
+      '{"animalName": "m1", "recordingStartTime": {',
+    );
+    await writeLabSession(root, { animal: "Mouse", date: "2022_09_20", time: "10_00_00" });
+    await writeLabSession(root, { animal: "mouse", date: "2022_09_21", time: "10_00_00" });
+    const table = join(dir, "subjects.tsv");
+    await Deno.writeTextFile(table, subjectsTsv([["m1", "F", "P90D"], ["Mouse", "F", "P90D"]]));
+    const plan = await planDataset({ root, out: join(dir, "out"), subjects: table });
+    const of = (folder: string) => plan.sessions.find((s) => s.folder === folder)!;
+    deepStrictEqual(of(broken).action, "refuse");
+    assert(of(broken).reason!.includes("metaData.json"), of(broken).reason!);
+    // Its device folder is not told of as a device folder outside a session.
+    deepStrictEqual(plan.sessions.some((s) => s.folder === join(broken, "Miniscope")), false);
+    const cased = plan.sessions.filter((s) =>
+      s.animalName !== null && /^mouse$/i.test(s.animalName)
+    );
+    deepStrictEqual(cased.map((s) => s.action), ["refuse", "refuse"]);
+    assert(
+      cased[0]!.reason!.includes(`Animal names "Mouse" and "mouse" all become`),
+      cased[0]!.reason!,
+    );
+    const { code } = await run(Deno.execPath(), cliArgs(root, join(dir, "out"), table, []));
+    deepStrictEqual(code, 1);
+  });
+});

@@ -7,11 +7,12 @@
  */
 
 import { join, resolve } from "node:path";
+import { explainFsError } from "../files.ts";
 import type { RecordingStartTime } from "../formats/metadata_json.ts";
 import { checkOptions } from "../nwb/options.ts";
 import { planExport } from "../nwb/plan.ts";
 import { startTimeWithOffset } from "../nwb/start_time.ts";
-import { discoverSessions, type FoundSession } from "./discovery.ts";
+import { checkWriteFolder, discoverSessions, type FoundSession } from "./discovery.ts";
 import { fingerprintSession, type InputFingerprint } from "./fingerprint.ts";
 import { canonicalJson, type ManifestEntry, readEntry } from "./manifest.ts";
 import {
@@ -313,27 +314,31 @@ function refuseCollisions(sessions: PlannedSession[]): void {
   for (const planned of sessions) {
     // Every animal with a label counts, refused or not: once its refusal is mended, its files
     // would join the other animal's.
+    // Labels are told apart without case: `sub-A/` and `sub-a/` are one folder on the file
+    // systems of macOS and Windows.
     if (planned.subject !== null && planned.animalName !== null) {
-      const names = namesOfLabel.get(planned.subject) ?? new Set();
+      const label = planned.subject.toLowerCase();
+      const names = namesOfLabel.get(label) ?? new Set();
       names.add(planned.animalName);
-      namesOfLabel.set(planned.subject, names);
+      namesOfLabel.set(label, names);
     }
     if (!planned.task) continue;
-    byKey.set(planned.task.key, [...(byKey.get(planned.task.key) ?? []), planned]);
+    const key = planned.task.key.toLowerCase();
+    byKey.set(key, [...(byKey.get(key) ?? []), planned]);
   }
   for (const planned of sessions) {
     if (!planned.task) continue;
-    const names = [...namesOfLabel.get(planned.subject!)!].sort();
+    const names = [...namesOfLabel.get(planned.subject!.toLowerCase())!].sort();
     if (names.length > 1) {
       planned.action = "refuse";
       planned.reason = `Animal names ${names.map((n) => `"${n}"`).join(" and ")} all become ` +
         `subject label "${planned.subject}": their files would be taken for one animal's; ` +
-        `make the names differ in more than the characters a label cannot hold (letters, ` +
-        `digits and hyphens are kept)`;
+        `make the names differ in more than case and the characters a label cannot hold ` +
+        `(ASCII letters, digits and hyphens are kept)`;
       planned.task = null;
       continue;
     }
-    const same = byKey.get(planned.task.key)!;
+    const same = byKey.get(planned.task.key.toLowerCase())!;
     if (same.length > 1) {
       const others = same.filter((s) => s !== planned).map((s) => `"${s.folder}"`);
       planned.action = "refuse";
@@ -343,6 +348,30 @@ function refuseCollisions(sessions: PlannedSession[]): void {
       planned.task = null;
     }
   }
+}
+
+/**
+ * Checks what a dataset conversion is given before anything is written: the NWB options, the
+ * dataset folder, the subjects table and where the output goes.
+ *
+ * @param options The plan's options.
+ * @returns The subjects table, or null without one.
+ * @throws {TypeError} {RangeError} When an option is wrong, or the output folder is a file, the
+ *   dataset folder itself, or within a recording's folder.
+ * @throws {Deno.errors.NotFound} When the dataset folder or the table does not exist.
+ * @throws {MalformedRecordingError} When the table cannot be read.
+ */
+export async function checkDatasetPlaces(
+  options: PlanOptions,
+): Promise<Awaited<ReturnType<typeof readSubjectsTable>> | null> {
+  checkDatasetOptions(options);
+  const root = await Deno.stat(options.root).catch((error) => {
+    throw explainFsError(error, options.root, "dataset folder");
+  });
+  if (!root.isDirectory) throw new TypeError(`"${options.root}" is not a folder`);
+  const table = options.subjects === undefined ? null : await readSubjectsTable(options.subjects);
+  await checkWriteFolder(options.root, options.out, "The output folder");
+  return table;
 }
 
 /**
@@ -372,8 +401,7 @@ function refuseCollisions(sessions: PlannedSession[]): void {
  *   naming it.
  */
 export async function planDataset(options: PlanOptions): Promise<DatasetPlan> {
-  checkDatasetOptions(options);
-  const table = options.subjects === undefined ? null : await readSubjectsTable(options.subjects);
+  const table = await checkDatasetPlaces(options);
   const outExists = await Deno.stat(options.out).then(() => true, () => false);
   const found = await discoverSessions(options.root, {
     ...(outExists ? { exclude: options.out } : {}),

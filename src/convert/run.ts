@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type DatasetPlan, planDataset, type PlanOptions } from "./plan.ts";
+import { checkDatasetPlaces, type DatasetPlan, planDataset, type PlanOptions } from "./plan.ts";
 import { lockOutput } from "./lock.ts";
 import type { SubjectLabel } from "./names.ts";
 import { type ConversionResult, runTask } from "./task.ts";
@@ -158,6 +158,8 @@ async function convertLocked(
   options: ConvertOptions,
   jobs: number,
 ): Promise<Pick<ConvertReport, "sessions" | "subjectLabels">> {
+  // Nothing is made before what the run is given is checked.
+  await checkDatasetPlaces(options);
   await Deno.mkdir(options.out, { recursive: true });
   using _lock = await lockOutput(options.out, "exclusive");
   const plan = await planDataset(options);

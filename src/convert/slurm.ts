@@ -10,6 +10,7 @@
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { explainFsError } from "../files.ts";
+import { checkWriteFolder } from "./discovery.ts";
 import { lockOutput } from "./lock.ts";
 import { writeAtomically } from "./manifest.ts";
 import { type DatasetPlan, planDataset, type PlanOptions, type SessionTask } from "./plan.ts";
@@ -118,6 +119,7 @@ export async function writeSlurmJob(options: SlurmOptions): Promise<SlurmJob> {
       throw new Error(`"${path}" holds a comma, which Deno's permission flags cannot take`);
     }
   }
+  await checkWriteFolder(root, folder, "The SLURM folder");
   const plan = await planDataset({ ...options, root, out });
   const tasks = plan.sessions.flatMap((s) => (s.task ? [s.task] : []));
   if (tasks.length === 0) {

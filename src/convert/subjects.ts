@@ -7,6 +7,7 @@
 
 import { extname } from "node:path";
 import { explainFsError } from "../files.ts";
+import { subjectLabel } from "./names.ts";
 import { csvLines } from "../formats/table.ts";
 import type { SubjectFields } from "../nwb/content.ts";
 import { checkOptions } from "../nwb/options.ts";
@@ -121,6 +122,7 @@ export function parseSubjectsTable(text: string, path: string): SubjectsTable {
   }
   const rows: SubjectRecord[] = [];
   const seen = new Map<string, number>();
+  const labels = new Map<string, { id: string; line: number }>();
   lines.forEach((line, index) => {
     const number = index + 1;
     if (index === 0 || line.trim() === "") return;
@@ -135,6 +137,16 @@ export function parseSubjectsTable(text: string, path: string): SubjectsTable {
       throw new Error(`${where}: subject "${id}" is already on line ${seen.get(id)}`);
     }
     seen.set(id, number);
+    // Two ids that name one subject label would give one file two subjects.
+    const label = subjectLabel(id);
+    const other = label === null ? undefined : labels.get(label.toLowerCase());
+    if (other !== undefined) {
+      throw new Error(
+        `${where}: subject "${id}" has the subject label "${label}", as "${other.id}" on ` +
+          `line ${other.line} does (labels are told apart without case)`,
+      );
+    }
+    if (label !== null) labels.set(label.toLowerCase(), { id, line: number });
     const record: SubjectRecord = {
       subjectId: id,
       species: null,
@@ -204,11 +216,40 @@ function checkRecord(record: SubjectRecord, where: string): void {
  * @throws {Error} As {@linkcode parseSubjectsTable}.
  */
 export async function readSubjectsTable(path: string): Promise<SubjectsTable> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await Deno.readTextFile(path);
+    bytes = await Deno.readFile(path);
   } catch (error) {
     throw explainFsError(error, path, "subjects table");
+  }
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    throw new Error(`Subjects table "${path}" is UTF-16: save it as UTF-8 text`);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    // The line of the first byte that is not UTF-8.
+    const decoder = new TextDecoder("utf-8", { fatal: true });
+    let good = 0;
+    try {
+      for (; good < bytes.length; good++) {
+        decoder.decode(bytes.subarray(good, good + 1), { stream: true });
+      }
+    } catch {
+      // `good` ends an invalid sequence: it starts at its lead byte, if one is just before.
+      for (let j = good; j >= Math.max(0, good - 3); j--) {
+        if (bytes[j]! >= 0xc0) {
+          good = j;
+          break;
+        }
+      }
+    }
+    const line = bytes.subarray(0, good).filter((b) => b === 0x0a).length + 1;
+    throw new Error(
+      `Subjects table "${path}" is not UTF-8 text (line ${line}, byte ${good + 1}): save it ` +
+        "as UTF-8",
+    );
   }
   return parseSubjectsTable(text, path);
 }
@@ -227,8 +268,10 @@ export function findSubject(
   animalName: string,
   label: string,
 ): SubjectRecord | undefined {
-  return table.rows.find((row) => row.subjectId === animalName) ??
-    table.rows.find((row) => row.subjectId === label);
+  // Ids are kept without a leading `sub-`; so is the animal name here.
+  const name = animalName.replace(/^sub-/, "");
+  return table.rows.find((row) => row.subjectId === name) ??
+    table.rows.find((row) => row.subjectId === label.replace(/^sub-/, ""));
 }
 
 /**
