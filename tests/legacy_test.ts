@@ -331,6 +331,42 @@ Deno.test("row counts that fit only nearly are matched to the nearest, with a wa
   }
 });
 
+Deno.test("a row missing before the last is refused by its frameNum, naming the line; a frameNum miswritten with a row per frame is a warning", async () => {
+  const dir = await copyLegacy();
+  try {
+    const path = join(dir, "timestamp.dat");
+    const original = (await Deno.readTextFile(path)).trim().split("\r\n");
+    // The Miniscope's row of frameNum 9 left out: the rows after it belong one frame later.
+    const lines = [...original];
+    const at = lines.findIndex((line) => line.startsWith(`${SCOPE.camNum}\t9\t`));
+    lines.splice(at, 1);
+    await Deno.writeTextFile(path, lines.join("\r\n") + "\r\n");
+    const tenth = lines.findIndex((line) => line.startsWith(`${SCOPE.camNum}\t10\t`)) + 1;
+    await rejects(
+      MiniscopeImagingExtractor.open({ folderPath: dir, onWarning() {} }),
+      errorWith(
+        MalformedRecordingError,
+        `Cannot read "${path}": the frameNum of camNum ${SCOPE.camNum} goes from 8 to 10 at line ${tenth}, ` +
+          `and it has 15 rows for 16 frames: a row is missing there`,
+      ),
+    );
+    // frameNum 6 written as 5, a row for each frame: matched by order, with a warning.
+    const miswritten = original.map((line) =>
+      line.startsWith(`${SCOPE.camNum}\t6\t`) ? line.replace(/^(\d+)\t6\t/, "$1\t5\t") : line
+    );
+    await Deno.writeTextFile(path, miswritten.join("\r\n") + "\r\n");
+    const { list, onWarning } = warnings();
+    await using scope = await MiniscopeImagingExtractor.open({ folderPath: dir, onWarning });
+    deepStrictEqual(scope.getNumSamples(), 16);
+    assert(
+      list.some((w) => w.includes(`the frameNum of camNum ${SCOPE.camNum} goes from 5 to 5`)),
+      list.join("\n"),
+    );
+  } finally {
+    await removeLegacy(dir);
+  }
+});
+
 /** The fixture's folder with pixel (row 4, column 7) of Miniscope frame 3 not gray. */
 async function notGrayCopy(): Promise<string> {
   const dir = await copyLegacy();

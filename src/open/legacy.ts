@@ -228,6 +228,40 @@ function chooseCamNum(
   return camera === "msCam" ? choice.scope : choice.behaviour;
 }
 
+/**
+ * Checks that a camera's rows can be matched to its frames by their order. With a row for every
+ * frame, they are (a `frameNum` that repeats or steps back is a value miswritten: a warning).
+ * With fewer rows than frames, a row missing before the last would give each frame after it
+ * the next frame's time: `frameNum`, which counts the camera's frames from 1, shows where.
+ *
+ * @throws {MalformedRecordingError} When rows are fewer than frames and `frameNum` does not
+ *   count 1, 2, 3, ... (naming the line).
+ */
+function checkFrameNumbers(
+  cam: CameraRows,
+  videoFrames: number,
+  path: string,
+  warn: (message: string) => void,
+): void {
+  const numbers = cam.frameNumbers;
+  const line = (k: number) => cam.rows[k]! + 2;
+  for (let k = 1; k < numbers.length; k++) {
+    if (numbers[k] === numbers[k - 1]! + 1) continue;
+    const what = `the frameNum of camNum ${cam.camNum} goes from ${numbers[k - 1]} to ` +
+      `${numbers[k]} at line ${line(k)}`;
+    if (numbers.length < videoFrames) {
+      throw new MalformedRecordingError(
+        path,
+        `${what}, and it has ${numbers.length} rows for ${videoFrames} frames: a row is ` +
+          `missing there, so the rows after it cannot be matched to their frames by order`,
+      );
+    }
+    if (numbers[k]! <= numbers[k - 1]!) {
+      warn(`"${path}": ${what}; with a row for each frame, rows are matched to frames by order`);
+    }
+  }
+}
+
 /** The time stamps of one camera, its first replaced (with a warning), as a table. */
 function cameraTable(cam: CameraRows, path: string, warn: (message: string) => void) {
   const { stampsMs, first } = replaceFirstStamp(cam.sysClocksMs);
@@ -345,6 +379,7 @@ export async function readLegacyRecording(
     };
   }
   const cam = cams.find((each) => each.camNum === camNum)!;
+  checkFrameNumbers(cam, loaded.videoFrames, timestampsPath, warn);
   return {
     loaded,
     table: cameraTable(cam, timestampsPath, warn),
