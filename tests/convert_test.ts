@@ -2,7 +2,7 @@
 // converted with real ffmpeg into real HDF5, read back with h5py and compared with an
 // independent ffmpeg decode; the manifest, reruns, locks, stop signals and the command line
 // under its narrow permissions. The SLURM job array is tested in convert_slurm_test.ts.
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import assert, { deepStrictEqual, rejects, throws } from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { ffmpegDecodeAll, findPython, runCommand } from "./_helpers.ts";
@@ -834,5 +834,30 @@ Deno.test("a session whose metaData.json cannot be parsed is a failure, not a sk
     );
     const { code } = await run(Deno.execPath(), cliArgs(root, join(dir, "out"), table, []));
     deepStrictEqual(code, 1);
+  });
+});
+
+Deno.test("a warning about a session is reported once, for a dataset folder given by a relative path", async () => {
+  await withTemp(async (dir) => {
+    const root = join(dir, "data");
+    const session = await writeLabSession(root, {
+      animal: "m1",
+      date: "2022_09_19",
+      time: "09_18_41",
+    });
+    const device = join(session, "Miniscope", "metaData.json");
+    const metadata = JSON.parse(await Deno.readTextFile(device));
+    await Deno.writeTextFile(device, JSON.stringify({ ...metadata, framesPerFile: 7 }));
+    const table = join(dir, "subjects.tsv");
+    await Deno.writeTextFile(table, subjectsTsv([["m1", "F", "P90D"]]));
+    const report = await convertDataset({
+      root: relative(Deno.cwd(), root),
+      out: join(dir, "out"),
+      subjects: table,
+    });
+    const [only] = report.sessions;
+    deepStrictEqual(only!.status, "converted");
+    const told = only!.problems.filter((p) => p.includes("framesPerFile 7"));
+    deepStrictEqual(told.length, 1, only!.problems.join("\n"));
   });
 });

@@ -204,7 +204,14 @@ async function convertLocked(
         error: outcome.error,
         frames: outcome.frames ?? reports[index]!.frames,
         seconds: outcome.seconds ?? reports[index]!.seconds,
-        problems: [...planned.problems, ...outcome.warnings],
+        // The task opens the session again, by its absolute path: what the plan was told
+        // already is told once.
+        problems: [
+          ...new Set([
+            ...planned.problems,
+            ...outcome.warnings.map((w) => w.replaceAll(planned.task!.folder, planned.folder)),
+          ]),
+        ],
       };
       progress.sessionsDone++;
       tell();
