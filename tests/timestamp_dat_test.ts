@@ -51,6 +51,13 @@ Deno.test("parseTimestampDat() names the line and column of a bad cell and refus
   );
   throws(() => parseTimestampDat(""), errorWith(FormatError, "empty"));
   throws(
+    () => parseTimestampDat("camNum\tframeNum\tsysClock\tbuffer\n0\t1\t99999999999999999999\t0\n"),
+    errorWith(
+      FormatError,
+      'line 2, column 3 ("sysClock") is beyond 2^53, where numbers are no longer exact',
+    ),
+  );
+  throws(
     () => parseTimestampDat("camNum\tframeNum\tsysClock\tbuffer\n0\t1\t33\n1\t1\t40\t0\n"),
     errorWith(FormatError, "line 2 has 3 cells, expected 4"),
   );

@@ -36,7 +36,7 @@ const COLUMNS = ["camnum", "framenum", "sysclock", "buffer"] as const;
  * @returns The columns; `buffers` is undefined without a `buffer` column.
  * @throws {FormatError} When the file is empty, the header lacks `camNum`, `frameNum` or
  *   `sysClock`, or a row has the wrong number of cells or a cell that is not a finite number
- *   (naming line and column).
+ *   of at most 2^53 (naming line and column).
  */
 export function parseTimestampDat(text: string, warn?: (message: string) => void): TimestampDat {
   const { header, rows } = readTable(text, {
@@ -53,13 +53,24 @@ export function parseTimestampDat(text: string, warn?: (message: string) => void
         );
       }
     },
-    rowProblem: (cells, lineNumber, header) =>
-      numberRowProblem(cells, lineNumber, {
+    rowProblem(cells, lineNumber, header) {
+      const problem = numberRowProblem(cells, lineNumber, {
         count: header.length,
         expected: `${header.length} as in the header`,
         numeric: (col) => (COLUMNS as readonly string[]).includes(header[col]!.toLowerCase()),
         name: (col) => header[col]!,
-      }),
+      });
+      if (problem) return problem;
+      // Past 2^53 a double no longer holds each whole number: counts and times would blur.
+      for (let col = 0; col < cells.length; col++) {
+        if (!(COLUMNS as readonly string[]).includes(header[col]!.toLowerCase())) continue;
+        if (Math.abs(Number(cells[col])) > Number.MAX_SAFE_INTEGER) {
+          return `line ${lineNumber}, column ${col + 1} ("${header[col]}") is beyond 2^53, ` +
+            `where numbers are no longer exact: "${cells[col]!.slice(0, 40)}"`;
+        }
+      }
+      return undefined;
+    },
   }, warn);
   const column = (name: (typeof COLUMNS)[number]) => {
     const col = header.findIndex((cell) => cell.toLowerCase() === name);
