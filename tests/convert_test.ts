@@ -777,6 +777,14 @@ Deno.test("a subjects table with two ids of one subject label, or not UTF-8, is 
     /line 3: subject "mouse 2" has the subject label "mouse-2", as "mouse-2" on line 2 does/,
   );
   throws(
+    () => parseSubjectsTable("subject_id\tdate_of_birth\nm1\t2021-02-30\n", "s.tsv"),
+    /line 2: date_of_birth "2021-02-30": dateOfBirth must be an ISO 8601 date/,
+  );
+  throws(
+    () => parseSubjectsTable("subject_id\tweight\nm1\theavy\n", "s.tsv"),
+    /line 2: weight "heavy": weight must be a number with its unit/,
+  );
+  throws(
     () => parseSubjectsTable("subject_id\tsex\nMouse1\tF\nmouse1\tM\n", "s.tsv"),
     /line 3: subject "mouse1" has the subject label "mouse1", as "Mouse1" on line 2 does/,
   );

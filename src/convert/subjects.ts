@@ -205,6 +205,16 @@ function checkRecord(record: SubjectRecord, where: string): void {
         `"2022-06-21"`,
     );
   }
+  // The rules the NWB writer holds them to, told here with the table's line.
+  for (const [field, column] of [["dateOfBirth", "date_of_birth"], ["weight", "weight"]] as const) {
+    const given = record[field];
+    if (given === null) continue;
+    try {
+      checkOptions({ [field]: given });
+    } catch (error) {
+      throw new Error(`${where}: ${column} "${given}": ${(error as Error).message}`);
+    }
+  }
 }
 
 /**
