@@ -155,3 +155,25 @@ Deno.test("an NWB export of a session started in the hour passed twice warns thr
     await removeCopy(device);
   }
 });
+
+Deno.test("calendar fields and msecSinceEpoch that are no time zone's offset apart warn and take the nearest quarter hour", () => {
+  // 2022-09-19T09:18:41.007+02:00 is 1663571921007 ms.
+  const exact = Date.UTC(2022, 8, 19, 7, 18, 41, 7);
+  const w = warnings();
+  deepStrictEqual(
+    startTimeWithOffset(at("2022-09-19T09:18:41.007", exact), undefined, "m", w.onWarning),
+    "2022-09-19T09:18:41.007+02:00",
+  );
+  deepStrictEqual(w.list, []);
+  // An hour on and 1,234,567 ms less: 1 h 0 min 0 s - 20 min 34.567 s apart.
+  const off = startTimeWithOffset(
+    at("2022-09-19T10:18:41.007", exact - 1_234_567),
+    undefined,
+    "m",
+    w.onWarning,
+  );
+  deepStrictEqual(off, "2022-09-19T10:18:41.007+03:15");
+  deepStrictEqual(w.list.length, 1);
+  assert.match(w.list[0]!, containing("are not one instant in any time zone: they are"));
+  assert.match(w.list[0]!, containing("s off +03:15, the nearest offset"));
+});

@@ -140,7 +140,19 @@ export function startTimeWithOffset(
   const wall = wallMs(start);
   let offset: number;
   if (start.msecSinceEpoch !== null) {
-    offset = Math.round((wall - start.msecSinceEpoch) / 60000);
+    // Time zones are whole quarter hours from UTC; fields and msecSinceEpoch of one instant
+    // differ by one, to the millisecond.
+    const apart = wall - start.msecSinceEpoch;
+    offset = Math.round(apart / 900_000) * 15;
+    const off = apart - offset * 60_000;
+    if (Math.abs(off) >= 1000 && Math.abs(offset) <= 14 * 60) {
+      warn(
+        `the calendar fields of "${where}" (${start.local}, local time) and its msecSinceEpoch ` +
+          `${start.msecSinceEpoch} (UTC) are not one instant in any time zone: they are ` +
+          `${(off / 1000).toFixed(3)} s off ${formatOffset(offset)}, the nearest offset, ` +
+          `which is used with the local time`,
+      );
+    }
     if (Math.abs(offset) > 14 * 60) {
       throw new StartTimeUnknownError(
         `Cannot tell the session start time from "${where}": its calendar fields ` +
