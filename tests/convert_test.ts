@@ -618,6 +618,12 @@ Deno.test("convert under its narrow permissions: SIGTERM mid-run leaves no parti
       deepStrictEqual(manifest.find((e) => e.output === file)?.status, "done", file);
     }
     assert(manifest.some((e) => e.status === "running" && e.error === "stopped"));
+    // No subject folder is left empty by the file that was stopped.
+    for await (const entry of Deno.readDir(out)) {
+      if (!entry.name.startsWith("sub-")) continue;
+      const inside = await Array.fromAsync(Deno.readDir(join(out, entry.name)));
+      assert(inside.length > 0, `${entry.name} is left empty`);
+    }
 
     // A run killed outright leaves its partial file and its process id in the lock file, but
     // the lock ends with the process: the next run takes it and removes the partial file.

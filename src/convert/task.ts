@@ -180,6 +180,8 @@ export async function runTask(task: SessionTask, context: TaskContext = {}): Pro
     return { ...outcome("converted", reason, null), frames: entry.frames };
   } catch (error) {
     const stopped = signal?.aborted === true;
+    // The subject's folder made for this file goes with it when nothing else is in it.
+    await Deno.remove(dirname(output)).catch(() => {});
     await writeEntry(task.out, {
       ...entry,
       status: stopped ? "running" : "failed",
