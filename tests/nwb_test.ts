@@ -27,6 +27,7 @@ import { type NwbSource, writeNwb } from "../src/nwb/mod.ts";
 import { qtJson, writeRecording } from "../src/sample.ts";
 import { makeFrame } from "../testdata/frames.ts";
 import { checkNwb } from "./_nwb_check.ts";
+import { twoScopeSession } from "./_view.ts";
 
 const SESSION = join(TESTDATA, FIXTURES.sample.session);
 const { width: WIDTH, height: HEIGHT, frames: FRAMES } = FIXTURES.sample;
@@ -355,16 +356,7 @@ Deno.test("a behaviour camera becomes an ImageSeries of its videos: relative pat
 
 Deno.test("two Miniscopes in a session get their own device, plane and series, linked to each other", async () => {
   await withTemp(async (dir) => {
-    const root = join(dir, "session");
-    await copyTree(SESSION, root);
-    await writeRecording(join(root, "HPC_miniscope2"), {
-      width: 24,
-      height: 16,
-      frames: 30,
-      framesPerFile: 30,
-      deviceType: "Miniscope_V4_BNO",
-      frame: (i) => makeFrame(i, 24, 16, 5),
-    });
+    const root = await twoScopeSession(dir);
     const out = join(dir, "two.nwb");
     await writeNwb(await MiniscopeSession.open(root), out, { onWarning() {} });
     const f = await dump(out);
