@@ -108,8 +108,6 @@ export async function projectValues(
     options.onFrame?.();
   }
   const mean = sum.map((v, i) => count[i]! > 0 ? v / count[i]! : NaN);
-  max.forEach((v, i) => {
-    if (count[i] === 0) max[i] = NaN;
-  });
+  for (let i = 0; i < size; i++) if (count[i] === 0) max[i] = NaN;
   return { mean, max };
 }

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { basename, join, relative, sep } from "node:path";
 import { explainFsError } from "../files.ts";
 import { hasVideoFiles, isHidden, listFolder } from "../open/discovery.ts";
 import { readMetadataFile, readSessionMetadataFile } from "../open/metadata.ts";
@@ -335,63 +335,6 @@ async function lookAtMetadata(folder: string, sessions: FoundSession[]): Promise
   }
   sessions.push({ folder, session, warnings });
   return { reason: null, failed: false, searchOn: false };
-}
-
-/** The real path of `path`: of its deepest existing folder, with the rest appended. */
-async function realPathOf(path: string): Promise<string> {
-  let existing = resolve(path);
-  const rest: string[] = [];
-  for (;;) {
-    try {
-      return join(await Deno.realPath(existing), ...rest.reverse());
-    } catch (error) {
-      // A folder this run may not look at: the path as written.
-      if (!(error instanceof Deno.errors.NotFound)) return resolve(path);
-      const parent = dirname(existing);
-      if (parent === existing) return resolve(path);
-      rest.push(basename(existing));
-      existing = parent;
-    }
-  }
-}
-
-/**
- * Refuses a folder that convert would write (`--out`, `--slurm`) where it would mix with the
- * recordings: a file, the dataset folder itself (whose sessions it would then not search), or a
- * folder in or at a session or device folder (a folder with a `metaData.json` or videos).
- *
- * @param root The dataset folder.
- * @param folder The folder to write.
- * @param flag How the user gave it, for messages: `--out`.
- * @throws {TypeError} When it is one of these.
- */
-export async function checkWriteFolder(root: string, folder: string, flag: string): Promise<void> {
-  const info = await Deno.stat(folder).catch(() => null);
-  if (info && !info.isDirectory) throw new TypeError(`${flag} "${folder}" is a file, not a folder`);
-  const real = await realPathOf(folder);
-  const rootReal = await realPathOf(root);
-  if (real === rootReal) {
-    throw new TypeError(
-      `${flag} "${folder}" is the dataset folder itself: give a folder of its own, outside ` +
-        `"${root}" or a new one within it`,
-    );
-  }
-  // The folder and the folders above it, up to the dataset folder, must not be recordings.
-  for (let at = real; at === rootReal || at.startsWith(rootReal + sep) || at === real;) {
-    const listed = await Deno.stat(join(at, "metaData.json")).then(() => true, () => false);
-    const videos = listed ||
-      await Deno.stat(at).then((i) => i.isDirectory, () => false) &&
-        await hasVideoFiles(at, true).catch(() => false);
-    if (listed || videos) {
-      throw new TypeError(
-        `${flag} "${folder}" is in the recording folder "${at}": what convert writes would ` +
-          `mix with the recording's files; give a folder outside it`,
-      );
-    }
-    const parent = dirname(at);
-    if (parent === at || !(parent === rootReal || parent.startsWith(rootReal + sep))) break;
-    at = parent;
-  }
 }
 
 /**

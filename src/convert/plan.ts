@@ -7,12 +7,12 @@
  */
 
 import { join, resolve } from "node:path";
-import { explainFsError } from "../files.ts";
 import type { RecordingStartTime } from "../formats/metadata_json.ts";
 import { checkOptions } from "../nwb/options.ts";
 import { planExport } from "../nwb/plan.ts";
 import { startTimeWithOffset } from "../nwb/start_time.ts";
-import { checkWriteFolder, discoverSessions, type FoundSession } from "./discovery.ts";
+import { discoverSessions, type FoundSession } from "./discovery.ts";
+import { checkDatasetPlaces } from "./places.ts";
 import { fingerprintSession, type InputFingerprint } from "./fingerprint.ts";
 import { canonicalJson, type ManifestEntry, readEntry } from "./manifest.ts";
 import {
@@ -24,19 +24,12 @@ import {
   typesOfSeries,
 } from "./names.ts";
 import {
-  checkDatasetOptions,
   type DatasetNwbOptions,
   type PlainNwbOptions,
   type SessionMetadata,
   sessionNwbOptions,
 } from "./nwb_options.ts";
-import {
-  ageInDays,
-  findSubject,
-  missingSubjectFields,
-  readSubjectsTable,
-  type SubjectsTable,
-} from "./subjects.ts";
+import { ageInDays, findSubject, missingSubjectFields, type SubjectsTable } from "./subjects.ts";
 
 /** Options of {@linkcode planDataset}. */
 export interface PlanOptions extends DatasetNwbOptions {
@@ -348,30 +341,6 @@ function refuseCollisions(sessions: PlannedSession[]): void {
       planned.task = null;
     }
   }
-}
-
-/**
- * Checks what a dataset conversion is given before anything is written: the NWB options, the
- * dataset folder, the subjects table and where the output goes.
- *
- * @param options The plan's options.
- * @returns The subjects table, or null without one.
- * @throws {TypeError} {RangeError} When an option is wrong, or the output folder is a file, the
- *   dataset folder itself, or within a recording's folder.
- * @throws {Deno.errors.NotFound} When the dataset folder or the table does not exist.
- * @throws {MalformedRecordingError} When the table cannot be read.
- */
-export async function checkDatasetPlaces(
-  options: PlanOptions,
-): Promise<Awaited<ReturnType<typeof readSubjectsTable>> | null> {
-  checkDatasetOptions(options);
-  const root = await Deno.stat(options.root).catch((error) => {
-    throw explainFsError(error, options.root, "dataset folder");
-  });
-  if (!root.isDirectory) throw new TypeError(`"${options.root}" is not a folder`);
-  const table = options.subjects === undefined ? null : await readSubjectsTable(options.subjects);
-  await checkWriteFolder(options.root, options.out, "The output folder");
-  return table;
 }
 
 /**

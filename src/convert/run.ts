@@ -5,7 +5,8 @@
  * @module
  */
 
-import { checkDatasetPlaces, type DatasetPlan, planDataset, type PlanOptions } from "./plan.ts";
+import { type DatasetPlan, planDataset, type PlanOptions } from "./plan.ts";
+import { checkDatasetPlaces } from "./places.ts";
 import { lockOutput } from "./lock.ts";
 import type { SubjectLabel } from "./names.ts";
 import { type ConversionResult, runTask } from "./task.ts";

@@ -10,7 +10,7 @@
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { explainFsError } from "../files.ts";
-import { checkWriteFolder } from "./discovery.ts";
+import { checkWriteFolder } from "./places.ts";
 import { lockOutput } from "./lock.ts";
 import { writeAtomically } from "./manifest.ts";
 import { type DatasetPlan, planDataset, type PlanOptions, type SessionTask } from "./plan.ts";
