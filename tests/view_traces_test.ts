@@ -262,18 +262,23 @@ Deno.test("the trace endpoints keep the Origin and token rules: a POST or DELETE
   });
 });
 
+/** A recording of `frames` flat 64x64 frames in one file, long enough to catch ffmpeg at work. */
+async function writeFlatRecording(folder: string, frames: number): Promise<void> {
+  await writeRecording(folder, {
+    width: 64,
+    height: 64,
+    frames,
+    framesPerFile: frames,
+    timestamps: { startMs: 0, intervalMs: 33 },
+    frame: (i) => new Uint8Array(64 * 64).fill(i % 256),
+  });
+}
+
 Deno.test("DELETE /api/traces/{id} stops the computation: no ffmpeg is left and the trace is gone", async () => {
   const root = await Deno.makeTempDir({ prefix: "miniscope_traces_" });
   const folder = join(root, "trace_cancel_marker");
   try {
-    await writeRecording(folder, {
-      width: 64,
-      height: 64,
-      frames: 1200,
-      framesPerFile: 1200,
-      timestamps: { startMs: 0, intervalMs: 33 },
-      frame: (i) => new Uint8Array(64 * 64).fill(i % 256),
-    });
+    await writeFlatRecording(folder, 1200);
     await withView(folder, async (_server, call) => {
       const { id } = await (await postTrace(call, { rect: [0, 0, 8, 8] })).json();
       const deadline = performance.now() + 20_000;
@@ -351,14 +356,7 @@ Deno.test("traces are computed one at a time: the others wait with nothing done,
   const root = await Deno.makeTempDir({ prefix: "miniscope_traces_" });
   const folder = join(root, "trace_queue_marker");
   try {
-    await writeRecording(folder, {
-      width: 64,
-      height: 64,
-      frames: 900,
-      framesPerFile: 900,
-      timestamps: { startMs: 0, intervalMs: 33 },
-      frame: (i) => new Uint8Array(64 * 64).fill(i % 256),
-    });
+    await writeFlatRecording(folder, 900);
     await withView(folder, async (_server, call) => {
       const ids: string[] = [];
       for (const x of [0, 8, 16]) {

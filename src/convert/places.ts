@@ -52,21 +52,23 @@ export async function checkWriteFolder(root: string, folder: string, flag: strin
     );
   }
   // The folder and the folders above it, up to the dataset folder, must not be recordings.
-  for (let at = real; at === rootReal || at.startsWith(rootReal + sep) || at === real;) {
-    const listed = await Deno.stat(join(at, "metaData.json")).then(() => true, () => false);
-    const videos = listed ||
-      await Deno.stat(at).then((i) => i.isDirectory, () => false) &&
-        await hasVideoFiles(at, true).catch(() => false);
-    if (listed || videos) {
+  const within = (path: string) => path === rootReal || path.startsWith(rootReal + sep);
+  for (let at = real;; at = dirname(at)) {
+    if (await isRecordingFolder(at)) {
       throw new TypeError(
         `${flag} "${folder}" is in the recording folder "${at}": what convert writes would ` +
           `mix with the recording's files; give a folder outside it`,
       );
     }
-    const parent = dirname(at);
-    if (parent === at || !(parent === rootReal || parent.startsWith(rootReal + sep))) break;
-    at = parent;
+    if (dirname(at) === at || !within(dirname(at))) return;
   }
+}
+
+/** Whether a folder holds a `metaData.json` or videos: a session or device folder. */
+async function isRecordingFolder(folder: string): Promise<boolean> {
+  if (await Deno.stat(join(folder, "metaData.json")).then(() => true, () => false)) return true;
+  const info = await Deno.stat(folder).catch(() => null);
+  return info !== null && info.isDirectory && await hasVideoFiles(folder, true).catch(() => false);
 }
 
 /**
